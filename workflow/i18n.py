@@ -8,11 +8,14 @@ request without the domain knowing where it came from.
 from __future__ import annotations
 
 import contextvars
+import io
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
 
 DEFAULT_LOCALE = "zh_Hans_CN"
@@ -29,7 +32,16 @@ def translations_for(locale: str) -> NullTranslations:
     """The gettext catalogue of ``locale`` (identity for the default locale)."""
     if locale == DEFAULT_LOCALE or locale.startswith("zh"):
         return NullTranslations()
-    return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
+    po_file = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po_file.exists():
+        return NullTranslations()
+    # Compiled in memory from the .po so that a fresh checkout needs no build step.
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain="messages")
 
 
 def get_locale() -> str:

@@ -1,0 +1,1 @@
+"""Default narrative templates of the yearly report (data files; see docs/report.md)."""

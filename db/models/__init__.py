@@ -1,0 +1,12 @@
+"""All Gongkai tables. Importing this package registers every model on ``Base.metadata``."""
+from db.models.audit import AuditEvent
+from db.models.base import Base
+from db.models.items import (OPEN_STATES, STATES, Attachment, CatalogCategory, CatalogEntry, Decision, Item,
+                             Revision, ScanFinding)
+from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments
+
+__all__ = [
+    "Base", "AuditEvent", "Attachment", "CatalogCategory", "CatalogEntry", "Decision", "Item", "Revision",
+    "ScanFinding", "ApiToken", "Department", "User", "UserRole", "user_departments",
+    "STATES", "OPEN_STATES", "ROLES", "NOTIFY_PREFS",
+]

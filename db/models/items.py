@@ -1,0 +1,181 @@
+"""Disclosure items, their submitted revisions, review decisions, attachments, findings.
+
+The item row carries the workflow state; the database refuses unknown states (CHECK) so
+that no code path, SQL console included, can put an item into a state the machine lacks.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.models.base import Base
+from db.models.org import Department, User
+from db.types import UTCDateTime
+
+STATES = ("draft", "secrecy_review", "approval", "scheduled", "published", "archived")
+OPEN_STATES = ("draft", "secrecy_review", "approval")
+_STATE_LIST = ",".join(f"'{s}'" for s in STATES)
+
+
+class CatalogCategory(Base):
+    """One of the 清单's categories (基本信息 …)."""
+
+    __tablename__ = "catalog_categories"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CatalogEntry(Base):
+    """One 清单 entry that items are tagged with; editable data, never hard-coded."""
+
+    __tablename__ = "catalog_entries"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    category_code: Mapped[str] = mapped_column(ForeignKey("catalog_categories.code"))
+    department_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    rhythm: Mapped[str] = mapped_column(String(100), default="")
+    documents: Mapped[str] = mapped_column(Text, default="")
+    number_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    local: Mapped[bool] = mapped_column(Boolean, default=False)
+    column_url: Mapped[str] = mapped_column(String(500), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Item(Base):
+    """A disclosure item moving through draft → review → approval → published → archived."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_STATE_LIST})", name="state_known"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_items_dept_state_due", "department_id", "state", "stage_due"),
+        Index("ix_items_state_due", "state", "stage_due"),
+        Index("ix_items_state_published", "state", "published_at"),
+        Index("ix_items_state_publish_at", "state", "publish_at"),
+        Index("ix_items_state_display_until", "state", "display_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    catalog_code: Mapped[str] = mapped_column(ForeignKey("catalog_entries.code"))
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    formed_on: Mapped[date] = mapped_column(Date)
+    publish_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deadline_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stage_due: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    stage_entry: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    display_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    is_list: Mapped[bool] = mapped_column(Boolean, default=False)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True, index=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    archive_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id], lazy="joined")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Revision(Base):
+    """The exact content submitted for review; decisions bind to its hash."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("item_id", "number", name="item_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Decision(Base):
+    """A reviewer's or approver's decision on one revision (the 保密审查记录)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('pass_review','return','approve','reject','withdraw','take_down')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checklist: Mapped[dict[str, bool] | None] = mapped_column(JSON, nullable=True)
+    legal_basis: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Attachment(Base):
+    """A file attached to a draft; part of the revision snapshot by its SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    item: Mapped[Item] = relationship(back_populates="attachments")
+
+
+class ScanFinding(Base):
+    """One secrecy/personal-information finding on one revision."""
+
+    __tablename__ = "scan_findings"
+    __table_args__ = (UniqueConstraint("revision_id", "key", name="revision_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    detector: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str] = mapped_column(String(255))
+    sublocation: Mapped[str] = mapped_column(String(100), default="")
+    offset: Mapped[int] = mapped_column(Integer, default=0)
+    length: Mapped[int] = mapped_column(Integer, default=0)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    match_masked: Mapped[str] = mapped_column(String(255), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    acceptable: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    legal_basis: Mapped[str | None] = mapped_column(Text, nullable=True)

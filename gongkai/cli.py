@@ -1,0 +1,186 @@
+"""The ``gongkai`` command line (DESIGN.md §6)."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+from workflow.errors import DomainError
+from workflow.i18n import set_locale
+
+
+def _app():  # noqa: ANN202 - Gongkai
+    from workflow.context import create_gongkai
+    return create_gongkai()
+
+
+class DomainErrorsAsClickErrors(click.Group):
+    """Show domain errors as one clear line and a non-zero exit, not a traceback."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:
+            raise click.ClickException(f"{error.message} [{error.code}]") from error
+
+
+@click.group(cls=DomainErrorsAsClickErrors)
+@click.option("--lang", default=None, help="zh (default) or en")
+def main(lang: str | None) -> None:
+    """Gongkai (公开): secrecy review and publication of disclosure items."""
+    set_locale(lang)
+
+
+@main.command()
+def init() -> None:
+    """Create or upgrade the schema and load the 清单 catalogue (idempotent)."""
+    from workflow.setup import init as run_init
+    app = _app()
+    counts = run_init(app)
+    click.echo(f"schema up to date ({app.db.dialect}); catalogue: +{counts['categories']} categories, "
+               f"+{counts['entries']} entries; +{counts.get('departments', 0)} departments")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Only when the database has no items yet.")
+def demo(if_empty: bool) -> None:
+    """Load demo departments, users (one per role per department) and items in every state."""
+    from workflow.demo import DEMO_PASSWORD, load_demo
+    app = _app()
+    summary = load_demo(app, only_if_empty=if_empty, echo=click.echo)
+    if summary is None:
+        click.echo("database already has items; demo data not loaded")
+        return
+    click.echo(f"demo loaded: {summary}")
+    click.echo(f"demo password for every demo user: {DEMO_PASSWORD}")
+
+
+def _serve(host: str, port: int, with_scheduler: bool) -> None:
+    from waitress import serve
+
+    from web.app import create_app
+    app = _app()
+    flask_app = create_app(app)
+    scheduler = None
+    if with_scheduler:
+        from workflow.scheduler import start_embedded
+        scheduler = start_embedded(app)
+    click.echo(f"Gongkai is running at http://{host}:{port}/  (public directory: http://{host}:{port}/public/)")
+    try:
+        serve(flask_app, host=host, port=port, threads=8, ident="gongkai")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    """Web server (waitress) plus one embedded scheduler."""
+    _serve(host, port, with_scheduler=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def web(host: str, port: int) -> None:
+    """Web server only (production: gunicorn 'web:create_app()')."""
+    _serve(host, port, with_scheduler=False)
+
+
+@main.group()
+def department() -> None:
+    """Departments."""
+
+
+@department.command("add")
+@click.argument("code")
+@click.argument("name")
+def department_add(code: str, name: str) -> None:
+    """Add a department."""
+    from workflow.services.users import add_department
+    add_department(_app(), code, name)
+    click.echo(f"department {code} added")
+
+
+@main.group()
+def user() -> None:
+    """Users and API tokens."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", "roles", required=True, help="drafter,reviewer,approver,admin (comma-separated)")
+@click.option("--department", "departments", required=True, help="CODE[,CODE] or *")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--email", default=None)
+@click.option("--display-name", default="")
+@click.option("--head", is_flag=True, help="Department head (receives overdue alerts).")
+@click.option("--office-head", is_flag=True, help="Head of the disclosure office (approves extensions).")
+def user_add(name: str, roles: str, departments: str, password_stdin: bool, email: str | None,
+             display_name: str, head: bool, office_head: bool) -> None:
+    """Add a user with roles and department scope."""
+    from workflow.services.users import add_user
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    add_user(_app(), name, roles=roles.split(","), departments=departments.split(","), password=password,
+             email=email, display_name=display_name, department_head=head, office_head=office_head)
+    click.echo(f"user {name} added")
+
+
+@user.command("token")
+@click.argument("name")
+@click.option("--label", default="cli")
+def user_token(name: str, label: str) -> None:
+    """Print a new API token for NAME (shown once; only its hash is stored)."""
+    from workflow.services.users import create_token
+    click.echo(create_token(_app(), name, label))
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar."""
+
+
+@calendar.command("explain")
+@click.option("--from", "start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--workdays", required=True, type=int)
+def calendar_explain(start, workdays: int) -> None:  # noqa: ANN001
+    """Print the deadline N working days after a date, and every day counted or skipped."""
+    explanation = _app().calendar.explain(start.date() if hasattr(start, "date") else date.fromisoformat(start),
+                                          workdays)
+    click.echo(explanation.as_text())
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; non-zero exit naming the first bad event on tampering."""
+    from workflow.audit import verify
+    app = _app()
+    with app.db.read() as session:
+        result = verify(session)
+    if result.ok:
+        click.echo(f"audit chain OK: {result.checked} events verified")
+        return
+    click.echo(f"audit chain BROKEN at event seq={result.bad_seq} id={result.bad_id}: {result.problem} "
+               f"({result.checked} events verified before it)", err=True)
+    sys.exit(1)
+
+
+# Feature modules under gongkai/commands/ that add sub-commands; each has register(main).
+FEATURE_COMMANDS: tuple[str, ...] = ()
+
+
+def _register_feature_commands() -> None:
+    from importlib import import_module
+    for module_name in FEATURE_COMMANDS:
+        import_module(f"gongkai.commands.{module_name}").register(main)
+
+
+_register_feature_commands()

@@ -1,0 +1,183 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from ``GONGKAI_TEST_DATABASE_URL`` (an admin URL; default the local
+server). Each pytest worker gets its own database, migrated once; each test starts from
+empty tables. SQLite tests get a copy of a migrated template file. In CI a missing
+PostgreSQL is an error, never a silent skip.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from db.migrate import upgrade
+from db.session import Database, normalize_url
+from workflow.access import Actor, actor_from_user
+from workflow.clock import SHANGHAI, FixedClock
+from workflow.context import Gongkai
+from workflow.settings import load_settings
+
+PG_ADMIN_URL = os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DEFAULT_NOW = datetime(2025, 9, 26, 10, 0, tzinfo=SHANGHAI)
+
+
+def _pg_reachable() -> bool:
+    try:
+        engine = create_engine(normalize_url(PG_ADMIN_URL), connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+PG_AVAILABLE = _pg_reachable()
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the catalogue loaded, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    database = Database(f"sqlite:///{path}")
+    _prepare(database)
+    database.dispose()
+    return path
+
+
+def _prepare(database: Database) -> None:
+    from workflow.setup import sync_catalog
+    upgrade(database)
+    app = Gongkai(db=database, settings=load_settings(database_url=database.url), clock=FixedClock(DEFAULT_NOW))
+    sync_catalog(app)
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A per-worker PostgreSQL database, migrated once."""
+    if not PG_AVAILABLE:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL} (required in CI)")
+        pytest.skip("PostgreSQL not reachable; set GONGKAI_TEST_DATABASE_URL")
+    name = f"gongkai_test_{_worker()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+    database = Database(url)
+    _prepare(database)
+    database.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(database: Database) -> None:
+    keep = {"alembic_version", "catalog_categories", "catalog_entries"}
+    with database.engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) if r[0] not in keep]
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "gongkai.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("pg_database_url"))
+        _truncate_pg(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The injectable clock, at 2025-09-26 10:00 Asia/Shanghai unless a test moves it."""
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def settings(tmp_path: Path):  # noqa: ANN201
+    settings = load_settings()
+    return settings.__class__(settings.data, settings.database_url, tmp_path / "instance")
+
+
+@pytest.fixture
+def app(database: Database, settings, clock: FixedClock) -> Gongkai:  # noqa: ANN001
+    """A Gongkai instance on the parametrised database with the injectable clock."""
+    return Gongkai(db=database, settings=settings, clock=clock)
+
+
+@dataclass
+class World:
+    """Two departments and the people who work on them."""
+
+    app: Gongkai
+    drafter: Actor
+    drafter2: Actor
+    reviewer: Actor
+    approver: Actor
+    admin: Actor
+    all_rounder: Actor
+    other_drafter: Actor
+    other_reviewer: Actor
+
+    def actor(self, username: str) -> Actor:
+        from sqlalchemy import select
+
+        from db.models import User
+        with self.app.db.read() as session:
+            return actor_from_user(session.scalar(select(User).where(User.username == username)))
+
+
+CLEAR = {"state_secret": False, "work_secret": False, "commercial_secret": False, "personal_info": False,
+         "sensitive": False, "undecided": False}
+
+
+@pytest.fixture
+def world(app: Gongkai) -> World:
+    """Departments xsc (学生处) and jwc (教务处); users for each role."""
+    from workflow.services.users import add_department, add_user
+    add_department(app, "xsc", "学生处")
+    add_department(app, "jwc", "教务处")
+    specs = {
+        "drafter": (["drafter"], ["xsc"]), "drafter2": (["drafter"], ["xsc"]), "reviewer": (["reviewer"], ["xsc"]),
+        "approver": (["approver"], ["xsc"]), "admin": (["admin"], ["*"]),
+        "all_rounder": (["drafter", "reviewer", "approver"], ["xsc"]),
+        "other_drafter": (["drafter"], ["jwc"]), "other_reviewer": (["reviewer"], ["jwc"]),
+    }
+    for name, (roles, scope) in specs.items():
+        add_user(app, name, roles=roles, departments=scope, password="password-123", email=f"{name}@example.edu.cn",
+                 department_head=name == "reviewer")
+    probe = World(app, *([None] * 8))  # type: ignore[arg-type]
+    return World(app, **{name: probe.actor(name) for name in specs})
+
+
+def item_payload(**overrides: object) -> dict[str, object]:
+    """A complete, valid draft for department xsc."""
+    payload: dict[str, object] = {"title": "2025年国家奖学金评审结果", "body": "经评审，现将结果公布如下。",
+                                  "department": "xsc", "catalog_code": "1", "channels": ["website", "wechat"],
+                                  "formed_on": "2025-09-26"}
+    payload.update(overrides)
+    return payload

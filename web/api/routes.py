@@ -1,0 +1,171 @@
+"""API v1 routes: parse the request, call one workflow verb, return JSON."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request, url_for
+
+from web.api import bp
+from web.api.request import acting_user, expected_version, json_body
+from web.app import core
+from workflow.access import ADMIN, require_role
+from workflow.errors import ValidationFailed
+from workflow.services import items as item_service
+from workflow.services import queries
+from workflow.views import item_to_dict, public_item_to_dict
+
+
+def _page_json(page: queries.Page, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"items": rows, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
+
+
+def _item_response(item: Any, status: int = 200):  # noqa: ANN202
+    response = jsonify(item_to_dict(item, core().now()))
+    response.status_code = status
+    response.headers["ETag"] = f'"{item.version}"'
+    if status == 201:
+        response.headers["Location"] = url_for("api.get_item", item_id=item.id)
+    return response
+
+
+@bp.get("/me")
+def me():  # noqa: ANN201
+    actor = acting_user()
+    return jsonify({"id": actor.id, "username": actor.username, "roles": sorted(actor.roles),
+                    "departments": "*" if actor.all_departments else _department_codes(actor.department_ids),
+                    "department_head": actor.is_department_head, "office_head": actor.is_office_head})
+
+
+def _department_codes(ids: frozenset[int]) -> list[str]:
+    return sorted(d.code for d in queries.list_departments(core()) if d.id in ids)
+
+
+@bp.get("/departments")
+def departments():  # noqa: ANN201
+    acting_user()
+    return jsonify([{"code": d.code, "name": d.name} for d in queries.list_departments(core())])
+
+
+@bp.get("/catalog")
+def catalog():  # noqa: ANN201
+    acting_user()
+    from workflow.services.catalog import catalog_tree
+    return jsonify(catalog_tree(core()))
+
+
+@bp.post("/items")
+def create_item():  # noqa: ANN201
+    actor = acting_user()
+    item = item_service.create_item(core(), actor, json_body())
+    return _item_response(item, 201)
+
+
+@bp.get("/items")
+def list_items():  # noqa: ANN201
+    actor = acting_user()
+    args = request.args
+    page = queries.list_items(core(), actor, state=args.get("state") or None, department=args.get("department") or None,
+                              overdue=args.get("overdue"), q=args.get("q"), page=args.get("page"),
+                              per_page=args.get("per_page"))
+    now = core().now()
+    return jsonify(_page_json(page, [item_to_dict(item, now) for item in page.items]))
+
+
+@bp.get("/items/<int:item_id>")
+def get_item(item_id: int):  # noqa: ANN201
+    return _item_response(item_service.get_item(core(), acting_user(), item_id))
+
+
+@bp.patch("/items/<int:item_id>")
+def update_item(item_id: int):  # noqa: ANN201
+    actor = acting_user()
+    body = json_body()
+    version = expected_version(body)
+    body.pop("version", None)
+    return _item_response(item_service.update_item(core(), actor, item_id, body, version))
+
+
+@bp.post("/items/<int:item_id>/transitions")
+def transition(item_id: int):  # noqa: ANN201
+    actor = acting_user()
+    body = json_body()
+    trigger = body.pop("trigger", None)
+    if not isinstance(trigger, str) or not trigger:
+        raise ValidationFailed("缺少 trigger", code="missing_field", field="trigger")
+    version = expected_version(body)
+    body.pop("version", None)
+    allowed = {"reason", "checklist", "legal_basis", "publish_at", "accept_findings"}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
+                               fields="、".join(unknown[:5]))
+    item = item_service.transition(core(), actor, item_id, trigger, body, version)
+    return _item_response(item)
+
+
+@bp.post("/items/<int:item_id>/revisions")
+def revise(item_id: int):  # noqa: ANN201
+    return _item_response(item_service.revise(core(), acting_user(), item_id), 201)
+
+
+@bp.get("/items/<int:item_id>/history")
+def history(item_id: int):  # noqa: ANN201
+    return jsonify(queries.item_history(core(), acting_user(), item_id))
+
+
+@bp.get("/items/<int:item_id>/findings")
+def findings(item_id: int):  # noqa: ANN201
+    from workflow.services.scanning import item_findings
+    return jsonify(item_findings(core(), acting_user(), item_id))
+
+
+@bp.get("/tasks")
+def tasks():  # noqa: ANN201
+    actor = acting_user()
+    page = queries.my_tasks(core(), actor, page=request.args.get("page"), per_page=request.args.get("per_page"))
+    now = core().now()
+    return jsonify(_page_json(page, [item_to_dict(item, now) for item in page.items]))
+
+
+@bp.get("/departments/<code>/tasks")
+def department_tasks(code: str):  # noqa: ANN201
+    board = queries.department_tasks(core(), acting_user(), code)
+    now = core().now()
+    return jsonify({
+        "department": {"code": board["department"].code, "name": board["department"].name},
+        "stages": {stage: {"count": data["count"], "overdue": data["overdue"],
+                           "items": [item_to_dict(item, now) for item in data["items"]]}
+                   for stage, data in board["stages"].items()},
+    })
+
+
+@bp.get("/overdue")
+def overdue():  # noqa: ANN201
+    actor = acting_user()
+    args = request.args
+    page, extra = queries.overdue_items(core(), actor, department=args.get("department") or None,
+                                        stage=args.get("stage") or None, page=args.get("page"),
+                                        per_page=args.get("per_page"))
+    now = core().now()
+    rows = [{**item_to_dict(item, now), **extra[item.id]} for item in page.items]
+    return jsonify(_page_json(page, rows))
+
+
+@bp.get("/public/items")
+def public_items():  # noqa: ANN201
+    args = request.args
+    page = queries.public_items(core(), q=args.get("q"), department=args.get("department") or None,
+                                catalog_code=args.get("catalog_code") or None, page=args.get("page"),
+                                per_page=args.get("per_page"))
+    return jsonify(_page_json(page, [public_item_to_dict(item) for item in page.items]))
+
+
+@bp.get("/openapi.json")
+def openapi():  # noqa: ANN201
+    from web.api.openapi import openapi_document
+    return jsonify(openapi_document())
+
+
+def require_admin() -> None:
+    """For admin-only API routes added by features."""
+    require_role(acting_user(), ADMIN)

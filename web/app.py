@@ -1,0 +1,93 @@
+"""Flask application factory: ``create_app()`` (gunicorn 'web:create_app()')."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+from workflow.context import Gongkai, create_gongkai
+from workflow.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR, normalize_locale, set_locale
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """GONGKAI_SECRET_KEY, else a key generated once into the instance folder (never in the repo)."""
+    from_env = os.environ.get("GONGKAI_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def select_locale() -> str:
+    """``?lang=`` → the ``lang`` cookie → the user's setting → Accept-Language → zh_Hans_CN."""
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    if not wanted:
+        user_locale = getattr(g, "user_locale", None)
+        wanted = user_locale or request.accept_languages.best_match(["zh", "zh_CN", "zh_Hans_CN", "en"])
+    return normalize_locale(wanted or DEFAULT_LOCALE)
+
+
+def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = None) -> Flask:
+    """Build the web application around one Gongkai instance."""
+    app = Flask(__name__, instance_relative_config=False)
+    core = gongkai or create_gongkai()
+    app.extensions["gongkai"] = core
+    app.config.update(
+        SECRET_KEY=_secret_key(core.settings.instance_dir),
+        MAX_CONTENT_LENGTH=int(core.settings["limits.request_max_bytes"]),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("GONGKAI_SECURE_COOKIES", "0") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=int(core.settings["security.session_hours"]) * 3600,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if config:
+        app.config.update(config)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+
+    @app.before_request
+    def _locale_for_domain() -> None:
+        set_locale(select_locale())
+
+    from web import auth, errors
+    from web.api import bp as api_bp
+    auth.init_app(app)
+    errors.init_app(app)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    _register_ui(app)
+    return app
+
+
+def _register_ui(app: Flask) -> None:
+    """The server-rendered UI blueprints, when present."""
+    from web import ui
+    ui.register(app)
+
+
+def core() -> Gongkai:
+    """The Gongkai instance of the current Flask app."""
+    from flask import current_app
+    return current_app.extensions["gongkai"]

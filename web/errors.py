@@ -1,0 +1,60 @@
+"""Maps domain errors and HTTP errors to responses, in one place.
+
+API paths get ``{"error", "message"}`` JSON with the contract's status codes; UI pages get
+a friendly HTML page. Bad input never produces a 500.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from workflow.errors import DomainError
+from workflow.i18n import gettext as _
+
+HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "validation_failed", 429: "too_many_requests"}
+HTTP_MESSAGES = {400: "请求格式有误", 401: "请先登录", 403: "您没有权限访问此页面", 404: "页面或对象不存在",
+                 405: "不支持该请求方法", 409: "操作冲突", 413: "请求内容过大", 415: "不支持的内容类型",
+                 422: "请求内容无效", 429: "请求过于频繁，请稍后再试"}
+
+
+def wants_json() -> bool:
+    """API calls (and clients asking for JSON) get JSON errors."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _respond(status: int, body: dict[str, object]):  # noqa: ANN202 - flask response
+    if wants_json():
+        response = jsonify(body)
+        response.status_code = status
+        return response
+    try:
+        return render_template("error.html", status=status, message=body.get("message"), body=body), status
+    except Exception:  # template missing during early start-up: plain text is still a clear answer
+        return f"{status} {body.get('message')}", status
+
+
+def init_app(app: Flask) -> None:
+    """Install the handlers."""
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):  # noqa: ANN202
+        return _respond(error.status, error.to_dict())
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):  # noqa: ANN202
+        return _respond(400, {"error": "csrf_failed", "message": _("表单已过期或缺少安全令牌，请刷新页面后重试")})
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):  # noqa: ANN202
+        status = error.code or 500
+        code = HTTP_CODES.get(status, "error")
+        message = _(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else (error.description or "")
+        return _respond(status, {"error": code, "message": message})
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):  # noqa: ANN202
+        app.logger.exception("unhandled error")
+        return _respond(500, {"error": "internal_error", "message": _("服务器内部错误，已记录，请联系管理员")})

@@ -1,0 +1,128 @@
+"""Demo data: the reference college's departments, one user per role per department, and
+items in every state (overdue ones included), all made through the real workflow verbs."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import func, select
+
+from db.models import Department, Item, User
+from workflow.clock import SHANGHAI, FixedClock, local_date
+from workflow.context import Gongkai
+from workflow.services import items as svc
+from workflow.services.users import add_user
+from workflow.setup import sync_catalog, sync_departments
+
+DEMO_PASSWORD = "gongkai-demo"
+CLEAR_CHECKLIST = {"state_secret": False, "work_secret": False, "commercial_secret": False,
+                   "personal_info": False, "sensitive": False, "undecided": False}
+ROLE_USERS = (("drafter", "起草人"), ("reviewer", "审查员"), ("approver", "审批人"))
+
+
+def _at(app: Gongkai, when: datetime) -> Gongkai:
+    """The same instance with its clock pinned at ``when`` (demo history is back-dated)."""
+    return dataclasses.replace(app, clock=FixedClock(when))
+
+
+def demo_users(app: Gongkai, departments: list[Department]) -> dict[str, object]:
+    """admin, office (office head, approver everywhere) and CODE-drafter/-reviewer/-approver."""
+    made: dict[str, object] = {}
+    existing = set()
+    with app.db.read() as session:
+        existing = set(session.scalars(select(User.username)))
+    specs = [("admin", ["admin"], ["*"], "信息公开办公室管理员", False, True)]
+    for dept in departments:
+        for role, label in ROLE_USERS:
+            specs.append((f"{dept.code}-{role}", [role], [dept.code], f"{dept.name}{label}", role == "reviewer", False))
+    for name, roles, scope, display, head, office_head in specs:
+        if name not in existing:
+            made[name] = add_user(app, name, roles=roles, departments=scope, password=DEMO_PASSWORD,
+                                  email=f"{name}@demo.gongkai.local", display_name=display,
+                                  department_head=head, office_head=office_head)
+    return made
+
+
+def _actor(app: Gongkai, username: str):  # noqa: ANN202 - Actor
+    from workflow.access import actor_from_user
+    with app.db.read() as session:
+        return actor_from_user(session.scalar(select(User).where(User.username == username)))
+
+
+def _catalog_for(app: Gongkai, dept_code: str) -> str:
+    from db.models import CatalogEntry
+    with app.db.read() as session:
+        code = session.scalar(select(CatalogEntry.code).where(CatalogEntry.department_code == dept_code)
+                              .order_by(CatalogEntry.position))
+        return code or session.scalar(select(CatalogEntry.code).order_by(CatalogEntry.position))
+
+
+def _item(app: Gongkai, when: datetime, drafter, dept: Department, title: str, days_ago: int = 0) -> Item:  # noqa: ANN001
+    at = _at(app, when)
+    return svc.create_item(at, drafter, {
+        "title": title, "department": dept.code, "catalog_code": _catalog_for(app, dept.code),
+        "body": f"{dept.name}关于“{title}”的公开内容。本信息依据《高等学校信息公开办法》主动公开。",
+        "channels": ["website", "wechat"], "formed_on": local_date(when - timedelta(days=days_ago)).isoformat()})
+
+
+def demo_items(app: Gongkai, dept: Department, now: datetime) -> int:
+    """One department's items across every state, some overdue."""
+    drafter, reviewer, approver = (_actor(app, f"{dept.code}-{r}") for r, _ in ROLE_USERS)
+    admin = _actor(app, "admin")
+    ago = lambda days: now - timedelta(days=days)  # noqa: E731
+    made = 0
+
+    def run(verb: Callable[..., Item], when: datetime, *args, **kwargs) -> Item:  # noqa: ANN002,ANN003
+        nonlocal made
+        return verb(_at(app, when), *args, **kwargs)
+
+    _item(app, ago(1), drafter, dept, f"{dept.name}2025-2026学年工作要点")
+    _item(app, ago(35), drafter, dept, f"{dept.name}规章制度汇编（草稿，已超期）")
+    review = _item(app, ago(2), drafter, dept, f"{dept.name}年度工作计划")
+    run(svc.submit, ago(2), drafter, review.id)
+    late = _item(app, ago(12), drafter, dept, f"{dept.name}专项经费使用情况")
+    run(svc.submit, ago(10), drafter, late.id)
+    very_late = _item(app, ago(20), drafter, dept, f"{dept.name}办事指南更新")
+    run(svc.submit, ago(18), drafter, very_late.id)
+    returned = _item(app, ago(6), drafter, dept, f"{dept.name}评优结果公示")
+    run(svc.submit, ago(5), drafter, returned.id)
+    run(svc.return_item, ago(4), reviewer, returned.id, reason="请删除附件中的联系电话后重新提交")
+    approval = _item(app, ago(4), drafter, dept, f"{dept.name}招聘信息")
+    run(svc.submit, ago(3), drafter, approval.id)
+    run(svc.pass_review, ago(2), reviewer, approval.id, checklist=CLEAR_CHECKLIST)
+    scheduled = _item(app, ago(5), drafter, dept, f"{dept.name}下学期安排")
+    run(svc.submit, ago(4), drafter, scheduled.id)
+    run(svc.pass_review, ago(3), reviewer, scheduled.id, checklist=CLEAR_CHECKLIST)
+    run(svc.approve, ago(2), approver, scheduled.id, publish_at=(now + timedelta(days=3)).isoformat())
+    for n, days in enumerate((40, 25, 9)):
+        published = _item(app, ago(days + 3), drafter, dept, f"{dept.name}公开信息第{n + 1}期")
+        run(svc.submit, ago(days + 2), drafter, published.id)
+        run(svc.pass_review, ago(days + 1), reviewer, published.id, checklist=CLEAR_CHECKLIST)
+        run(svc.approve, ago(days), approver, published.id)
+    run(svc.archive, ago(2), admin, published.id, reason="公示期满")
+    return 11 + 3
+
+
+def load_demo(app: Gongkai, only_if_empty: bool = False, echo: Callable[[str], None] = print) -> str | None:
+    """Load the whole demo; with ``only_if_empty`` do nothing when items exist."""
+    from tqdm import tqdm
+    with app.db.read() as session:
+        if only_if_empty and (session.scalar(select(func.count(Item.id))) or 0) > 0:
+            return None
+    sync_catalog(app)
+    sync_departments(app)
+    with app.db.read() as session:
+        departments = list(session.scalars(select(Department).order_by(Department.code)))
+    demo_users(app, departments)
+    now = app.now().astimezone(SHANGHAI)
+    total = 0
+    for dept in tqdm(departments, desc="demo items", unit="dept", disable=None):
+        total += demo_items(app, dept, now)
+    extra = load_history(app, echo)
+    return f"{len(departments)} departments, {3 * len(departments) + 1} users, {total} items{extra}"
+
+
+def load_history(app: Gongkai, echo: Callable[[str], None]) -> str:
+    """Past academic years (the reference report's 2022-2023), when the report feature is present."""
+    return ""

@@ -1,0 +1,652 @@
+"""The yearly report (信息公开年度报告) as data: the JSON shape of DESIGN.md §7.
+
+The query layer fills a :class:`ReportData`; everything after that (narrative, charts, HTML,
+DOCX, JSON) is pure rendering. ``to_json_dict()`` / ``from_dict()`` round-trip, with a stable
+key order so that two exports of the same year compare equal line by line.
+
+This module also holds the presentation structures shared by the HTML and DOCX renderers
+(:class:`StatTable`, :class:`ReportDocument`) so that both show the same figures.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Iterable, Mapping
+
+from workflow.errors import BadInput
+
+SCHEMA = "gongkai.annual-report/1"
+
+# Channel codes of DESIGN.md §7 and their wording in a report.
+CHANNEL_LABELS: dict[str, str] = {
+    "website": "学校网站",
+    "wechat": "微信公众号",
+    "weibo": "微博",
+    "app": "移动客户端",
+    "bulletin_board": "宣传栏",
+    "led_screen": "电子显示屏",
+    "meeting": "会议",
+    "print": "纸质资料",
+    "other": "其他",
+}
+
+# Reply outcomes (domain.md "What this means" 5); the query layer may use finer codes, which
+# are shown as given unless ``labels.outcomes`` names them.
+OUTCOME_LABELS: dict[str, str] = {
+    "disclosed": "予以公开",
+    "partial": "部分公开",
+    "withheld": "不予公开",
+    "unavailable": "无法提供",
+    "not_handled": "不予处理",
+    "other": "其他处理",
+    # 举报、复议、诉讼 outcomes
+    "upheld": "结果维持",
+    "corrected": "结果纠正",
+    "other_result": "其他结果",
+    "pending": "尚未审结",
+}
+
+APPLICATION_KEYS = ("received", "carried_over", "replied", "carried_forward")
+
+
+# ---------------------------------------------------------------- data
+
+@dataclass(frozen=True)
+class Period:
+    """The statistics period, both ends inclusive (an academic year: 09-01 … 08-31)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise BadInput("统计期限的结束日期 %(end)s 早于开始日期 %(start)s",
+                           start=self.start.isoformat(), end=self.end.isoformat())
+
+    @classmethod
+    def academic_year(cls, year: str, start_md: str = "09-01") -> "Period":
+        """``Period.academic_year("2022-2023")`` → 2022-09-01 … 2023-08-31.
+
+        ``start_md`` is the setting ``institution.academic_year_start`` (MM-DD).
+        """
+        match = re.fullmatch(r"\s*(\d{4})\s*[-–/]\s*(\d{4})\s*", year or "")
+        if not match or int(match.group(2)) != int(match.group(1)) + 1:
+            raise BadInput("学年应写成“2022-2023”的形式：%(year)s", year=year)
+        md = re.fullmatch(r"(\d{1,2})-(\d{1,2})", start_md or "")
+        if not md:
+            raise BadInput("学年开始日期应写成“09-01”的形式：%(value)s", value=start_md)
+        first = int(match.group(1))
+        try:
+            start = date(first, int(md.group(1)), int(md.group(2)))
+            end = date(first + 1, int(md.group(1)), int(md.group(2))) - timedelta(days=1)
+        except ValueError as exc:
+            raise BadInput("学年开始日期无效：%(value)s", value=start_md) from exc
+        return cls(start, end)
+
+    @property
+    def label(self) -> str:
+        """``"2022-2023"`` for an academic year, ``"2023"`` inside one calendar year."""
+        if self.start.year == self.end.year:
+            return str(self.start.year)
+        return f"{self.start.year}-{self.end.year}"
+
+    @property
+    def is_academic_year(self) -> bool:
+        return self.start.year != self.end.year
+
+    def to_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+@dataclass
+class Timeliness:
+    """How promptly items went public: share within the 20-workday deadline, median delay."""
+
+    within_deadline_share: float | None = None  # 0.0 … 1.0
+    median_workdays: float | None = None
+
+
+@dataclass
+class ActiveStats:
+    """主动公开: items published in the period (one item counts once in ``total``)."""
+
+    total: int = 0
+    network: int = 0  # published through at least one network channel (网络方式)
+    by_channel: dict[str, int] = field(default_factory=dict)  # an item counts per channel
+    by_category: dict[str, int] = field(default_factory=dict)  # 清单 category code → n
+    by_department: dict[str, int] = field(default_factory=dict)  # department code → n
+    by_month: dict[str, int] = field(default_factory=dict)  # "2022-09" → n
+    timeliness: Timeliness = field(default_factory=Timeliness)
+
+
+@dataclass
+class Fees:
+    """依申请公开 fees, in 元."""
+
+    charged_total: float = 0.0
+    waived_total: float = 0.0
+    count: int = 0
+
+
+@dataclass
+class Complaints:
+    """举报 / 行政复议 / 行政诉讼 caused by the disclosure work."""
+
+    reports: int = 0
+    reconsiderations: int = 0
+    lawsuits: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SecrecyReview:
+    """保密审查 figures: revisions reviewed, returned, published items taken down."""
+
+    reviewed: int = 0
+    returned: int = 0
+    taken_down: int = 0
+
+
+@dataclass
+class CoverageEntry:
+    """One row of the 清单事项公开情况表."""
+
+    code: str
+    title: str
+    category: str  # category code
+    department: str  # department code
+    published: int = 0
+    links: list[str] = field(default_factory=list)
+    covered: bool = False
+    column_url: str = ""  # the 信息公开专栏 column of the entry, if configured
+
+
+@dataclass
+class Labels:
+    """Display names for codes, so that the report renders without the database."""
+
+    categories: dict[str, str] = field(default_factory=dict)
+    departments: dict[str, str] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=lambda: dict(CHANNEL_LABELS))
+    outcomes: dict[str, str] = field(default_factory=lambda: dict(OUTCOME_LABELS))
+
+    def category(self, code: str) -> str:
+        return self.categories.get(code, code)
+
+    def department(self, code: str) -> str:
+        return self.departments.get(code, code)
+
+    def channel(self, code: str) -> str:
+        return self.channels.get(code, CHANNEL_LABELS.get(code, code))
+
+    def outcome(self, code: str) -> str:
+        return self.outcomes.get(code, OUTCOME_LABELS.get(code, code))
+
+
+@dataclass
+class ReportData:
+    """Everything the yearly report shows; filled by the query layer, rendered here."""
+
+    period: Period
+    institution: str
+    active: ActiveStats = field(default_factory=ActiveStats)
+    applications: dict[str, Any] = field(default_factory=dict)
+    fees: Fees = field(default_factory=Fees)
+    complaints: Complaints = field(default_factory=Complaints)
+    secrecy_review: SecrecyReview = field(default_factory=SecrecyReview)
+    catalog_coverage: list[CoverageEntry] = field(default_factory=list)
+    narrative: dict[str, str] = field(default_factory=dict)  # section key → text or template
+    labels: Labels = field(default_factory=Labels)
+    issued_on: date | None = None  # date under the signature; default: the 10-31 due date
+
+    def __post_init__(self) -> None:
+        self.applications = normalize_applications(self.applications)
+
+    @property
+    def title(self) -> str:
+        """``漳州理工职业学院信息公开年度报告（2022-2023学年）``."""
+        suffix = "学年" if self.period.is_academic_year else "年度"
+        return f"{self.institution}信息公开年度报告（{self.period.label}{suffix}）"
+
+    def signature_date(self) -> date:
+        """``issued_on``, else the 10-31 after the period (the MoE publication deadline)."""
+        if self.issued_on is not None:
+            return self.issued_on
+        due = date(self.period.end.year, 10, 31)
+        return due if due > self.period.end else date(self.period.end.year + 1, 10, 31)
+
+    def with_narrative(self, narrative: Mapping[str, str]) -> "ReportData":
+        """A copy with ``narrative`` replaced."""
+        return replace(self, narrative=dict(narrative))
+
+    # ------------------------------------------------------------ JSON
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON export (``gongkai report annual --format json``), stable key order."""
+        a = self.active
+        return {
+            "schema": SCHEMA,
+            "title": self.title,
+            "institution": self.institution,
+            "period": self.period.to_dict(),
+            "issued_on": self.signature_date().isoformat(),
+            "active": {
+                "total": a.total,
+                "network": a.network,
+                "by_channel": ordered_counts(a.by_channel, CHANNEL_LABELS),
+                "by_category": ordered_counts(a.by_category, self.labels.categories),
+                "by_department": ordered_counts(a.by_department, self.labels.departments),
+                "by_month": dict(sorted(a.by_month.items())),
+                "timeliness": {
+                    "within_deadline_share": a.timeliness.within_deadline_share,
+                    "median_workdays": a.timeliness.median_workdays,
+                },
+            },
+            "applications": _json_applications(self.applications),
+            "fees": {
+                "charged_total": round(float(self.fees.charged_total), 2),
+                "waived_total": round(float(self.fees.waived_total), 2),
+                "count": self.fees.count,
+            },
+            "complaints": {
+                "reports": self.complaints.reports,
+                "reconsiderations": self.complaints.reconsiderations,
+                "lawsuits": self.complaints.lawsuits,
+                "by_outcome": ordered_counts(self.complaints.by_outcome, OUTCOME_LABELS),
+            },
+            "secrecy_review": {
+                "reviewed": self.secrecy_review.reviewed,
+                "returned": self.secrecy_review.returned,
+                "taken_down": self.secrecy_review.taken_down,
+            },
+            "catalog_coverage": [
+                {
+                    "code": c.code,
+                    "title": c.title,
+                    "category": c.category,
+                    "department": c.department,
+                    "published": c.published,
+                    "links": list(c.links),
+                    "covered": c.covered,
+                    "column_url": c.column_url,
+                }
+                for c in self.catalog_coverage
+            ],
+            "narrative": dict(self.narrative),
+            "labels": {
+                "categories": dict(self.labels.categories),
+                "departments": dict(self.labels.departments),
+                "channels": dict(self.labels.channels),
+                "outcomes": dict(self.labels.outcomes),
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> "ReportData":
+        """Rebuild from :meth:`to_json_dict` output (or a hand-written subset of it).
+
+        Raises :class:`BadInput` naming the offending field.
+        """
+        if not isinstance(raw, Mapping):
+            raise BadInput("报告数据必须是 JSON 对象")
+        period_raw = _mapping(raw.get("period"), "period")
+        period = Period(_date(period_raw.get("start"), "period.start"),
+                        _date(period_raw.get("end"), "period.end"))
+        institution = raw.get("institution")
+        if not isinstance(institution, str) or not institution.strip():
+            raise BadInput("报告数据缺少字段 %(field)s", field="institution")
+
+        a = _mapping(raw.get("active", {}), "active")
+        t = _mapping(a.get("timeliness", {}) or {}, "active.timeliness")
+        active = ActiveStats(
+            total=_count(a.get("total", 0), "active.total"),
+            network=_count(a.get("network", 0), "active.network"),
+            by_channel=_counts(a.get("by_channel", {}), "active.by_channel"),
+            by_category=_counts(a.get("by_category", {}), "active.by_category"),
+            by_department=_counts(a.get("by_department", {}), "active.by_department"),
+            by_month=_counts(a.get("by_month", {}), "active.by_month"),
+            timeliness=Timeliness(
+                within_deadline_share=_opt_number(t.get("within_deadline_share"),
+                                                  "active.timeliness.within_deadline_share"),
+                median_workdays=_opt_number(t.get("median_workdays"), "active.timeliness.median_workdays"),
+            ),
+        )
+        f = _mapping(raw.get("fees", {}), "fees")
+        fees = Fees(
+            charged_total=_number(f.get("charged_total", 0), "fees.charged_total"),
+            waived_total=_number(f.get("waived_total", 0), "fees.waived_total"),
+            count=_count(f.get("count", 0), "fees.count"),
+        )
+        c = _mapping(raw.get("complaints", {}), "complaints")
+        complaints = Complaints(
+            reports=_count(c.get("reports", 0), "complaints.reports"),
+            reconsiderations=_count(c.get("reconsiderations", 0), "complaints.reconsiderations"),
+            lawsuits=_count(c.get("lawsuits", 0), "complaints.lawsuits"),
+            by_outcome=_counts(c.get("by_outcome", {}), "complaints.by_outcome"),
+        )
+        s = _mapping(raw.get("secrecy_review", {}), "secrecy_review")
+        secrecy = SecrecyReview(
+            reviewed=_count(s.get("reviewed", 0), "secrecy_review.reviewed"),
+            returned=_count(s.get("returned", 0), "secrecy_review.returned"),
+            taken_down=_count(s.get("taken_down", 0), "secrecy_review.taken_down"),
+        )
+        coverage_raw = raw.get("catalog_coverage", [])
+        if not isinstance(coverage_raw, list):
+            raise BadInput("报告数据字段 %(field)s 必须是列表", field="catalog_coverage")
+        coverage = [_coverage_entry(row, i) for i, row in enumerate(coverage_raw)]
+        narrative = raw.get("narrative", {}) or {}
+        if not isinstance(narrative, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in narrative.items()):
+            raise BadInput("报告数据字段 %(field)s 必须是文本字典", field="narrative")
+        lab = _mapping(raw.get("labels", {}) or {}, "labels")
+        labels = Labels(
+            categories=_strings(lab.get("categories", {}), "labels.categories"),
+            departments=_strings(lab.get("departments", {}), "labels.departments"),
+            channels={**CHANNEL_LABELS, **_strings(lab.get("channels", {}), "labels.channels")},
+            outcomes={**OUTCOME_LABELS, **_strings(lab.get("outcomes", {}), "labels.outcomes")},
+        )
+        issued = raw.get("issued_on")
+        return cls(
+            period=period,
+            institution=institution.strip(),
+            active=active,
+            applications=_mapping(raw.get("applications", {}), "applications"),
+            fees=fees,
+            complaints=complaints,
+            secrecy_review=secrecy,
+            catalog_coverage=coverage,
+            narrative=dict(narrative),
+            labels=labels,
+            issued_on=_date(issued, "issued_on") if issued else None,
+        )
+
+
+def normalize_applications(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Applications as a dict with at least received, carried_over, replied, carried_forward
+    (counts) and by_outcome (code → count); other keys are kept as given."""
+    raw = dict(raw or {})
+    result: dict[str, Any] = {}
+    for key in APPLICATION_KEYS:
+        result[key] = _count(raw.pop(key, 0), f"applications.{key}")
+    result["by_outcome"] = _counts(raw.pop("by_outcome", {}) or {}, "applications.by_outcome")
+    result.update(raw)
+    return result
+
+
+def new_report(period: Period, institution: str, catalog: Any = None) -> ReportData:
+    """An all-zero report whose coverage rows and labels come from the 清单.
+
+    ``catalog`` is a :class:`workflow.catalog.Catalog` (default: the configured one). The
+    query layer then fills in the counts.
+    """
+    if catalog is None:
+        from workflow.catalog import load_catalog  # local import: keeps this module light
+
+        catalog = load_catalog()
+    labels = Labels(
+        categories={c.code: c.title for c in catalog.categories},
+        departments={d.code: d.name for d in catalog.departments},
+    )
+    coverage = [
+        CoverageEntry(code=e.code, title=e.title, category=e.category_code,
+                      department=e.department, column_url=e.column_url)
+        for e in catalog.entries
+    ]
+    return ReportData(period=period, institution=institution, catalog_coverage=coverage, labels=labels)
+
+
+# ---------------------------------------------------------------- presentation structures
+
+@dataclass(frozen=True)
+class StatTable:
+    """A statistics table: caption, column headers and rows of display strings."""
+
+    key: str
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart: caption and PNG bytes."""
+
+    key: str
+    caption: str
+    png: bytes
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph of narrative text; ``kind`` is ``"paragraph"`` or ``"subheading"``."""
+
+    text: str
+    kind: str = "paragraph"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One numbered part of the report (一、… 六、)."""
+
+    key: str
+    heading: str
+    blocks: tuple[Block, ...]
+    tables: tuple[StatTable, ...] = ()
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppendixRow:
+    """One row of the 清单事项公开情况表, ready to print."""
+
+    number: int
+    category: str
+    title: str
+    department: str
+    published: int
+    links: tuple[str, ...]  # http(s) URLs only; the column link first when configured
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """The report laid out for a renderer (same content for HTML and DOCX)."""
+
+    title: str
+    institution: str
+    period_text: str
+    preamble: tuple[Block, ...]
+    sections: tuple[Section, ...]
+    appendix_title: str
+    appendix_columns: tuple[str, ...]
+    appendix_rows: tuple[AppendixRow, ...]
+    signature_name: str
+    signature_date: str
+    data: ReportData
+
+
+APPENDIX_COLUMNS = ("序号", "类别", "事项", "责任部门", "公开条数", "栏目链接")
+MAX_LINKS_PER_ROW = 3
+
+
+def statistics_tables(data: ReportData) -> dict[str, list[StatTable]]:
+    """The statistics tables by section key (``active``, ``applications``, ``complaints``)."""
+    a, labels = data.active, data.labels
+    active_rows: list[tuple[str, str]] = [
+        ("新增主动公开信息（条）", str(a.total)),
+        ("其中：通过网络方式公开（条）", str(a.network)),
+    ]
+    for code, n in ordered_counts(a.by_channel, CHANNEL_LABELS).items():
+        active_rows.append((f"通过{labels.channel(code)}公开（条次）", str(n)))
+    if a.timeliness.within_deadline_share is not None:
+        active_rows.append(("20个工作日内公开的比例", format_percent(a.timeliness.within_deadline_share)))
+    if a.timeliness.median_workdays is not None:
+        active_rows.append(("形成至公开用时中位数（工作日）", format_number(a.timeliness.median_workdays)))
+    active_rows += [
+        ("保密审查信息（条）", str(data.secrecy_review.reviewed)),
+        ("保密审查退回修改（条）", str(data.secrecy_review.returned)),
+        ("公开后撤下（条）", str(data.secrecy_review.taken_down)),
+    ]
+    tables = {
+        "active": [
+            StatTable("active", "主动公开信息统计", ("指标", "数量"), tuple(active_rows)),
+        ],
+    }
+    if a.by_category:
+        tables["active"].append(StatTable(
+            "by_category", "按清单类别统计的主动公开信息", ("清单类别", "公开条数"),
+            tuple((labels.category(k), str(v)) for k, v in ordered_counts(a.by_category, labels.categories).items())))
+    if a.by_department:
+        tables["active"].append(StatTable(
+            "by_department", "按责任部门统计的主动公开信息", ("责任部门", "公开条数"),
+            tuple((labels.department(k), str(v))
+                  for k, v in ordered_counts(a.by_department, labels.departments).items())))
+
+    apps = data.applications
+    app_rows: list[tuple[str, str]] = [
+        ("本学年新收申请（件）", str(apps["received"])),
+        ("上学年结转申请（件）", str(apps["carried_over"])),
+        ("已答复（件）", str(apps["replied"])),
+    ]
+    for code, n in ordered_counts(apps["by_outcome"], OUTCOME_LABELS).items():
+        app_rows.append((f"其中：{labels.outcome(code)}（件）", str(n)))
+    app_rows += [
+        ("结转下学年继续办理（件）", str(apps["carried_forward"])),
+        ("收费笔数", str(data.fees.count)),
+        ("收取费用（元）", format_money(data.fees.charged_total)),
+        ("减免费用（元）", format_money(data.fees.waived_total)),
+    ]
+    tables["applications"] = [StatTable("applications", "依申请公开情况统计", ("指标", "数量"), tuple(app_rows))]
+
+    c = data.complaints
+    complaint_rows = [
+        ("举报（件）", str(c.reports)),
+        ("行政复议（件）", str(c.reconsiderations)),
+        ("行政诉讼（件）", str(c.lawsuits)),
+    ] + [(f"其中：{labels.outcome(k)}（件）", str(v)) for k, v in ordered_counts(c.by_outcome, OUTCOME_LABELS).items()]
+    tables["complaints"] = [StatTable("complaints", "举报、复议、诉讼情况统计", ("指标", "数量"),
+                                      tuple(complaint_rows))]
+    return tables
+
+
+def appendix_rows(data: ReportData) -> tuple[AppendixRow, ...]:
+    """The 清单事项公开情况表 rows: one per coverage entry, links limited to http(s)."""
+    rows = []
+    for number, c in enumerate(data.catalog_coverage, start=1):
+        links = [u for u in ([c.column_url] if c.column_url else []) + list(c.links) if safe_url(u)]
+        rows.append(AppendixRow(
+            number=number,
+            category=data.labels.category(c.category),
+            title=c.title,
+            department=data.labels.department(c.department),
+            published=c.published,
+            links=tuple(dict.fromkeys(links))[:MAX_LINKS_PER_ROW],
+        ))
+    return tuple(rows)
+
+
+def safe_url(url: str) -> bool:
+    """Only absolute http(s) URLs become links (no ``javascript:`` from a stored item)."""
+    return isinstance(url, str) and re.match(r"https?://[^\s<>\"']+$", url.strip(), re.I) is not None
+
+
+def format_percent(share: float) -> str:
+    """0.953 → ``"95.3%"``."""
+    return f"{share * 100:.1f}%"
+
+
+def format_money(amount: float) -> str:
+    """12.5 → ``"12.50"``."""
+    return f"{float(amount):.2f}"
+
+
+def format_number(value: float) -> str:
+    """3.0 → ``"3"``, 2.5 → ``"2.5"``."""
+    return f"{value:g}" if float(value) != int(value) else str(int(value))
+
+
+# ---------------------------------------------------------------- helpers
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort "2" before "10" and "L1" after numbers."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.findall(r"\d+|\D+", str(text)))
+
+
+def ordered_counts(counts: Mapping[str, int], order: Iterable[str] = ()) -> dict[str, int]:
+    """``counts`` with the codes listed in ``order`` first (in that order), then the rest
+    in natural order — the 清单 order for categories, DESIGN.md's order for channels."""
+    rank = {code: i for i, code in enumerate(order)}
+    return dict(sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), natural_key(kv[0]))))
+
+
+
+def _json_applications(apps: Mapping[str, Any]) -> dict[str, Any]:
+    result = {key: apps[key] for key in APPLICATION_KEYS}
+    result["by_outcome"] = ordered_counts(apps["by_outcome"], OUTCOME_LABELS)
+    for key in sorted(set(apps) - set(result)):
+        result[key] = apps[key]
+    return result
+
+
+def _mapping(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise BadInput("报告数据字段 %(field)s 必须是对象", field=name)
+    return dict(value)
+
+
+def _date(value: Any, name: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError) as exc:
+        raise BadInput("报告数据字段 %(field)s 不是有效日期：%(value)s", field=name, value=str(value)) from exc
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadInput("报告数据字段 %(field)s 必须是非负整数：%(value)s", field=name, value=repr(value))
+    return value
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
+        raise BadInput("报告数据字段 %(field)s 必须是非负数：%(value)s", field=name, value=repr(value))
+    return float(value)
+
+
+def _opt_number(value: Any, name: str) -> float | None:
+    return None if value is None else _number(value, name)
+
+
+def _counts(value: Any, name: str) -> dict[str, int]:
+    mapping = _mapping(value, name)
+    return {str(k): _count(v, f"{name}.{k}") for k, v in mapping.items()}
+
+
+def _strings(value: Any, name: str) -> dict[str, str]:
+    mapping = _mapping(value, name)
+    if not all(isinstance(v, str) for v in mapping.values()):
+        raise BadInput("报告数据字段 %(field)s 必须是文本字典", field=name)
+    return {str(k): v for k, v in mapping.items()}
+
+
+def _coverage_entry(row: Any, index: int) -> CoverageEntry:
+    name = f"catalog_coverage[{index}]"
+    row = _mapping(row, name)
+    for key in ("code", "title", "category", "department"):
+        if not isinstance(row.get(key), str):
+            raise BadInput("报告数据缺少字段 %(field)s", field=f"{name}.{key}")
+    links = row.get("links", [])
+    if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
+        raise BadInput("报告数据字段 %(field)s 必须是文本列表", field=f"{name}.links")
+    published = _count(row.get("published", 0), f"{name}.published")
+    covered = row.get("covered", published > 0)
+    if not isinstance(covered, bool):
+        raise BadInput("报告数据字段 %(field)s 必须是 true 或 false", field=f"{name}.covered")
+    column_url = row.get("column_url", "") or ""
+    if not isinstance(column_url, str):
+        raise BadInput("报告数据字段 %(field)s 必须是文本", field=f"{name}.column_url")
+    return CoverageEntry(code=row["code"], title=row["title"], category=row["category"],
+                         department=row["department"], published=published, links=list(links),
+                         covered=covered, column_url=column_url)

@@ -1,0 +1,1 @@
+"""Workflow verbs. Each verb is one database transaction, or nothing at all."""

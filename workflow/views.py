@@ -1,0 +1,73 @@
+"""Plain-dict shapes of domain objects for the API, the CLI and templates."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from db.models import AuditEvent, Item
+from workflow.clock import SHANGHAI
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with the Asia/Shanghai offset."""
+    return value.astimezone(SHANGHAI).isoformat() if value else None
+
+
+def is_overdue(item: Item, now: datetime) -> bool:
+    """An open item whose current stage is past due."""
+    return item.state in ("draft", "secrecy_review", "approval") and item.stage_due is not None \
+        and now > item.stage_due
+
+
+def item_to_dict(item: Item, now: datetime) -> dict[str, Any]:
+    """The Item of the public contract (DESIGN.md §7)."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "body": item.body,
+        "department": item.department.code,
+        "department_name": item.department.name,
+        "catalog_code": item.catalog_code,
+        "channels": list(item.channels or []),
+        "formed_on": item.formed_on.isoformat() if item.formed_on else None,
+        "publish_deadline": item.publish_deadline.isoformat() if item.publish_deadline else None,
+        "deadline_estimated": bool(item.deadline_estimated),
+        "state": item.state,
+        "stage_due": iso(item.stage_due),
+        "overdue": is_overdue(item, now),
+        "version": item.version,
+        "revision": item.revision,
+        "content_hash": item.content_hash,
+        "author": item.author.username if item.author else None,
+        "submitted_by": item.submitted_by.username if item.submitted_by else None,
+        "publish_at": iso(item.publish_at),
+        "published_at": iso(item.published_at),
+        "display_until": iso(item.display_until),
+        "supersedes": item.supersedes_id,
+        "superseded_by": item.superseded_by_id,
+        "is_list": bool(item.is_list),
+        "archive_reason": item.archive_reason,
+        "attachments": [{"id": a.id, "filename": a.filename, "size": a.size, "sha256": a.sha256}
+                        for a in item.attachments],
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+    }
+
+
+def public_item_to_dict(item: Item) -> dict[str, Any]:
+    """What the public directory shows of a published item (no workflow internals)."""
+    return {
+        "id": item.id, "title": item.title, "body": item.body, "department": item.department.code,
+        "department_name": item.department.name, "catalog_code": item.catalog_code,
+        "channels": list(item.channels or []), "published_at": iso(item.published_at),
+        "display_until": iso(item.display_until), "supersedes": item.supersedes_id,
+    }
+
+
+def event_to_dict(event: AuditEvent) -> dict[str, Any]:
+    """One history row: ``{at, actor, trigger, from, to, reason, revision}``."""
+    return {
+        "at": iso(event.at), "actor": event.actor_name, "trigger": event.action,
+        "from": event.from_state, "to": event.to_state, "reason": event.reason,
+        "revision": event.revision_hash, "data": event.data or {},
+    }
