@@ -174,7 +174,7 @@ def audit_verify() -> None:
 
 
 # Feature modules under gongkai/commands/ that add sub-commands; each has register(main).
-FEATURE_COMMANDS: tuple[str, ...] = ()
+FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report")
 
 
 def _register_feature_commands() -> None:

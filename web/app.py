@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -17,6 +18,7 @@ from workflow.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR, normalize_locale, se
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+bootstrap = Bootstrap5()
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -59,12 +61,14 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         JSON_AS_ASCII=False,
+        BOOTSTRAP_SERVE_LOCAL=True,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if config:
         app.config.update(config)
     csrf.init_app(app)
     login_manager.init_app(app)
+    bootstrap.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
 
     @app.before_request

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from sqlalchemy import select, text
@@ -28,7 +28,7 @@ def event_hash(seq: int, at: datetime, actor_name: str, subject: str, action: st
                prev_hash: str) -> str:
     """The SHA-256 over an event's canonical JSON form."""
     canonical = json.dumps(
-        [seq, at.isoformat(timespec="microseconds"), actor_name, subject, action, from_state, to_state,
+        [seq, at.astimezone(timezone.utc).isoformat(timespec="microseconds"), actor_name, subject, action, from_state, to_state,
          reason, revision_hash, data, prev_hash],
         ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
     )

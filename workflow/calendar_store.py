@@ -1,7 +1,10 @@
 """Builds the WorkCalendar from config plus the admin overrides kept in the database."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
@@ -13,6 +16,26 @@ def calendar_from_database(app: "Gongkai") -> Any:
     return WorkCalendar.default().with_overrides(load_overrides(app))
 
 
+def overrides_from_rows(rows: Iterable[Any]) -> dict[Any, Any]:
+    """``{date: DayOverride}`` from (day, kind, reason, source) rows."""
+    from datetime import date
+
+    from workflow.calendar import DayOverride
+    result: dict[Any, Any] = {}
+    for day, kind, reason, source in rows:
+        if isinstance(day, str):
+            day = date.fromisoformat(day[:10])
+        result[day] = DayOverride(kind, reason, source)
+    return result
+
+
 def load_overrides(app: "Gongkai") -> dict[Any, Any]:
-    """Admin calendar overrides keyed by date (empty until the calendar admin is in use)."""
-    return {}
+    """Admin calendar overrides keyed by date (empty before migration 0003)."""
+    from db.models import CalendarOverride
+    try:
+        with app.db.read() as session:
+            rows = session.execute(select(CalendarOverride.day, CalendarOverride.kind, CalendarOverride.reason,
+                                          CalendarOverride.source)).all()
+    except DBAPIError:
+        return {}
+    return overrides_from_rows(rows)

@@ -82,6 +82,8 @@ class ValidationFailed(DomainError):
     status, code = 422, "validation_failed"
 
     def __init__(self, message: str, *, field: str | None = None, **kwargs: Any):
+        if field is not None:
+            kwargs.setdefault("field", field)  # messages may name the field as %(field)s
         super().__init__(message, **kwargs)
         self.field = field
 

@@ -1,10 +1,15 @@
-"""Server-rendered UI blueprints."""
+"""Server-rendered UI blueprints: staff pages, admin pages, the public directory, help."""
 from __future__ import annotations
 
 from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Register every UI blueprint on ``app``."""
-    from web.ui.views import bp
-    app.register_blueprint(bp)
+    """Register every UI blueprint, the template filters and the header context."""
+    from web.ui import admin, auth, common, departments, format, help, inbox, items, public, tasks
+    format.init_app(app)
+    common.init_app(app)
+    for module in (auth, tasks, departments, items, admin, public, help, inbox):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(__import__("web.ui.applications", fromlist=["bp"]).bp)  # 依申请公开 (issue 6)
+    app.register_blueprint(__import__("web.ui.reports", fromlist=["bp"]).bp)  # 年度报告 (issue 7)

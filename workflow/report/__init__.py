@@ -28,7 +28,6 @@ from workflow.report.model import (
     ReportDocument,
     SecrecyReview,
     Section,
-    StatTable,
     Timeliness,
     appendix_rows,
     new_report,

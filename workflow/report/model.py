@@ -243,7 +243,8 @@ class ReportData:
                     "median_workdays": a.timeliness.median_workdays,
                 },
             },
-            "applications": _json_applications(self.applications),
+            # normalised again: the query layer may assign a plain dict after construction
+            "applications": _json_applications(normalize_applications(self.applications)),
             "fees": {
                 "charged_total": round(float(self.fees.charged_total), 2),
                 "waived_total": round(float(self.fees.waived_total), 2),
@@ -502,7 +503,7 @@ def statistics_tables(data: ReportData) -> dict[str, list[StatTable]]:
             tuple((labels.department(k), str(v))
                   for k, v in ordered_counts(a.by_department, labels.departments).items())))
 
-    apps = data.applications
+    apps = normalize_applications(data.applications)
     app_rows: list[tuple[str, str]] = [
         ("本学年新收申请（件）", str(apps["received"])),
         ("上学年结转申请（件）", str(apps["carried_over"])),
@@ -569,7 +570,9 @@ def format_number(value: float) -> str:
 
 def natural_key(text: str) -> tuple[Any, ...]:
     """Sort "2" before "10" and "L1" after numbers."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.findall(r"\d+|\D+", str(text)))
+    # ASCII digits only: "²".isdigit() is true but int("²") fails.
+    return tuple((0, int(p), "") if p[0] in "0123456789" else (1, 0, p)
+                 for p in re.findall(r"[0-9]+|[^0-9]+", str(text)))
 
 
 def ordered_counts(counts: Mapping[str, int], order: Iterable[str] = ()) -> dict[str, int]:

@@ -60,21 +60,21 @@ def render_docx(document: ReportDocument, fonts: DocxFonts = DocxFonts()) -> byt
     _footer_page_number(doc, fonts)
     _properties(doc, document)
 
-    title = doc.add_paragraph(document.title, style="Title")
+    title = _para(doc, document.title, "Title")
     title.paragraph_format.keep_with_next = True
     for block in document.preamble:
         _block(doc, block.kind, block.text)
 
     for section in document.sections:
-        doc.add_paragraph(section.heading, style="Heading 1")
+        _para(doc, section.heading, "Heading 1")
         for block in section.blocks:
             _block(doc, block.kind, block.text)
         for table in section.tables:
             _stat_table(doc, table)
         for figure in section.figures:
-            pic = doc.add_paragraph(style="Figure")
+            pic = _para(doc, "", "Figure")
             pic.add_run().add_picture(io.BytesIO(figure.png), width=Cm(14.5))
-            doc.add_paragraph(figure.caption, style="Caption")
+            _para(doc, figure.caption, "Caption")
 
     _signature(doc, document)
     _appendix(doc, document)
@@ -271,8 +271,25 @@ def _properties(doc: DocxDocument, document: ReportDocument) -> None:
 
 # ---------------------------------------------------------------- content
 
+def _para(doc: DocxDocument, text: str, style: str | None = None) -> Paragraph:
+    """A paragraph with ``style`` (a style name).
+
+    The style id is written directly: python-docx's lookup by name scans every style on each
+    call, which made the 50-row appendix take seconds.
+    """
+    paragraph = doc.add_paragraph(text)
+    if style is not None:
+        _set_style(paragraph, style)
+    return paragraph
+
+
+def _set_style(paragraph: Paragraph, style: str) -> None:
+    # Ids are the names without spaces for the styles used here ("Heading 1" → Heading1).
+    paragraph._p.get_or_add_pPr().style = style.replace(" ", "")
+
+
 def _block(doc: DocxDocument, kind: str, text: str) -> None:
-    doc.add_paragraph(text, style="Heading 2" if kind == "subheading" else "Normal")
+    _para(doc, text, "Heading 2" if kind == "subheading" else None)
 
 
 def _header_row(table: Table, columns: tuple[str, ...]) -> None:
@@ -283,7 +300,7 @@ def _header_row(table: Table, columns: tuple[str, ...]) -> None:
     trpr.append(repeat)
     for cell, text in zip(row.cells, columns):
         paragraph = cell.paragraphs[0]
-        paragraph.style = "Table Header"
+        _set_style(paragraph, "Table Header")
         paragraph.add_run(text)
         shading = OxmlElement("w:shd")
         shading.set(qn("w:val"), "clear")
@@ -302,7 +319,7 @@ def _new_table(doc: DocxDocument, columns: tuple[str, ...]) -> Table:
 
 def _cell(cell, text: str, align_right: bool = False) -> Paragraph:
     paragraph = cell.paragraphs[0]
-    paragraph.style = "Table Text"
+    _set_style(paragraph, "Table Text")
     if text:
         paragraph.add_run(text)
     if align_right:
@@ -311,7 +328,7 @@ def _cell(cell, text: str, align_right: bool = False) -> Paragraph:
 
 
 def _stat_table(doc: DocxDocument, stat: StatTable) -> None:
-    doc.add_paragraph(stat.caption, style="Table Caption")
+    _para(doc, stat.caption, "Table Caption")
     table = _new_table(doc, stat.columns)
     for row in stat.rows:
         cells = table.add_row().cells
@@ -322,8 +339,10 @@ def _stat_table(doc: DocxDocument, stat: StatTable) -> None:
 
 
 def _column_widths(table: Table, widths) -> None:
-    table.autofit = False
-    for row in table.rows:
+    table.autofit = False  # fixed layout: Word and LibreOffice then use the grid below
+    for column, width in zip(table.columns, widths):
+        column.width = width  # w:gridCol
+    for row in table.rows:  # w:tcW, which Word prefers while editing
         for cell, width in zip(row.cells, widths):
             cell.width = width
 
@@ -351,17 +370,17 @@ def add_hyperlink(paragraph: Paragraph, url: str, text: str, size: float = 9.0) 
 
 
 def _signature(doc: DocxDocument, document: ReportDocument) -> None:
-    doc.add_paragraph("", style="Normal")
-    doc.add_paragraph(document.signature_name, style="Signature")
-    doc.add_paragraph(document.signature_date, style="Signature")
+    _para(doc, "")
+    _para(doc, document.signature_name, "Signature")
+    _para(doc, document.signature_date, "Signature")
 
 
 def _appendix(doc: DocxDocument, document: ReportDocument) -> None:
-    heading = doc.add_paragraph(document.appendix_title, style="Heading 1")
+    heading = _para(doc, document.appendix_title, "Heading 1")
     heading.paragraph_format.page_break_before = True
     heading.paragraph_format.first_line_indent = Pt(0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    note = doc.add_paragraph(f"统计期限：{document.period_text}", style="Table Caption")
+    note = _para(doc, f"统计期限：{document.period_text}", "Table Caption")
     note.alignment = WD_ALIGN_PARAGRAPH.CENTER
     table = _new_table(doc, document.appendix_columns)
     for row in document.appendix_rows:

@@ -14,27 +14,28 @@ from functools import lru_cache
 from pathlib import Path
 
 from workflow.scan import findings as F
-from workflow.scan.ids import ascii_digits, is_bank_card, is_resident_id, mobile_national_part
-from workflow.scan.patterns import ADDRESS_DETAIL_RE, ADMIN_PREFIX_RE, DATE_RE, compile_combined
+from workflow.scan.ids import (
+    PROVINCE_CODES, ascii_digits, is_bank_card, is_resident_id, mobile_national_part,
+)
+from workflow.scan.patterns import (
+    ADDRESS_DETAIL_RE, ADMIN_PREFIX_RE, COMPOUND_NEXT, DATE_RE, HARMLESS_BEFORE, compile_combined,
+)
 
 # Kinds of classification findings.
 MARKING = "marking"        # a real marking (★, spaced or on its own line, 内部资料 …): return only
 BARE_LEVEL = "bare_level"  # a bare 绝密/机密/秘密 word: blocking, a reviewer may clear it
 
 # A bare level word is harmless when it is part of one of these phrases (compared with
-# whitespace removed, so PDF text with spaced-out characters is judged the same way).
-_HARMLESS_BEFORE = (
-    "商业", "国家", "工作", "技术", "经营", "个人", "军事", "核心", "商务", "企业", "行业",
-    "保守", "严守", "保护", "泄露", "泄漏", "窃取", "刺探", "出卖",
-)
+# whitespace removed, so PDF text with spaced-out characters is judged the same way; the
+# pattern already rejects the unspaced forms).
 _HARMLESS_AFTER = ("性", "投票", "写票", "划票")
 # 「手机密码」「有机密封」「杜绝密集」: 密 starts the next word, the level word is an accident.
-_COMPOUND_NEXT = frozenset("封度码集切布实闭钥林云植纹友匙")
+_COMPOUND_NEXT = frozenset(COMPOUND_NEXT)
 # 「神秘密码」「揭秘密室」: 秘 ends the previous word.
 _SECRET_PREVIOUS_WORD = frozenset("神揭奥便隐诡")
 
 _WS_RE = re.compile(r"\s+")
-_NUM_CHARS_RE = re.compile(r"[0-9０-９XxＸｘ]")
+_NUM_CHARS = frozenset("0123456789０１２３４５６７８９XxＸｘ")
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 
@@ -87,7 +88,7 @@ def find_hits(text: str, engine: Engine, today: date) -> list[Hit]:
             return hits
         kind = m.lastgroup
         start = m.start()
-        if kind == "num":
+        if kind == "num" or kind == "intl":
             hit = _number_hit(m.group(), start, today)
             if hit is None:
                 pos = start + 1
@@ -128,7 +129,7 @@ def find_hits(text: str, engine: Engine, today: date) -> list[Hit]:
 # ---------------------------------------------------------------------------------------
 # Numbers
 def _number_hit(raw: str, start: int, today: date) -> Hit | None:
-    positions = [start + i for i, ch in enumerate(raw) if _NUM_CHARS_RE.match(ch)]
+    positions = [start + i for i, ch in enumerate(raw) if ch in _NUM_CHARS]
     digits = ascii_digits("".join(raw[p - start] for p in positions)).upper()
     international = raw[0] in "+＋"
     end = start + len(raw)
@@ -168,7 +169,7 @@ def level_word_is_harmless(text: str, start: int, end: int) -> bool:
         return True
     if text[start] == "秘" and before[-1:] in _SECRET_PREVIOUS_WORD and before:
         return True
-    return before.endswith(_HARMLESS_BEFORE)
+    return before.endswith(HARMLESS_BEFORE)
 
 
 def _alone_on_line(text: str, start: int, end: int) -> bool:
@@ -291,3 +292,64 @@ def address_in_cell(text: str) -> Hit | None:
     if hidden is None:
         return None
     return Hit(F.HOME_ADDRESS, offset, offset + len(stripped), hidden)
+
+
+# ---------------------------------------------------------------------------------------
+# Columns whose header names the content (身份证号, 银行卡号 …)
+_CELL_NUMBER_RE = re.compile(r"[0-9０-９][0-9０-９ \-]*[0-9０-９XxＸｘ]")
+
+
+def _cell_number(text: str) -> tuple[int, int, str] | None:
+    m = _CELL_NUMBER_RE.search(text)
+    if m is None:
+        return None
+    digits = ascii_digits(re.sub(r"[ \-]", "", m.group())).upper()
+    return m.start(), m.end(), digits
+
+
+def resident_id_in_cell(text: str, today: date) -> Hit | None:
+    """A number under a 身份证号 header: region and birth date suffice, no check digit needed.
+
+    Excel turns an 18-digit ID typed as a number into ``350102200305061000`` (15 significant
+    digits); the check digit is lost but the region, birth date and sequence are not.
+    """
+    found = _cell_number(text)
+    if found is None:
+        return None
+    start, end, digits = found
+    if len(digits) == 18 and digits[:17].isdigit():
+        born = digits[6:14]
+    elif len(digits) == 15 and digits.isdigit():
+        born = "19" + digits[6:12]
+    else:
+        return None
+    if digits[:2] not in PROVINCE_CODES or not date_is_birth_date(born, today):
+        return None
+    positions = [i for i in range(start, end) if text[i] in _NUM_CHARS]
+    return Hit(F.RESIDENT_ID, start, end, tuple(positions[6:-4]))
+
+
+def bank_card_in_cell(text: str) -> Hit | None:
+    """A 15–19 digit number under a 银行卡号 header (Luhn not required: a card typed as a
+    number loses its last digits in Excel)."""
+    found = _cell_number(text)
+    if found is None:
+        return None
+    start, end, digits = found
+    if not (15 <= len(digits) <= 19 and digits.isdigit()) or len(set(digits)) <= 2:
+        return None
+    positions = [i for i in range(start, end) if text[i] in _NUM_CHARS]
+    return Hit(F.BANK_CARD, start, end, tuple(positions[4:-4]))
+
+
+def column_hit(column: str, text: str, today: date) -> Hit | None:
+    """The finding a column header implies for one of its cells, if the cell fits."""
+    if column == F.BIRTH_DATE:
+        return birth_date_in_cell(text, today)
+    if column == F.HOME_ADDRESS:
+        return address_in_cell(text)
+    if column == F.RESIDENT_ID:
+        return resident_id_in_cell(text, today)
+    if column == F.BANK_CARD:
+        return bank_card_in_cell(text)
+    return None

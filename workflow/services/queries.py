@@ -201,3 +201,151 @@ def list_departments(app: Gongkai) -> list[Department]:
     """All active departments, by code."""
     with app.db.read() as session:
         return list(session.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.code)))
+
+
+# --- read helpers of the web UI (issue #4) -------------------------------------------------
+
+
+def department_board(app: Gongkai, actor: Actor) -> list[dict[str, Any]]:
+    """For each department in scope: pending counts per stage, due soon, overdue and the oldest waiting.
+
+    Two grouped queries (counts; oldest per department), so the board stays fast at scale.
+    """
+    from datetime import timedelta
+    from workflow.clock import SHANGHAI
+    now = app.now()
+    soon_day = app.calendar.add_workdays(deadlines.local_date(now), 1)
+    from datetime import datetime as _dt, time as _time
+    soon = _dt.combine(soon_day + timedelta(days=1), _time(0), tzinfo=SHANGHAI)
+    stages = (*OPEN_STATES, "scheduled")
+    with app.db.read() as session:
+        depts = list(session.scalars(select(Department).where(Department.active.is_(True))
+                                     .where(scope_filter_department(actor)).order_by(Department.code)))
+        ids = [d.id for d in depts] or [-1]
+        rows = session.execute(
+            select(Item.department_id, Item.state, func.count(),
+                   func.sum(case_when(and_(Item.state.in_(OPEN_STATES), Item.stage_due < now))),
+                   func.sum(case_when(and_(Item.state.in_(OPEN_STATES), Item.stage_due >= now,
+                                           Item.stage_due < soon))),
+                   func.min(Item.stage_entered_at))
+            .where(Item.department_id.in_(ids), Item.state.in_(stages))
+            .group_by(Item.department_id, Item.state)).all()
+        board: dict[int, dict[str, Any]] = {
+            d.id: {"department": d, "stages": {s: 0 for s in stages}, "overdue": 0, "due_soon": 0,
+                   "oldest": None} for d in depts}
+        oldest_at: dict[int, Any] = {}
+        for dept_id, state, count, late, near, first in rows:
+            entry = board[dept_id]
+            entry["stages"][state] = count
+            entry["overdue"] += int(late or 0)
+            entry["due_soon"] += int(near or 0)
+            if state in OPEN_STATES and first is not None and (dept_id not in oldest_at or first < oldest_at[dept_id]):
+                oldest_at[dept_id] = first
+        for dept_id, first in oldest_at.items():
+            board[dept_id]["oldest"] = session.scalar(
+                select(Item).where(Item.department_id == dept_id, Item.state.in_(OPEN_STATES),
+                                   Item.stage_entered_at == first).order_by(Item.id).limit(1))
+        return list(board.values())
+
+
+def case_when(condition: Any) -> Any:
+    """1 when ``condition`` holds else 0 (for SUM in grouped counts)."""
+    from sqlalchemy import case
+    return case((condition, 1), else_=0)
+
+
+def scope_filter_department(actor: Actor) -> Any:
+    """SQL condition on departments: those in the actor's scope."""
+    if actor.is_admin or actor.all_departments:
+        return True
+    return Department.id.in_(sorted(actor.department_ids) or [-1])
+
+
+def due_horizon(app: Gongkai, actor: Actor, *, workdays: int = 3, department: str | None = None,
+                stage: str | None = None, limit: int = 5000) -> list[Item]:
+    """Admin: open items due within ``workdays`` working days or already late, earliest due first."""
+    from datetime import datetime as _dt, time as _time, timedelta
+    from workflow.access import ADMIN
+    from workflow.clock import SHANGHAI
+    require_role(actor, ADMIN)
+    now = app.now()
+    horizon_day = app.calendar.add_workdays(deadlines.local_date(now), workdays)
+    horizon = _dt.combine(horizon_day + timedelta(days=1), _time(0), tzinfo=SHANGHAI)
+    with app.db.read() as session:
+        query = select(Item).where(Item.state.in_(OPEN_STATES), Item.stage_due.is_not(None),
+                                   Item.stage_due < horizon)
+        if department:
+            query = query.where(Item.department_id == department_id(session, department))
+        if stage:
+            if stage not in OPEN_STATES:
+                raise ValidationFailed("未知的阶段：%(stage)s", code="invalid_value", field="stage", stage=stage)
+            query = query.where(Item.state == stage)
+        return list(session.scalars(query.order_by(Item.stage_due.asc(), Item.id).limit(limit)))
+
+
+def revision_diff(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any] | None:
+    """Unified diff (title, body, fields) between the item's latest submitted revision and the one before.
+
+    None when fewer than two revisions exist. For a revision item (``supersedes``) with one revision,
+    the superseded item's last revision is the "previous" one.
+    """
+    import difflib
+    import json
+    from db.models import Revision
+    with app.db.read() as session:
+        item = load_visible(session, actor, item_id)
+        revisions = list(session.scalars(select(Revision).where(Revision.item_id == item_id)
+                                         .order_by(Revision.number.desc()).limit(2)))
+        if len(revisions) == 1 and item.supersedes_id is not None:
+            before = session.scalar(select(Revision).where(Revision.item_id == item.supersedes_id)
+                                    .order_by(Revision.number.desc()).limit(1))
+            if before is not None:
+                revisions.append(before)
+        if len(revisions) < 2:
+            return None
+        new, old = revisions[0], revisions[1]
+
+        def lines(content: dict[str, Any]) -> list[str]:
+            body = str(content.get("body") or "").splitlines()
+            meta = {k: v for k, v in sorted(content.items()) if k not in ("body",)}
+            return [f"{k}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in meta.items()] + [""] + body
+
+        diff = list(difflib.unified_diff(lines(old.content), lines(new.content), lineterm="", n=2,
+                                         fromfile=f"r{old.number}", tofile=f"r{new.number}"))
+        return {"old": old.number, "new": new.number, "old_item": old.item_id, "lines": diff[2:],
+                "changed": bool(diff)}
+
+
+def public_item(app: Gongkai, item_id: int) -> Item:
+    """A published item for the public directory; NotFound otherwise (archived ones disappear).
+
+    A superseded item raises NotFound with ``details={"successor": id}`` so the page can link onwards.
+    """
+    with app.db.read() as session:
+        item = session.get(Item, item_id)
+        if item is None or item.state != "published":
+            successor = item.superseded_by_id if item is not None else None
+            if successor is not None:
+                nxt = session.get(Item, successor)
+                successor = successor if nxt is not None and nxt.state == "published" else None
+            raise NotFound("事项不存在或已不再公开", code="item_not_found",
+                           details={"successor": successor} if successor else None)
+        return item
+
+
+def published_counts_by_catalog(app: Gongkai, department: str | None = None) -> dict[str, int]:
+    """Number of published items per 清单 entry (the public directory's tree)."""
+    with app.db.read() as session:
+        query = select(Item.catalog_code, func.count()).where(Item.state == "published")
+        if department:
+            query = query.where(Item.department_id == department_id(session, department))
+        return {code: count for code, count in session.execute(query.group_by(Item.catalog_code))}
+
+
+def list_users(app: Gongkai, actor: Actor) -> list[Any]:
+    """Admin: every user with roles and scope, by name."""
+    from db.models import User
+    from workflow.access import ADMIN
+    require_role(actor, ADMIN)
+    with app.db.read() as session:
+        return list(session.scalars(select(User).order_by(User.username)))

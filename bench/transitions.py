@@ -1,0 +1,258 @@
+"""Full item lifecycles per second through the service layer, against raw SQL doing the same writes.
+
+    .venv/bin/python -m bench.transitions                 # 200 lifecycles per database
+    .venv/bin/python -m bench.transitions --n 500 --db sqlite
+    .venv/bin/python -m bench.transitions --profile       # cProfile hot spots of the Gongkai run
+
+A lifecycle is create → submit → pass_review → approve: four transactions.
+
+- Gongkai: ``workflow.services.items`` verbs with real actors (drafter, reviewer, approver of
+  one department), guards, deadlines, revision snapshot + secrecy scan, decisions, the audit
+  hash chain and every registered after_transition hook.
+- Raw SQL: the same engine and connection settings (SQLite WAL + ``synchronous=NORMAL`` +
+  ``BEGIN IMMEDIATE``; PostgreSQL READ COMMITTED), one transaction per step: the item
+  INSERT/UPDATE with version check, the revision (submit) or decision (pass_review, approve)
+  row, and the chained audit event (read last seq/hash, SHA-256, INSERT; PostgreSQL takes the
+  same advisory lock) — no ORM, no validation, no scan.
+
+Both run in the same process against the same scratch database, interleaved in rounds so
+that warm-up and file growth hit both alike. The ratio Gongkai/raw is the figure to watch
+(target ≤ 3×).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import json
+import pstats
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from bench.common import machine_note, database_kinds, prepared_app, scratch_database, today
+from db.session import Database
+from workflow.access import Actor, actor_from_user
+from workflow.audit import event_hash
+from workflow.context import Gongkai
+
+CLEAR = {"state_secret": False, "work_secret": False, "commercial_secret": False, "personal_info": False,
+         "sensitive": False, "undecided": False}
+AUDIT_LOCK_KEY = 0x6E6B_0A0D
+
+
+def _register_features() -> None:
+    """Import the web app so every feature that registers hooks at import time is active."""
+    import web.app  # noqa: F401
+    from web.app import create_app
+    create_app  # noqa: B018 - imported for its side effects (blueprints, hooks)
+
+
+def _setup_people(app: Gongkai) -> tuple[Actor, Actor, Actor]:
+    from sqlalchemy import select
+
+    from db.models import User
+    from workflow.services.users import add_department, add_user
+    add_department(app, "bench", "基准测试处")
+    for name, role in (("b_drafter", "drafter"), ("b_reviewer", "reviewer"), ("b_approver", "approver")):
+        add_user(app, name, roles=[role], departments=["bench"], department_head=role == "reviewer")
+    with app.db.read() as session:
+        return tuple(actor_from_user(session.scalar(select(User).where(User.username == n)))  # type: ignore
+                     for n in ("b_drafter", "b_reviewer", "b_approver"))
+
+
+def _payload(serial: int) -> dict[str, Any]:
+    return {"title": f"2025年国家奖学金评审结果（第{serial}批）", "body": "经评审，现将结果公布如下。" * 20,
+            "department": "bench", "catalog_code": "1", "channels": ["website", "wechat"],
+            "formed_on": today().isoformat()}
+
+
+def gongkai_lifecycles(app: Gongkai, people: tuple[Actor, Actor, Actor], n: int, start: int) -> None:
+    """``n`` full lifecycles through the service layer."""
+    from workflow.services import items
+    drafter, reviewer, approver = people
+    for i in range(n):
+        item = items.create_item(app, drafter, _payload(start + i))
+        items.submit(app, drafter, item.id)
+        items.pass_review(app, reviewer, item.id, CLEAR)
+        items.approve(app, approver, item.id)
+
+
+class RawLifecycle:
+    """The same writes as the service layer, with the DBAPI connection and hand-written SQL."""
+
+    def __init__(self, database: Database, people: tuple[Actor, Actor, Actor], department_id: int):
+        self.database = database
+        self.people = people
+        self.department_id = department_id
+        self.conn = database.engine.raw_connection()  # same connect-time PRAGMAs as Gongkai's engine
+        self.pg = database.is_postgres
+        self.p = "%s" if self.pg else "?"
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", self.p)
+
+    def _begin(self, cur: Any) -> None:
+        if not self.pg:
+            cur.execute("BEGIN IMMEDIATE")  # psycopg opens its transaction implicitly
+
+    def _now(self) -> tuple[Any, datetime]:
+        """(the value to bind, the aware datetime hashed into the audit event)."""
+        at = datetime.now(timezone.utc)
+        return (at if self.pg else at.replace(tzinfo=None).isoformat(sep=" ")), at
+
+    def _audit(self, cur: Any, now: Any, at: datetime, actor: Actor, item_id: int, action: str, from_state: str | None,
+               to_state: str, revision_hash: str | None, data: dict[str, Any]) -> None:
+        if self.pg:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK_KEY,))
+        cur.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        last = cur.fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, "0" * 64)
+        digest = event_hash(seq, at, actor.username, f"item:{item_id}", action, from_state, to_state, None,
+                            revision_hash, data, prev)
+        cur.execute(self._sql(
+            "INSERT INTO audit_events (seq, at, actor_id, actor_name, subject, item_id, action, from_state, "
+            "to_state, reason, revision_hash, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+            (seq, now, actor.id, actor.username, f"item:{item_id}", item_id, action, from_state, to_state, None,
+             revision_hash, json.dumps(data), prev, digest))
+
+    def lifecycle(self, serial: int) -> None:
+        """create, submit, pass_review, approve: four transactions."""
+        drafter, reviewer, approver = self.people
+        payload = _payload(serial)
+        cur = self.conn.cursor()
+        # create
+        self._begin(cur)
+        now, at = self._now()
+        cur.execute(self._sql(
+            "INSERT INTO items (title, body, department_id, catalog_code, channels, formed_on, publish_deadline, "
+            "deadline_estimated, state, stage_entered_at, stage_due, stage_entry, version, revision, author_id, "
+            "is_list, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,'draft',?,?,1,1,0,?,?,?,?) RETURNING id"),
+            (payload["title"], payload["body"], self.department_id, payload["catalog_code"],
+             json.dumps(payload["channels"]), payload["formed_on"], payload["formed_on"], False, now, now,
+             drafter.id, False, now, now))
+        item_id = cur.fetchone()[0]
+        self._audit(cur, now, at, drafter, item_id, "create", None, "draft", None, {"title": payload["title"]})
+        self.conn.commit()
+        # submit: state + revision snapshot + audit
+        self._begin(cur)
+        now, at = self._now()
+        content = json.dumps({k: payload[k] for k in ("title", "body", "catalog_code", "channels")},
+                             ensure_ascii=False, sort_keys=True)
+        content_hash = hashlib.sha256(content.encode()).hexdigest()
+        cur.execute(self._sql("UPDATE items SET state='secrecy_review', revision=1, content_hash=?, "
+                              "submitted_by_id=?, stage_entered_at=?, stage_due=?, stage_entry=2, updated_at=?, "
+                              "version=version+1 WHERE id=? AND version=1"),
+                    (content_hash, drafter.id, now, now, now, item_id))
+        cur.execute(self._sql("INSERT INTO revisions (item_id, number, content, content_hash, submitted_by_id, "
+                              "submitted_at) VALUES (?,1,?,?,?,?) RETURNING id"),
+                    (item_id, content, content_hash, drafter.id, now))
+        revision_id = cur.fetchone()[0]
+        self._audit(cur, now, at, drafter, item_id, "submit", "draft", "secrecy_review", content_hash, {"revision": 1})
+        self.conn.commit()
+        # pass_review: state + decision (checklist) + audit
+        self._begin(cur)
+        now, at = self._now()
+        cur.execute(self._sql("UPDATE items SET state='approval', reviewed_by_id=?, stage_entered_at=?, "
+                              "stage_due=?, stage_entry=3, updated_at=?, version=version+1 WHERE id=? AND version=2"),
+                    (reviewer.id, now, now, now, item_id))
+        cur.execute(self._sql("INSERT INTO decisions (item_id, revision_id, kind, actor_id, at, checklist) "
+                              "VALUES (?,?,'pass_review',?,?,?)"),
+                    (item_id, revision_id, reviewer.id, now, json.dumps(CLEAR)))
+        self._audit(cur, now, at, reviewer, item_id, "pass_review", "secrecy_review", "approval", content_hash,
+                    {"revision": 1})
+        self.conn.commit()
+        # approve: state + decision + audit
+        self._begin(cur)
+        now, at = self._now()
+        cur.execute(self._sql("UPDATE items SET state='published', approved_by_id=?, published_at=?, "
+                              "stage_entered_at=?, stage_due=NULL, stage_entry=4, updated_at=?, version=version+1 "
+                              "WHERE id=? AND version=3"), (approver.id, now, now, now, item_id))
+        cur.execute(self._sql("INSERT INTO decisions (item_id, revision_id, kind, actor_id, at) "
+                              "VALUES (?,?,'approve',?,?)"), (item_id, revision_id, approver.id, now))
+        self._audit(cur, now, at, approver, item_id, "approve", "approval", "published", content_hash, {"revision": 1})
+        self.conn.commit()
+        cur.close()
+
+
+def _timed(fn: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def run_one(kind: str, n: int, rounds: int, profile: bool) -> dict[str, float]:
+    """Measure both paths on a scratch database of ``kind``; return lifecycles per second."""
+    from sqlalchemy import select
+
+    from db.models import Department
+    with scratch_database(kind) as database:
+        app = prepared_app(database)
+        people = _setup_people(app)
+        with app.db.read() as session:
+            dept_id = session.scalar(select(Department.id).where(Department.code == "bench"))
+        raw = RawLifecycle(database, people, dept_id)
+        # Warm-up: caches (calendar, compiled statements, scanner patterns) on both sides.
+        gongkai_lifecycles(app, people, 5, 0)
+        for i in range(5):
+            raw.lifecycle(i)
+        per_round = max(1, n // rounds)
+        gk_time = raw_time = 0.0
+        serial = 1000
+        profiler = cProfile.Profile() if profile else None
+        for _ in range(rounds):
+            if profiler:
+                profiler.enable()
+            gk_time += _timed(lambda s=serial: gongkai_lifecycles(app, people, per_round, s))
+            if profiler:
+                profiler.disable()
+            raw_time += _timed(lambda s=serial: [raw.lifecycle(s + i) for i in range(per_round)])
+            serial += per_round
+        raw.close()
+        done = per_round * rounds
+        _verify_chain(app)
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+            print(f"\n--- cProfile ({kind}, Gongkai path, cumulative) ---\n{out.getvalue()}")
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
+            print(f"--- cProfile ({kind}, Gongkai path, own time) ---\n{out.getvalue()}")
+        return {"n": done, "gongkai": done / gk_time, "raw": done / raw_time}
+
+
+def _verify_chain(app: Gongkai) -> None:
+    """The raw path writes chained events too; check the interleaved chain still verifies."""
+    from workflow import audit
+    with app.db.read() as session:
+        result = audit.verify(session)
+    if not result.ok:  # not a timing assertion: a broken baseline would make the comparison meaningless
+        print(f"  warning: audit chain does not verify at seq {result.bad_seq}: {result.problem}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200, help="lifecycles per database and path (default 200)")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds (default 4)")
+    parser.add_argument("--db", type=database_kinds, default=["sqlite", "postgresql"])
+    parser.add_argument("--profile", action="store_true", help="print cProfile hot spots of the Gongkai path")
+    args = parser.parse_args(argv)
+    _register_features()
+    print(f"lifecycles (create → submit → pass_review → approve), n={args.n} per path, {args.rounds} rounds; "
+          f"{machine_note()}")
+    results = {}
+    for kind in args.db:
+        results[kind] = run_one(kind, args.n, args.rounds, args.profile)
+    print(f"\n{'database':<12}{'n':>6}{'Gongkai/s':>12}{'raw SQL/s':>12}{'ratio':>9}  (target ratio ≤ 3×)")
+    for kind, r in results.items():
+        ratio = r["raw"] / r["gongkai"]
+        print(f"{kind:<12}{r['n']:>6}{r['gongkai']:>12.1f}{r['raw']:>12.1f}{ratio:>8.2f}×")
+    print(f"({machine_note()})")
+
+
+if __name__ == "__main__":
+    main()

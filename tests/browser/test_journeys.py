@@ -1,0 +1,113 @@
+"""End-to-end journeys in headless Chromium: the whole cycle of an item, the public side, 超期预警."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import LiveServer, shot
+
+pytestmark = pytest.mark.browser
+TITLE = "2025年秋季学期国家助学金评审结果公示"
+
+
+def _create_and_submit(open_as, live_server: LiveServer) -> int:  # noqa: ANN001
+    page = open_as("drafter")
+    page.goto(live_server.url + "/items/new")
+    page.fill("#title", TITLE)
+    page.select_option("#catalog_code", "1")
+    page.fill("#body", "经学院评审委员会评审，现将结果公示如下。\n公示期为5个工作日。")
+    page.check("input[name=channels][value=wechat]")
+    shot(page, "03-item-form")
+    page.click("text=保存草稿")
+    page.wait_for_url(re.compile(r"/items/\d+$"))
+    item_id = int(page.url.rsplit("/", 1)[1])
+    page.click("text=提交审查")
+    page.wait_for_load_state()
+    assert page.locator(".badge", has_text="保密审查").first.is_visible()
+    return item_id
+
+
+def test_full_cycle_to_public_directory(open_as, live_server: LiveServer) -> None:  # noqa: ANN001
+    item_id = _create_and_submit(open_as, live_server)
+    url = f"{live_server.url}/items/{item_id}"
+
+    reviewer = open_as("reviewer")
+    reviewer.goto(live_server.url + "/")
+    assert TITLE in reviewer.content()
+    shot(reviewer, "01-my-tasks")
+    reviewer.goto(url)
+    reviewer.fill("#return-reason", "请补充评审依据文件名称")
+    reviewer.click("text=退回修改")
+    reviewer.wait_for_load_state()
+    assert reviewer.locator(".badge", has_text="草稿").first.is_visible()
+
+    drafter = open_as("drafter")
+    drafter.goto(url)
+    assert "请补充评审依据文件名称" in drafter.locator(".timeline").inner_text()
+    drafter.click("#btn-edit")
+    drafter.fill("#body", "依据《国家助学金管理办法》，经学院评审委员会评审，现将结果公示如下。\n公示期为5个工作日。")
+    drafter.click("text=保存草稿")
+    drafter.wait_for_url(url)
+    drafter.click("text=提交审查")
+    drafter.wait_for_load_state()
+
+    reviewer.goto(url)
+    for key in ("state_secret", "work_secret", "commercial_secret", "personal_info", "sensitive", "undecided"):
+        reviewer.check(f"#q_{key}_no")
+    shot(reviewer, "04-review")
+    reviewer.click("button:has-text('审查通过')")
+    reviewer.wait_for_load_state()
+    assert reviewer.locator(".badge", has_text="审批").first.is_visible()
+
+    approver = open_as("approver")
+    approver.goto(url)
+    approver.click("button:has-text('批准')")
+    approver.wait_for_load_state()
+    assert approver.locator(".badge", has_text="已公开").first.is_visible()
+    assert "与上一版本的差异" in approver.content()
+    shot(approver, "05-item-published")
+
+    public = open_as(None)
+    public.goto(live_server.url + "/public/")
+    assert TITLE in public.content()
+    shot(public, "06-public-directory")
+    public.click(f"text={TITLE}")
+    public.wait_for_load_state()
+    assert "学生处" in public.content()
+    public.goto(live_server.url + "/public/feed.atom")
+    assert TITLE in public.content()
+
+    phone = open_as(None, mobile=True)
+    phone.goto(live_server.url + "/public/")
+    shot(phone, "09-public-phone")
+
+
+def test_admin_sees_overdue_item_and_exports(open_as, live_server: LiveServer) -> None:  # noqa: ANN001
+    item_id = _create_and_submit(open_as, live_server)
+    live_server.clock.advance(days=14)  # far past the 3 working days of secrecy review
+    try:
+        admin = open_as("admin")
+        assert admin.url.endswith("/admin/overdue")
+        assert f"#{item_id}" in admin.locator("#overdue-table").inner_text()
+        assert admin.locator("#overdue-table .badge", has_text="已超期").first.is_visible()
+        shot(admin, "02-overdue")
+        with admin.expect_download() as info:
+            admin.click("#export-xlsx")
+        download = info.value
+        assert download.suggested_filename.endswith(".xlsx")
+        from openpyxl import load_workbook
+        import io
+        book = load_workbook(io.BytesIO(download.path().read_bytes()))
+        assert any(row[0] == item_id for row in book.active.iter_rows(min_row=2, values_only=True))
+        with admin.expect_download() as info:
+            admin.click("#export-csv")
+        assert info.value.path().read_bytes().startswith(b"\xef\xbb\xbf")
+        admin.goto(live_server.url + "/departments")
+        shot(admin, "07-department-board")
+        admin.goto(live_server.url + "/help")
+        shot(admin, "08-help")
+        admin.goto(live_server.url + "/admin/calendar?year=2025")
+        shot(admin, "10-calendar")
+    finally:
+        live_server.clock.advance(days=-14)

@@ -1,0 +1,122 @@
+"""Requests for disclosure over HTTP: the public form (CSRF on), status lookup, API, stats, extension."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import CLEAR, World
+from workflow.services.users import add_user
+
+FORM = {"applicant_kind": "natural", "name": "李四", "contact": "lisi@example.com",
+        "request_text": "请提供2024学年奖学金评定办法", "delivery_form": "email"}
+STAFF = {**FORM, "channel": "in_person", "received_at": "2025-09-26T09:00:00+08:00"}
+
+
+def _token(client: FlaskClient, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+def _apply(client: FlaskClient, **fields: str):  # noqa: ANN202
+    return client.post("/public/apply", data={**FORM, **fields, "csrf_token": _token(client, "/public/apply")},
+                       environ_base={"REMOTE_ADDR": fields.pop("ip", "192.0.2.1") if "ip" in fields else "192.0.2.1"})
+
+
+def test_public_form_issues_a_tracking_number_and_status_needs_the_contact(client: FlaskClient) -> None:
+    assert client.get("/public/apply").status_code == 200
+    response = _apply(client)
+    assert response.status_code == 201
+    number = re.search(r'id="tracking-no"[^>]*>([0-9A-Z]+)<', response.get_data(as_text=True)).group(1)
+    assert re.fullmatch(r"2025[2-9A-Z]{12}", number)
+    token = _token(client, "/public/apply/status")
+    ok = client.post("/public/apply/status", data={"tracking_no": number, "contact": "LiSi@example.com",
+                                                   "csrf_token": token})
+    assert ok.status_code == 200 and "2025-10-23" in ok.get_data(as_text=True)
+    for tracking, contact in ((number, "other@example.com"), ("2025AAAAAAAAAAAA", "lisi@example.com"), ("", "")):
+        wrong = client.post("/public/apply/status", data={"tracking_no": tracking, "contact": contact,
+                                                          "csrf_token": token})
+        assert wrong.status_code == 404
+        assert "未找到与该查询号和联系方式匹配的申请" in wrong.get_data(as_text=True)
+
+
+def test_public_form_refuses_bad_input_clearly_never_500(client: FlaskClient) -> None:
+    empty = _apply(client, name="", contact="", request_text="")
+    assert empty.status_code == 422 and "请填写申请人姓名或名称" in empty.get_data(as_text=True)
+    bad_contact = _apply(client, contact="not a contact")
+    assert bad_contact.status_code == 422 and "联系方式应为电话号码或电子邮件地址" in bad_contact.get_data(as_text=True)
+    huge = _apply(client, request_text="很" * 6000)
+    assert huge.status_code == 422 and "过长" in huge.get_data(as_text=True)
+    bad_kind = _apply(client, applicant_kind="alien")
+    assert bad_kind.status_code == 422
+    script = "<script>alert(1)</script>"
+    injected = _apply(client, name=script, request_text=script)
+    body = injected.get_data(as_text=True)
+    assert injected.status_code == 201 and script not in body
+    redisplayed = _apply(client, name=script, contact="bad")
+    assert redisplayed.status_code == 422 and script not in redisplayed.get_data(as_text=True)
+    assert "&lt;script&gt;" in redisplayed.get_data(as_text=True)
+    no_csrf = client.post("/public/apply", data=FORM)
+    assert no_csrf.status_code == 400 and "安全令牌" in no_csrf.get_data(as_text=True)
+
+
+def test_public_form_is_rate_limited_per_address(client: FlaskClient) -> None:
+    statuses = [_apply(client, ip="192.0.2.7").status_code for _ in range(6)]
+    assert statuses == [201] * 5 + [429]
+    assert "请一小时后再试" in _apply(client, ip="192.0.2.7").get_data(as_text=True)
+
+
+def test_staff_page_shows_the_escaped_application_and_its_clock(client: FlaskClient, api) -> None:  # noqa: ANN001
+    created = api("admin").post("/api/v1/applications", json={**STAFF, "name": "<b>王五</b>"})
+    assert created.status_code == 201, created.get_json()
+    token = _token(client, "/login")
+    assert client.post("/login", data={"username": "admin", "password": "password-123", "csrf_token": token}) \
+        .status_code == 302
+    page = client.get(f"/applications/{created.get_json()['id']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "&lt;b&gt;王五&lt;/b&gt;" in html and "2025-10-23" in html
+    assert client.get("/applications").status_code == 200
+    assert client.get("/applications/stats?year=2025-2026").status_code == 200
+
+
+def test_api_extension_without_office_head_is_403(api, world: World, clock) -> None:  # noqa: ANN001
+    created = api("admin").post("/api/v1/applications", json=STAFF).get_json()
+    refused = api("admin").post(f"/api/v1/applications/{created['id']}/actions",
+                                json={"action": "extend", "workdays": 10, "reason": "复杂"})
+    assert refused.status_code == 403 and refused.get_json()["error"] == "office_head_required"
+    add_user(world.app, "head", roles=["admin"], departments=["*"], office_head=True)
+    granted = api("head").post(f"/api/v1/applications/{created['id']}/actions",
+                               json={"action": "extend", "workdays": 10, "reason": "复杂"})
+    assert granted.status_code == 200 and granted.get_json()["due_on"] == "2025-11-06"
+    assert api("drafter").post(f"/api/v1/applications/{created['id']}/actions",
+                               json={"action": "consult", "third_party": "x"}).status_code in (403, 404)
+
+
+def test_api_reply_flow_and_stats_table(api, world: World) -> None:  # noqa: ANN001
+    admin = api("admin")
+    created = admin.post("/api/v1/applications", json={**STAFF, "department": "xsc"}).get_json()
+    reply = api("drafter").post(f"/api/v1/applications/{created['id']}/actions",
+                                json={"action": "reply", "outcome": "disclosed", "supplied": "评定办法全文见附件。"})
+    assert reply.status_code == 200 and reply.get_json()["state"] == "replying"
+    item_id = reply.get_json()["reply_item"]
+    for user, body in (("drafter", {"trigger": "submit"}), ("reviewer", {"trigger": "pass_review", "checklist": CLEAR}),
+                       ("approver", {"trigger": "approve"})):
+        assert api(user).post(f"/api/v1/items/{item_id}/transitions", json=body).status_code == 200
+    assert admin.get(f"/api/v1/applications/{created['id']}").get_json()["state"] == "replied"
+    assert api(None).get("/api/v1/public/items").get_json()["total"] == 0
+    stats = admin.get("/api/v1/applications/stats?year=2025-2026")
+    table = stats.get_json()
+    assert stats.status_code == 200 and table["check"]["ok"]
+    rows = {row["key"]: row["counts"] for row in table["rows"]}
+    assert rows["received"]["natural"] == 1 and rows["results.disclosed"]["total"] == 1
+    assert admin.get("/api/v1/applications/stats?year=2025").status_code == 400
+    assert admin.post(f"/api/v1/applications/{created['id']}/actions", json={"action": "nope"}).status_code == 400
+
+
+@pytest.mark.parametrize("body", [{}, {"name": "x"}, {**FORM, "contact": "x" * 300}, {**FORM, "delivery_form": 3}])
+def test_public_api_bad_input_is_4xx(api, body: dict) -> None:  # noqa: ANN001
+    response = api(None).post("/api/v1/public/applications", json=body)
+    assert 400 <= response.status_code < 500 and response.get_json()["message"]

@@ -1,0 +1,223 @@
+"""Admin pages: 超期预警 (with xlsx/CSV export), users, departments, the holiday calendar, the 清单."""
+from __future__ import annotations
+
+import calendar as pycalendar
+import csv
+import io
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from web.app import core
+from web.ui.common import optional_module, require_admin, try_verb
+from web.ui.format import fdatetime, state_label
+from web.ui.forms import DepartmentForm, UserForm
+from db.models import ROLES
+from workflow import deadlines
+from workflow.clock import local_date
+from workflow.errors import ValidationFailed
+from workflow.i18n import gettext as _
+from workflow.machine import OPEN_STATES
+from workflow.services import catalog, queries, users
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+BUCKETS = ("very_overdue", "overdue", "due_today", "due_soon")
+BUCKET_LABELS = {"very_overdue": "严重超期", "overdue": "已超期", "due_today": "今日到期", "due_soon": "3个工作日内到期"}
+BUCKET_COLOURS = {"very_overdue": "danger", "overdue": "danger", "due_today": "warning", "due_soon": "info"}
+
+
+def _bucket(app: Any, item: Any, now: datetime) -> tuple[str, int]:
+    """The bucket of one open item and its working days late (0 when not late)."""
+    late = deadlines.workdays_late(app.calendar, item.stage_due, now)
+    if now > item.stage_due:
+        rung = deadlines.current_rung(app.calendar, item.stage_due, now, app.settings)
+        return ("very_overdue" if rung == "very_overdue" else "overdue"), late
+    if local_date(item.stage_due) == local_date(now):
+        return "due_today", 0
+    return "due_soon", 0
+
+
+def _overdue_rows() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    app, who = core(), require_admin()
+    department = request.args.get("department") or None
+    stage = request.args.get("stage") or None
+    try:
+        found = queries.due_horizon(app, who, department=department, stage=stage)
+    except ValidationFailed:
+        abort(400)
+    now = app.now()
+    rows = []
+    for item in found:
+        bucket, late = _bucket(app, item, now)
+        rows.append({"item": item, "bucket": bucket, "late": late,
+                     "left": deadlines.workdays_left(app.calendar, item.stage_due, now)})
+    return rows, {"department": department, "stage": stage}
+
+
+def _summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_dept: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        dept = row["item"].department
+        entry = by_dept.setdefault(dept.code, {"department": dept, **{b: 0 for b in BUCKETS}, "total": 0})
+        entry[row["bucket"]] += 1
+        entry["total"] += 1
+    return sorted(by_dept.values(), key=lambda e: (-(e["very_overdue"] + e["overdue"]), e["department"].code))
+
+
+@bp.get("/overdue")
+@login_required
+def overdue():  # noqa: ANN201
+    rows, filters = _overdue_rows()
+    summary = _summary(rows)
+    totals = {b: sum(e[b] for e in summary) for b in (*BUCKETS, "total")}
+    return render_template("admin/overdue.html", rows=rows, summary=summary, totals=totals, filters=filters,
+                           departments=queries.list_departments(core()), stages=OPEN_STATES, buckets=BUCKETS,
+                           bucket_labels=BUCKET_LABELS, bucket_colours=BUCKET_COLOURS)
+
+
+def _export_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    header = [_("编号"), _("标题"), _("部门"), _("阶段"), _("阶段截止"), _("预警级别"), _("超期工作日"),
+              _("信息形成日期"), _("公开期限")]
+    body = [[r["item"].id, r["item"].title, r["item"].department.name, state_label(r["item"].state),
+             fdatetime(r["item"].stage_due, "short"), _(BUCKET_LABELS[r["bucket"]]), r["late"],
+             r["item"].formed_on.isoformat() if r["item"].formed_on else "",
+             r["item"].publish_deadline.isoformat() if r["item"].publish_deadline else ""] for r in rows]
+    return header, body
+
+
+def _filename(ext: str) -> str:
+    return f"overdue-{local_date(core().now()).isoformat()}.{ext}"
+
+
+@bp.get("/overdue.csv")
+@login_required
+def overdue_csv():  # noqa: ANN201
+    rows, _filters = _overdue_rows()
+    header, body = _export_table(rows)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([[_csv_safe(v) for v in row] for row in body])
+    data = "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 CSV correctly only with it
+    return Response(data.encode("utf-8"), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={_filename('csv')}"})
+
+
+def _csv_safe(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in user text (=, +, -, @ at the start)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+@bp.get("/overdue.xlsx")
+@login_required
+def overdue_xlsx():  # noqa: ANN201
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    rows, _filters = _overdue_rows()
+    header, body = _export_table(rows)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("超期预警")
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for row in body:
+        sheet.append([_csv_safe(v) for v in row])
+    for column, width in zip("ABCDEFGHI", (8, 48, 18, 10, 18, 16, 12, 14, 14)):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    summary = book.create_sheet(_("部门汇总"))
+    summary.append([_("部门"), *[_(BUCKET_LABELS[b]) for b in BUCKETS], _("合计")])
+    for entry in _summary(rows):
+        summary.append([entry["department"].name, *[entry[b] for b in BUCKETS], entry["total"]])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={_filename('xlsx')}"})
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+def users_page():  # noqa: ANN201
+    app, who = core(), require_admin()
+    form = UserForm()
+    form.roles.choices = [(r, r) for r in ROLES]
+    form.departments.choices = [(d.code, d.name) for d in queries.list_departments(app)]
+    status = 200
+    if request.method == "POST":
+        scope = ["*"] if form.all_departments.data else list(form.departments.data or [])
+        _user, error = try_verb(users.add_user, app, (form.username.data or "").strip(), roles=form.roles.data or [],
+                                departments=scope, password=form.password.data or "", email=form.email.data or None,
+                                display_name=form.display_name.data or "", department_head=bool(form.department_head.data),
+                                actor=who, success=_("用户已添加"))
+        if error is None:
+            return redirect(url_for("admin.users_page"))
+        status = error.status
+    return render_template("admin/users.html", form=form, users=queries.list_users(app, who)), status
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+@login_required
+def departments_page():  # noqa: ANN201
+    app, who = core(), require_admin()
+    form = DepartmentForm()
+    status = 200
+    if request.method == "POST":
+        _dept, error = try_verb(users.add_department, app, form.code.data or "", form.name.data or "", actor=who,
+                                success=_("部门已添加"))
+        if error is None:
+            return redirect(url_for("admin.departments_page"))
+        status = error.status
+    return render_template("admin/departments.html", form=form,
+                           departments=queries.list_departments(app)), status
+
+
+@bp.get("/calendar")
+@login_required
+def calendar_page():  # noqa: ANN201
+    app = core()
+    require_admin()
+    today = local_date(app.now())
+    try:
+        year = int(request.args.get("year") or today.year)
+    except ValueError:
+        abort(400)
+    if not 1990 <= year <= 2100:
+        abort(404)
+    cal = app.calendar
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            weeks.append([cal.day_info(d) if d.month == month else None for d in week])
+        months.append({"month": month, "weeks": weeks})
+    admin_module = optional_module("workflow.calendar_admin")
+    return render_template("admin/calendar.html", year=year, months=months, today=today,
+                           covered=cal.covered_years(), missing=cal.missing_years(today.year - 1, today.year + 1),
+                           estimated=cal.is_estimated(date(year, 6, 1)), calendar_admin=admin_module,
+                           overrides_url=_overrides_url())
+
+
+def _overrides_url() -> str | None:
+    """The calendar-override page of the calendar-admin feature, when it is installed."""
+    from flask import current_app
+    for rule in current_app.url_map.iter_rules():
+        if "calendar" in rule.rule and "override" in rule.rule and "GET" in (rule.methods or ()) \
+                and not rule.arguments and not rule.rule.startswith("/api/"):
+            return rule.rule
+    return None
+
+
+@bp.get("/catalog")
+@login_required
+def catalog_page():  # noqa: ANN201
+    require_admin()
+    app = core()
+    return render_template("admin/catalog.html", tree=catalog.catalog_tree(app),
+                           counts=queries.published_counts_by_catalog(app))

@@ -1,0 +1,86 @@
+"""Shared helpers of the UI blueprints: the current actor, flashing domain errors, context."""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from flask import Flask, abort, flash, g, request
+from flask_login import current_user
+
+from web.app import core
+from web.auth import current_actor
+from workflow.access import Actor
+from workflow.errors import DomainError, Forbidden, NotFound
+from workflow.i18n import normalize_locale
+
+
+def actor() -> Actor:
+    """The logged-in actor (pages are wrapped in ``login_required``)."""
+    return current_actor()
+
+
+def require_admin() -> Actor:
+    """The actor, or a friendly 403 page for non-admins."""
+    who = actor()
+    if not who.is_admin:
+        abort(403)
+    return who
+
+
+def optional_module(name: str) -> Any | None:
+    """A feature module another engineer may not have delivered yet (None when absent)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def try_verb(verb: Callable[..., Any], *args: Any, success: str | None = None, **kwargs: Any) -> tuple[Any, DomainError | None]:
+    """Run one workflow verb; a domain refusal is flashed (403/404 propagate to the error page)."""
+    try:
+        result = verb(*args, **kwargs)
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as error:
+        flash(error.message, "danger")
+        return None, error
+    if success:
+        flash(success, "success")
+    return result, None
+
+
+def unread_count() -> int | None:
+    """Unread notifications of the user, or None when the inbox feature is absent."""
+    if not current_user.is_authenticated:
+        return None
+    module = optional_module("workflow.services.notifications")
+    if module is None or not hasattr(module, "unread_count"):
+        return None
+    try:
+        return int(module.unread_count(core(), current_user.actor))
+    except Exception:  # the header must never break a page because of the inbox
+        return None
+
+
+def init_app(app: Flask) -> None:
+    """Context processor (header data) and the ``lang`` cookie."""
+
+    @app.context_processor
+    def _header() -> dict[str, Any]:
+        if request.path.startswith("/api/"):
+            return {}
+        who = current_user.actor if current_user.is_authenticated else None
+        return {"me": who, "unread": unread_count() if who else None,
+                "institution": core().settings["institution.name"]}
+
+    @app.after_request
+    def _remember_language(response):  # noqa: ANN001,ANN202
+        wanted = request.args.get("lang")
+        if wanted:
+            response.set_cookie("lang", normalize_locale(wanted), max_age=365 * 24 * 3600, samesite="Lax",
+                                httponly=True)
+        return response
+
+    @app.before_request
+    def _no_cache_marker() -> None:
+        g.setdefault("page_alerts", [])

@@ -1,0 +1,86 @@
+"""Locale-aware formatting for templates (Flask-Babel): dates, times, numbers, labels, badges."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from workflow import deadlines
+from workflow.access import ROLE_LABELS
+from workflow.i18n import gettext as _
+from workflow.machine import STATE_LABELS, TRIGGER_LABELS
+
+CHANNEL_LABELS = {"website": "学校网站", "wechat": "微信公众号", "weibo": "微博", "app": "移动客户端",
+                  "bulletin_board": "公告栏", "led_screen": "电子屏", "meeting": "会议", "print": "印发文件",
+                  "other": "其他"}
+STATE_COLOURS = {"draft": "secondary", "secrecy_review": "info", "approval": "primary", "scheduled": "warning",
+                 "published": "success", "archived": "dark"}
+ACTION_LABELS = {"create": "创建草稿", "edit": "修改草稿", "revise": "发起修订", "attachment_add": "添加附件",
+                 "attachment_remove": "删除附件"}
+
+
+def _is_zh() -> bool:
+    return str(get_locale() or "zh").startswith("zh")
+
+
+def fdate(value: date | datetime | None, style: str = "medium") -> str:
+    """A date in the user's locale (2025年9月26日 / Sep 26, 2025)."""
+    if value is None:
+        return "—"
+    return format_date(value, style)
+
+
+def fdatetime(value: datetime | None, style: str = "medium") -> str:
+    """A date-time in Asia/Shanghai, in the user's locale."""
+    if value is None:
+        return "—"
+    return format_datetime(value, "yyyy-MM-dd HH:mm" if style == "short" else style)
+
+
+def fnumber(value: Any) -> str:
+    """A number with locale grouping."""
+    return format_decimal(value or 0)
+
+
+def state_label(state: str | None) -> str:
+    """The translated label of a state."""
+    return _(STATE_LABELS.get(state or "", state or "—"))
+
+
+def trigger_label(trigger: str | None) -> str:
+    """The translated label of a trigger or audit action."""
+    key = trigger or ""
+    return _(TRIGGER_LABELS.get(key) or ACTION_LABELS.get(key) or key)
+
+
+def channel_label(channel: str) -> str:
+    """The translated label of a publication channel."""
+    return _(CHANNEL_LABELS.get(channel, channel))
+
+
+def role_label(role: str) -> str:
+    """The translated label of a role."""
+    return _(ROLE_LABELS.get(role, role))
+
+
+def due_status(calendar: Any, due: datetime | None, now: datetime) -> dict[str, Any]:
+    """Traffic light for a due date: red (overdue), amber (due within 1 working day), green (ok)."""
+    left = deadlines.workdays_left(calendar, due, now)
+    if left is None:
+        return {"colour": "secondary", "label": _("无期限"), "left": None}
+    if due is not None and now > due:
+        late = -left if left else 0
+        return {"colour": "danger", "label": _("已超期 %(n)s 个工作日", n=late) if late else _("已超期"),
+                "left": left}
+    if left <= 1:
+        return {"colour": "warning", "label": _("今日到期") if left == 0 else _("剩 1 个工作日"), "left": left}
+    return {"colour": "success", "label": _("剩 %(n)s 个工作日", n=left), "left": left}
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals."""
+    app.jinja_env.filters.update(fdate=fdate, fdatetime=fdatetime, fnumber=fnumber, state_label=state_label,
+                                 trigger_label=trigger_label, channel_label=channel_label, role_label=role_label)
+    app.jinja_env.globals.update(STATE_COLOURS=STATE_COLOURS, is_zh=_is_zh)

@@ -1,0 +1,227 @@
+"""Item pages: create/edit a draft, the detail page with review/approval actions, attachments."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from web.app import core
+from web.ui.common import actor, try_verb
+from web.ui.diagram import state_diagram_svg
+from web.ui.format import CHANNEL_LABELS, due_status
+from web.ui.forms import ItemForm
+from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER, Actor
+from workflow.clock import SHANGHAI, local_date
+from workflow.errors import DomainError
+from workflow.i18n import gettext as _
+from workflow.machine import TRIGGER_LABELS
+from workflow.services import attachments, catalog, items, queries, scanning
+
+bp = Blueprint("items", __name__)
+CHECKLIST = (("state_secret", "是否涉及国家秘密"), ("work_secret", "是否涉及工作秘密"),
+             ("commercial_secret", "是否涉及商业秘密"), ("personal_info", "是否涉及个人信息/隐私"),
+             ("sensitive", "是否含有敏感信息（危及安全稳定）"), ("undecided", "是否属于正在调查、讨论、审议、处理的事项"))
+
+
+def _catalog_choices() -> dict[str, list[tuple[str, str]]]:
+    """Grouped choices (WTForms renders a dict as <optgroup>s): 清单 category → its entries."""
+    tree = catalog.catalog_tree(core())
+    return {f'{i}. {c["title"]}': [(e["code"], f'{e["code"]} {e["title"]}') for e in c["items"]]
+            for i, c in enumerate(tree["categories"], start=1)}
+
+
+def _prepare(form: ItemForm, who: Actor, creating: bool) -> ItemForm:
+    form.catalog_code.choices = _catalog_choices()
+    form.channels.choices = [(code, _(label)) for code, label in CHANNEL_LABELS.items()]
+    if creating:
+        depts = [d for d in queries.list_departments(core()) if who.acts_as(DRAFTER, d.id)]
+        form.department.choices = [(d.code, d.name) for d in depts]
+    return form
+
+
+def allowed_actions(item: Any, who: Actor) -> set[str]:
+    """The buttons this user may use (role + scope + separation of duties); the verbs enforce again."""
+    dept = item.department_id
+    own = who.id in {item.author_id, item.submitted_by_id}
+    can: set[str] = set()
+    if item.state == "draft" and who.acts_as(DRAFTER, dept):
+        can |= {"edit", "submit"}
+    if item.state in ("secrecy_review", "approval") and (who.id == item.submitted_by_id or who.acts_as(DRAFTER, dept)):
+        can.add("withdraw")
+    if item.state == "secrecy_review" and who.acts_as(REVIEWER, dept):
+        can.add("return")
+        if not own:
+            can.add("pass_review")
+    if item.state == "approval" and who.acts_as(APPROVER, dept):
+        can.add("reject")
+        if not own and who.id != item.reviewed_by_id:
+            can.add("approve")
+    if who.has_role(ADMIN):
+        if item.state == "scheduled":
+            can |= {"publish", "take_down"}
+        if item.state == "published":
+            can |= {"archive", "take_down"}
+    if item.state == "published" and who.acts_as(DRAFTER, dept):
+        can.add("revise")
+    return can
+
+
+def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | None = None):  # noqa: ANN202
+    app = core()
+    who = actor()
+    item = items.get_item(app, who, item_id)
+    now = app.now()
+    findings = scanning.item_findings(app, who, item_id) if item.revision else None
+    explanation = app.calendar.explain(item.formed_on, int(app.settings["deadlines.publish_workdays"])) \
+        if item.formed_on else None
+    entries = {e["code"]: (c["title"], e["title"]) for c in catalog.catalog_tree(app)["categories"] for e in c["items"]}
+    return render_template(
+        "item.html", item=item, can=allowed_actions(item, who), due=due_status(app.calendar, item.stage_due, now),
+        history=queries.item_history(app, who, item_id), findings=findings, explanation=explanation,
+        diff=queries.revision_diff(app, who, item_id), entry=entries.get(item.catalog_code),
+        checklist=CHECKLIST, diagram=state_diagram_svg(item.state), values=form_values or {},
+        trigger_labels=TRIGGER_LABELS, max_upload=int(app.settings["limits.attachment_max_bytes"])), status
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@login_required
+def new():  # noqa: ANN201
+    who = actor()
+    if not who.has_role(DRAFTER):
+        abort(403)
+    form = _prepare(ItemForm(), who, creating=True)
+    if request.method == "GET":
+        form.formed_on.data = local_date(core().now())
+        form.channels.data = ["website"]
+        return render_template("item_form.html", form=form, creating=True)
+    item, error = try_verb(items.create_item, core(), who, form.payload(creating=True), success=_("草稿已保存"))
+    if error is not None:
+        return render_template("item_form.html", form=form, creating=True), error.status
+    return redirect(url_for("items.show", item_id=item.id))
+
+
+@bp.get("/items/<int:item_id>")
+@login_required
+def show(item_id: int):  # noqa: ANN201
+    return _render_item(item_id)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(item_id: int):  # noqa: ANN201
+    app, who = core(), actor()
+    item = items.get_item(app, who, item_id)
+    if "edit" not in allowed_actions(item, who):
+        if item.state != "draft":
+            flash(_("只有草稿可以修改；请先撤回或对已公开事项发起修订"), "warning")
+            return redirect(url_for("items.show", item_id=item_id))
+        abort(403)
+    if request.method == "GET":
+        form = _prepare(ItemForm(obj=item), who, creating=False)
+        form.publish_at.data = item.publish_at.astimezone(SHANGHAI).replace(tzinfo=None) \
+            if item.publish_at else None
+        form.display_until.data = item.display_until.astimezone(SHANGHAI).replace(tzinfo=None) \
+            if item.display_until else None
+        return render_template("item_form.html", form=form, creating=False, item=item)
+    form = _prepare(ItemForm(), who, creating=False)
+    _done, error = try_verb(items.update_item, app, who, item_id, form.payload(creating=False),
+                            expected_version=_version(), success=_("草稿已保存"))
+    if error is not None:
+        return render_template("item_form.html", form=form, creating=False, item=item), error.status
+    return redirect(url_for("items.show", item_id=item_id))
+
+
+def _version() -> int | None:
+    try:
+        return int(request.form["version"]) if request.form.get("version") else None
+    except ValueError:
+        return None
+
+
+def _checklist() -> dict[str, bool] | None:
+    answers: dict[str, bool] = {}
+    for key, _label in CHECKLIST:
+        value = request.form.get(f"q_{key}")
+        if value in ("yes", "no"):
+            answers[key] = value == "yes"
+    return answers
+
+
+def _payload(trigger: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    if request.form.get("reason") is not None:
+        payload["reason"] = request.form.get("reason", "").strip()
+    if trigger == "pass_review":
+        payload["checklist"] = _checklist()
+        payload["legal_basis"] = request.form.get("legal_basis", "").strip() or None
+        payload["accept_findings"] = request.form.getlist("accept")
+    if trigger == "approve" and request.form.get("publish_at"):
+        payload["publish_at"] = request.form["publish_at"]
+    return payload
+
+
+@bp.post("/items/<int:item_id>/do/<trigger>")
+@login_required
+def do(item_id: int, trigger: str):  # noqa: ANN201
+    if trigger not in TRIGGER_LABELS:
+        abort(404)
+    payload = _payload(trigger)
+    _item, error = try_verb(items.transition, core(), actor(), item_id, trigger, payload,
+                            expected_version=_version(),
+                            success=_("已执行：%(action)s", action=_(TRIGGER_LABELS[trigger])))
+    if error is not None:
+        return _render_item(item_id, status=error.status, form_values=request.form.to_dict())
+    return redirect(url_for("items.show", item_id=item_id))
+
+
+@bp.post("/items/<int:item_id>/revise")
+@login_required
+def revise(item_id: int):  # noqa: ANN201
+    new_item, error = try_verb(items.revise, core(), actor(), item_id, success=_("已创建修订草稿"))
+    if error is not None:
+        return _render_item(item_id, status=error.status)
+    return redirect(url_for("items.edit", item_id=new_item.id))
+
+
+@bp.post("/items/<int:item_id>/attachments")
+@login_required
+def upload(item_id: int):  # noqa: ANN201
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        flash(_("请选择要上传的文件"), "danger")
+        return _render_item(item_id, status=422)
+    _row, error = try_verb(attachments.add_attachment, core(), actor(), item_id, upload_file.filename,
+                           upload_file.mimetype, upload_file.read(), success=_("附件已上传"))
+    if error is not None:
+        return _render_item(item_id, status=error.status)
+    return redirect(url_for("items.show", item_id=item_id))
+
+
+@bp.post("/items/<int:item_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def remove_attachment(item_id: int, attachment_id: int):  # noqa: ANN201
+    _done, error = try_verb(attachments.remove_attachment, core(), actor(), item_id, attachment_id,
+                            success=_("附件已删除"))
+    if error is not None:
+        return _render_item(item_id, status=error.status)
+    return redirect(url_for("items.show", item_id=item_id))
+
+
+@bp.get("/items/<int:item_id>/attachments/<int:attachment_id>")
+@login_required
+def download(item_id: int, attachment_id: int):  # noqa: ANN201
+    row = attachments.get_attachment(core(), actor(), item_id, attachment_id)
+    return attachment_response(row)
+
+
+def attachment_response(row: Any) -> Response:
+    """A download; served as an attachment so that uploaded HTML never renders in our origin."""
+    from urllib.parse import quote
+    response = Response(row.data, mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+__all__ = ["bp", "allowed_actions", "attachment_response", "DomainError"]

@@ -1,0 +1,93 @@
+"""Admin pages of the yearly report: view/download, narrative templates per section, coverage matrix."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from web.app import core
+from web.ui.common import require_admin
+from workflow.errors import DomainError
+from workflow.i18n import gettext as _
+from workflow.report import NARRATIVE_KEYS, default_headings
+from workflow.services import reports
+
+bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
+MIME = {"json": "application/json", "html": "text/html",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+SOURCE_LABELS = {"year": "本学年已编辑", "previous": "沿用上一学年（%(year)s）", "default": "系统默认模板"}
+
+
+def _year() -> str:
+    year = request.values.get("year") or reports.current_year(core())
+    return reports.academic_period(core(), year).label  # 400 for a malformed year
+
+
+def _section_titles() -> dict[str, str]:
+    return {"preamble": _("导语"), **default_headings()}
+
+
+def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | None = None, status: int = 200):  # noqa: ANN202
+    who = require_admin()
+    stored = reports.narratives(core(), who, year)
+    sections = []
+    for key in NARRATIVE_KEYS:
+        n = stored[key]
+        source = _(SOURCE_LABELS[n.source], year=n.from_year) if n.source == "previous" else _(SOURCE_LABELS[n.source])
+        sections.append({"key": key, "title": _section_titles().get(key, key), "source": source,
+                         "text": (texts or {}).get(key, n.text)})
+    return render_template("reports/index.html", year=year, sections=sections, error=error,
+                           error_field=getattr(error, "field", None)), status
+
+
+@bp.get("/")
+@login_required
+def index():  # noqa: ANN201
+    return _page(_year())
+
+
+@bp.post("/narratives")
+@login_required
+def save():  # noqa: ANN201
+    who = require_admin()
+    year = _year()
+    texts = {key: request.form.get(f"section_{key}", "") for key in NARRATIVE_KEYS if f"section_{key}" in request.form}
+    reset = request.form.get("reset")
+    if reset in NARRATIVE_KEYS:
+        texts = {reset: ""}
+    try:
+        reports.save_narratives(core(), who, year, texts)
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        flash(error.message, "danger")
+        return _page(year, texts, error, 422)
+    flash(_("报告文字已保存"), "success")
+    return redirect(url_for("reports.index", year=year))
+
+
+@bp.get("/view")
+@login_required
+def view():  # noqa: ANN201
+    body = reports.render_annual(core(), require_admin(), _year(), "html")
+    return Response(body, content_type="text/html; charset=utf-8")
+
+
+@bp.get("/download")
+@login_required
+def download():  # noqa: ANN201
+    fmt = request.args.get("format", "docx")
+    if fmt not in MIME:
+        fmt = "docx"
+    year = _year()
+    body = reports.render_annual(core(), require_admin(), year, fmt)
+    response = Response(body, content_type=MIME[fmt] + ("; charset=utf-8" if fmt != "docx" else ""))
+    response.headers["Content-Disposition"] = f'attachment; filename="annual-report-{year}.{fmt}"'
+    return response
+
+
+@bp.get("/coverage")
+@login_required
+def coverage():  # noqa: ANN201
+    year = _year()
+    matrix = reports.coverage(core(), year, require_admin())
+    return render_template("reports/coverage.html", year=year, matrix=matrix)

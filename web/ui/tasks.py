@@ -1,0 +1,22 @@
+"""我的待办: items awaiting the user's action, earliest due first."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from web.app import core
+from web.ui.common import actor
+from web.ui.format import due_status
+from workflow.services import queries
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():  # noqa: ANN201
+    app = core()
+    page = queries.my_tasks(app, actor(), page=request.args.get("page"))
+    now = app.now()
+    rows = [{"item": item, "due": due_status(app.calendar, item.stage_due, now)} for item in page.items]
+    return render_template("tasks.html", page=page, rows=rows)

@@ -1,0 +1,79 @@
+"""The fixed list of reply outcomes, matching the State Council statistics table (国办公开办函〔2021〕30号).
+
+Outcome codes are stable API values; reasons are numbered as the table's sub-rows (1-based).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflow.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome row (（一）予以公开 …) and its numbered reason sub-rows, if any."""
+
+    code: str
+    numeral: str
+    label: str
+    reasons: tuple[str, ...] = ()
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("disclosed", "（一）", "予以公开"),
+    Outcome("partial", "（二）", "部分公开"),
+    Outcome("withheld", "（三）", "不予公开", (
+        "属于国家秘密", "其他法律行政法规禁止公开", "危及\u201c三安全一稳定\u201d", "保护第三方合法权益",
+        "属于三类内部事务信息", "属于四类过程性信息", "属于行政执法案卷", "属于行政查询事项")),
+    Outcome("unavailable", "（四）", "无法提供", (
+        "本机关不掌握相关政府信息", "没有现成信息需要另行制作", "补正后申请内容仍不明确")),
+    Outcome("not_handled", "（五）", "不予处理", (
+        "信访举报投诉类申请", "重复申请", "要求提供公开出版物", "无正当理由大量反复申请",
+        "要求行政机关确认或重新出具已获取信息")),
+    Outcome("other", "（六）", "其他处理", (
+        "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "其他")),
+)
+BY_CODE = {outcome.code: outcome for outcome in OUTCOMES}
+
+#: The outcome recorded when an applicant does not supplement in time (视为放弃).
+ABANDONED = ("other", 1)
+
+
+def validate(code: object, reason: object) -> tuple[str, int | None]:
+    """``(code, reason)`` checked against the list: a reason exactly when the outcome has reasons."""
+    if not isinstance(code, str) or code not in BY_CODE:
+        raise ValidationFailed("未知的答复类型：%(outcome)s", code="invalid_value", field="outcome",
+                               outcome=str(code)[:40])
+    outcome = BY_CODE[code]
+    if not outcome.reasons:
+        if reason not in (None, "", 0):
+            raise ValidationFailed("答复类型“%(label)s”不需要理由编号", code="invalid_value", field="reason",
+                                   label=outcome.label)
+        return code, None
+    try:
+        number = int(reason)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationFailed("答复类型“%(label)s”须选择理由（1–%(n)d）", code="missing_field", field="reason",
+                               label=outcome.label, n=len(outcome.reasons)) from None
+    if isinstance(reason, bool) or not 1 <= number <= len(outcome.reasons):
+        raise ValidationFailed("答复类型“%(label)s”须选择理由（1–%(n)d）", code="invalid_value", field="reason",
+                               label=outcome.label, n=len(outcome.reasons))
+    return code, number
+
+
+def describe(code: str | None, reason: int | None) -> str:
+    """``"不予公开（属于国家秘密）"``; empty for no outcome."""
+    if not code or code not in BY_CODE:
+        return ""
+    outcome = BY_CODE[code]
+    if reason and outcome.reasons and 1 <= reason <= len(outcome.reasons):
+        return f"{outcome.label}（{outcome.reasons[reason - 1]}）"
+    return outcome.label
+
+
+def choices() -> list[dict[str, object]]:
+    """The list as plain data (API, forms)."""
+    return [{"code": o.code, "label": o.label,
+             "reasons": [{"number": i, "label": text} for i, text in enumerate(o.reasons, 1)]} for o in OUTCOMES]

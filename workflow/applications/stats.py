@@ -1,0 +1,100 @@
+"""The State Council table 收到和处理政府信息公开申请情况 (国办公开办函〔2021〕30号), as a pure computation.
+
+Rows × applicant columns; counts come from application records reduced to
+``(applicant_kind, received_on, closed_on, outcome, reason)``. An application counts as
+新收 when received in the period, 上年结转 when received before it and still open at its
+start, 办理结果 when closed in it, and 结转下年度 when received by its end and still open after it.
+The table's check rule (第一项加第二项之和，等于第三项加第四项之和) then holds per column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable
+
+from workflow.applications.outcomes import OUTCOMES
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("natural", "自然人"), ("business", "商业企业"), ("research", "科研机构"),
+    ("public_interest", "社会公益组织"), ("legal_service", "法律服务机构"), ("other", "其他"), ("total", "总计"),
+)
+KINDS = tuple(code for code, _ in COLUMNS if code != "total")
+ORGANISATION_KINDS = KINDS[1:]
+CHECK_RULE = "第一项加第二项之和，等于第三项加第四项之和"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One application, as the table sees it."""
+
+    applicant_kind: str
+    received_on: date
+    closed_on: date | None
+    outcome: str | None
+    reason: int | None
+
+
+def row_keys() -> list[tuple[str, str]]:
+    """``(key, label)`` of every row in table order."""
+    rows = [("received", "一、本年新收政府信息公开申请数量"), ("carried_over", "二、上年结转政府信息公开申请数量"),
+            ("results", "三、本年度办理结果")]
+    for outcome in OUTCOMES:
+        label = f"{outcome.numeral}{outcome.label}"
+        if outcome.code == "partial":
+            label += "（区分处理的，只计这一情形，不计其他情形）"
+        rows.append((f"results.{outcome.code}", label))
+        rows.extend((f"results.{outcome.code}.{i}", f"{i}.{text}") for i, text in enumerate(outcome.reasons, 1))
+    rows.append(("results.total", "（七）总计"))
+    rows.append(("carried_forward", "四、结转下年度继续办理"))
+    return rows
+
+
+def _empty() -> dict[str, int]:
+    return {code: 0 for code, _ in COLUMNS}
+
+
+def build_table(records: Iterable[Record], start: date, end: date) -> dict[str, Any]:
+    """The table for the period ``start``–``end`` (inclusive) with its check."""
+    counts: dict[str, dict[str, int]] = {key: _empty() for key, _ in row_keys() if key != "results"}
+
+    def bump(key: str, kind: str) -> None:
+        counts[key][kind] += 1
+        counts[key]["total"] += 1
+
+    for record in records:
+        kind = record.applicant_kind if record.applicant_kind in KINDS else "other"
+        if record.received_on > end:
+            continue
+        open_at_start = record.closed_on is None or record.closed_on >= start
+        if record.received_on >= start:
+            bump("received", kind)
+        elif open_at_start:
+            bump("carried_over", kind)
+        else:
+            continue
+        if record.closed_on is not None and start <= record.closed_on <= end and record.outcome:
+            bump(f"results.{record.outcome}", kind)
+            if record.reason:
+                bump(f"results.{record.outcome}.{record.reason}", kind)
+            bump("results.total", kind)
+        else:
+            bump("carried_forward", kind)
+    return _shape(counts, start, end)
+
+
+def _shape(counts: dict[str, dict[str, int]], start: date, end: date) -> dict[str, Any]:
+    rows = []
+    for key, label in row_keys():
+        cells = counts.get(key)
+        rows.append({"key": key, "label": label, "counts": dict(cells) if cells else None})
+    left = {code: counts["received"][code] + counts["carried_over"][code] for code, _ in COLUMNS}
+    right = {code: counts["results.total"][code] + counts["carried_forward"][code] for code, _ in COLUMNS}
+    organisations = {key: sum(cells[k] for k in ORGANISATION_KINDS) for key, cells in counts.items()}
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "columns": [{"key": code, "label": label,
+                     "group": "法人或其他组织" if code in ORGANISATION_KINDS else None} for code, label in COLUMNS],
+        "rows": rows,
+        "organisations_subtotal": organisations,
+        "check": {"rule": CHECK_RULE, "ok": left == right, "first_plus_second": left, "third_plus_fourth": right},
+    }

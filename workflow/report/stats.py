@@ -1,0 +1,222 @@
+"""Fill the yearly report model (:class:`workflow.report.ReportData`) from the records.
+
+Everything here reads the database; nothing is a constant. The rules (docs/report.md):
+
+* An item counts as actively published in the period when its ``published_at`` falls on a
+  local (Asia/Shanghai) date inside the period — whatever its state now (archived items,
+  taken-down items and items superseded later still count). Each item row counts once; a
+  revision that supersedes an earlier item is an item of its own and counts on its own.
+* ``network``: items with at least one channel in the setting ``channels.network``.
+* ``by_channel`` counts an item once per channel (条次), so it may sum to more than ``total``.
+* Timeliness: share of items whose local publication date is on or before
+  ``publish_deadline``; median working days from ``formed_on`` to the publication date.
+* Secrecy review: items with a ``pass_review`` or ``return`` decision in the period
+  (reviewed), items returned, items taken down.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from db.models import CatalogCategory, CatalogEntry, Decision, Department, Item
+from workflow.clock import SHANGHAI, local_date
+from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees, Labels, Period, ReportData,
+                                   SecrecyReview, Timeliness)
+
+LINKS_PER_ENTRY = 20  # newest first; the appendix shows fewer, the count is always complete
+NO_APPLICATION_RECORDS = "no application records"
+APPLICATION_RECORDS = "application records"
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    """What the statistics need of one published item."""
+
+    id: int
+    department: str
+    catalog_code: str
+    category: str
+    channels: tuple[str, ...]
+    published_on: date
+    formed_on: date | None
+    publish_deadline: date | None
+
+
+def period_bounds(period: Period) -> tuple[datetime, datetime]:
+    """``[start, end)`` instants of a period of Asia/Shanghai dates (both ends inclusive)."""
+    start = datetime.combine(period.start, time(0), SHANGHAI)
+    end = datetime.combine(period.end + timedelta(days=1), time(0), SHANGHAI)
+    return start, end
+
+
+def published_rows(session: Session, period: Period, batch: int = 2000) -> Iterable[PublishedRow]:
+    """Items published inside ``period`` (any current state), streamed."""
+    start, end = period_bounds(period)
+    query = (select(Item.id, Department.code, Item.catalog_code, CatalogEntry.category_code, Item.channels,
+                    Item.published_at, Item.formed_on, Item.publish_deadline)
+             .join(Department, Department.id == Item.department_id)
+             .join(CatalogEntry, CatalogEntry.code == Item.catalog_code)
+             .where(Item.published_at.is_not(None), Item.published_at >= start, Item.published_at < end)
+             .order_by(Item.published_at.desc(), Item.id.desc())
+             .execution_options(yield_per=batch))
+    for row in session.execute(query):
+        yield PublishedRow(id=row[0], department=row[1], catalog_code=row[2], category=row[3],
+                           channels=tuple(row[4] or ()), published_on=local_date(row[5]), formed_on=row[6],
+                           publish_deadline=row[7])
+
+
+def months_of(period: Period) -> list[str]:
+    """``["2022-09", …, "2023-08"]``: every month the period touches."""
+    months, year, month = [], period.start.year, period.start.month
+    while (year, month) <= (period.end.year, period.end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def item_url(base_url: str, item_id: int) -> str:
+    """The public page of an item (absolute, so that the report's links work offline)."""
+    return f"{base_url.rstrip('/')}/public/items/{item_id}"
+
+
+def labels(session: Session, channel_labels: dict[str, str] | None = None) -> Labels:
+    """Display names of categories and departments as stored (admins may have edited them)."""
+    result = Labels(
+        categories={c.code: c.title for c in session.scalars(select(CatalogCategory)
+                                                              .order_by(CatalogCategory.position))},
+        departments={d.code: d.name for d in session.scalars(select(Department).order_by(Department.id))},
+    )
+    if channel_labels:
+        result.channels.update(channel_labels)
+    return result
+
+
+def collect(session: Session, period: Period, *, network_channels: Iterable[str], all_channels: Iterable[str],
+            calendar: Any, base_url: str) -> tuple[ActiveStats, list[CoverageEntry]]:
+    """Active-publication statistics and the 清单 coverage of ``period``, in one pass."""
+    network = frozenset(network_channels)
+    active = ActiveStats()
+    categories = list(session.scalars(select(CatalogCategory.code).order_by(CatalogCategory.position)))
+    by_channel: Counter[str] = Counter({code: 0 for code in all_channels})
+    by_category: Counter[str] = Counter({code: 0 for code in categories})
+    by_department: Counter[str] = Counter()
+    by_month: Counter[str] = Counter({m: 0 for m in months_of(period)})
+    per_entry: Counter[str] = Counter()
+    links: dict[str, list[str]] = defaultdict(list)
+    judged = within = 0
+    delays: list[int] = []
+    for row in published_rows(session, period):
+        active.total += 1
+        if network.intersection(row.channels):
+            active.network += 1
+        for channel in dict.fromkeys(row.channels):
+            by_channel[channel] += 1
+        by_category[row.category] += 1
+        by_department[row.department] += 1
+        by_month[row.published_on.strftime("%Y-%m")] += 1
+        per_entry[row.catalog_code] += 1
+        if len(links[row.catalog_code]) < LINKS_PER_ENTRY:
+            links[row.catalog_code].append(item_url(base_url, row.id))
+        if row.publish_deadline is not None:
+            judged += 1
+            within += row.published_on <= row.publish_deadline
+        if row.formed_on is not None:
+            delays.append(max(0, calendar.workdays_between(row.formed_on, row.published_on)))
+    active.by_channel = dict(by_channel)
+    active.by_category = dict(by_category)
+    active.by_department = dict(by_department)
+    active.by_month = dict(sorted(by_month.items()))
+    active.timeliness = Timeliness(
+        within_deadline_share=round(within / judged, 4) if judged else None,
+        median_workdays=float(statistics.median(delays)) if delays else None,
+    )
+    coverage = []
+    entries = session.scalars(select(CatalogEntry).order_by(CatalogEntry.position, CatalogEntry.code))
+    for entry in entries:
+        count = per_entry.get(entry.code, 0)
+        if not entry.active and count == 0:
+            continue  # a retired entry appears only in years it was used
+        coverage.append(CoverageEntry(code=entry.code, title=entry.title, category=entry.category_code,
+                                      department=entry.department_code or "", published=count,
+                                      links=links.get(entry.code, []), covered=count > 0,
+                                      column_url=entry.column_url or ""))
+    return active, coverage
+
+
+def secrecy_review(session: Session, period: Period) -> SecrecyReview:
+    """Items reviewed (passed or returned) in the period, items returned, items taken down."""
+    start, end = period_bounds(period)
+
+    def items_with(*kinds: str) -> int:
+        return session.scalar(select(func.count(distinct(Decision.item_id)))
+                              .where(Decision.kind.in_(kinds), Decision.at >= start, Decision.at < end)) or 0
+
+    return SecrecyReview(reviewed=items_with("pass_review", "return"), returned=items_with("return"),
+                         taken_down=items_with("take_down"))
+
+
+def application_figures(app: Any, period: Period) -> tuple[dict[str, Any], Fees, Complaints]:
+    """依申请公开, fees and complaints counted by the applications feature (``year_stats``).
+
+    Without that feature there are no application records, so the figures are zero and say
+    so (``applications.source``); they are never filled from constants.
+    """
+    try:
+        from workflow.services import applications as applications_service
+    except ImportError:
+        applications_service = None
+    year_stats = getattr(applications_service, "year_stats", None)
+    if year_stats is None:
+        return {"source": NO_APPLICATION_RECORDS}, Fees(), Complaints()
+    figures = year_stats(app, period.label)
+    applications: dict[str, Any] = {key: int(figures.get(key, 0))
+                                    for key in ("received", "carried_over", "replied", "carried_forward")}
+    detail = figures.get("by_outcome", {}) or {}
+    applications["by_outcome"] = {code: int(v["count"] if isinstance(v, dict) else v) for code, v in detail.items()}
+    applications["outcome_reasons"] = {code: dict(v.get("reasons", {})) for code, v in detail.items()
+                                       if isinstance(v, dict) and v.get("reasons")}
+    applications["source"] = APPLICATION_RECORDS
+    if "check_ok" in figures:
+        applications["check_ok"] = bool(figures["check_ok"])
+    return applications, _fees(figures.get("fees")), _complaints(figures.get("complaints"))
+
+
+def _fees(raw: Any) -> Fees:
+    raw = dict(raw or {})
+    return Fees(charged_total=float(raw.get("charged_total", 0)), waived_total=float(raw.get("waived_total", 0)),
+                count=int(raw.get("count", 0)))
+
+
+def _complaints(raw: Any) -> Complaints:
+    """Counts per kind; ``by_outcome`` summed over 举报/复议/诉讼 (it may come per kind)."""
+    raw = dict(raw or {})
+    outcomes: Counter[str] = Counter()
+    for key, value in (raw.get("by_outcome") or {}).items():
+        if isinstance(value, dict):
+            outcomes.update({k: int(v) for k, v in value.items()})
+        else:
+            outcomes[key] += int(value)
+    return Complaints(reports=int(raw.get("reports", 0)), reconsiderations=int(raw.get("reconsiderations", 0)),
+                      lawsuits=int(raw.get("lawsuits", 0)), by_outcome={k: v for k, v in outcomes.items() if v})
+
+
+def build_report(app: Any, period: Period) -> ReportData:
+    """The whole report data of ``period`` (narrative left empty: the caller adds it)."""
+    settings = app.settings
+    calendar = app.calendar  # built before the session: it may read overrides itself
+    with app.db.read() as session:
+        active, coverage = collect(session, period, network_channels=settings.network_channels,
+                                   all_channels=settings.all_channels, calendar=calendar,
+                                   base_url=str(settings.get("institution.base_url", "")))
+        review = secrecy_review(session, period)
+        names = labels(session)
+    applications, fees, complaints = application_figures(app, period)
+    return ReportData(period=period, institution=str(settings.get("institution.name", "")), active=active,
+                      applications=applications, fees=fees, complaints=complaints, secrecy_review=review,
+                      catalog_coverage=coverage, labels=names)

@@ -1,0 +1,179 @@
+"""APScheduler 3.x with the fixed jobs of Gongkai; every job takes its time from ``app.clock``.
+
+Jobs: ``sweep`` (reminders + instant mail + delivery, every ``scheduler.sweep_seconds``),
+``digest`` (09:00 Asia/Shanghai daily; the job itself skips non-working days), ``publish``
+(scheduled items whose ``publish_at`` passed), ``display_end`` (公示期满 → archived) and
+``calendar_coverage`` (from 1 November, warn the admins once a year when next year has no
+official calendar data). Every job is safe with several scheduler processes on one database.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+
+from db.models import Item
+from workflow.access import SYSTEM
+from workflow.clock import SHANGHAI, local_date
+from workflow.errors import Conflict, NotFound
+
+if TYPE_CHECKING:
+    from workflow.context import Gongkai
+
+log = logging.getLogger("gongkai.scheduler")
+DISPLAY_END_REASON = "公示期满"
+
+_embedded: BackgroundScheduler | None = None
+_embedded_lock = threading.Lock()
+
+
+def run_sweep(app: "Gongkai") -> dict[str, Any]:
+    """Reminders due now, instant mail, then delivery of due outbox mail."""
+    from workflow.mailer import deliver
+    from workflow.reminders import sweep
+    now = app.now()
+    result = sweep(app, now)
+    delivery = deliver(app, now)
+    return {"notified": result.notified, "reminders": len(result.notices), "mails_queued": result.mails_queued,
+            "mails_sent": delivery.sent, "mails_retried": delivery.retried, "mails_failed": delivery.failed}
+
+
+def run_digest(app: "Gongkai") -> int:
+    """The daily digest (no-op on non-working days), then delivery."""
+    from workflow.mailer import deliver, queue_digest
+    now = app.now()
+    queued = queue_digest(app, now)
+    deliver(app, now)
+    return queued
+
+
+def publish_scheduled(app: "Gongkai", limit: int = 500) -> list[int]:
+    """Publish ``scheduled`` items whose ``publish_at`` has come; a concurrent publish is skipped."""
+    from workflow.services.items import publish
+    now = app.now()
+    with app.db.read() as session:
+        ids = session.scalars(select(Item.id).where(Item.state == "scheduled", Item.publish_at <= now)
+                              .order_by(Item.publish_at).limit(limit)).all()
+    return _each(ids, lambda item_id: publish(app, SYSTEM, item_id))
+
+
+def archive_expired(app: "Gongkai", limit: int = 500) -> list[int]:
+    """Archive published items whose 公示期 (``display_until``) has ended."""
+    from workflow.services.items import archive
+    now = app.now()
+    with app.db.read() as session:
+        ids = session.scalars(select(Item.id).where(Item.state == "published", Item.display_until < now)
+                              .order_by(Item.display_until).limit(limit)).all()
+    return _each(ids, lambda item_id: archive(app, SYSTEM, item_id, reason=DISPLAY_END_REASON))
+
+
+def _each(ids: list[int], action: Callable[[int], Any]) -> list[int]:
+    done = []
+    for item_id in ids:
+        try:
+            action(item_id)
+            done.append(item_id)
+        except (Conflict, NotFound):  # another scheduler got there first, or it changed meanwhile
+            log.info("item %s skipped (changed concurrently)", item_id)
+    return done
+
+
+def check_calendar_coverage(app: "Gongkai") -> int:
+    """From 1 November: tell every admin once per year when next year lacks calendar data."""
+    from db.models import Notification  # noqa: F401  (table used via notify)
+    from workflow.i18n import _
+    from workflow.notifications import Directory, notify
+    now = app.now()
+    today = local_date(now)
+    year = today.year + 1
+    if today.month < 11 or app.calendar.is_covered(year):
+        return 0
+    title = _("%(year)s 年工作日历尚未发布", year=year)
+    body = _("系统中没有 %(year)s 年的法定节假日与调休安排，该年的期限按仅排除周末估算并标记为“估算”。"
+             "请在国务院办公厅发布通知后补充日历。", year=year)
+    with app.db.write() as session:
+        admins = Directory(session).get("admin", None)
+        told = notify(session, admins, kind="calendar_coverage", key=f"calendar:{year}", title=title, body=body,
+                      now=now)
+    return len(told)
+
+
+JOBS: dict[str, Callable[["Gongkai"], Any]] = {
+    "sweep": run_sweep, "digest": run_digest, "publish": publish_scheduled, "display_end": archive_expired,
+    "calendar_coverage": check_calendar_coverage,
+}
+
+
+def _guarded(app: "Gongkai", name: str) -> Callable[[], None]:
+    job = JOBS[name]
+
+    def run() -> None:
+        try:
+            outcome = job(app)
+            log.debug("job %s: %s", name, outcome)
+        except Exception:  # a failing job must not stop the scheduler; the next run retries
+            log.exception("scheduler job %s failed", name)
+    run.__name__ = f"gongkai_{name}"
+    return run
+
+
+def add_jobs(scheduler: Any, app: "Gongkai") -> Any:
+    """Register the fixed jobs on ``scheduler``."""
+    every = int(app.settings.get("scheduler.sweep_seconds", 60))
+    hour, minute = (int(part) for part in str(app.settings.get("mail.digest_time", "09:00")).split(":"))
+    common = {"max_instances": 1, "coalesce": True, "replace_existing": True, "misfire_grace_time": 300}
+    scheduler.add_job(_guarded(app, "sweep"), IntervalTrigger(seconds=every), id="sweep", **common)
+    scheduler.add_job(_guarded(app, "digest"), CronTrigger(hour=hour, minute=minute, timezone=SHANGHAI),
+                      id="digest", **common)
+    scheduler.add_job(_guarded(app, "publish"), IntervalTrigger(seconds=every), id="publish", **common)
+    scheduler.add_job(_guarded(app, "display_end"), IntervalTrigger(seconds=every * 5), id="display_end", **common)
+    scheduler.add_job(_guarded(app, "calendar_coverage"), CronTrigger(hour=8, minute=30, timezone=SHANGHAI),
+                      id="calendar_coverage", **common)
+    return scheduler
+
+
+def build_scheduler(app: "Gongkai", blocking: bool = False) -> Any:
+    """A Background- or BlockingScheduler with the fixed jobs (not started)."""
+    from workflow.reminders import bind
+    bind(app)
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    return add_jobs(cls(timezone=SHANGHAI), app)
+
+
+def start_embedded(app: "Gongkai") -> BackgroundScheduler:
+    """Start the one in-process scheduler of ``gongkai run``; a second call returns the same one."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is None or not _embedded.running:
+            _embedded = build_scheduler(app)
+            _embedded.start()
+        return _embedded
+
+
+def stop_embedded() -> None:
+    """Stop the embedded scheduler (tests, shutdown)."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is not None and _embedded.running:
+            _embedded.shutdown(wait=False)
+        _embedded = None
+
+
+def run_blocking(app: "Gongkai") -> None:
+    """``gongkai scheduler``: run the jobs in the foreground until interrupted."""
+    scheduler = build_scheduler(app, blocking=True)
+    for name in ("sweep", "publish"):  # catch up at once instead of waiting a whole interval
+        _guarded(app, name)()
+    scheduler.start()
+
+
+def now_local(app: "Gongkai") -> datetime:
+    """The app's current time in Asia/Shanghai."""
+    return app.now().astimezone(SHANGHAI)

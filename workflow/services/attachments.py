@@ -1,0 +1,93 @@
+"""Attachments of drafts: add and remove with size/type limits, audited; read one for download."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePosixPath
+
+from db.models import Attachment
+from workflow import audit
+from workflow.access import DRAFTER, Actor, require_role
+from workflow.context import Gongkai
+from workflow.errors import InvalidState, NotFound, TooLarge, ValidationFailed
+from workflow.services.items import load_visible, write_transaction
+
+DEFAULT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "jpg", "jpeg", "png",
+                      "gif", "zip", "ofd", "wps", "et")
+
+
+def _allowed_extensions(app: Gongkai) -> tuple[str, ...]:
+    try:
+        return tuple(str(x).lower() for x in app.settings["limits.attachment_extensions"])
+    except (KeyError, TypeError):
+        return DEFAULT_EXTENSIONS
+
+
+def _clean_name(filename: str) -> str:
+    name = PurePosixPath((filename or "").replace("\\", "/")).name.strip()
+    if not name or name.startswith(".") or "\x00" in name:
+        raise ValidationFailed("附件文件名无效", code="invalid_value", field="file")
+    return name[:255]
+
+
+def add_attachment(app: Gongkai, actor: Actor, item_id: int, filename: str, content_type: str | None,
+                   data: bytes) -> Attachment:
+    """Attach a file to a draft of the actor's department (TooLarge / ValidationFailed on limits)."""
+    name = _clean_name(filename)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in _allowed_extensions(app):
+        raise ValidationFailed("不支持的附件类型：%(ext)s", code="invalid_type", field="file", ext=extension or "-")
+    limit = int(app.settings["limits.attachment_max_bytes"])
+    if len(data) > limit:
+        raise TooLarge("附件过大（最大 %(mb)s MB）", mb=round(limit / 1048576, 1))
+    if not data:
+        raise ValidationFailed("附件为空", code="invalid_value", field="file")
+    now = app.now()
+    with write_transaction(app) as session:
+        item = load_visible(session, actor, item_id)
+        require_role(actor, DRAFTER, item.department_id)
+        if item.state != "draft":
+            raise InvalidState("只有草稿可以修改附件", details={"state": item.state})
+        row = Attachment(item_id=item.id, filename=name, content_type=(content_type or "application/octet-stream")[:100],
+                         size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data, created_at=now)
+        session.add(row)
+        item.updated_at = now  # bumps the item version: the snapshot changes with its attachments
+        session.flush()
+        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
+                     action="attachment_add", from_state="draft", to_state="draft",
+                     data={"filename": name, "size": len(data), "sha256": row.sha256})
+    return row
+
+
+def remove_attachment(app: Gongkai, actor: Actor, item_id: int, attachment_id: int) -> None:
+    """Remove an attachment from a draft."""
+    now = app.now()
+    with write_transaction(app) as session:
+        item = load_visible(session, actor, item_id)
+        require_role(actor, DRAFTER, item.department_id)
+        if item.state != "draft":
+            raise InvalidState("只有草稿可以修改附件", details={"state": item.state})
+        row = session.get(Attachment, attachment_id)
+        if row is None or row.item_id != item.id:
+            raise NotFound("附件不存在", code="attachment_not_found")
+        name = row.filename
+        item.attachments.remove(row)
+        item.updated_at = now
+        session.flush()
+        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
+                     action="attachment_remove", from_state="draft", to_state="draft", data={"filename": name})
+
+
+def get_attachment(app: Gongkai, actor: Actor | None, item_id: int, attachment_id: int) -> Attachment:
+    """One attachment of an item the actor may see (``actor`` None: the public, published items only)."""
+    with app.db.read() as session:
+        if actor is None:
+            from db.models import Item
+            item = session.get(Item, item_id)
+            if item is None or item.state != "published":
+                raise NotFound("附件不存在", code="attachment_not_found")
+        else:
+            load_visible(session, actor, item_id)
+        row = session.get(Attachment, attachment_id)
+        if row is None or row.item_id != item_id:
+            raise NotFound("附件不存在", code="attachment_not_found")
+        return row

@@ -1,0 +1,227 @@
+"""Verbs of the yearly disclosure report (信息公开年度报告) and the 清单 coverage.
+
+* :func:`annual_report` — the report data of an academic year, figures from the records and
+  the narrative templates stored for that year;
+* :func:`narratives` / :func:`save_narratives` — the per-year narrative templates admins edit
+  (a year without its own text starts from the previous year's, else the configured default);
+* :func:`coverage` — which 清单 entries had publications in a year, with links;
+* :func:`render_annual` — the report as JSON, HTML or DOCX bytes.
+
+Only admins (信息公开办公室) may read these; ``actor=None`` is the command line / scheduler.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from sqlalchemy import select
+
+from db.models import CatalogEntry, Department
+from db.models.reports import ReportNarrative
+from workflow import audit
+from workflow.access import ADMIN, Actor, require_role
+from workflow.context import Gongkai
+from workflow.errors import BadInput, ValidationFailed
+from workflow.report import NARRATIVE_KEYS, ReportData, default_templates, render, render_narrative
+from workflow.report.model import Period
+from workflow.report.stats import build_report, item_url, months_of, period_bounds
+
+SOURCE_YEAR, SOURCE_PREVIOUS, SOURCE_DEFAULT = "year", "previous", "default"
+
+
+def academic_period(app: Gongkai, year: str) -> Period:
+    """``"2022-2023"`` → 2022-09-01 … 2023-08-31 (start from ``institution.academic_year_start``)."""
+    return Period.academic_year(str(year or ""), str(app.settings.get("institution.academic_year_start", "09-01")))
+
+
+def current_year(app: Gongkai) -> str:
+    """The most recent academic year that has ended (the one a report is due for)."""
+    from workflow.clock import local_date
+    today = local_date(app.now())
+    start = academic_period(app, f"{today.year}-{today.year + 1}").start
+    first = today.year - 2 if today < start else today.year - 1
+    return f"{first}-{first + 1}"
+
+
+def _require_admin(actor: Actor | None) -> None:
+    if actor is not None:
+        require_role(actor, ADMIN)
+
+
+@dataclass(frozen=True)
+class NarrativeText:
+    """One section's template as it will be used, and where it came from."""
+
+    section: str
+    text: str
+    source: str  # "year" | "previous" | "default"
+    from_year: str | None = None
+
+
+def narratives(app: Gongkai, actor: Actor | None, year: str) -> dict[str, NarrativeText]:
+    """Section → template for ``year``: its own text, else the latest earlier year's, else the default."""
+    _require_admin(actor)
+    period = academic_period(app, year)
+    defaults = default_templates()
+    with app.db.read() as session:
+        rows = list(session.scalars(select(ReportNarrative)))
+    result = {key: NarrativeText(key, defaults[key], SOURCE_DEFAULT) for key in NARRATIVE_KEYS}
+    earlier: dict[str, tuple[Any, ReportNarrative]] = {}
+    for row in rows:
+        if row.section not in result:
+            continue
+        if row.year == period.label:
+            result[row.section] = NarrativeText(row.section, row.text, SOURCE_YEAR, row.year)
+            continue
+        try:
+            start = academic_period(app, row.year).start
+        except BadInput:
+            continue
+        if start < period.start and (row.section not in earlier or earlier[row.section][0] < start):
+            earlier[row.section] = (start, row)
+    for key, (_, row) in earlier.items():
+        if result[key].source != SOURCE_YEAR:
+            result[key] = NarrativeText(key, row.text, SOURCE_PREVIOUS, row.year)
+    return result
+
+
+def annual_report(app: Gongkai, actor: Actor | None, year: str) -> ReportData:
+    """The report data of academic ``year`` with the narrative templates to use."""
+    _require_admin(actor)
+    period = academic_period(app, year)
+    data = build_report(app, period)
+    texts = narratives(app, None, period.label)
+    return data.with_narrative({key: n.text for key, n in texts.items()})
+
+
+def save_narratives(app: Gongkai, actor: Actor, year: str, texts: Mapping[str, Any]) -> dict[str, NarrativeText]:
+    """Store section templates for ``year``; an empty text goes back to the inherited one.
+
+    Every template is rendered against the year's figures first: a template that does not
+    render (syntax, unknown variable, anything the sandbox refuses) is a 422 naming the
+    section, and nothing is stored.
+    """
+    require_role(actor, ADMIN)
+    period = academic_period(app, year)
+    if not isinstance(texts, Mapping) or not texts:
+        raise ValidationFailed("请提供要保存的报告章节", field="sections")
+    unknown = sorted(str(k) for k in texts if k not in NARRATIVE_KEYS)
+    if unknown:
+        raise ValidationFailed("未知的报告章节：%(keys)s", field="sections", keys="、".join(unknown))
+    for key, text in texts.items():
+        if not isinstance(text, str):
+            raise ValidationFailed("报告章节「%(section)s」的内容必须是文本", field=f"sections.{key}", section=key)
+    changes = {key: text.replace("\r\n", "\n").strip() for key, text in texts.items()}
+    data = build_report(app, period)
+    for key, text in changes.items():
+        if text:
+            _check_template(key, text, data)
+    now = app.now()
+    with app.db.write() as session:
+        for key, text in changes.items():
+            row = session.get(ReportNarrative, (period.label, key))
+            if not text:
+                if row is not None:
+                    session.delete(row)
+            elif row is None:
+                session.add(ReportNarrative(year=period.label, section=key, text=text, updated_at=now,
+                                            updated_by_id=actor.id))
+            else:
+                row.text, row.updated_at, row.updated_by_id = text, now, actor.id
+        session.flush()
+        audit.append(session, at=now, actor=actor, subject=f"report:{period.label}", action="report_narrative",
+                     data={"sections": sorted(changes), "cleared": sorted(k for k, v in changes.items() if not v)})
+    return narratives(app, actor, period.label)
+
+
+def _check_template(key: str, text: str, data: ReportData) -> None:
+    try:
+        render_narrative({key: text}, data)
+    except BadInput as error:
+        raise ValidationFailed(error.template, field=f"sections.{key}", code="invalid_template",
+                               details=error.details, **error.params) from error
+
+
+def render_annual(app: Gongkai, actor: Actor | None, year: str, fmt: str, *, with_charts: bool = True) -> bytes:
+    """The report of ``year`` as ``json``, ``html`` or ``docx`` bytes."""
+    data = annual_report(app, actor, year)
+    try:
+        return render(data, fmt, with_charts=with_charts)
+    except BadInput as error:
+        if error.code == "bad_request" and "section" in error.params:
+            # a stored template that no longer renders (e.g. a variable renamed): say which one
+            raise ValidationFailed(error.template, field=f"sections.{error.params['section']}",
+                                   code="invalid_template", details=error.details, **error.params) from error
+        raise
+
+
+@dataclass
+class CoverageRow:
+    """One 清单 entry in a year: count per month, links, responsible department."""
+
+    code: str
+    title: str
+    category: str
+    category_title: str
+    department: str
+    department_name: str
+    rhythm: str
+    published: int
+    covered: bool
+    links: list[str] = field(default_factory=list)
+    by_month: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "title": self.title, "category": self.category,
+                "category_title": self.category_title, "department": self.department,
+                "department_name": self.department_name, "rhythm": self.rhythm, "published": self.published,
+                "covered": self.covered, "links": list(self.links), "by_month": dict(self.by_month)}
+
+
+@dataclass
+class Coverage:
+    """The coverage matrix of a year: entries × months."""
+
+    period: Period
+    months: list[str]
+    rows: list[CoverageRow]
+
+    @property
+    def missing(self) -> list[CoverageRow]:
+        return [row for row in self.rows if not row.covered]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"period": self.period.to_dict(), "year": self.period.label, "months": list(self.months),
+                "total": len(self.rows), "covered": sum(r.covered for r in self.rows),
+                "entries": [r.to_dict() for r in self.rows], "missing": [r.code for r in self.missing]}
+
+
+def coverage(app: Gongkai, year: str, actor: Actor | None = None) -> Coverage:
+    """Which 清单 entries had publications in academic ``year``, month by month, with links."""
+    _require_admin(actor)
+    period = academic_period(app, year)
+    data = build_report(app, period)
+    months = months_of(period)
+    start, end = period_bounds(period)
+    from db.models import Item
+    from workflow.clock import local_date
+    per_month: dict[str, Counter[str]] = defaultdict(Counter)
+    with app.db.read() as session:
+        for code, published_at in session.execute(
+                select(Item.catalog_code, Item.published_at)
+                .where(Item.published_at.is_not(None), Item.published_at >= start, Item.published_at < end)):
+            per_month[code][local_date(published_at).strftime("%Y-%m")] += 1
+        rhythms = dict(session.execute(select(CatalogEntry.code, CatalogEntry.rhythm)).all())
+        names = dict(session.execute(select(Department.code, Department.name)).all())
+    rows = [CoverageRow(code=c.code, title=c.title, category=c.category,
+                        category_title=data.labels.category(c.category), department=c.department,
+                        department_name=names.get(c.department, c.department), rhythm=rhythms.get(c.code) or "",
+                        published=c.published, covered=c.covered, links=list(c.links),
+                        by_month={m: per_month[c.code].get(m, 0) for m in months})
+            for c in data.catalog_coverage]
+    return Coverage(period=period, months=months, rows=rows)
+
+
+__all__ = ["academic_period", "annual_report", "coverage", "current_year", "item_url", "narratives",
+           "render_annual", "save_narratives", "Coverage", "CoverageRow", "NarrativeText"]
