@@ -13,7 +13,6 @@ from tests.conftest import CLEAR
 from workflow.catalog import load_catalog
 from workflow.clock import SHANGHAI, local_date
 from workflow.errors import Forbidden, ValidationFailed
-from workflow.report import render
 from workflow.services import items as svc
 from workflow.services import reports
 from workflow.services.users import add_user
