@@ -38,11 +38,28 @@ def run_sweep(app: "Gongkai") -> dict[str, Any]:
     """Reminders due now, instant mail, then delivery of due outbox mail."""
     from workflow.mailer import deliver
     from workflow.reminders import sweep
+    _reload_calendar_if_changed(app)
     now = app.now()
     result = sweep(app, now)
     delivery = deliver(app, now)
     return {"notified": result.notified, "reminders": len(result.notices), "mails_queued": result.mails_queued,
             "mails_sent": delivery.sent, "mails_retried": delivery.retried, "mails_failed": delivery.failed}
+
+
+_calendar_fingerprints: dict[int, Any] = {}
+
+
+def _reload_calendar_if_changed(app: "Gongkai") -> None:
+    """Another process may have changed the admin overrides: rebuild the calendar then."""
+    from sqlalchemy import func
+
+    from db.models import CalendarOverride
+    with app.db.read() as session:
+        mark = tuple(session.execute(select(func.count(), func.max(CalendarOverride.created_at))
+                                     .select_from(CalendarOverride)).one())
+    if _calendar_fingerprints.get(id(app)) not in (None, mark):
+        app.reload_calendar()
+    _calendar_fingerprints[id(app)] = mark
 
 
 def run_digest(app: "Gongkai") -> int:

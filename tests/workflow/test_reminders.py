@@ -123,3 +123,24 @@ def test_sweep_summary_twice_is_empty(world: World, clock) -> None:  # noqa: ANN
     first = sweep(app, batch_size=2)
     assert len(first.notices) == 9 and first.claimed == 9
     assert sweep(app).notices == []
+
+
+def test_calendar_override_redates_items_and_reminders(world: World, clock) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from workflow import calendar_admin
+    from workflow.services.queries import item_history  # noqa: F401
+    app = world.app
+    clock.set(_at(9, 29, 10))
+    item = svc.create_item(app, world.drafter, item_payload(formed_on="2025-09-29"))
+    svc.submit(app, world.drafter, item.id)
+    assert svc.get_item(app, world.admin, item.id).stage_due.astimezone(SHANGHAI).date() == date(2025, 10, 10)
+    changed = calendar_admin.set_override(app, world.admin, date(2025, 10, 9), "rest", "校庆放假")
+    assert item.id in changed
+    assert svc.get_item(app, world.admin, item.id).stage_due.astimezone(SHANGHAI).date() == date(2025, 10, 11)
+    with app.db.read() as session:
+        soon = session.scalar(select(Reminder.due_at).where(Reminder.item_id == item.id, Reminder.rung == "due_soon",
+                                                            Reminder.state == "pending"))
+    assert soon.astimezone(SHANGHAI).date() == date(2025, 10, 10)
+    calendar_admin.remove_override(app, world.admin, date(2025, 10, 9))
+    assert svc.get_item(app, world.admin, item.id).stage_due.astimezone(SHANGHAI).date() == date(2025, 10, 10)

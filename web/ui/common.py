@@ -54,10 +54,12 @@ def unread_count() -> int | None:
     if not current_user.is_authenticated:
         return None
     module = optional_module("workflow.services.notifications")
-    if module is None or not hasattr(module, "unread_count"):
+    if module is None or not hasattr(module, "inbox"):
         return None
     try:
-        return int(module.unread_count(core(), current_user.actor))
+        if hasattr(module, "unread_count"):
+            return int(module.unread_count(core(), current_user.actor))
+        return int(module.inbox(core(), current_user.actor, unread=True, per_page=1).total)
     except Exception:  # the header must never break a page because of the inbox
         return None
 

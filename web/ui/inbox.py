@@ -27,11 +27,11 @@ def _notifications() -> Any | None:
 @login_required
 def index():  # noqa: ANN201
     module = _notifications()
-    messages = None
+    page = None
     if module is not None and hasattr(module, "inbox"):
-        result = module.inbox(core(), actor())
-        messages = list(getattr(result, "items", result) or [])
-    return render_template("inbox.html", messages=messages, available=module is not None)
+        page = module.inbox(core(), actor(), unread=request.args.get("unread") == "1", page=request.args.get("page"))
+    return render_template("inbox.html", page=page, messages=list(page.items) if page else [],
+                           available=page is not None)
 
 
 @bp.post("/inbox/<int:notification_id>/read")
@@ -48,11 +48,11 @@ def mark_read(notification_id: int):  # noqa: ANN201
 def settings():  # noqa: ANN201
     who = actor()
     module = _notifications()
-    can_set = module is not None and hasattr(module, "set_preference")
+    can_set = module is not None and hasattr(module, "set_preferences")
     status = 200
     if request.method == "POST" and can_set:
-        _done, error = try_verb(module.set_preference, core(), who, request.form.get("notify_pref", ""),
-                                success=_("设置已保存"))
+        _done, error = try_verb(module.set_preferences, core(), who,
+                                {"notify_pref": request.form.get("notify_pref", "")}, success=_("设置已保存"))
         if error is None:
             return redirect(url_for("inbox.settings"))
         status = error.status

@@ -1,0 +1,81 @@
+"""Property test: random triggers by random actors never break the workflow's invariants."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from db.models import Decision, Item, Revision
+from tests.conftest import CLEAR, World, item_payload
+from workflow import audit
+from workflow.errors import DomainError
+from workflow.machine import TRIGGERS
+from workflow.services import items as svc
+
+ACTORS = ("drafter", "drafter2", "reviewer", "approver", "admin", "all_rounder", "other_drafter", "other_reviewer")
+PAYLOADS = st.sampled_from([{}, {"reason": "请修改"}, {"checklist": CLEAR}, {"checklist": {**CLEAR, "sensitive": True}},
+                            {"reason": ""}, {"checklist": {**CLEAR, "personal_info": True}, "legal_basis": "依法公示"}])
+# Who would plausibly fire each trigger: drawn half of the time so that sequences often get
+# far (published, revised…), the other half anyone at all, to probe the guards.
+LIKELY = {"submit": "drafter", "withdraw": "drafter2", "pass_review": "reviewer", "return": "all_rounder",
+          "approve": "approver", "reject": "approver", "publish": "admin", "archive": "admin",
+          "take_down": "admin", "edit": "drafter2"}
+
+
+LIKELY_PAYLOAD = {"pass_review": {"checklist": CLEAR}, "return": {"reason": "请修改"}, "reject": {"reason": "不予批准"},
+                  "take_down": {"reason": "发现问题"}}
+
+
+@st.composite
+def step(draw: st.DrawFn) -> tuple[str, str, dict]:
+    trigger = draw(st.sampled_from(TRIGGERS + ("edit",)))
+    if draw(st.booleans()):
+        return trigger, LIKELY[trigger], LIKELY_PAYLOAD.get(trigger, {})
+    return trigger, draw(st.sampled_from(ACTORS)), draw(PAYLOADS)
+
+
+HAPPY = [("submit", "drafter", {}), ("pass_review", "reviewer", {"checklist": CLEAR}), ("approve", "approver", {})]
+# Half of the runs start from a published item (then revise/take down/archive/edit at random).
+STEPS = st.one_of(st.lists(step(), min_size=1, max_size=20),
+                  st.lists(step(), max_size=12).map(lambda tail: HAPPY + tail))
+
+
+def _check_published_invariants(world: World, item_id: int) -> None:
+    with world.app.db.read() as session:
+        item = session.get(Item, item_id)
+        if item.published_at is None:
+            return
+        revision = session.scalar(select(Revision).where(Revision.item_id == item_id,
+                                                         Revision.number == item.revision))
+        decisions = session.scalars(select(Decision).where(Decision.revision_id == revision.id)).all()
+        passes = [d for d in decisions if d.kind == "pass_review"]
+        approvals = [d for d in decisions if d.kind == "approve"]
+        assert passes and approvals, "published without review and approval of the published revision"
+        reviewer, approver = passes[-1].actor_id, approvals[-1].actor_id
+        people = {reviewer, approver, revision.submitted_by_id, item.author_id}
+        assert reviewer != approver
+        assert revision.submitted_by_id not in (reviewer, approver) and item.author_id not in (reviewer, approver)
+        assert len(people) >= 3
+        assert revision.content_hash == item.content_hash
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(steps=STEPS)
+def test_random_sequences_keep_invariants(world: World, steps) -> None:  # noqa: ANN001
+    app = world.app
+    item = svc.create_item(app, world.drafter, item_payload())
+    for trigger, actor_name, payload in steps:
+        actor = getattr(world, actor_name)
+        try:
+            if trigger == "edit":
+                svc.update_item(app, actor, item.id, {"body": f"修改 {actor_name}"})
+            else:
+                svc.transition(app, actor, item.id, trigger, dict(payload))
+        except DomainError:
+            pass  # refusals are expected; they must simply change nothing harmful
+        _check_published_invariants(world, item.id)
+    with world.app.db.read() as session:
+        event(f"final state: {session.get(Item, item.id).state}")
+    with app.db.read() as session:
+        assert audit.verify(session).ok

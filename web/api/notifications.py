@@ -1,0 +1,53 @@
+"""API: the caller's inbox and mail preferences; admin list of undeliverable mail."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from web.api import bp
+from web.api.openapi import _op, _q, register_paths
+from web.api.request import acting_user, json_body
+from web.app import core
+from workflow.services import notifications as service
+
+
+@bp.get("/notifications")
+def notifications():  # noqa: ANN201
+    actor = acting_user()
+    unread = request.args.get("unread", "").lower() in ("1", "true", "yes")
+    page = service.inbox(core(), actor, unread=unread, page=request.args.get("page"),
+                         per_page=request.args.get("per_page"))
+    return jsonify({"items": [service.notification_to_dict(n) for n in page.items], "page": page.page,
+                    "per_page": page.per_page, "total": page.total, "pages": page.pages})
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def notification_read(notification_id: int):  # noqa: ANN201
+    row = service.mark_read(core(), acting_user(), notification_id)
+    return jsonify(service.notification_to_dict(row))
+
+
+@bp.get("/me/preferences")
+def get_preferences():  # noqa: ANN201
+    return jsonify(service.preferences(core(), acting_user()))
+
+
+@bp.put("/me/preferences")
+def put_preferences():  # noqa: ANN201
+    actor = acting_user()
+    return jsonify(service.set_preferences(core(), actor, json_body()))
+
+
+@bp.get("/admin/mail-failures")
+def mail_failures():  # noqa: ANN201
+    return jsonify(service.mail_failures(core(), acting_user()))
+
+
+NID = {"name": "notification_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+register_paths({
+    "/api/v1/notifications": {"get": _op("The caller's inbox", params=[_q("unread", "boolean"), _q("page", "integer"),
+                                                                        _q("per_page", "integer")])},
+    "/api/v1/notifications/{notification_id}/read": {"post": _op("Mark a notification read", params=[NID])},
+    "/api/v1/me/preferences": {"get": _op("Mail preference"),
+                               "put": _op("Set mail preference {notify_pref: instant|daily_digest|off}")},
+    "/api/v1/admin/mail-failures": {"get": _op("Admin: mail given up after retries")},
+})

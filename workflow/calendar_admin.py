@@ -1,0 +1,98 @@
+"""Admin calendar overrides: add or remove one date's rest/work decision and re-date open items.
+
+The override row, the new deadlines of every open item (publish deadline, stage due date),
+their pending reminders and one audit event commit together. Other processes pick the change
+up on their next ``app.reload_calendar()`` (the scheduler reloads before each sweep).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from db.models import CalendarOverride, Item
+from workflow import audit, deadlines
+from workflow.access import ADMIN, Actor, require_role
+from workflow.calendar import DayOverride, WorkCalendar
+from workflow.calendar_store import load_overrides
+from workflow.context import Gongkai
+from workflow.errors import NotFound
+from workflow.machine import OPEN_STATES
+from workflow.reminders import schedule_stage
+
+BATCH = 1000
+
+
+def _redate(app: Gongkai, session: Any, calendar: WorkCalendar) -> list[int]:
+    """Recompute deadlines of open items with ``calendar``; returns the ids that changed."""
+    session.info["gongkai_calendar"] = calendar  # the flush listener must not use the old calendar
+    changed: list[int] = []
+    last_id = 0
+    while True:
+        items = session.scalars(select(Item).where(Item.state.in_(OPEN_STATES), Item.id > last_id)
+                                .order_by(Item.id).limit(BATCH)).all()
+        if not items:
+            break
+        for item in items:
+            last_id = item.id
+            before = (item.publish_deadline, item.stage_due)
+            if item.formed_on is not None:
+                result = deadlines.publish_deadline(calendar, item.formed_on, app.settings)
+                item.publish_deadline, item.deadline_estimated = result.deadline, result.estimated
+            item.stage_due = deadlines.stage_due(calendar, item.state, item.stage_entered_at, item.publish_deadline,
+                                                 app.settings)
+            if (item.publish_deadline, item.stage_due) != before:
+                changed.append(item.id)
+                schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due, calendar,
+                               app.settings)
+        session.flush()
+    return changed
+
+
+def set_override(app: Gongkai, actor: Actor, day: date, kind: str, reason: str, source: str | None = None) -> list[int]:
+    """Add or replace the override of ``day``; returns the ids of re-dated items."""
+    require_role(actor, ADMIN)
+    override = DayOverride(kind, reason, source)  # validates kind and reason
+    now = app.now()
+    overrides = {**load_overrides(app), day: override}
+    calendar = WorkCalendar.default().with_overrides(overrides)
+    with app.db.write() as session:
+        row = session.get(CalendarOverride, day) or CalendarOverride(day=day)
+        row.kind, row.reason, row.source, row.created_by_id, row.created_at = kind, reason, source, actor.id, now
+        session.add(row)
+        session.flush()
+        changed = _redate(app, session, calendar)
+        audit.append(session, at=now, actor=actor, subject=f"calendar:{day.isoformat()}", action="calendar_override",
+                     reason=reason, data={"date": day.isoformat(), "kind": kind, "source": source,
+                                          "redated": len(changed), "items": changed[:1000]})
+    app.reload_calendar()
+    return changed
+
+
+def remove_override(app: Gongkai, actor: Actor, day: date) -> list[int]:
+    """Remove the override of ``day``; returns the ids of re-dated items."""
+    require_role(actor, ADMIN)
+    now = app.now()
+    overrides = dict(load_overrides(app))
+    if day not in overrides:
+        raise NotFound("该日期没有管理员调整", code="override_not_found")
+    overrides.pop(day)
+    calendar = WorkCalendar.default().with_overrides(overrides)
+    with app.db.write() as session:
+        row = session.get(CalendarOverride, day)
+        if row is not None:
+            session.delete(row)
+            session.flush()
+        changed = _redate(app, session, calendar)
+        audit.append(session, at=now, actor=actor, subject=f"calendar:{day.isoformat()}",
+                     action="calendar_override_removed", data={"date": day.isoformat(), "redated": len(changed),
+                                                               "items": changed[:1000]})
+    app.reload_calendar()
+    return changed
+
+
+def list_overrides(app: Gongkai) -> list[dict[str, Any]]:
+    """All overrides, by date."""
+    return [{"date": d.isoformat(), "kind": o.kind, "reason": o.reason, "source": o.source}
+            for d, o in sorted(load_overrides(app).items())]
