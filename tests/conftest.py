@@ -119,7 +119,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path: Path):  # noqa: ANN201
-    settings = load_settings()
+    # A cheap password hash keeps user-heavy fixtures fast; production keeps scrypt.
+    settings = load_settings(overrides={"security": {"password_hash_method": "pbkdf2:sha256:1000"}})
     return settings.__class__(settings.data, settings.database_url, tmp_path / "instance")
 
 

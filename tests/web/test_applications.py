@@ -21,9 +21,13 @@ def _token(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-def _apply(client: FlaskClient, **fields: str):  # noqa: ANN202
+_ADDRESSES = iter(f"198.51.100.{n}" for n in range(1, 255))
+
+
+def _apply(client: FlaskClient, ip: str | None = None, **fields: str):  # noqa: ANN202
+    """Post the public form; each call from a fresh address unless ``ip`` is given."""
     return client.post("/public/apply", data={**FORM, **fields, "csrf_token": _token(client, "/public/apply")},
-                       environ_base={"REMOTE_ADDR": fields.pop("ip", "192.0.2.1") if "ip" in fields else "192.0.2.1"})
+                       environ_base={"REMOTE_ADDR": ip or next(_ADDRESSES)})
 
 
 def test_public_form_issues_a_tracking_number_and_status_needs_the_contact(client: FlaskClient) -> None:

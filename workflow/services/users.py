@@ -26,9 +26,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def hash_password(password: str) -> str:
-    """A salted scrypt hash (werkzeug)."""
-    return generate_password_hash(password)
+def hash_password(password: str, method: str = "scrypt") -> str:
+    """A salted hash (werkzeug; scrypt unless ``security.password_hash_method`` says otherwise)."""
+    return generate_password_hash(password, method=method)
+
+
+def _method(app: Gongkai) -> str:
+    return str(app.settings.get("security.password_hash_method", "scrypt"))
 
 
 def add_department(app: Gongkai, code: str, name: str, actor: Actor | None = None) -> Department:
@@ -85,7 +89,7 @@ def add_user(app: Gongkai, username: str, *, roles: Iterable[str], departments: 
             raise Conflict("用户名已存在：%(name)s", code="user_exists", name=username)
         scope, all_departments = _resolve_departments(session, departments)
         user = User(username=username, display_name=display_name or username, email=email,
-                    password_hash=hash_password(password) if password else None, all_departments=all_departments,
+                    password_hash=hash_password(password, _method(app)) if password else None, all_departments=all_departments,
                     is_department_head=department_head, is_office_head=office_head, notify_pref=notify_pref,
                     created_at=now)
         user.role_rows = [UserRole(role=role) for role in role_list]
@@ -162,7 +166,7 @@ def change_password(app: Gongkai, actor: Actor, old_password: str, new_password:
         user = session.get(User, actor.id)
         if user is None or not user.password_hash or not check_password_hash(user.password_hash, old_password or ""):
             raise ValidationFailed("原密码不正确", code="bad_credentials", field="old_password")
-        user.password_hash = hash_password(new_password)
+        user.password_hash = hash_password(new_password, _method(app))
         audit.append(session, at=now, actor=actor, subject=f"user:{user.username}", action="password_change")
 
 

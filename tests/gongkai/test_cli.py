@@ -1,0 +1,62 @@
+"""The ``gongkai`` command line against both databases (in-process via click's runner)."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from db.session import Database
+from gongkai.cli import main
+
+
+@pytest.fixture
+def cli(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path):  # noqa: ANN001,ANN201
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", database.url)
+    monkeypatch.setenv("GONGKAI_INSTANCE", str(tmp_path / "instance"))
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):  # noqa: A002,ANN202
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return run
+
+
+def test_init_is_idempotent(cli) -> None:  # noqa: ANN001
+    first = cli("init")
+    assert first.exit_code == 0, first.output
+    again = cli("init")
+    assert again.exit_code == 0 and "+0 categories, +0 entries; +0 departments" in again.output
+
+
+def test_department_user_token_and_errors(cli) -> None:  # noqa: ANN001
+    assert cli("department", "add", "xsc", "学生处").exit_code == 0
+    duplicate = cli("department", "add", "xsc", "学生处")
+    assert duplicate.exit_code != 0 and "部门代码已存在" in duplicate.output
+    added = cli("user", "add", "li", "--role", "drafter,reviewer", "--department", "xsc", "--password-stdin",
+                "--email", "li@example.edu.cn", input="a-long-password\n")
+    assert added.exit_code == 0, added.output
+    unknown = cli("user", "add", "wang", "--role", "wizard", "--department", "xsc")
+    assert unknown.exit_code != 0 and "未知的角色" in unknown.output
+    token = cli("user", "token", "li").output.strip()
+    assert token.startswith("gk_") and len(token) > 40
+
+
+def test_calendar_explain_prints_the_national_day_deadline(cli) -> None:  # noqa: ANN001
+    result = cli("calendar", "explain", "--from", "2025-09-26", "--workdays", "20")
+    assert result.exit_code == 0
+    assert "2025-10-30" in result.output and "国庆节" in result.output and "调休上班" in result.output
+
+
+def test_audit_verify_exit_codes(cli, database: Database) -> None:  # noqa: ANN001
+    cli("department", "add", "xsc", "学生处")
+    cli("department", "add", "jwc", "教务处")
+    ok = cli("audit", "verify")
+    assert ok.exit_code == 0 and "2 events verified" in ok.output
+    with database.engine.begin() as conn:
+        if database.is_postgres:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 1"))
+    broken = CliRunner().invoke(main, ["audit", "verify"])
+    assert broken.exit_code == 1 and "seq=2" in broken.output
