@@ -148,6 +148,18 @@ def department_tasks(app: Gongkai, actor: Actor, code: str, *, limit_per_stage: 
         return {"department": dept, "stages": stages}
 
 
+def _open_items(session: Session, due_condition: Any, department: str | None, stage: str | None) -> Select[Any]:
+    """Open items matching ``due_condition``, optionally of one department and stage."""
+    query = select(Item).where(Item.state.in_(OPEN_STATES), due_condition)
+    if department:
+        query = query.where(Item.department_id == department_id(session, department))
+    if stage:
+        if stage not in OPEN_STATES:
+            raise ValidationFailed("未知的阶段：%(stage)s", code="invalid_value", field="stage", stage=stage)
+        query = query.where(Item.state == stage)
+    return query
+
+
 def overdue_items(app: Gongkai, actor: Actor, *, department: str | None = None, stage: str | None = None,
                   page: Any = None, per_page: Any = None) -> tuple[Page, dict[int, dict[str, Any]]]:
     """Admin: open items past due, each with its rung and working days late."""
@@ -156,13 +168,7 @@ def overdue_items(app: Gongkai, actor: Actor, *, department: str | None = None, 
     page_no, size = page_args(app, page, per_page)
     now = app.now()
     with app.db.read() as session:
-        query = select(Item).where(Item.state.in_(OPEN_STATES), Item.stage_due < now)
-        if department:
-            query = query.where(Item.department_id == department_id(session, department))
-        if stage:
-            if stage not in OPEN_STATES:
-                raise ValidationFailed("未知的阶段：%(stage)s", code="invalid_value", field="stage", stage=stage)
-            query = query.where(Item.state == stage)
+        query = _open_items(session, Item.stage_due < now, department, stage)
         result = _paginate(session, query.order_by(Item.stage_due.asc(), Item.id), page_no, size)
     calendar = app.calendar
     extra = {item.id: {"rung": deadlines.current_rung(calendar, item.stage_due, now, app.settings),
@@ -272,14 +278,7 @@ def due_horizon(app: Gongkai, actor: Actor, *, workdays: int = 3, department: st
     horizon_day = app.calendar.add_workdays(deadlines.local_date(now), workdays)
     horizon = _dt.combine(horizon_day + timedelta(days=1), _time(0), tzinfo=SHANGHAI)
     with app.db.read() as session:
-        query = select(Item).where(Item.state.in_(OPEN_STATES), Item.stage_due.is_not(None),
-                                   Item.stage_due < horizon)
-        if department:
-            query = query.where(Item.department_id == department_id(session, department))
-        if stage:
-            if stage not in OPEN_STATES:
-                raise ValidationFailed("未知的阶段：%(stage)s", code="invalid_value", field="stage", stage=stage)
-            query = query.where(Item.state == stage)
+        query = _open_items(session, and_(Item.stage_due.is_not(None), Item.stage_due < horizon), department, stage)
         return list(session.scalars(query.order_by(Item.stage_due.asc(), Item.id).limit(limit)))
 
 
