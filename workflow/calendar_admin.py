@@ -26,7 +26,6 @@ BATCH = 1000
 
 def _redate(app: Gongkai, session: Any, calendar: WorkCalendar) -> list[int]:
     """Recompute deadlines of open items with ``calendar``; returns the ids that changed."""
-    session.info["gongkai_calendar"] = calendar  # the flush listener must not use the old calendar
     changed: list[int] = []
     last_id = 0
     while True:

@@ -71,10 +71,8 @@ def demo_items(app: Gongkai, dept: Department, now: datetime) -> int:
     drafter, reviewer, approver = (_actor(app, f"{dept.code}-{r}") for r, _ in ROLE_USERS)
     admin = _actor(app, "admin")
     ago = lambda days: now - timedelta(days=days)  # noqa: E731
-    made = 0
 
     def run(verb: Callable[..., Item], when: datetime, *args, **kwargs) -> Item:  # noqa: ANN002,ANN003
-        nonlocal made
         return verb(_at(app, when), *args, **kwargs)
 
     _item(app, ago(1), drafter, dept, f"{dept.name}2025-2026学年工作要点")

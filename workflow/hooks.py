@@ -32,7 +32,9 @@ class TransitionEvent:
 
 
 TransitionHook = Callable[["Gongkai", Session, TransitionEvent], None]
+DeadlineHook = Callable[["Gongkai", Session, "Item"], None]
 _after_transition: list[TransitionHook] = []
+_deadlines_changed: list[DeadlineHook] = []
 
 
 def after_transition(hook: TransitionHook) -> TransitionHook:
@@ -46,3 +48,17 @@ def run_after_transition(app: "Gongkai", session: Session, event: TransitionEven
     """Call every registered hook in registration order."""
     for hook in list(_after_transition):
         hook(app, session, event)
+
+
+def deadlines_changed(hook: DeadlineHook) -> DeadlineHook:
+    """Register ``hook`` for items whose stage due date was set outside a transition
+    (created, revised, formed_on edited); each hook is registered once."""
+    if hook not in _deadlines_changed:
+        _deadlines_changed.append(hook)
+    return hook
+
+
+def run_deadlines_changed(app: "Gongkai", session: Session, item: "Item") -> None:
+    """Call every deadline hook for ``item`` (flushed, inside the verb's transaction)."""
+    for hook in list(_deadlines_changed):
+        hook(app, session, item)

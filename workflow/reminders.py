@@ -15,18 +15,16 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import and_, event, inspect, select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Item, Reminder
 from workflow import deadlines
-from workflow.hooks import TransitionEvent, after_transition
+from workflow.hooks import TransitionEvent, after_transition, deadlines_changed
 from workflow.notifications import Directory, ItemFacts, insert_ignore, notify, rung_message, rung_recipients
 
 if TYPE_CHECKING:
@@ -45,7 +43,7 @@ def _rows(item_id: int, stage: str, entry: int, due: datetime, calendar: Any, se
              "state": "pending"} for rung, at in times.items()]
 
 
-def schedule_stage(session: Session | Connection, item_id: int, stage: str, entry: int, due: datetime | None,
+def schedule_stage(session: Session, item_id: int, stage: str, entry: int, due: datetime | None,
                    calendar: Any, settings: Any) -> None:
     """Create (or re-date, while still pending) the rungs of one stage entry."""
     if stage not in OPEN_STAGES:
@@ -55,21 +53,14 @@ def schedule_stage(session: Session | Connection, item_id: int, stage: str, entr
                                                Reminder.state == "pending").values(state="cancelled"))
         return
     rows = _rows(item_id, stage, entry, due, calendar, settings)
-    session.execute(_insert_ignore(session, Reminder.__table__), rows)
+    session.execute(insert_ignore(session, Reminder.__table__), rows)
     for row in rows:  # re-dating: only rows nobody has been told about yet
         session.execute(update(Reminder).where(
             Reminder.item_id == item_id, Reminder.stage_entry == entry, Reminder.rung == row["rung"],
             Reminder.state == "pending", Reminder.due_at != row["due_at"]).values(due_at=row["due_at"]))
 
 
-def _insert_ignore(session: Session | Connection, table: Any) -> Any:
-    bind = session.get_bind() if isinstance(session, Session) else session
-    from sqlalchemy.dialects import postgresql, sqlite
-    module = postgresql if bind.dialect.name == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
-
-
-def cancel_previous(session: Session | Connection, item_id: int, current_entry: int) -> None:
+def cancel_previous(session: Session, item_id: int, current_entry: int) -> None:
     """Cancel the rungs of earlier stage entries that were not yet notified."""
     session.execute(update(Reminder).where(
         Reminder.item_id == item_id, Reminder.stage_entry < current_entry,
@@ -79,61 +70,17 @@ def cancel_previous(session: Session | Connection, item_id: int, current_entry: 
 @after_transition
 def follow_transition(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
     """Leaving a stage cancels its rungs; entering an open stage schedules the new ones."""
-    _bind_app(app, session)
     item = event.item
     cancel_previous(session, item.id, item.stage_entry)
     if item.state in OPEN_STAGES:
         schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due,
-                       session.info.get("gongkai_calendar") or app.calendar, app.settings)
+                       app.calendar, app.settings)
 
 
-# Items created (create_item, revise) or re-dated (formed_on edits, calendar changes) outside a
-# transition: follow them after each flush. The calendar/settings come from the app that last
-# used this engine, else from the default settings and the database's overrides.
-_APPS: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
-_FALLBACK: dict[Any, tuple[Any, Any]] = {}
-
-
-def _bind_app(app: "Gongkai", session: Session) -> None:
-    _APPS[session.get_bind()] = app
-
-
-def bind(app: "Gongkai") -> None:
-    """Tell the flush listener which settings/calendar belong to ``app``'s engine."""
-    _APPS[app.db.engine] = app
-
-
-def _calendar_and_settings(session: Session) -> tuple[Any, Any]:
-    engine = session.get_bind()
-    app = _APPS.get(engine)
-    calendar = session.info.get("gongkai_calendar")
-    if app is not None:
-        return calendar or app.calendar, app.settings
-    if engine not in _FALLBACK:
-        from workflow.calendar import WorkCalendar
-        from workflow.calendar_store import overrides_from_rows
-        from workflow.settings import load_settings
-        rows = session.execute(text("SELECT day, kind, reason, source FROM calendar_overrides")).all()
-        _FALLBACK[engine] = (WorkCalendar.default().with_overrides(overrides_from_rows(rows)), load_settings())
-    fallback_calendar, settings = _FALLBACK[engine]
-    return calendar or fallback_calendar, settings
-
-
-@event.listens_for(Session, "after_flush")
-def _follow_items(session: Session, _context: Any) -> None:
-    new = [obj for obj in session.new if isinstance(obj, Item) and obj.state in OPEN_STAGES and obj.stage_due]
-    changed = []
-    for obj in session.dirty:
-        if isinstance(obj, Item) and obj.state in OPEN_STAGES:
-            state = inspect(obj)
-            if state.attrs.stage_due.history.has_changes() and not state.attrs.stage_entry.history.has_changes():
-                changed.append(obj)
-    if not new and not changed:
-        return
-    calendar, settings = _calendar_and_settings(session)
-    connection = session.connection()
-    for item in (*new, *changed):
-        schedule_stage(connection, item.id, item.state, item.stage_entry or 1, item.stage_due, calendar, settings)
+@deadlines_changed
+def follow_deadlines(app: "Gongkai", session: Session, item: Item) -> None:
+    """A draft created or revised, or a formed_on edit: schedule or re-date its rungs."""
+    schedule_stage(session, item.id, item.state, item.stage_entry or 1, item.stage_due, app.calendar, app.settings)
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -234,7 +181,6 @@ def sweep(app: "Gongkai", now: datetime | None = None, *, batch_size: int = BATC
     """Notify every reminder due at ``now`` (default ``app.now()``) exactly once; returns what was new."""
     now = now or app.now()
     claimer = claimer or default_claimer()
-    bind(app)
     result = SweepResult()
     while True:
         ids = claim_batch(app, now, claimer, batch_size)

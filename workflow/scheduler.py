@@ -158,8 +158,6 @@ def add_jobs(scheduler: Any, app: "Gongkai") -> Any:
 
 def build_scheduler(app: "Gongkai", blocking: bool = False) -> Any:
     """A Background- or BlockingScheduler with the fixed jobs (not started)."""
-    from workflow.reminders import bind
-    bind(app)
     cls = BlockingScheduler if blocking else BackgroundScheduler
     return add_jobs(cls(timezone=SHANGHAI), app)
 

@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defaultload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
-from db.models import CatalogEntry, Decision, Department, Item, Revision, User
+from db.models import Attachment, CatalogEntry, Decision, Department, Item, Revision, User
 from workflow import audit, deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role
 from workflow.context import Gongkai
 from workflow.errors import Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
-from workflow.hooks import TransitionEvent, run_after_transition
+from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_datetime, parse_item_fields, parse_reason
 from workflow.machine import OPEN_STATES, TRIGGERS, TransitionContext, fire
 from workflow.revisions import content_hash, snapshot
@@ -133,6 +133,7 @@ def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Item:
         _apply_fields(app, session, item, fields.values)
         session.add(item)
         session.flush()
+        run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
                      to_state="draft", data={"title": item.title, "department": department.code})
         return _loaded(session, item)
@@ -152,6 +153,8 @@ def update_item(app: Gongkai, actor: Actor, item_id: int, data: Mapping[str, Any
         _apply_fields(app, session, item, fields.values)
         item.updated_at = now
         session.flush()
+        if "formed_on" in fields.present:
+            run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="edit",
                      from_state="draft", to_state="draft", data={"fields": sorted(fields.present)})
         return _loaded(session, item)
@@ -357,13 +360,13 @@ def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
         refresh_deadlines(app, item)
         session.add(item)
         session.flush()
+        run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="revise",
                      to_state="draft", data={"supersedes": old.id})
         return _loaded(session, item)
 
 
-def _copied_attachments(old: Item, now: datetime) -> list["Attachment"]:
-    from db.models import Attachment
+def _copied_attachments(old: Item, now: datetime) -> list[Attachment]:
     return [Attachment(filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256, data=a.data,
                        created_at=now) for a in old.attachments]
 
