@@ -38,14 +38,22 @@ def record_scan(app: "Gongkai", session: Session, item: Item, revision: Revision
     return list(rows.values())
 
 
+def findings_of_revision(session: Session, revision: Revision | None) -> list[ScanFinding]:
+    """The findings stored on ``revision`` (none for a draft never submitted)."""
+    if revision is None:
+        return []
+    return list(session.scalars(select(ScanFinding).where(ScanFinding.revision_id == revision.id)
+                                .order_by(ScanFinding.id)))
+
+
+def current_revision(session: Session, item: Item) -> Revision | None:
+    """The item's latest submitted revision."""
+    return session.scalar(select(Revision).where(Revision.item_id == item.id, Revision.number == item.revision))
+
+
 def findings_of_current_revision(session: Session, item: Item) -> list[ScanFinding]:
     """The findings stored on the item's latest submitted revision."""
-    revision_id = session.scalar(select(Revision.id).where(Revision.item_id == item.id,
-                                                          Revision.number == item.revision))
-    if revision_id is None:
-        return []
-    return list(session.scalars(select(ScanFinding).where(ScanFinding.revision_id == revision_id)
-                                .order_by(ScanFinding.id)))
+    return findings_of_revision(session, current_revision(session, item))
 
 
 def finding_to_dict(row: ScanFinding) -> dict[str, Any]:
@@ -65,37 +73,38 @@ def _accepted_keys(payload: Mapping[str, Any]) -> set[str]:
     return set(keys)
 
 
-def open_blocking_findings(session: Session, item: Item, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Blocking findings not accepted (nor about to be accepted by this pass_review)."""
-    accepting = _accepted_keys(payload)
-    has_basis = bool(str(payload.get("legal_basis") or "").strip())
-    blocking = []
-    for row in findings_of_current_revision(session, item):
-        if row.severity != "blocking" or row.accepted_at is not None:
-            continue
-        if row.acceptable and row.key in accepting and has_basis:
-            continue
-        blocking.append(finding_to_dict(row))
-    return blocking
-
-
-def accept_findings(session: Session, item: Item, actor: Actor, now: datetime, payload: Mapping[str, Any],
-                    legal_basis: str | None) -> list[ScanFinding]:
-    """Record the reviewer's acceptance of personal-information findings (needs a legal basis)."""
+def _rows_to_accept(rows: list[ScanFinding], payload: Mapping[str, Any]) -> list[ScanFinding]:
+    """The findings this pass_review asks to accept; 422 when the request cannot be honoured."""
     accepting = _accepted_keys(payload)
     if not accepting:
         return []
-    if not (legal_basis or "").strip():
+    if not str(payload.get("legal_basis") or "").strip():
         raise ValidationFailed("确认个人信息类发现项须填写法律依据", code="legal_basis_required", field="legal_basis")
-    rows = [row for row in findings_of_current_revision(session, item) if row.key in accepting]
-    unknown = accepting - {row.key for row in rows}
+    chosen = [row for row in rows if row.key in accepting]
+    unknown = accepting - {row.key for row in chosen}
     if unknown:
         raise ValidationFailed("未知的发现项：%(keys)s", code="unknown_finding", field="accept_findings",
                                keys="、".join(sorted(unknown)[:3]))
-    not_acceptable = [row.key for row in rows if not row.acceptable]
+    not_acceptable = [row.key for row in chosen if not row.acceptable]
     if not_acceptable:
         raise ValidationFailed("密级标志等发现项不能确认放行，只能退回修改", code="finding_not_acceptable",
                                field="accept_findings", details={"keys": not_acceptable})
+    return chosen
+
+
+def open_blocking_findings(session: Session, revision: Revision | None,
+                           payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Blocking findings neither accepted before nor validly accepted by this pass_review."""
+    rows = findings_of_revision(session, revision)
+    accepting = {row.key for row in _rows_to_accept(rows, payload)}
+    return [finding_to_dict(row) for row in rows
+            if row.severity == "blocking" and row.accepted_at is None and row.key not in accepting]
+
+
+def accept_findings(session: Session, revision: Revision | None, actor: Actor, now: datetime,
+                    payload: Mapping[str, Any], legal_basis: str | None) -> list[ScanFinding]:
+    """Record the reviewer's acceptance of personal-information findings, with the legal basis."""
+    rows = _rows_to_accept(findings_of_revision(session, revision), payload)
     for row in rows:
         row.accepted_by_id, row.accepted_at, row.legal_basis = actor.id, now, legal_basis
     return rows

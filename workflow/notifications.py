@@ -10,7 +10,7 @@ Importing this module registers the transition hooks (events and the reminder le
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sqlalchemy import Table, or_, select
@@ -168,6 +168,66 @@ def rung_message(app: "Gongkai", item: ItemFacts, stage: str, rung: str, late: i
     else:
         title = _("严重超期：《%(title)s》%(stage)s已超期 %(days)s 个工作日", **params)
         body = _("事项《%(title)s》的%(stage)s截止时间为 %(due)s，已超期 %(days)s 个工作日，"
+                 "已上报信息公开办公室。\n查看：%(link)s", **params)
+    return title, body
+
+
+# --------------------------------------------------------------------------- applications (依申请公开)
+
+APPLICATION_HANDLERS = (DRAFTER, REVIEWER, APPROVER)
+
+
+@dataclass(frozen=True)
+class ApplicationFacts:
+    """The columns of an application that reminder recipients and messages depend on."""
+
+    id: int
+    tracking_no: str
+    state: str
+    entry: int  # number of clock events: the application's current "stage entry"
+    department_id: int | None
+    due_on: date | None
+
+
+def application_recipients(directory: Directory, application: ApplicationFacts, rung: str) -> list[Recipient]:
+    """Who is reminded of an application's reply due date.
+
+    due_soon → everyone who must act before the statutory date in the handling department:
+    its drafters (who prepare the reply), reviewers and approvers (who pass it); with no
+    handling department yet, the admins (信息公开办公室 must assign it). overdue → + department
+    heads; very_overdue → + all admins (the same rule as items).
+    """
+    department_id = application.department_id
+    if department_id is None:
+        people = list(directory.get(ADMIN, None))
+    else:
+        people = [p for role in APPLICATION_HANDLERS for p in directory.get(role, department_id)]
+    if rung in ("overdue", "very_overdue") and department_id is not None:
+        people += directory.get("head", department_id)
+    if rung == "very_overdue":
+        people += directory.get(ADMIN, None)
+    return dedupe(people)
+
+
+def application_link(app: "Gongkai", application_id: int) -> str:
+    """The application's staff page, for mails and inbox bodies."""
+    base = str(app.settings.get("institution.base_url", "")).rstrip("/")
+    return f"{base}/applications/{application_id}"
+
+
+def application_rung_message(app: "Gongkai", application: ApplicationFacts, rung: str, late: int) -> tuple[str, str]:
+    """Subject and body (Chinese msgids) of an application's reply-deadline reminder."""
+    params = {"no": application.tracking_no, "due": application.due_on.isoformat() if application.due_on else "-",
+              "days": late, "link": application_link(app, application.id)}
+    if rung == "due_soon":
+        title = _("即将到期：依申请公开 %(no)s 答复", **params)
+        body = _("政府信息公开申请 %(no)s 的答复期限为 %(due)s，即将到期，请及时办理答复。\n查看：%(link)s", **params)
+    elif rung == "overdue":
+        title = _("已超期：依申请公开 %(no)s 答复", **params)
+        body = _("政府信息公开申请 %(no)s 的答复期限 %(due)s 已届满，现已超期，请尽快答复。\n查看：%(link)s", **params)
+    else:
+        title = _("严重超期：依申请公开 %(no)s 答复已超期 %(days)s 个工作日", **params)
+        body = _("政府信息公开申请 %(no)s 的答复期限为 %(due)s，已超期 %(days)s 个工作日，"
                  "已上报信息公开办公室。\n查看：%(link)s", **params)
     return title, body
 

@@ -2,6 +2,8 @@
 
 Ledger: one row per (item, stage entry, rung), created in the transaction that puts the item
 into ``draft``/``secrecy_review``/``approval`` and cancelled when it leaves that stage entry.
+Requests for disclosure (applications) use the same ledger: one row per (application, clock
+entry, rung), kept in step by ``follow_application`` inside every application verb.
 
 Sweep: reads only rows that are ``pending`` and due (index ``(state, due_at)``), claims them
 in batches in a short transaction of its own (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite a
@@ -19,13 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, case, literal, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Item, Reminder
+from db.models.applications import Application
 from workflow import deadlines
 from workflow.hooks import TransitionEvent, after_transition, deadlines_changed
-from workflow.notifications import Directory, ItemFacts, insert_ignore, notify, rung_message, rung_recipients
+from workflow.notifications import (ApplicationFacts, Directory, ItemFacts, application_recipients,
+                                    application_rung_message, insert_ignore, notify, rung_message, rung_recipients)
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
@@ -43,6 +47,24 @@ def _rows(item_id: int, stage: str, entry: int, due: datetime, calendar: Any, se
              "state": "pending"} for rung, at in times.items()]
 
 
+def _insert_or_redate(session: Session, subject: Any, entry: int, rows: list[dict[str, Any]]) -> None:
+    """Insert the rungs of one entry; re-date them (one UPDATE) only when they already existed.
+
+    ``subject`` is the condition naming the ledger subject (``Reminder.item_id == 7``). Fresh rows
+    need no UPDATE at all; existing ones are re-dated in a single statement with a CASE on the
+    rung, touching only rows nobody has been told about yet whose time actually changed.
+    """
+    inserted = session.execute(insert_ignore(session, Reminder.__table__).returning(Reminder.id), rows).all()
+    if len(inserted) == len(rows):
+        return
+    # typed binds: the UTC normalisation of UTCDateTime must apply inside the CASE too
+    new_due = case({row["rung"]: literal(row["due_at"], Reminder.due_at.type) for row in rows}, value=Reminder.rung)
+    session.execute(update(Reminder).where(
+        subject, Reminder.stage_entry == entry, Reminder.rung.in_([row["rung"] for row in rows]),
+        Reminder.state == "pending", Reminder.due_at != new_due).values(due_at=new_due)
+        .execution_options(synchronize_session=False))
+
+
 def schedule_stage(session: Session, item_id: int, stage: str, entry: int, due: datetime | None,
                    calendar: Any, settings: Any) -> None:
     """Create (or re-date, while still pending) the rungs of one stage entry."""
@@ -52,12 +74,7 @@ def schedule_stage(session: Session, item_id: int, stage: str, entry: int, due: 
         session.execute(update(Reminder).where(Reminder.item_id == item_id, Reminder.stage_entry == entry,
                                                Reminder.state == "pending").values(state="cancelled"))
         return
-    rows = _rows(item_id, stage, entry, due, calendar, settings)
-    session.execute(insert_ignore(session, Reminder.__table__), rows)
-    for row in rows:  # re-dating: only rows nobody has been told about yet
-        session.execute(update(Reminder).where(
-            Reminder.item_id == item_id, Reminder.stage_entry == entry, Reminder.rung == row["rung"],
-            Reminder.state == "pending", Reminder.due_at != row["due_at"]).values(due_at=row["due_at"]))
+    _insert_or_redate(session, Reminder.item_id == item_id, entry, _rows(item_id, stage, entry, due, calendar, settings))
 
 
 def cancel_previous(session: Session, item_id: int, current_entry: int) -> None:
@@ -83,20 +100,81 @@ def follow_deadlines(app: "Gongkai", session: Session, item: Item) -> None:
     schedule_stage(session, item.id, item.state, item.stage_entry or 1, item.stage_due, app.calendar, app.settings)
 
 
+# --------------------------------------------------------------------------- applications (依申请公开)
+
+APPLICATION_STAGE = "application"
+APPLICATION_RUNNING = ("received", "replying")  # the reply clock runs (not paused, stopped or closed)
+
+
+def application_entry(application: Application) -> int:
+    """An application's current "stage entry": the number of its clock events.
+
+    Every event (start, pause, resume, stop, restart, extend) re-computes the reply due date, so
+    every event opens a new entry; the list only grows, so the number never repeats.
+    """
+    return len(application.clock_events or [])
+
+
+def follow_application(app: "Gongkai", session: Session, application: Application) -> None:
+    """Keep an application's rungs in step with its clock, inside the verb's transaction.
+
+    Rungs of earlier entries that nobody was told about are cancelled; while the clock runs, the
+    current entry's rungs hang off the end of the reply due day (Asia/Shanghai); while it is paused
+    (third party), stopped (补正) or the application is closed, nothing is pending.
+    """
+    entry = application_entry(application)
+    unsent = Reminder.state.in_(("pending", "claimed"))
+    mine = Reminder.application_id == application.id
+    if application.state not in APPLICATION_RUNNING or application.due_on is None:
+        session.execute(update(Reminder).where(mine, unsent).values(state="cancelled")
+                        .execution_options(synchronize_session=False))
+        return
+    session.execute(update(Reminder).where(mine, Reminder.stage_entry < entry, unsent).values(state="cancelled")
+                    .execution_options(synchronize_session=False))
+    times = deadlines.rung_times(app.calendar, deadlines.end_of_day(application.due_on), app.settings)
+    rows = [{"item_id": None, "application_id": application.id, "stage": APPLICATION_STAGE, "stage_entry": entry,
+             "rung": rung, "due_at": at, "state": "pending"} for rung, at in times.items()]
+    _insert_or_redate(session, mine, entry, rows)
+
+
+def _application_facts(session: Session, ids: list[int]) -> dict[int, ApplicationFacts]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Application.id, Application.tracking_no, Application.state,
+                                  Application.clock_events, Application.department_id, Application.due_on)
+                           .where(Application.id.in_(ids)))
+    return {r.id: ApplicationFacts(r.id, r.tracking_no, r.state, len(r.clock_events or []), r.department_id,
+                                   r.due_on) for r in rows}
+
+
+def _still_running(facts: ApplicationFacts | None, entry: int) -> bool:
+    return (facts is not None and facts.state in APPLICATION_RUNNING and facts.entry == entry
+            and facts.due_on is not None)
+
+
+def pending_for_application(app: "Gongkai", application_id: int) -> list[Reminder]:
+    """The ledger rows of one application (tests, explanations)."""
+    with app.db.read() as session:
+        return list(session.scalars(select(Reminder).where(Reminder.application_id == application_id)
+                                    .order_by(Reminder.stage_entry, Reminder.due_at)))
+
+
 # --------------------------------------------------------------------------- the sweep
 
 @dataclass(frozen=True)
 class Notice:
-    """One reminder that was notified: rung, item and who was told."""
+    """One reminder that was notified: rung, item (or application) and who was told."""
 
     rung: str
-    item_id: int
+    item_id: int | None
     title: str
     recipients: tuple[str, ...]
+    application_id: int | None = None
 
     def line(self) -> str:
         """One printable line (``gongkai sweep``)."""
-        return f"{self.rung}\t#{self.item_id}\t{self.title}\t{', '.join(self.recipients)}"
+        subject = f"#{self.item_id}" if self.item_id is not None else f"application#{self.application_id}"
+        return f"{self.rung}\t{subject}\t{self.title}\t{', '.join(self.recipients)}"
 
 
 @dataclass
@@ -145,17 +223,35 @@ def claim_batch(app: "Gongkai", now: datetime, claimer: str, size: int = BATCH) 
 def _deliver_batch(app: "Gongkai", ids: list[int], now: datetime, claimer: str, result: SweepResult) -> None:
     calendar = app.calendar
     with app.db.write() as session:
-        reminders = session.execute(select(Reminder.id, Reminder.item_id, Reminder.stage, Reminder.stage_entry,
-                                           Reminder.rung).where(Reminder.id.in_(ids),
-                                                                Reminder.claimed_by == claimer,
-                                                                Reminder.state == "claimed")).all()
-        item_ids = sorted({r.item_id for r in reminders})
+        reminders = session.execute(select(Reminder.id, Reminder.item_id, Reminder.application_id, Reminder.stage,
+                                           Reminder.stage_entry, Reminder.rung)
+                                    .where(Reminder.id.in_(ids), Reminder.claimed_by == claimer,
+                                           Reminder.state == "claimed")).all()
+        item_ids = sorted({r.item_id for r in reminders if r.item_id is not None})
         items = {row.id: ItemFacts(*row) for row in session.execute(select(
             Item.id, Item.title, Item.state, Item.stage_entry, Item.department_id, Item.author_id,
-            Item.submitted_by_id, Item.reviewed_by_id, Item.stage_due).where(Item.id.in_(item_ids)))}
+            Item.submitted_by_id, Item.reviewed_by_id, Item.stage_due).where(Item.id.in_(item_ids)))} if item_ids else {}
+        applications = _application_facts(session, sorted({r.application_id for r in reminders
+                                                           if r.application_id is not None}))
         directory = Directory(session)
         sent, cancelled = [], []
         for reminder in reminders:
+            if reminder.application_id is not None:
+                facts = applications.get(reminder.application_id)
+                if not _still_running(facts, reminder.stage_entry):
+                    cancelled.append(reminder.id)  # paused, stopped, re-dated or closed since
+                    continue
+                assert facts is not None and facts.due_on is not None
+                late = deadlines.workdays_late(calendar, deadlines.end_of_day(facts.due_on), now)
+                title, body = application_rung_message(app, facts, reminder.rung, late)
+                people = application_recipients(directory, facts, reminder.rung)
+                told = notify(session, people, kind=reminder.rung, key=f"rem:{reminder.id}", title=title, body=body,
+                              now=now)
+                sent.append(reminder.id)
+                if told:
+                    result.notices.append(Notice(reminder.rung, None, facts.tracking_no,
+                                                 tuple(p.username for p in told), application_id=facts.id))
+                continue
             item = items.get(reminder.item_id)
             if item is None or item.state != reminder.stage or item.stage_entry != reminder.stage_entry:
                 cancelled.append(reminder.id)  # the item has left that stage since

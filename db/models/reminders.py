@@ -1,7 +1,9 @@
 """Reminder ledger, inbox notifications, the e-mail outbox and admin calendar overrides.
 
-The ledger holds one row per (item, stage entry, rung); the unique key makes each reminder
-happen at most once, and the (state, due_at) index lets a sweep read only what is due.
+The ledger holds one row per (subject, stage entry, rung), where the subject is either an item
+or a request for disclosure (an application): exactly one of ``item_id`` / ``application_id``
+is set. The unique keys make each reminder happen at most once, and the (state, due_at) index
+lets a sweep read only what is due.
 """
 from __future__ import annotations
 
@@ -19,17 +21,26 @@ OUTBOX_STATES = ("queued", "sending", "sent", "failed")
 
 
 class Reminder(Base):
-    """One rung of one stage entry of one item; notified exactly once."""
+    """One rung of one stage entry of one item (or application); notified exactly once.
+
+    For an application the "stage" is ``application`` and the stage entry is the number of its
+    clock events: every event that re-computes the reply due date opens a new entry.
+    """
 
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("item_id", "stage_entry", "rung", name="uq_reminders_item_entry_rung"),
+        UniqueConstraint("application_id", "stage_entry", "rung", name="uq_reminders_application_entry_rung"),
         CheckConstraint("state IN ('pending','claimed','sent','cancelled')", name="state_known"),
+        CheckConstraint("(item_id IS NULL) <> (application_id IS NULL)", name="one_subject"),
         Index("ix_reminders_state_due_at", "state", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), nullable=True,
+                                                index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"),
+                                                       nullable=True, index=True)
     stage: Mapped[str] = mapped_column(String(16))
     stage_entry: Mapped[int] = mapped_column(Integer)
     rung: Mapped[str] = mapped_column(String(16))

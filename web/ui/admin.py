@@ -181,6 +181,7 @@ def departments_page():  # noqa: ANN201
 @bp.get("/calendar")
 @login_required
 def calendar_page():  # noqa: ANN201
+    from web.ui.forms import CalendarOverrideForm
     app = core()
     require_admin()
     today = local_date(app.now())
@@ -190,6 +191,15 @@ def calendar_page():  # noqa: ANN201
         abort(400)
     if not 1990 <= year <= 2100:
         abort(404)
+    return _render_calendar(year, CalendarOverrideForm(formdata=None))
+
+
+def _render_calendar(year: int, form: Any, status: int = 200):  # noqa: ANN202
+    """The year grid, coverage, the overrides (form + list) and an optional deadline explanation."""
+    from web.api.calendar import parse_day, parse_workdays
+    from workflow import calendar_admin
+    app = core()
+    today = local_date(app.now())
     cal = app.calendar
     months = []
     for month in range(1, 13):
@@ -197,21 +207,66 @@ def calendar_page():  # noqa: ANN201
         for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
             weeks.append([cal.day_info(d) if d.month == month else None for d in week])
         months.append({"month": month, "weeks": weeks})
-    admin_module = optional_module("workflow.calendar_admin")
+    explanation, explain_error = None, None
+    explain_args = {k: request.args[k] for k in ("from", "workdays") if request.method == "GET" and k in request.args}
+    if explain_args.get("from"):
+        try:
+            explanation = cal.explain(parse_day(explain_args["from"], "from"),
+                                      parse_workdays(explain_args.get("workdays")))
+        except ValidationFailed as error:
+            explain_error = error.message
+    if form.day.data is None and request.method == "GET":
+        form.day.data = today
     return render_template("admin/calendar.html", year=year, months=months, today=today,
                            covered=cal.covered_years(), missing=cal.missing_years(today.year - 1, today.year + 1),
-                           estimated=cal.is_estimated(date(year, 6, 1)), calendar_admin=admin_module,
-                           overrides_url=_overrides_url())
+                           estimated=not cal.is_covered(year), form=form,
+                           overrides=calendar_admin.list_overrides(app), explanation=explanation,
+                           explain_error=explain_error, explain_args=explain_args), status
 
 
-def _overrides_url() -> str | None:
-    """The calendar-override page of the calendar-admin feature, when it is installed."""
-    from flask import current_app
-    for rule in current_app.url_map.iter_rules():
-        if "calendar" in rule.rule and "override" in rule.rule and "GET" in (rule.methods or ()) \
-                and not rule.arguments and not rule.rule.startswith("/api/"):
-            return rule.rule
-    return None
+def _set_override_from_form(app: Any, who: Any, form: Any) -> list[int]:
+    """Validate the form's values like the API does, then add the override."""
+    from web.api.calendar import parse_override
+    from workflow import calendar_admin
+    day, kind, reason, source = parse_override({"date": form.day.data, "kind": form.kind.data,
+                                                "reason": form.reason.data, "source": form.source.data})
+    return calendar_admin.set_override(app, who, day, kind, reason, source)
+
+
+@bp.post("/calendar/overrides")
+@login_required
+def calendar_override_add():  # noqa: ANN201
+    from flask import flash
+
+    from web.ui.forms import CalendarOverrideForm
+    app, who = core(), require_admin()
+    form = CalendarOverrideForm()
+    fallback_year = form.day.data.year if form.day.data and 1990 <= form.day.data.year <= 2100 \
+        else local_date(app.now()).year
+    if not form.validate():
+        return _render_calendar(fallback_year, form, 422)
+    changed, error = try_verb(_set_override_from_form, app, who, form)
+    if error is not None:
+        return _render_calendar(fallback_year, form, error.status)
+    kind = _("休息日") if form.kind.data == "rest" else _("工作日")
+    flash(_("已将 %(date)s 调整为%(kind)s；%(n)s 个在办事项的期限已重新计算", date=form.day.data.isoformat(),
+            kind=kind, n=len(changed)), "success")
+    return redirect(url_for("admin.calendar_page", year=form.day.data.year))
+
+
+@bp.post("/calendar/overrides/<day>/delete")
+@login_required
+def calendar_override_remove(day: str):  # noqa: ANN201
+    from flask import flash
+
+    from web.api.calendar import parse_day
+    from workflow import calendar_admin
+    app, who = core(), require_admin()
+    parsed = parse_day(day)  # a bad date is a 422 page
+    changed = calendar_admin.remove_override(app, who, parsed)  # unknown date: 404 page
+    flash(_("已删除 %(date)s 的调整；%(n)s 个在办事项的期限已重新计算", date=parsed.isoformat(), n=len(changed)),
+          "success")
+    return redirect(url_for("admin.calendar_page", year=parsed.year))
 
 
 @bp.get("/catalog")

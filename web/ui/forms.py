@@ -75,3 +75,13 @@ class DepartmentForm(FlaskForm):
 
     code = StringField(_l("部门代码"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("部门名称"), validators=[DataRequired(), Length(max=100)])
+
+
+class CalendarOverrideForm(FlaskForm):
+    """Admin: make one date a rest day or a working day (re-dates open items)."""
+
+    day = DateField(_l("日期"), validators=[DataRequired()])
+    kind = SelectField(_l("调整为"), choices=[("rest", _l("休息日")), ("work", _l("工作日"))],
+                       validators=[DataRequired()])
+    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=300)])
+    source = StringField(_l("依据（通知链接或文号，可选）"), validators=[Optional(), Length(max=500)])

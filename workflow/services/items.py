@@ -20,6 +20,7 @@ from workflow import audit, deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role
 from workflow.context import Gongkai
 from workflow.errors import Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
+from workflow.findings import accept_findings, current_revision, open_blocking_findings, record_scan
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_datetime, parse_item_fields, parse_reason
 from workflow.machine import OPEN_STATES, TRIGGERS, TransitionContext, fire
@@ -167,9 +168,8 @@ def _missing_for_submit(item: Item) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-def _context(app: Gongkai, session: Session, item: Item, actor: Actor, payload: Mapping[str, Any],
-             now: datetime) -> TransitionContext:
-    from workflow.findings import open_blocking_findings
+def _context(app: Gongkai, session: Session, item: Item, revision: Revision | None, actor: Actor,
+             payload: Mapping[str, Any], now: datetime) -> TransitionContext:
     publish_at = parse_datetime(payload.get("publish_at"), "publish_at") if "publish_at" in payload \
         else item.publish_at
     return TransitionContext(
@@ -180,18 +180,13 @@ def _context(app: Gongkai, session: Session, item: Item, actor: Actor, payload: 
         missing_fields=_missing_for_submit(item),
         checklist_keys=tuple(app.settings["review.checklist_keys"]),
         blocking_keys=tuple(app.settings["review.blocking_keys"]),
-        open_blocking_findings=open_blocking_findings(session, item, payload) if item.state == "secrecy_review"
+        open_blocking_findings=open_blocking_findings(session, revision, payload) if item.state == "secrecy_review"
         else [],
     )
 
 
-def _current_revision(session: Session, item: Item) -> Revision | None:
-    return session.scalar(select(Revision).where(Revision.item_id == item.id, Revision.number == item.revision))
-
-
-def _decide(session: Session, item: Item, kind: str, actor: Actor, now: datetime, ctx: TransitionContext,
-            with_checklist: bool = False) -> None:
-    revision = _current_revision(session, item)
+def _decide(session: Session, item: Item, revision: Revision | None, kind: str, actor: Actor, now: datetime,
+            ctx: TransitionContext, with_checklist: bool = False) -> None:
     session.add(Decision(item_id=item.id, revision_id=revision.id if revision else None, kind=kind,
                          actor_id=actor.id, at=now, reason=ctx.reason,
                          checklist=dict(ctx.checklist) if with_checklist else None,
@@ -206,24 +201,23 @@ def _enter_state(app: Gongkai, item: Item, state: str, now: datetime) -> None:
     item.updated_at = now
 
 
-def _effects(app: Gongkai, session: Session, item: Item, trigger: str, new_state: str, actor: Actor,
-             ctx: TransitionContext, now: datetime, payload: Mapping[str, Any]) -> list[TransitionEvent]:
+def _effects(app: Gongkai, session: Session, item: Item, revision: Revision | None, trigger: str, new_state: str,
+             actor: Actor, ctx: TransitionContext, now: datetime, payload: Mapping[str, Any]) -> list[TransitionEvent]:
     """Write what the trigger means beyond the state; returns extra events (superseded items)."""
     extra: list[TransitionEvent] = []
     if trigger == "submit":
         _take_revision(app, session, item, actor, now)
     elif trigger == "pass_review":
-        from workflow.findings import accept_findings
-        accept_findings(session, item, actor, now, payload, ctx.legal_basis)
+        accept_findings(session, revision, actor, now, payload, ctx.legal_basis)
         item.reviewed_by_id = actor.id
-        _decide(session, item, "pass_review", actor, now, ctx, with_checklist=True)
+        _decide(session, item, revision, "pass_review", actor, now, ctx, with_checklist=True)
     elif trigger in ("return", "reject", "withdraw", "take_down"):
-        _decide(session, item, trigger, actor, now, ctx)
+        _decide(session, item, revision, trigger, actor, now, ctx)
     elif trigger == "approve":
         item.approved_by_id = actor.id
         if "publish_at" in payload:
             item.publish_at = ctx.publish_at
-        _decide(session, item, "approve", actor, now, ctx)
+        _decide(session, item, revision, "approve", actor, now, ctx)
     if new_state == "published":
         item.published_at = now
         extra.extend(_archive_superseded(app, session, item, actor, now))
@@ -234,7 +228,6 @@ def _effects(app: Gongkai, session: Session, item: Item, trigger: str, new_state
 
 
 def _take_revision(app: Gongkai, session: Session, item: Item, actor: Actor, now: datetime) -> None:
-    from workflow.findings import record_scan
     content = snapshot(item)
     item.revision = (item.revision or 0) + 1
     item.content_hash = content_hash(content)
@@ -277,9 +270,10 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
         item = load_visible(session, actor, item_id)
         _check_version(item, expected_version)
         from_state = item.state
-        ctx = _context(app, session, item, actor, payload, now)
+        revision = current_revision(session, item) if item.revision else None
+        ctx = _context(app, session, item, revision, actor, payload, now)
         new_state = fire(from_state, trigger, ctx)
-        extra = _effects(app, session, item, trigger, new_state, actor, ctx, now, payload)
+        extra = _effects(app, session, item, revision, trigger, new_state, actor, ctx, now, payload)
         _enter_state(app, item, new_state, now)
         session.flush()
         events = [TransitionEvent(item, trigger, from_state, new_state, actor, ctx.reason, now), *extra]
