@@ -4,7 +4,8 @@ Jobs: ``sweep`` (reminders + instant mail + delivery, every ``scheduler.sweep_se
 ``digest`` (09:00 Asia/Shanghai daily; the job itself skips non-working days), ``publish``
 (scheduled items whose ``publish_at`` passed), ``display_end`` (公示期满 → archived) and
 ``calendar_coverage`` (from 1 November, warn the admins once a year when next year has no
-official calendar data). Every job is safe with several scheduler processes on one database.
+official calendar data) and ``abandon_applications`` (hourly: applications whose 补正 deadline
+passed are closed as 视为放弃). Every job is safe with several scheduler processes on one database.
 """
 from __future__ import annotations
 
@@ -122,9 +123,19 @@ def check_calendar_coverage(app: "Gongkai") -> int:
     return len(told)
 
 
+def abandon_applications(app: "Gongkai") -> list[int]:
+    """Close applications whose supplement (补正) deadline has passed as 视为放弃.
+
+    Idempotent and safe with several schedulers: each application is closed in its own
+    transaction after a re-check, and one closed concurrently by another process is skipped.
+    """
+    from workflow.services.applications import abandon_expired
+    return abandon_expired(app)
+
+
 JOBS: dict[str, Callable[["Gongkai"], Any]] = {
     "sweep": run_sweep, "digest": run_digest, "publish": publish_scheduled, "display_end": archive_expired,
-    "calendar_coverage": check_calendar_coverage,
+    "calendar_coverage": check_calendar_coverage, "abandon_applications": abandon_applications,
 }
 
 
@@ -153,6 +164,10 @@ def add_jobs(scheduler: Any, app: "Gongkai") -> Any:
     scheduler.add_job(_guarded(app, "display_end"), IntervalTrigger(seconds=every * 5), id="display_end", **common)
     scheduler.add_job(_guarded(app, "calendar_coverage"), CronTrigger(hour=8, minute=30, timezone=SHANGHAI),
                       id="calendar_coverage", **common)
+    # The supplement deadline is a date: hourly (minute 5) closes them soon after midnight even
+    # when a process was down at that moment; a run with nothing expired costs one indexed query.
+    scheduler.add_job(_guarded(app, "abandon_applications"), CronTrigger(minute=5, timezone=SHANGHAI),
+                      id="abandon_applications", **common)
     return scheduler
 
 
@@ -184,7 +199,7 @@ def stop_embedded() -> None:
 def run_blocking(app: "Gongkai") -> None:
     """``gongkai scheduler``: run the jobs in the foreground until interrupted."""
     scheduler = build_scheduler(app, blocking=True)
-    for name in ("sweep", "publish"):  # catch up at once instead of waiting a whole interval
+    for name in ("sweep", "publish", "abandon_applications"):  # catch up at once instead of waiting a whole interval
         _guarded(app, name)()
     scheduler.start()
 

@@ -77,11 +77,21 @@ class DepartmentForm(FlaskForm):
     name = StringField(_l("部门名称"), validators=[DataRequired(), Length(max=100)])
 
 
+def _kind_choices() -> list:
+    """rest/work options; ``SelectChoice`` where WTForms has it (3.3 deprecates plain tuples)."""
+    pairs = [("rest", _l("休息日")), ("work", _l("工作日"))]
+    try:
+        from wtforms.fields.choices import SelectChoice
+    except ImportError:  # WTForms < 3.3
+        return pairs
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class CalendarOverrideForm(FlaskForm):
     """Admin: make one date a rest day or a working day (re-dates open items)."""
 
     day = DateField(_l("日期"), validators=[DataRequired()])
-    kind = SelectField(_l("调整为"), choices=[("rest", _l("休息日")), ("work", _l("工作日"))],
+    kind = SelectField(_l("调整为"), choices=_kind_choices(),
                        validators=[DataRequired()])
     reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=300)])
     source = StringField(_l("依据（通知链接或文号，可选）"), validators=[Optional(), Length(max=500)])

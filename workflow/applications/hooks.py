@@ -42,6 +42,8 @@ def reply_item_approved(app: "Gongkai", session: Session, event: TransitionEvent
     item.state, item.archived_at, item.archive_reason = "archived", now, REPLY_ARCHIVE_REASON
     item.stage_due = None
     session.flush()
+    from workflow.reminders import follow_application
+    follow_application(app, session, application)  # replied: its pending reminder rungs are cancelled
     audit.append(session, at=now, actor=event.actor, subject=f"application:{application.id}", action="reply_sent",
                  from_state=from_state, to_state="replied", revision_hash=item.content_hash,
                  data={"reply_item": item.id, "outcome": application.outcome, "reason": application.outcome_reason})

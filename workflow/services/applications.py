@@ -33,6 +33,7 @@ from workflow.clock import ensure_aware, local_date
 from workflow.context import Gongkai
 from workflow.errors import (Conflict, DomainError, Forbidden, InvalidState, NotFound, ValidationFailed)
 from workflow.inputs import parse_date, parse_datetime
+from workflow.reminders import follow_application
 from workflow.services.items import write_transaction
 from workflow.views import event_to_dict, iso
 
@@ -174,6 +175,8 @@ def _append(session: Session, app: Gongkai, actor: Actor | None, application: Ap
     # Reload (department, notices) so the returned object is complete once detached.
     session.flush()
     session.refresh(application)
+    # Same transaction as the change: schedule, re-date or cancel the reminder rungs (issue #6).
+    follow_application(app, session, application)
     audit.append(session, at=app.now(), actor=actor, subject=f"application:{application.id}", action=action,
                  from_state=from_state, to_state=application.state, reason=reason,
                  data={k: v for k, v in data.items() if v is not None})
@@ -417,16 +420,30 @@ def _close_abandoned(app: Gongkai, session: Session, actor: Actor | None, applic
             outcome=application.outcome, outcome_reason=application.outcome_reason)
 
 
-def abandon_expired(app: Gongkai) -> list[int]:
-    """Scheduler sweep: close every application whose supplement deadline has passed (idempotent)."""
+def abandon_expired(app: Gongkai, limit: int = 500) -> list[int]:
+    """Scheduler sweep: close every application whose supplement deadline has passed (idempotent).
+
+    One transaction per application, re-checked under the write lock, so several schedulers may
+    run it at once: an application another one closed meanwhile is skipped (its 409 swallowed).
+    """
     now = app.now()
+    today = local_date(now)
+    with app.db.read() as session:
+        ids = session.scalars(select(Application.id).where(Application.state == "clarifying",
+                                                           Application.clarify_by < today)
+                              .order_by(Application.id).limit(limit)).all()
     closed: list[int] = []
-    with write_transaction(app) as session:
-        rows = session.scalars(select(Application).where(Application.state == "clarifying",
-                                                         Application.clarify_by < local_date(now))).all()
-        for application in rows:
-            _close_abandoned(app, session, None, application, now)
-            closed.append(application.id)
+    for application_id in ids:
+        try:
+            with write_transaction(app) as session:
+                application = session.get(Application, application_id)
+                if (application is None or application.state != "clarifying" or application.clarify_by is None
+                        or application.clarify_by >= today):
+                    continue  # closed or supplemented meanwhile
+                _close_abandoned(app, session, None, application, now)
+            closed.append(application_id)
+        except Conflict:  # a concurrent scheduler closed it first (stale version)
+            continue
     return closed
 
 
