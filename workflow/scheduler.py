@@ -4,8 +4,8 @@ Jobs: ``sweep`` (reminders + instant mail + delivery, every ``scheduler.sweep_se
 ``digest`` (09:00 Asia/Shanghai daily; the job itself skips non-working days), ``publish``
 (scheduled items whose ``publish_at`` passed), ``display_end`` (公示期满 → archived) and
 ``calendar_coverage`` (from 1 November, warn the admins once a year when next year has no
-official calendar data) and ``abandon_applications`` (hourly: applications whose 补正 deadline
-passed are closed as 视为放弃). Every job is safe with several scheduler processes on one database.
+official calendar data). Each sweep also closes applications whose 补正 deadline passed
+(``abandon_applications``, 视为放弃) — one indexed query when there is none. Every job is safe with several scheduler processes on one database.
 """
 from __future__ import annotations
 
@@ -36,15 +36,17 @@ _embedded_lock = threading.Lock()
 
 
 def run_sweep(app: "Gongkai") -> dict[str, Any]:
-    """Reminders due now, instant mail, then delivery of due outbox mail."""
+    """Expired 补正 applications closed, reminders due now, instant mail, then delivery of due outbox mail."""
     from workflow.mailer import deliver
     from workflow.reminders import sweep
     _reload_calendar_if_changed(app)
     now = app.now()
+    abandoned = abandon_applications(app)  # before the sweep: a closed application is reminded of nothing
     result = sweep(app, now)
     delivery = deliver(app, now)
     return {"notified": result.notified, "reminders": len(result.notices), "mails_queued": result.mails_queued,
-            "mails_sent": delivery.sent, "mails_retried": delivery.retried, "mails_failed": delivery.failed}
+            "mails_sent": delivery.sent, "mails_retried": delivery.retried, "mails_failed": delivery.failed,
+            "applications_abandoned": len(abandoned)}
 
 
 _calendar_fingerprints: dict[int, Any] = {}
@@ -135,7 +137,7 @@ def abandon_applications(app: "Gongkai") -> list[int]:
 
 JOBS: dict[str, Callable[["Gongkai"], Any]] = {
     "sweep": run_sweep, "digest": run_digest, "publish": publish_scheduled, "display_end": archive_expired,
-    "calendar_coverage": check_calendar_coverage, "abandon_applications": abandon_applications,
+    "calendar_coverage": check_calendar_coverage,
 }
 
 
@@ -164,10 +166,6 @@ def add_jobs(scheduler: Any, app: "Gongkai") -> Any:
     scheduler.add_job(_guarded(app, "display_end"), IntervalTrigger(seconds=every * 5), id="display_end", **common)
     scheduler.add_job(_guarded(app, "calendar_coverage"), CronTrigger(hour=8, minute=30, timezone=SHANGHAI),
                       id="calendar_coverage", **common)
-    # The supplement deadline is a date: hourly (minute 5) closes them soon after midnight even
-    # when a process was down at that moment; a run with nothing expired costs one indexed query.
-    scheduler.add_job(_guarded(app, "abandon_applications"), CronTrigger(minute=5, timezone=SHANGHAI),
-                      id="abandon_applications", **common)
     return scheduler
 
 
@@ -199,7 +197,7 @@ def stop_embedded() -> None:
 def run_blocking(app: "Gongkai") -> None:
     """``gongkai scheduler``: run the jobs in the foreground until interrupted."""
     scheduler = build_scheduler(app, blocking=True)
-    for name in ("sweep", "publish", "abandon_applications"):  # catch up at once instead of waiting a whole interval
+    for name in ("sweep", "publish"):  # catch up at once instead of waiting a whole interval
         _guarded(app, name)()
     scheduler.start()
 

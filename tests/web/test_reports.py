@@ -90,3 +90,23 @@ def test_report_pages_for_admin_only_and_narrative_form(as_user, world) -> None:
     assert matrix.status_code == 200
     text = matrix.get_data(as_text=True)
     assert 'data-code="20"' in text and "本学年无公开记录的事项" in text
+
+
+def test_publishing_puts_the_report_in_the_public_directory(api, world, flask_app) -> None:  # noqa: ANN001
+    from workflow.services.reports import publish_report
+    public = flask_app.test_client()
+    assert public.get("/public/reports/2024-2025").status_code == 404
+    assert "尚未发布年度报告" in public.get("/public/reports").get_data(as_text=True)
+    row = publish_report(world.app, world.admin, "2024-2025")
+    listing = public.get("/public/reports").get_data(as_text=True)
+    assert row.title in listing
+    page = public.get("/public/reports/2024-2025")
+    assert page.status_code == 200 and "一、" in page.get_data(as_text=True)
+    assert "script-src" not in page.headers["Content-Security-Policy"]
+    docx = public.get("/public/reports/2024-2025.docx")
+    assert docx.status_code == 200 and docx.data[:2] == b"PK"
+    assert publish_report(world.app, world.admin, "2024-2025").version == 2
+    import pytest as _pytest
+    from workflow.errors import Forbidden
+    with _pytest.raises(Forbidden):
+        publish_report(world.app, world.drafter, "2024-2025")

@@ -74,7 +74,19 @@ def overdue():  # noqa: ANN201
     totals = {b: sum(e[b] for e in summary) for b in (*BUCKETS, "total")}
     return render_template("admin/overdue.html", rows=rows, summary=summary, totals=totals, filters=filters,
                            departments=queries.list_departments(core()), stages=OPEN_STATES, buckets=BUCKETS,
-                           bucket_labels=BUCKET_LABELS, bucket_colours=BUCKET_COLOURS)
+                           bucket_labels=BUCKET_LABELS, bucket_colours=BUCKET_COLOURS,
+                           **_overdue_applications())
+
+
+def _overdue_applications() -> dict[str, Any]:
+    """Overdue requests for disclosure (依申请公开) for the same page, when that feature is installed."""
+    service = optional_module("workflow.services.applications")
+    if service is None:
+        return {"applications": None}
+    labels = getattr(optional_module("web.ui.applications"), "KIND_LABELS", {})
+    rows = service.overdue_applications(core())
+    return {"applications": [{**row, "kind_label": labels.get(row["applicant_kind"], row["applicant_kind"])}
+                             for row in rows]}
 
 
 def _export_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:

@@ -13,6 +13,7 @@ from workflow.clock import SHANGHAI, local_date
 from workflow.errors import NotFound, ValidationFailed
 from workflow.services import attachments, catalog, queries
 
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("public", __name__, url_prefix="/public")
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -56,24 +57,29 @@ def attachment(item_id: int, attachment_id: int):  # noqa: ANN201
     return attachment_response(attachments.get_attachment(core(), None, item_id, attachment_id))
 
 
-def _report_years() -> list[dict[str, Any]]:
-    """Academic years up to the current one; linked only when the report page exists."""
-    app = core()
-    today = local_date(app.now())
-    start_month = int(str(app.settings["institution.academic_year_start"]).split("-")[0])
-    last_start = today.year - 1 if today.month < start_month else today.year
-    has_page = any(rule.rule.startswith("/public/reports/<")
-                   for rule in current_app.url_map.iter_rules())
-    years = []
-    for start in range(last_start - 1, last_start - 5, -1):  # completed academic years only
-        label = f"{start}-{start + 1}"
-        years.append({"label": label, "url": f"/public/reports/{label}" if has_page else None})
-    return years
-
-
 @bp.get("/reports")
 def reports():  # noqa: ANN201
-    return render_template("public/reports.html", years=_report_years())
+    from workflow.services.reports import published_reports
+    return render_template("public/reports.html", reports=published_reports(core()))
+
+
+@bp.get("/reports/<year>")
+def report(year: str):  # noqa: ANN201
+    from workflow.services.reports import published_report
+    row = published_report(core(), year)
+    response = Response(row.html, content_type="text/html; charset=utf-8")
+    # The frozen report carries its own styles and no script; forbid scripts anyway.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.get("/reports/<year>.docx")
+def report_docx(year: str):  # noqa: ANN201
+    from workflow.services.reports import published_report
+    row = published_report(core(), year)
+    response = Response(row.docx, content_type=DOCX_MIME)
+    response.headers["Content-Disposition"] = f'attachment; filename="annual-report-{year}.docx"'
+    return response
 
 
 @bp.get("/feed.atom")

@@ -85,6 +85,19 @@ def download():  # noqa: ANN201
     return response
 
 
+@bp.post("/publish")
+@login_required
+def publish():  # noqa: ANN201
+    year = _year()
+    try:
+        row = reports.publish_report(core(), require_admin(), year)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return _page(year, error=error, status=error.status)
+    flash(_("已发布 %(year)s 学年年度报告（第 %(version)s 版）到信息公开目录", year=year, version=row.version), "success")
+    return redirect(url_for("reports.index", year=year))
+
+
 @bp.get("/coverage")
 @login_required
 def coverage():  # noqa: ANN201

@@ -24,7 +24,7 @@ from db.models import AuditEvent, Department, Item
 from db.models.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, OPEN_APPLICATION_STATES,
                                     REMEDY_KINDS, REMEDY_OUTCOMES, Application, ApplicationAttempt,
                                     ApplicationNotice, RemedyCase)
-from workflow import audit
+from workflow import audit, deadlines
 from workflow.access import ADMIN, Actor, require_role
 from workflow.applications import clock as app_clock
 from workflow.applications import hooks as _hooks  # noqa: F401  (registers the reply hook)
@@ -687,7 +687,8 @@ def history(app: Gongkai, actor: Actor, application_id: int) -> list[dict[str, A
 
 
 def overdue_applications(app: Gongkai, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Open applications whose reply is past due, with working days late (admin overdue data)."""
+    """Open applications whose reply is past due, with working days late and the reminder rung reached
+    (``overdue``/``very_overdue``, the same rule as items) — the admin overdue data."""
     now = now or app.now()
     today = local_date(now)
     with app.db.read() as session:
@@ -696,7 +697,11 @@ def overdue_applications(app: Gongkai, now: datetime | None = None) -> list[dict
                                .order_by(Application.due_on)).all()
         return [{"id": a.id, "tracking_no": a.tracking_no, "state": a.state, "due_on": a.due_on.isoformat(),
                  "workdays_late": app_clock.workdays_late(app.calendar, a.due_on, today),
-                 "department": a.department.code if a.department else None} for a in rows]
+                 "department": a.department.code if a.department else None,
+                 "department_name": a.department.name if a.department else None,
+                 "applicant_kind": a.applicant_kind,
+                 "rung": deadlines.current_rung(app.calendar, deadlines.end_of_day(a.due_on), now, app.settings)}
+                for a in rows]
 
 
 def application_to_dict(app: Gongkai, application: Application) -> dict[str, Any]:

@@ -18,11 +18,11 @@ from typing import Any, Mapping
 from sqlalchemy import select
 
 from db.models import CatalogEntry, Department
-from db.models.reports import ReportNarrative
+from db.models.reports import PublishedReport, ReportNarrative
 from workflow import audit
 from workflow.access import ADMIN, Actor, require_role
 from workflow.context import Gongkai
-from workflow.errors import BadInput, ValidationFailed
+from workflow.errors import BadInput, NotFound, ValidationFailed
 from workflow.report import NARRATIVE_KEYS, ReportData, default_templates, render, render_narrative
 from workflow.report.model import Period
 from workflow.report.stats import build_report, item_url, months_of, period_bounds
@@ -225,3 +225,42 @@ def coverage(app: Gongkai, year: str, actor: Actor | None = None) -> Coverage:
 
 __all__ = ["academic_period", "annual_report", "coverage", "current_year", "item_url", "narratives",
            "render_annual", "save_narratives", "Coverage", "CoverageRow", "NarrativeText"]
+
+
+def publish_report(app: Gongkai, actor: Actor, year: str) -> PublishedReport:
+    """Freeze the report of ``year`` (HTML, DOCX, figures) into the public directory."""
+    _require_admin(actor)
+    label = academic_period(app, year).label
+    data = annual_report(app, actor, label)
+    html, docx = render(data, "html"), render(data, "docx")
+    figures = data.to_json_dict()
+    now = app.now()
+    with app.db.write() as session:
+        row = session.get(PublishedReport, label)
+        if row is None:
+            row = PublishedReport(year=label, version=0)
+            session.add(row)
+        row.title, row.html, row.docx, row.figures = data.title, html.decode("utf-8"), docx, figures
+        row.version, row.published_at, row.published_by_id = (row.version or 0) + 1, now, actor.id
+        session.flush()
+        audit.append(session, at=now, actor=actor, subject=f"report:{label}", action="report_publish",
+                     data={"version": row.version, "total": figures["active"]["total"],
+                           "network": figures["active"]["network"]})
+    return row
+
+
+def published_reports(app: Gongkai) -> list[dict[str, Any]]:
+    """Published reports, newest year first (no file bodies)."""
+    with app.db.read() as session:
+        rows = session.execute(select(PublishedReport.year, PublishedReport.title, PublishedReport.version,
+                                      PublishedReport.published_at).order_by(PublishedReport.year.desc())).all()
+    return [{"year": r.year, "title": r.title, "version": r.version, "published_at": r.published_at} for r in rows]
+
+
+def published_report(app: Gongkai, year: str) -> PublishedReport:
+    """One published report; NotFound when that year has not been published."""
+    with app.db.read() as session:
+        row = session.get(PublishedReport, year)
+    if row is None:
+        raise NotFound("该学年的年度报告尚未发布", code="report_not_published")
+    return row
