@@ -1,8 +1,8 @@
 """Admin calendar overrides: add or remove one date's rest/work decision and re-date open items.
 
 The override row, the new deadlines of every open item (publish deadline, stage due date),
-their pending reminders and one audit event commit together. Other processes pick the change
-up on their next ``app.reload_calendar()`` (the scheduler reloads before each sweep).
+their pending reminders and one audit event commit together. Other processes (web workers,
+schedulers) notice the new overrides within ``calendar.check_seconds`` (see ``Gongkai.calendar``).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from workflow.access import ADMIN, Actor, require_role
 from workflow.calendar import DayOverride, WorkCalendar
 from workflow.calendar_store import load_overrides
 from workflow.context import Gongkai
+from workflow.clock import local_date
 from workflow.errors import NotFound
 from workflow.machine import OPEN_STATES
 from workflow.reminders import schedule_stage
@@ -46,6 +47,8 @@ def _redate(app: Gongkai, session: Any, calendar: WorkCalendar) -> list[int]:
                 schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due, calendar,
                                app.settings)
         session.flush()
+    from workflow.services.applications import redate_open_applications
+    redate_open_applications(app, session, calendar)
     return changed
 
 
@@ -95,3 +98,11 @@ def list_overrides(app: Gongkai) -> list[dict[str, Any]]:
     """All overrides, by date."""
     return [{"date": d.isoformat(), "kind": o.kind, "reason": o.reason, "source": o.source}
             for d, o in sorted(load_overrides(app).items())]
+
+
+def calendar_gaps(app: Gongkai) -> list[int]:
+    """Years the admins must load holiday data for now: this year if uncovered, and from
+    1 November next year too (the 国务院办公厅 notice usually appears around then)."""
+    today = local_date(app.now())
+    wanted = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return [year for year in wanted if not app.calendar.is_covered(year)]

@@ -39,3 +39,16 @@ def load_overrides(app: "Gongkai") -> dict[Any, Any]:
     except DBAPIError:
         return {}
     return overrides_from_rows(rows)
+
+
+def overrides_fingerprint(app: "Gongkai") -> Any:
+    """Changes whenever an override is added or removed (count and newest creation time)."""
+    from sqlalchemy import func
+
+    from db.models import CalendarOverride
+    try:
+        with app.db.read() as session:
+            return tuple(session.execute(select(func.count(), func.max(CalendarOverride.created_at))
+                                         .select_from(CalendarOverride)).one())
+    except DBAPIError:
+        return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -19,22 +20,38 @@ class Gongkai:
     clock: Clock = field(default_factory=SystemClock)
     calendar_factory: Callable[["Gongkai"], Any] | None = None
     _calendar: Any = field(default=None, init=False, repr=False)
+    _calendar_mark: Any = field(default=None, init=False, repr=False)
+    _calendar_checked: float = field(default=0.0, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def calendar(self) -> Any:
-        """The working-day calendar (built once; ``reload_calendar`` after changes)."""
-        if self._calendar is None:
+        """The working-day calendar.
+
+        Built once, and rebuilt when the admin overrides changed — possibly in another web
+        worker or scheduler process: at most every ``calendar.check_seconds`` a cheap query
+        compares the overrides' fingerprint with the one the calendar was built from.
+        """
+        interval = float(self.settings.get("calendar.check_seconds", 5))
+        if self._calendar is None or time.monotonic() - self._calendar_checked >= interval:
             with self._lock:
-                if self._calendar is None:
-                    self._calendar = self._build_calendar()
+                self._refresh_calendar()
         return self._calendar
+
+    def _refresh_calendar(self) -> None:
+        from workflow.calendar_store import overrides_fingerprint
+        mark = overrides_fingerprint(self) if self.calendar_factory is None else None
+        if self._calendar is None or mark != self._calendar_mark:
+            self._calendar = self._build_calendar()
+            self._calendar_mark = mark
+        self._calendar_checked = time.monotonic()
 
     def reload_calendar(self) -> Any:
         """Drop the cached calendar so the next use sees new overrides."""
         with self._lock:
             self._calendar = None
-        return self.calendar
+            self._refresh_calendar()
+        return self._calendar
 
     def _build_calendar(self) -> Any:
         if self.calendar_factory is not None:

@@ -132,11 +132,12 @@ def dedupe(people: Iterable[Recipient]) -> list[Recipient]:
 
 
 def notify(session: Session, people: Sequence[Recipient], *, kind: str, key: str, title: str, body: str,
-           now: datetime, item_id: int | None = None) -> list[Recipient]:
+           now: datetime, item_id: int | None = None, application_id: int | None = None) -> list[Recipient]:
     """Write one inbox row per person (key ``{key}:u{user_id}``); returns those newly notified."""
     if not people:
         return []
-    rows = [{"user_id": p.id, "kind": kind, "item_id": item_id, "title": title[:300], "body": body,
+    rows = [{"user_id": p.id, "kind": kind, "item_id": item_id, "application_id": application_id,
+             "title": title[:300], "body": body,
              "created_at": now, "read_at": None, "idempotency_key": f"{key}:u{p.id}"[:200],
              "mail_status": "pending" if p.email and p.notify_pref != "off" else "none"}
             for p in people]

@@ -115,7 +115,7 @@ def application_entry(application: Application) -> int:
     return len(application.clock_events or [])
 
 
-def follow_application(app: "Gongkai", session: Session, application: Application) -> None:
+def follow_application(app: "Gongkai", session: Session, application: Application, calendar: Any = None) -> None:
     """Keep an application's rungs in step with its clock, inside the verb's transaction.
 
     Rungs of earlier entries that nobody was told about are cancelled; while the clock runs, the
@@ -131,7 +131,7 @@ def follow_application(app: "Gongkai", session: Session, application: Applicatio
         return
     session.execute(update(Reminder).where(mine, Reminder.stage_entry < entry, unsent).values(state="cancelled")
                     .execution_options(synchronize_session=False))
-    times = deadlines.rung_times(app.calendar, deadlines.end_of_day(application.due_on), app.settings)
+    times = deadlines.rung_times(calendar or app.calendar, deadlines.end_of_day(application.due_on), app.settings)
     rows = [{"item_id": None, "application_id": application.id, "stage": APPLICATION_STAGE, "stage_entry": entry,
              "rung": rung, "due_at": at, "state": "pending"} for rung, at in times.items()]
     _insert_or_redate(session, mine, entry, rows)
@@ -246,7 +246,7 @@ def _deliver_batch(app: "Gongkai", ids: list[int], now: datetime, claimer: str, 
                 title, body = application_rung_message(app, facts, reminder.rung, late)
                 people = application_recipients(directory, facts, reminder.rung)
                 told = notify(session, people, kind=reminder.rung, key=f"rem:{reminder.id}", title=title, body=body,
-                              now=now)
+                              now=now, application_id=facts.id)
                 sent.append(reminder.id)
                 if told:
                     result.notices.append(Notice(reminder.rung, None, facts.tracking_no,

@@ -39,7 +39,6 @@ def run_sweep(app: "Gongkai") -> dict[str, Any]:
     """Expired 补正 applications closed, reminders due now, instant mail, then delivery of due outbox mail."""
     from workflow.mailer import deliver
     from workflow.reminders import sweep
-    _reload_calendar_if_changed(app)
     now = app.now()
     abandoned = abandon_applications(app)  # before the sweep: a closed application is reminded of nothing
     result = sweep(app, now)
@@ -47,22 +46,6 @@ def run_sweep(app: "Gongkai") -> dict[str, Any]:
     return {"notified": result.notified, "reminders": len(result.notices), "mails_queued": result.mails_queued,
             "mails_sent": delivery.sent, "mails_retried": delivery.retried, "mails_failed": delivery.failed,
             "applications_abandoned": len(abandoned)}
-
-
-_calendar_fingerprints: dict[int, Any] = {}
-
-
-def _reload_calendar_if_changed(app: "Gongkai") -> None:
-    """Another process may have changed the admin overrides: rebuild the calendar then."""
-    from sqlalchemy import func
-
-    from db.models import CalendarOverride
-    with app.db.read() as session:
-        mark = tuple(session.execute(select(func.count(), func.max(CalendarOverride.created_at))
-                                     .select_from(CalendarOverride)).one())
-    if _calendar_fingerprints.get(id(app)) not in (None, mark):
-        app.reload_calendar()
-    _calendar_fingerprints[id(app)] = mark
 
 
 def run_digest(app: "Gongkai") -> int:
@@ -107,7 +90,6 @@ def _each(ids: list[int], action: Callable[[int], Any]) -> list[int]:
 
 def check_calendar_coverage(app: "Gongkai") -> int:
     """From 1 November: tell every admin once per year when next year lacks calendar data."""
-    from db.models import Notification  # noqa: F401  (table used via notify)
     from workflow.i18n import _
     from workflow.notifications import Directory, notify
     now = app.now()

@@ -100,7 +100,7 @@ def test_clarification_stops_reminders_and_the_restart_schedules_fresh_ones(worl
     clock.set(_at(10, 20))
     restarted = svc.record_supplement(world.app, world.admin, application.id)
     assert restarted.due_on.isoformat() == "2025-11-10"
-    # entry 4: start, (assign is no clock event), stop, restart → three events
+    # entry 3: the clock events start, stop, restart (assigning the department is no clock event)
     assert _pending(world, application.id) == [(3, "due_soon", "11-07 00:00"), (3, "overdue", "11-11 00:00"),
                                                (3, "very_overdue", "11-17 00:00")]
     fired = _fired(world, [_at(11, 6, 23), _at(11, 7, 0), _at(11, 11, 0)])
@@ -173,3 +173,16 @@ def test_ledger_row_names_exactly_one_subject(world: World) -> None:
         with world.app.db.write() as session:
             session.add(Reminder(application_id=application.id, stage="application", stage_entry=row.stage_entry,
                                  rung=row.rung, due_at=_at(12, 1), state="pending"))
+
+
+def test_admin_overdue_page_lists_overdue_applications(world: World, clock) -> None:  # noqa: ANN001
+    from web.app import create_app
+    application = _receive(world)
+    clock.set(_at(10, 30, 10))
+    client = create_app(world.app, {"TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+    assert client.post("/login", data={"username": "admin", "password": "password-123"}).status_code == 302
+    page = client.get("/admin/overdue").get_data(as_text=True)
+    section = page.split('id="overdue-applications"')[1]
+    assert application.tracking_no in section and f"/applications/{application.id}" in section
+    assert "商业企业" in section and "2025-10-23" in section and "严重超期" in section
+    assert ">5</td>" in section.replace(" ", "")  # working days late

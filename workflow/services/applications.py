@@ -56,10 +56,10 @@ def _setting(app: Gongkai, key: str, default: int) -> int:
     return int(default if value is None else value)
 
 
-def clock_state(app: Gongkai, application: Application) -> app_clock.ClockState:
-    """The application's clock replayed over the current calendar."""
+def clock_state(app: Gongkai, application: Application, calendar: Any = None) -> app_clock.ClockState:
+    """The application's clock replayed over ``calendar`` (default: the current one)."""
     return app_clock.compute(
-        app.calendar, app_clock.parse_events(application.clock_events),
+        calendar or app.calendar, app_clock.parse_events(application.clock_events),
         reply_workdays=_setting(app, "reply_workdays", 15),
         third_party_cap=_setting(app, "third_party_workdays", 15),
         count_from_next_day=bool(app.settings.get("deadlines.count_from_next_day", True)))
@@ -795,3 +795,18 @@ def year_stats(app: Gongkai, year: Any) -> dict[str, Any]:
                        "lawsuits": sum(complaint_outcomes["lawsuit"].values()), "by_outcome": complaint_outcomes},
         "check_ok": table["check"]["ok"],
     }
+
+
+def redate_open_applications(app: Gongkai, session: Session, calendar: Any) -> list[int]:
+    """A calendar change: replay every open application's clock over ``calendar`` and re-date
+    its reminder rungs, inside the caller's transaction; returns the ids whose due date moved."""
+    changed: list[int] = []
+    still_open = ("received", "consulting", "clarifying", "replying")
+    for application in session.scalars(select(Application).where(Application.state.in_(still_open),
+                                                                 Application.due_on.is_not(None))):
+        due = clock_state(app, application, calendar).due
+        if due != application.due_on:
+            application.due_on = due
+            changed.append(application.id)
+            follow_application(app, session, application, calendar)
+    return changed

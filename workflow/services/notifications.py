@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from db.models import NOTIFY_PREFS, Notification, User
 from workflow.access import ADMIN, Actor, require_role
 from workflow.context import Gongkai
+from workflow.views import iso
 from workflow.errors import NotFound, ValidationFailed
 from workflow.services.queries import Page, page_args
 
@@ -58,8 +59,8 @@ def set_preferences(app: Gongkai, actor: Actor, data: dict[str, Any]) -> dict[st
 
 def notification_to_dict(row: Notification) -> dict[str, Any]:
     """JSON form of one inbox entry."""
-    return {"id": row.id, "kind": row.kind, "item_id": row.item_id, "title": row.title, "body": row.body,
-            "created_at": row.created_at.isoformat(), "read_at": row.read_at.isoformat() if row.read_at else None}
+    return {"id": row.id, "kind": row.kind, "item_id": row.item_id, "application_id": row.application_id,
+            "title": row.title, "body": row.body, "created_at": iso(row.created_at), "read_at": iso(row.read_at)}
 
 
 def mail_failures(app: Gongkai, actor: Actor) -> list[dict[str, Any]]:

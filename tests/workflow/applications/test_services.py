@@ -152,3 +152,17 @@ def test_year_stats_fees_and_remedies(world: World, clock) -> None:  # noqa: ANN
     assert figures["complaints"]["by_outcome"]["reconsideration"]["maintained"] == 1
     assert figures["check_ok"]
     assert svc.year_stats(app, "2026-2027")["carried_over"] == 1
+
+
+def test_calendar_override_redates_open_applications(world: World, clock) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from workflow.calendar_admin import remove_override, set_override
+    app = world.app
+    clock.set(_at(2025, 9, 26))
+    application = _staff_intake(world)
+    assert application.due_on == date(2025, 10, 23)
+    set_override(app, world.admin, date(2025, 10, 13), "rest", "校庆放假")
+    assert svc.get_application(app, world.admin, application.id).due_on == date(2025, 10, 24)
+    remove_override(app, world.admin, date(2025, 10, 13))
+    assert svc.get_application(app, world.admin, application.id).due_on == date(2025, 10, 23)
