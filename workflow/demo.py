@@ -117,8 +117,38 @@ def load_demo(app: Gongkai, only_if_empty: bool = False, echo: Callable[[str], N
     total = 0
     for dept in tqdm(departments, desc="demo items", unit="dept", disable=None):
         total += demo_items(app, dept, now)
+    requests = demo_applications(app, now)
     extra = load_history(app, echo)
-    return f"{len(departments)} departments, {3 * len(departments) + 1} users, {total} items{extra}"
+    return (f"{len(departments)} departments, {3 * len(departments) + 1} users, {total} items, "
+            f"{requests} applications{extra}")
+
+
+def demo_applications(app: Gongkai, now: datetime) -> int:
+    """Three 依申请公开 requests of this year: one just received, one overdue, one replied."""
+    from workflow.services import applications as requests
+    admin = _actor(app, "admin")
+    specs = [
+        (2, "natural", "李明", "liming@example.com", "请公开2025年学生资助资金的使用情况", "xsc"),
+        (30, "business", "某教育科技有限公司", "0596-1234567", "请提供2025年度设备采购项目的招标结果", "cwc"),
+        (12, "natural", "王芳", "wangfang@example.com", "请公开2025年招生章程及录取最低分", "zsjyc"),
+    ]
+    made = []
+    for days, kind, name, contact, text, dept in specs:
+        received = now - timedelta(days=days)
+        application = requests.register_application(_at(app, received), admin, {
+            "applicant_kind": kind, "name": name, "contact": contact, "request_text": text,
+            "delivery_form": "email", "channel": "online", "received_at": received.isoformat()})
+        requests.assign(_at(app, received + timedelta(hours=2)), admin, application.id, dept)
+        made.append((application, dept, received))
+    replied, dept, received = made[2]
+    when = received + timedelta(days=3)
+    reply = requests.prepare_reply(_at(app, when), _actor(app, f"{dept}-drafter"), replied.id, "disclosed",
+                                   supplied="2025年招生章程及各批次录取最低分见附件。")
+    svc.submit(_at(app, when), _actor(app, f"{dept}-drafter"), reply.id)
+    svc.pass_review(_at(app, when + timedelta(hours=1)), _actor(app, f"{dept}-reviewer"), reply.id,
+                    checklist=CLEAR_CHECKLIST)
+    svc.approve(_at(app, when + timedelta(hours=2)), _actor(app, f"{dept}-approver"), reply.id)
+    return len(made)
 
 
 from workflow.history import load_history  # noqa: E402  (past academic years: the 2022-2023 report)

@@ -1,0 +1,34 @@
+"""The demo data: every state present, overdue items among them, applications in each phase."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from db.models import Application, Department, Item
+from workflow import audit
+from workflow.clock import SHANGHAI
+from workflow.demo import demo_applications, demo_items, demo_users
+from workflow.machine import STATES
+from workflow.setup import sync_departments
+
+
+def test_demo_covers_every_state_and_overdue(app) -> None:  # noqa: ANN001
+    app.clock.set(datetime(2025, 11, 20, 10, 0, tzinfo=SHANGHAI))
+    sync_departments(app)
+    with app.db.read() as session:
+        departments = list(session.scalars(select(Department).order_by(Department.code)))
+    demo_users(app, departments)
+    now = app.now()
+    for dept in departments[:2]:
+        demo_items(app, dept, now)
+    assert demo_applications(app, now) == 3
+    with app.db.read() as session:
+        states = dict(session.execute(select(Item.state, func.count()).group_by(Item.state)).all())
+        overdue = session.scalar(select(func.count()).where(Item.state.in_(("draft", "secrecy_review")),
+                                                            Item.stage_due < now))
+        application_states = set(session.scalars(select(Application.state)))
+        assert audit.verify(session).ok
+    assert set(STATES) <= set(states), states
+    assert overdue >= 4
+    assert {"received", "replied"} <= application_states
