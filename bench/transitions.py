@@ -42,13 +42,6 @@ CLEAR = {"state_secret": False, "work_secret": False, "commercial_secret": False
 AUDIT_LOCK_KEY = 0x6E6B_0A0D
 
 
-def _register_features() -> None:
-    """Import the web app so every feature that registers hooks at import time is active."""
-    import web.app  # noqa: F401
-    from web.app import create_app
-    create_app  # noqa: B018 - imported for its side effects (blueprints, hooks)
-
-
 def _setup_people(app: Gongkai) -> tuple[Actor, Actor, Actor]:
     from sqlalchemy import select
 
@@ -241,7 +234,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", type=database_kinds, default=["sqlite", "postgresql"])
     parser.add_argument("--profile", action="store_true", help="print cProfile hot spots of the Gongkai path")
     args = parser.parse_args(argv)
-    _register_features()
     print(f"lifecycles (create → submit → pass_review → approve), n={args.n} per path, {args.rounds} rounds; "
           f"{machine_note()}")
     results = {}

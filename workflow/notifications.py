@@ -272,5 +272,3 @@ def notify_on_event(app: "Gongkai", session: Session, event: TransitionEvent) ->
     key = f"ev:{facts.id}:{facts.stage_entry}:{event.trigger}"
     notify(session, people, kind=kind, key=key, title=title, body=body, now=event.at, item_id=facts.id)
 
-
-import workflow.reminders  # noqa: E402,F401  (registers the ledger hook; imports this module back)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
 
 import db.models  # noqa: F401  (registers every table)
 from db.models.base import Base

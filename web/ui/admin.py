@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar as pycalendar
 import csv
 import io
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from web.app import core
 from web.ui.items import attachment_response
-from workflow.clock import SHANGHAI, local_date
+from workflow.clock import SHANGHAI
 from workflow.errors import NotFound, ValidationFailed
 from workflow.services import attachments, catalog, queries
 

@@ -27,7 +27,6 @@ from db.models.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIV
 from workflow import audit, deadlines
 from workflow.access import ADMIN, Actor, require_role
 from workflow.applications import clock as app_clock
-from workflow.applications import hooks as _hooks  # noqa: F401  (registers the reply hook)
 from workflow.applications import letter, outcomes, stats
 from workflow.clock import ensure_aware, local_date
 from workflow.context import Gongkai

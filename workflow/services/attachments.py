@@ -6,10 +6,10 @@ from pathlib import PurePosixPath
 
 from db.models import Attachment
 from workflow import audit
-from workflow.access import DRAFTER, Actor, require_role
+from workflow.access import Actor
 from workflow.context import Gongkai
-from workflow.errors import InvalidState, NotFound, TooLarge, ValidationFailed
-from workflow.services.items import load_visible, write_transaction
+from workflow.errors import NotFound, TooLarge, ValidationFailed
+from workflow.services.items import load_draft, load_visible, write_transaction
 
 DEFAULT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "jpg", "jpeg", "png",
                       "gif", "zip", "ofd", "wps", "et")
@@ -43,10 +43,7 @@ def add_attachment(app: Gongkai, actor: Actor, item_id: int, filename: str, cont
         raise ValidationFailed("附件为空", code="invalid_value", field="file")
     now = app.now()
     with write_transaction(app) as session:
-        item = load_visible(session, actor, item_id)
-        require_role(actor, DRAFTER, item.department_id)
-        if item.state != "draft":
-            raise InvalidState("只有草稿可以修改附件", details={"state": item.state})
+        item = load_draft(session, actor, item_id)
         row = Attachment(item_id=item.id, filename=name, content_type=(content_type or "application/octet-stream")[:100],
                          size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data, created_at=now)
         session.add(row)
@@ -62,10 +59,7 @@ def remove_attachment(app: Gongkai, actor: Actor, item_id: int, attachment_id: i
     """Remove an attachment from a draft."""
     now = app.now()
     with write_transaction(app) as session:
-        item = load_visible(session, actor, item_id)
-        require_role(actor, DRAFTER, item.department_id)
-        if item.state != "draft":
-            raise InvalidState("只有草稿可以修改附件", details={"state": item.state})
+        item = load_draft(session, actor, item_id)
         row = session.get(Attachment, attachment_id)
         if row is None or row.item_id != item.id:
             raise NotFound("附件不存在", code="attachment_not_found")

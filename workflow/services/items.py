@@ -140,17 +140,23 @@ def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Item:
         return _loaded(session, item)
 
 
+def load_draft(session: Session, actor: Actor, item_id: int, expected_version: int | None = None) -> Item:
+    """A draft the actor may edit: visible, drafter of its department, still in ``draft``."""
+    item = load_visible(session, actor, item_id)
+    _check_version(item, expected_version)
+    require_role(actor, DRAFTER, item.department_id)
+    if item.state != "draft":
+        raise InvalidState("只有草稿可以修改；请先撤回或对已公开事项发起修订", details={"state": item.state})
+    return item
+
+
 def update_item(app: Gongkai, actor: Actor, item_id: int, data: Mapping[str, Any],
                 expected_version: int | None = None) -> Item:
     """Edit a draft; any other state is 409 (decisions bind to the submitted revision)."""
     fields = parse_item_fields(data, app.settings, creating=False)
     now = app.now()
     with write_transaction(app) as session:
-        item = load_visible(session, actor, item_id)
-        _check_version(item, expected_version)
-        require_role(actor, DRAFTER, item.department_id)
-        if item.state != "draft":
-            raise InvalidState("只有草稿可以修改；请先撤回或对已公开事项发起修订", details={"state": item.state})
+        item = load_draft(session, actor, item_id, expected_version)
         _apply_fields(app, session, item, fields.values)
         item.updated_at = now
         session.flush()
