@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
-from flask_babel import Babel
+from flask_babel import Babel, Domain, get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
@@ -32,6 +32,15 @@ def _secret_key(instance_dir: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+class CatalogueDomain(Domain):
+    """Templates use the same catalogues as the domain layer (compiled in memory from the .po),
+    so a fresh checkout shows English pages without a separate compile step."""
+
+    def get_translations(self):  # noqa: ANN201
+        from workflow.i18n import translations_for
+        return translations_for(normalize_locale(str(get_locale() or DEFAULT_LOCALE)))
 
 
 def select_locale() -> str:
@@ -71,6 +80,7 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
     login_manager.session_protection = "strong"  # a session cookie moved to another client is dropped
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    babel.domain_instance = CatalogueDomain()  # replaces Flask-Babel's .mo-file loader
 
     @app.before_request
     def _locale_for_domain() -> None:

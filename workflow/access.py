@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from workflow.errors import Forbidden
+from workflow.i18n import gettext
 
 DRAFTER, REVIEWER, APPROVER, ADMIN = "drafter", "reviewer", "approver", "admin"
 ROLE_LABELS = {DRAFTER: "起草人", REVIEWER: "保密审查员", APPROVER: "审批人", ADMIN: "信息公开办公室管理员"}
@@ -67,7 +68,7 @@ def require_role(actor: Actor, role: str, department_id: int | None = None) -> N
     """Raise Forbidden unless ``actor`` holds ``role`` (for ``department_id`` when given)."""
     allowed = actor.has_role(role) if department_id is None else actor.acts_as(role, department_id)
     if not allowed:
-        raise Forbidden("您没有执行此操作的权限（需要%(role)s角色）", role=ROLE_LABELS.get(role, role))
+        raise Forbidden("您没有执行此操作的权限（需要%(role)s角色）", role=gettext(ROLE_LABELS.get(role, role)))
 
 
 def require_any_role(actor: Actor, roles: Iterable[str]) -> None:

@@ -12,6 +12,7 @@ from transitions import EventData
 
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER, require_role
 from workflow.errors import Forbidden, ValidationFailed
+from workflow.i18n import gettext as _
 
 
 def _ctx(event: EventData) -> Any:
@@ -43,7 +44,7 @@ def may_withdraw(event: EventData) -> None:
 
 def _not_author_or_submitter(ctx: Any, what: str) -> None:
     if ctx.actor.id in {ctx.author_id, ctx.submitted_by_id}:
-        raise Forbidden("职责分离：您是本稿的起草人或提交人，不能%(what)s", code="separation_of_duties", what=what)
+        raise Forbidden("职责分离：您是本稿的起草人或提交人，不能%(what)s", code="separation_of_duties", what=_(what))
 
 
 def may_pass_review(event: EventData) -> None:

@@ -17,6 +17,7 @@ from transitions import EventData, Machine, MachineError
 from workflow import guards
 from workflow.access import Actor
 from workflow.errors import BadInput, InvalidState
+from workflow.i18n import gettext as _
 
 STATES = ["draft", "secrecy_review", "approval", "scheduled", "published", "archived"]
 OPEN_STATES = ("draft", "secrecy_review", "approval")
@@ -96,7 +97,7 @@ def fire(state: str, trigger: str, context: TransitionContext) -> str:
         if not machine.get_triggers(state) or trigger not in machine.get_triggers(state):
             raise InvalidState(
                 "当前状态“%(state)s”下不能执行“%(trigger)s”",
-                state=STATE_LABELS[state], trigger=TRIGGER_LABELS[trigger],
+                state=_(STATE_LABELS[state]), trigger=_(TRIGGER_LABELS[trigger]),
                 details={"state": state, "trigger": trigger},
             )
         try:

@@ -78,7 +78,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _remember_language(response):  # noqa: ANN001,ANN202
         wanted = request.args.get("lang")
-        if wanted:
+        # Only pages remember the language; an API call's ?lang= is for that call alone.
+        if wanted and not request.path.startswith("/api/"):
             response.set_cookie("lang", normalize_locale(wanted), max_age=365 * 24 * 3600, samesite="Lax",
                                 httponly=True)
         return response

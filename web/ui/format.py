@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from workflow import deadlines
 from workflow.access import ROLE_LABELS
 from workflow.i18n import gettext as _
+from workflow.i18n import ngettext
 from workflow.machine import STATE_LABELS, TRIGGER_LABELS
 
 CHANNEL_LABELS = {"website": "学校网站", "wechat": "微信公众号", "weibo": "微博", "app": "移动客户端",
@@ -72,7 +73,8 @@ def due_status(calendar: Any, due: datetime | None, now: datetime) -> dict[str, 
         return {"colour": "secondary", "label": _("无期限"), "left": None}
     if due is not None and now > due:
         late = -left if left else 0
-        return {"colour": "danger", "label": _("已超期 %(n)s 个工作日", n=late) if late else _("已超期"),
+        return {"colour": "danger", "label": ngettext("已超期 %(num)d 个工作日", "已超期 %(num)d 个工作日", late)
+                if late else _("已超期"),
                 "left": left}
     if left <= 1:
         return {"colour": "warning", "label": _("今日到期") if left == 0 else _("剩 1 个工作日"), "left": left}

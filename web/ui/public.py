@@ -10,6 +10,7 @@ from web.app import core
 from web.ui.items import attachment_response
 from workflow.clock import SHANGHAI
 from workflow.errors import NotFound, ValidationFailed
+from workflow.i18n import gettext as _
 from workflow.services import attachments, catalog, queries
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -88,7 +89,7 @@ def feed():  # noqa: ANN201
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
     name = str(app.settings["institution.name"])
-    ET.SubElement(root, f"{{{ATOM}}}title").text = f"{name} 信息公开"
+    ET.SubElement(root, f"{{{ATOM}}}title").text = _("%(name)s 信息公开", name=name)
     ET.SubElement(root, f"{{{ATOM}}}id").text = url_for("public.feed", _external=True)
     ET.SubElement(root, f"{{{ATOM}}}link", href=url_for("public.feed", _external=True), rel="self")
     ET.SubElement(root, f"{{{ATOM}}}link", href=url_for("public.directory", _external=True))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflow.errors import ValidationFailed
+from workflow.i18n import gettext
 
 
 @dataclass(frozen=True)
@@ -50,27 +51,28 @@ def validate(code: object, reason: object) -> tuple[str, int | None]:
     if not outcome.reasons:
         if reason not in (None, "", 0):
             raise ValidationFailed("答复类型“%(label)s”不需要理由编号", code="invalid_value", field="reason",
-                                   label=outcome.label)
+                                   label=gettext(outcome.label))
         return code, None
     try:
         number = int(reason)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ValidationFailed("答复类型“%(label)s”须选择理由（1–%(n)d）", code="missing_field", field="reason",
-                               label=outcome.label, n=len(outcome.reasons)) from None
+                               label=gettext(outcome.label), n=len(outcome.reasons)) from None
     if isinstance(reason, bool) or not 1 <= number <= len(outcome.reasons):
         raise ValidationFailed("答复类型“%(label)s”须选择理由（1–%(n)d）", code="invalid_value", field="reason",
-                               label=outcome.label, n=len(outcome.reasons))
+                               label=gettext(outcome.label), n=len(outcome.reasons))
     return code, number
 
 
 def describe(code: str | None, reason: int | None) -> str:
-    """``"不予公开（属于国家秘密）"``; empty for no outcome."""
+    """``"不予公开（属于国家秘密）"`` in the current locale; empty for no outcome."""
     if not code or code not in BY_CODE:
         return ""
     outcome = BY_CODE[code]
     if reason and outcome.reasons and 1 <= reason <= len(outcome.reasons):
-        return f"{outcome.label}（{outcome.reasons[reason - 1]}）"
-    return outcome.label
+        return gettext("%(outcome)s（%(reason)s）", outcome=gettext(outcome.label),
+                       reason=gettext(outcome.reasons[reason - 1]))
+    return gettext(outcome.label)
 
 
 def choices() -> list[dict[str, object]]:

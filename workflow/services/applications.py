@@ -31,6 +31,7 @@ from workflow.applications import letter, outcomes, stats
 from workflow.clock import ensure_aware, local_date
 from workflow.context import Gongkai
 from workflow.errors import (Conflict, DomainError, Forbidden, InvalidState, NotFound, ValidationFailed)
+from workflow.i18n import gettext
 from workflow.inputs import parse_date, parse_datetime
 from workflow.reminders import follow_application
 from workflow.services.items import write_transaction
@@ -94,17 +95,17 @@ def _text(data: Mapping[str, Any], field: str, max_len: int, required: bool = Tr
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationFailed("请填写%(label)s", code="missing_field", field=field, label=_LABELS.get(field, field))
+            raise ValidationFailed("请填写%(label)s", code="missing_field", field=field, label=gettext(_LABELS.get(field, field)))
         return None
     if not isinstance(value, str):
-        raise ValidationFailed("%(label)s必须是文本", code="invalid_type", field=field, label=_LABELS.get(field, field))
+        raise ValidationFailed("%(label)s必须是文本", code="invalid_type", field=field, label=gettext(_LABELS.get(field, field)))
     value = value.strip()
     if "\x00" in value:
         raise ValidationFailed("%(label)s含有非法字符", code="invalid_value", field=field,
-                               label=_LABELS.get(field, field))
+                               label=gettext(_LABELS.get(field, field)))
     if len(value) > max_len:
         raise ValidationFailed("%(label)s过长（最多 %(max)d 个字符）", code="too_long", field=field,
-                               label=_LABELS.get(field, field), max=max_len)
+                               label=gettext(_LABELS.get(field, field)), max=max_len)
     return value
 
 
@@ -117,7 +118,7 @@ def _choice(data: Mapping[str, Any], field: str, allowed: tuple[str, ...], defau
     value = data.get(field) or default
     if value not in allowed:
         raise ValidationFailed("请选择有效的%(label)s", code="invalid_value", field=field,
-                               label=_LABELS.get(field, field))
+                               label=gettext(_LABELS.get(field, field)))
     return str(value)
 
 
@@ -277,7 +278,7 @@ def register_application(app: Gongkai, actor: Actor, data: Mapping[str, Any]) ->
     received_at = parse_datetime(data.get("received_at"), "received_at") if data.get("received_at") else None
     if received_at is None:
         raise ValidationFailed("请填写%(label)s", code="missing_field", field="received_at",
-                               label=_LABELS["received_at"])
+                               label=gettext(_LABELS["received_at"]))
     received_at = ensure_aware(received_at)
     if received_at > app.now():
         raise ValidationFailed("收到申请的时间不能晚于现在", code="invalid_value", field="received_at")
