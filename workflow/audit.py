@@ -66,6 +66,25 @@ def append(session: Session, *, at: datetime, actor: Actor | None, subject: str,
     return event
 
 
+_DEFERRED = "gongkai_deferred_audit"
+
+
+def defer(session: Session, **event: Any) -> None:
+    """Queue an event to be appended at the end of the transaction (``append_deferred``).
+
+    Code running in the middle of a transaction (hooks, side effects) defers its events so
+    that the chain lock is only taken as the very last step: holding it while still writing
+    other rows could make two transactions wait for each other.
+    """
+    session.info.setdefault(_DEFERRED, []).append(event)
+
+
+def append_deferred(session: Session) -> list[AuditEvent]:
+    """Append the queued events in the order they were deferred."""
+    queued = session.info.pop(_DEFERRED, [])
+    return [append(session, **event) for event in queued]
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """Outcome of a chain check: ``ok`` or the first bad event and why."""

@@ -11,7 +11,7 @@ from typing import Any
 from transitions import EventData
 
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER, require_role
-from workflow.errors import Forbidden, ValidationFailed
+from workflow.errors import BlockedByFindings, Forbidden, ValidationFailed
 from workflow.i18n import gettext as _
 
 
@@ -54,7 +54,6 @@ def may_pass_review(event: EventData) -> None:
     _not_author_or_submitter(ctx, "审查本稿")
     check_checklist(ctx.checklist, ctx.legal_basis, ctx.checklist_keys, ctx.blocking_keys)
     if ctx.open_blocking_findings:
-        from workflow.errors import BlockedByFindings
         raise BlockedByFindings("保密自检发现%(count)d处阻断性问题，须退回修改或在有法律依据时确认后方可通过",
                                 count=len(ctx.open_blocking_findings),
                                 details={"findings": ctx.open_blocking_findings})

@@ -44,9 +44,9 @@ def reply_item_approved(app: "Gongkai", session: Session, event: TransitionEvent
     session.flush()
     from workflow.reminders import follow_application
     follow_application(app, session, application)  # replied: its pending reminder rungs are cancelled
-    audit.append(session, at=now, actor=event.actor, subject=f"application:{application.id}", action="reply_sent",
-                 from_state=from_state, to_state="replied", revision_hash=item.content_hash,
-                 data={"reply_item": item.id, "outcome": application.outcome, "reason": application.outcome_reason})
-    audit.append(session, at=now, actor=event.actor, subject=f"item:{item.id}", item_id=item.id,
-                 action="archive", from_state=event.to_state, to_state="archived", reason=REPLY_ARCHIVE_REASON,
-                 revision_hash=item.content_hash, data={"application": application.id})
+    audit.defer(session, at=now, actor=event.actor, subject=f"application:{application.id}", action="reply_sent",
+                from_state=from_state, to_state="replied", revision_hash=item.content_hash,
+                data={"reply_item": item.id, "outcome": application.outcome, "reason": application.outcome_reason})
+    audit.defer(session, at=now, actor=event.actor, subject=f"item:{item.id}", item_id=item.id,
+                action="archive", from_state=event.to_state, to_state="archived", reason=REPLY_ARCHIVE_REASON,
+                revision_hash=item.content_hash, data={"application": application.id})

@@ -19,7 +19,7 @@ from db.models import Attachment, CatalogEntry, Decision, Department, Item, Revi
 from workflow import audit, deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role
 from workflow.context import Gongkai
-from workflow.errors import Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
+from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
 from workflow.findings import accept_findings, current_revision, open_blocking_findings, record_scan
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_datetime, parse_item_fields, parse_reason
@@ -258,9 +258,9 @@ def _archive_superseded(app: Gongkai, session: Session, item: Item, actor: Actor
     old.superseded_by_id = item.id
     _enter_state(app, old, "archived", now)
     old.archived_at, old.archive_reason = now, SUPERSEDED
-    audit.append(session, at=now, actor=actor, subject=f"item:{old.id}", item_id=old.id, action="archive",
-                 from_state=from_state, to_state="archived", reason=SUPERSEDED, revision_hash=old.content_hash,
-                 data={"superseded_by": item.id})
+    audit.defer(session, at=now, actor=actor, subject=f"item:{old.id}", item_id=old.id, action="archive",
+                from_state=from_state, to_state="archived", reason=SUPERSEDED, revision_hash=old.content_hash,
+                data={"superseded_by": item.id})
     return [TransitionEvent(old, "archive", from_state, "archived", actor, SUPERSEDED, now)]
 
 
@@ -269,7 +269,6 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
     """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction."""
     payload = payload or {}
     if not isinstance(trigger, str) or trigger not in TRIGGERS:
-        from workflow.errors import BadInput
         raise BadInput("未知的操作：%(trigger)s", code="unknown_trigger", trigger=str(trigger)[:40])
     now = app.now()
     with write_transaction(app) as session:
@@ -289,6 +288,7 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
                      from_state=from_state, to_state=new_state, reason=ctx.reason,
                      revision_hash=item.content_hash,
                      data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {})})
+        audit.append_deferred(session)  # superseded items, hooks' events: after it, chain lock last
         return _loaded(session, item)
 
 
