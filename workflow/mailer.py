@@ -265,8 +265,13 @@ def mail_failures(app: "Gongkai", limit: int = 200) -> list[dict[str, Any]]:
                  "key": m.idempotency_key} for m in rows]
 
 
-def retry_failed(app: "Gongkai", mail_id: int) -> None:
-    """Put a failed mail back in the queue (admin action)."""
+def retry_failed(app: "Gongkai", mail_id: int, actor: Any = None) -> bool:
+    """Put a failed mail back in the queue (admin action, audited); False if there is none."""
+    from workflow import audit
+    now = app.now()
     with app.db.write() as session:
-        session.execute(update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.state == "failed")
-                        .values(state="queued", attempts=0, next_attempt_at=app.now()))
+        done = session.execute(update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.state == "failed")
+                               .values(state="queued", attempts=0, next_attempt_at=now)).rowcount
+        if done:
+            audit.append(session, at=now, actor=actor, subject=f"mail:{mail_id}", action="mail_retry")
+    return bool(done)

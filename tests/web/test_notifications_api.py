@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from db.models import OutboxMail
+from tests.web.ui_helpers import ui_app  # noqa: F401  (fixture)
 from tests.conftest import World, item_payload
 
 
@@ -108,3 +109,24 @@ def test_mail_failures_are_for_admins_only(api, world: World) -> None:  # noqa: 
     assert failures.status_code == 200
     assert [(f["to"], f["last_error"], f["attempts"]) for f in failures.json] == [
         ("reviewer@example.edu.cn", "550 mailbox unavailable", 5)]
+
+
+def test_admin_page_lists_failed_mail_and_requeues_it(world: World, ui_app) -> None:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from tests.web.ui_helpers import login
+    now = world.app.now()
+    with world.app.db.write() as session:
+        session.add(OutboxMail(idempotency_key="test:failed:2", to_addr="nobody@example.edu.cn", subject="超期提醒",
+                               body="…", kind="instant", state="failed", attempts=6, next_attempt_at=now,
+                               last_error="connection refused", created_at=now))
+    admin = login(ui_app.test_client(), "admin")
+    page = admin.get("/admin/mail-failures").get_data(as_text=True)
+    assert "nobody@example.edu.cn" in page and "connection refused" in page
+    with world.app.db.read() as session:
+        mail_id = session.scalar(select(OutboxMail.id).where(OutboxMail.idempotency_key == "test:failed:2"))
+    assert admin.post(f"/admin/mail-failures/{mail_id}/retry").status_code == 302
+    with world.app.db.read() as session:
+        assert session.get(OutboxMail, mail_id).state == "queued"
+    assert "nobody@example.edu.cn" not in admin.get("/admin/mail-failures").get_data(as_text=True)
+    assert login(ui_app.test_client(), "drafter").get("/admin/mail-failures").status_code == 403

@@ -70,3 +70,19 @@ def test_spreadsheet_attachment_is_caught_cell_by_cell(world: World) -> None:
     ids = [f for f in findings if f["detector"] == "resident_id"]
     assert len(ids) == 5 and all(f["location"] == "奖学金公示.xlsx" for f in ids)
     assert all(f["sublocation"].startswith("名单!") for f in ids)
+
+
+def test_drafter_self_check_and_one_click_masking(world: World) -> None:
+    from workflow.services.scanning import apply_masking, self_check
+    phone = "13812345678"
+    item = svc.create_item(world.app, world.drafter, item_payload(
+        title="2025年国家奖学金获奖学生名单公示", body=f"张三\t{ID_NUMBER}\t{phone}\n李四\t经济管理学院\t2023级"))
+    check = self_check(world.app, world.drafter, item.id)
+    assert check["blocking"] >= 1 and check["masked"] is not None
+    assert ID_NUMBER not in check["masked"]["body"] and phone not in check["masked"]["body"]
+    masked = apply_masking(world.app, world.drafter, item.id, expected_version=item.version)
+    assert ID_NUMBER not in masked.body and "138****5678" in masked.body
+    assert self_check(world.app, world.drafter, item.id)["blocking"] == 0
+    assert queries.item_history(world.app, world.drafter, item.id)[-1]["trigger"] == "mask"
+    svc.submit(world.app, world.drafter, item.id)
+    assert item_findings(world.app, world.reviewer, item.id)["blocking_open"] == 0

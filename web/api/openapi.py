@@ -49,6 +49,10 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op("New draft superseding a published item", ok="201", params=[ID], schema=ITEM)},
     "/api/v1/items/{item_id}/history": {"get": _op("Audit history of the item", params=[ID])},
     "/api/v1/items/{item_id}/findings": {"get": _op("Secrecy-scan findings of the current revision", params=[ID])},
+    "/api/v1/items/{item_id}/self-check": {"get": _op("Drafter's pre-submit scan of the draft, with the masking "
+                                                      "proposal (nothing stored)", params=[ID])},
+    "/api/v1/items/{item_id}/masking": {"post": _op("Apply the masking proposal to the draft's title and body",
+                                                    params=[ID], schema=ITEM)},
     "/api/v1/tasks": {"get": _op("Items awaiting the caller's action", params=PAGING)},
     "/api/v1/departments/{code}/tasks": {"get": _op("Pending items of one department, by stage", params=[CODE])},
     "/api/v1/overdue": {"get": _op("Admin: open items past due", params=[_q("department"), _q("stage"), *PAGING])},

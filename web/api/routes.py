@@ -119,6 +119,19 @@ def findings(item_id: int):  # noqa: ANN201
     return jsonify(item_findings(core(), acting_user(), item_id))
 
 
+@bp.get("/items/<int:item_id>/self-check")
+def self_check(item_id: int):  # noqa: ANN201
+    from workflow.services.scanning import self_check as check
+    return jsonify(check(core(), acting_user(), item_id))
+
+
+@bp.post("/items/<int:item_id>/masking")
+def apply_masking(item_id: int):  # noqa: ANN201
+    from workflow.services.scanning import apply_masking as mask
+    actor = acting_user()
+    return _item_response(mask(core(), actor, item_id, expected_version(json_body())))
+
+
 @bp.get("/tasks")
 def tasks():  # noqa: ANN201
     actor = acting_user()

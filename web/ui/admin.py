@@ -14,8 +14,8 @@ from web.app import core
 from web.ui.common import optional_module, require_admin, try_verb
 from web.ui.format import fdatetime, state_label
 from web.ui.forms import DepartmentForm, UserForm
-from db.models import ROLES
 from workflow import deadlines
+from workflow.access import ROLE_LABELS
 from workflow.clock import local_date
 from workflow.errors import ValidationFailed
 from workflow.i18n import gettext as _
@@ -160,7 +160,7 @@ def overdue_xlsx():  # noqa: ANN201
 def users_page():  # noqa: ANN201
     app, who = core(), require_admin()
     form = UserForm()
-    form.roles.choices = [(r, r) for r in ROLES]
+    form.roles.choices = [(role, f"{_(label)}（{role}）") for role, label in ROLE_LABELS.items()]
     form.departments.choices = [(d.code, d.name) for d in queries.list_departments(app)]
     status = 200
     if request.method == "POST":
@@ -289,3 +289,18 @@ def catalog_page():  # noqa: ANN201
     app = core()
     return render_template("admin/catalog.html", tree=catalog.catalog_tree(app),
                            counts=queries.published_counts_by_catalog(app))
+
+
+@bp.get("/mail-failures")
+@login_required
+def mail_failures_page():  # noqa: ANN201
+    from workflow.services.notifications import mail_failures
+    return render_template("admin/mail_failures.html", mails=mail_failures(core(), require_admin()))
+
+
+@bp.post("/mail-failures/<int:mail_id>/retry")
+@login_required
+def mail_retry(mail_id: int):  # noqa: ANN201
+    from workflow.services.notifications import retry_mail
+    try_verb(retry_mail, core(), require_admin(), mail_id, success=_("已重新排队发送"))
+    return redirect(url_for("admin.mail_failures_page"))

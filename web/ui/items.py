@@ -73,11 +73,13 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     item = items.get_item(app, who, item_id)
     now = app.now()
     findings = scanning.item_findings(app, who, item_id) if item.revision else None
+    can = allowed_actions(item, who)
+    check = scanning.self_check(app, who, item_id) if "edit" in can else None
     explanation = app.calendar.explain(item.formed_on, int(app.settings["deadlines.publish_workdays"])) \
         if item.formed_on else None
     entries = {e["code"]: (c["title"], e["title"]) for c in catalog.catalog_tree(app)["categories"] for e in c["items"]}
     return render_template(
-        "item.html", item=item, can=allowed_actions(item, who), due=due_status(app.calendar, item.stage_due, now),
+        "item.html", item=item, can=can, self_check=check, due=due_status(app.calendar, item.stage_due, now),
         history=queries.item_history(app, who, item_id), findings=findings, explanation=explanation,
         diff=queries.revision_diff(app, who, item_id), entry=entries.get(item.catalog_code),
         checklist=CHECKLIST, diagram=state_diagram_svg(item.state), values=form_values or {},
@@ -172,6 +174,16 @@ def do(item_id: int, trigger: str):  # noqa: ANN201
                             success=_("已执行：%(action)s", action=_(TRIGGER_LABELS[trigger])))
     if error is not None:
         return _render_item(item_id, status=error.status, form_values=request.form.to_dict())
+    return redirect(url_for("items.show", item_id=item_id))
+
+
+@bp.post("/items/<int:item_id>/mask")
+@login_required
+def mask(item_id: int):  # noqa: ANN201
+    _item, error = try_verb(scanning.apply_masking, core(), actor(), item_id, expected_version=_version(),
+                            success=_("已按建议完成脱敏，请核对后再提交"))
+    if error is not None:
+        return _render_item(item_id, status=error.status)
     return redirect(url_for("items.show", item_id=item_id))
 
 

@@ -63,7 +63,7 @@ def load_visible(session: Session, actor: Actor, item_id: int) -> Item:
     return item
 
 
-def _loaded(session: Session, item: Item) -> Item:
+def loaded(session: Session, item: Item) -> Item:
     """Flush; the relationships read after the session closes (department, author, submitter,
     attachments) are kept in step with their foreign keys by the verbs themselves, which is
     much cheaper than reloading the row."""
@@ -137,7 +137,7 @@ def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Item:
         run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
                      to_state="draft", data={"title": item.title, "department": department.code})
-        return _loaded(session, item)
+        return loaded(session, item)
 
 
 def load_draft(session: Session, actor: Actor, item_id: int, expected_version: int | None = None) -> Item:
@@ -164,7 +164,7 @@ def update_item(app: Gongkai, actor: Actor, item_id: int, data: Mapping[str, Any
             run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="edit",
                      from_state="draft", to_state="draft", data={"fields": sorted(fields.present)})
-        return _loaded(session, item)
+        return loaded(session, item)
 
 
 def _missing_for_submit(item: Item) -> list[str]:
@@ -289,7 +289,7 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
                      revision_hash=item.content_hash,
                      data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {})})
         audit.append_deferred(session)  # superseded items, hooks' events: after it, chain lock last
-        return _loaded(session, item)
+        return loaded(session, item)
 
 
 def submit(app: Gongkai, actor: Actor, item_id: int, **kw: Any) -> Item:
@@ -363,7 +363,7 @@ def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
         run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="revise",
                      to_state="draft", data={"supersedes": old.id})
-        return _loaded(session, item)
+        return loaded(session, item)
 
 
 def _copied_attachments(old: Item, now: datetime) -> list[Attachment]:

@@ -68,3 +68,11 @@ def mail_failures(app: Gongkai, actor: Actor) -> list[dict[str, Any]]:
     require_role(actor, ADMIN)
     from workflow.mailer import mail_failures as failures
     return failures(app)
+
+
+def retry_mail(app: Gongkai, actor: Actor, mail_id: int) -> None:
+    """Admin: queue a failed mail again (after fixing the address or the SMTP settings)."""
+    require_role(actor, ADMIN)
+    from workflow.mailer import retry_failed
+    if not retry_failed(app, mail_id, actor):
+        raise NotFound("没有这封发送失败的邮件", code="mail_not_found")

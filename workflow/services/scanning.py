@@ -1,12 +1,13 @@
-"""Read verbs for secrecy-scan findings."""
+"""Secrecy-scan verbs: stored findings of a revision, the drafter's self-check, and masking."""
 from __future__ import annotations
 
 from typing import Any
 
-from workflow.access import Actor
+from workflow import audit
+from workflow.access import DRAFTER, Actor, require_role
 from workflow.context import Gongkai
 from workflow.findings import finding_to_dict, findings_of_current_revision
-from workflow.services.items import load_visible
+from workflow.services.items import load_draft, loaded, load_visible, write_transaction
 
 
 def item_findings(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
@@ -17,3 +18,41 @@ def item_findings(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
     open_blocking = [r for r in rows if r["severity"] == "blocking" and not r["accepted"]]
     return {"item_id": item_id, "revision": item.revision, "findings": rows,
             "blocking_open": len(open_blocking), "total": len(rows)}
+
+
+def self_check(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
+    """The drafter's 保密自检 of the current draft (not stored), with the masking proposal.
+
+    ``masked`` holds the proposed title/body when masking would change them: personal data
+    such as ID numbers become 350102********1234, phones 138****5678. Classification markings
+    are never masked away: such an item must not be published at all.
+    """
+    from workflow.scan import blocking, mask_text, scan_item
+    with app.db.read() as session:
+        item = load_visible(session, actor, item_id)
+        require_role(actor, DRAFTER, item.department_id)
+        attachments = [(a.filename, a.data) for a in item.attachments]
+        title, body, is_list = item.title, item.body, item.is_list
+    found = scan_item(title, body, attachments, is_list=is_list or None, settings=app.settings)
+    masked_title, masked_body = mask_text(title, settings=app.settings), mask_text(body, settings=app.settings)
+    changed = masked_title != title or masked_body != body
+    return {"item_id": item_id, "findings": [f.to_dict() for f in found], "total": len(found),
+            "blocking": len(blocking(found)),
+            "masked": {"title": masked_title, "body": masked_body} if changed else None}
+
+
+def apply_masking(app: Gongkai, actor: Actor, item_id: int, expected_version: int | None = None) -> Any:
+    """Replace the draft's title and body by their masked form (one click for the drafter)."""
+    from workflow.scan import mask_text
+    now = app.now()
+    with write_transaction(app) as session:
+        item = load_draft(session, actor, item_id, expected_version)
+        masked_title, masked_body = mask_text(item.title, settings=app.settings), mask_text(item.body,
+                                                                                          settings=app.settings)
+        changed = sorted(name for name, old, new in (("title", item.title, masked_title),
+                                                     ("body", item.body, masked_body)) if old != new)
+        item.title, item.body, item.updated_at = masked_title, masked_body, now
+        session.flush()
+        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="mask",
+                     from_state="draft", to_state="draft", data={"fields": changed})
+        return loaded(session, item)
