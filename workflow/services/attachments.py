@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import PurePosixPath
 
+from sqlalchemy.orm import undefer
+
 from db.models import Attachment
 from workflow import audit
 from workflow.access import Actor
@@ -81,7 +83,7 @@ def get_attachment(app: Gongkai, actor: Actor | None, item_id: int, attachment_i
                 raise NotFound("附件不存在", code="attachment_not_found")
         else:
             load_visible(session, actor, item_id)
-        row = session.get(Attachment, attachment_id)
+        row = session.get(Attachment, attachment_id, options=[undefer(Attachment.data)])
         if row is None or row.item_id != item_id:
             raise NotFound("附件不存在", code="attachment_not_found")
         return row
