@@ -56,7 +56,8 @@ class Item(Base):
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_LIST})", name="state_known"),
         CheckConstraint("version >= 1", name="version_positive"),
-        Index("ix_items_dept_state_due", "department_id", "state", "stage_due"),
+        # id last: department lists order by (stage_due, id), so the index yields the page in order
+        Index("ix_items_dept_state_due", "department_id", "state", "stage_due", "id"),
         Index("ix_items_state_due", "state", "stage_due"),
         Index("ix_items_state_published", "state", "published_at"),
         Index("ix_items_state_publish_at", "state", "publish_at"),
