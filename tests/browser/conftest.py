@@ -25,20 +25,26 @@ class LiveServer:
         self.url, self.app, self.clock = url, app, clock
 
 
-@pytest.fixture(scope="module")
-def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Departments xsc/jwc, one user per role, served on a free port."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Departments xsc/jwc, one user per role, served on a free port, on each database."""
     from waitress.server import create_server
 
+    from tests.conftest import _truncate_pg
     from web.app import create_app
     from workflow.services.users import add_department, add_user
     folder = tmp_path_factory.mktemp("browser")
-    path = folder / "gongkai.db"
-    shutil.copy(sqlite_template, path)
-    settings = load_settings()
-    settings = settings.__class__(settings.data, f"sqlite:///{path}", folder / "instance")
+    if request.param == "sqlite":
+        path = folder / "gongkai.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_database_url")
+        _truncate_pg(Database(url))
+    settings = load_settings(overrides={"security": {"password_hash_method": "pbkdf2:sha256:1000"}})
+    settings = settings.__class__(settings.data, url, folder / "instance")
     clock = FixedClock(datetime(2025, 9, 26, 10, 0, tzinfo=SHANGHAI))
-    app = Gongkai(db=Database(f"sqlite:///{path}"), settings=settings, clock=clock)
+    app = Gongkai(db=Database(url), settings=settings, clock=clock)
     add_department(app, "xsc", "学生处")
     add_department(app, "jwc", "教务处")
     for name, roles, scope in (("drafter", ["drafter"], ["xsc"]), ("reviewer", ["reviewer"], ["xsc"]),
