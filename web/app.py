@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_babel import Babel, Domain, get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
@@ -44,11 +44,15 @@ class CatalogueDomain(Domain):
 
 
 def select_locale() -> str:
-    """``?lang=`` → the ``lang`` cookie → the user's setting → Accept-Language → zh_Hans_CN."""
+    """``?lang=`` → the ``lang`` cookie → the logged-in user's setting → Accept-Language → zh_Hans_CN."""
     wanted = request.args.get("lang") or request.cookies.get("lang")
     if not wanted:
-        user_locale = getattr(g, "user_locale", None)
-        wanted = user_locale or request.accept_languages.best_match(["zh", "zh_CN", "zh_Hans_CN", "en"])
+        from flask_login import current_user
+        # Loads the session user now, so the domain layer and the templates agree on the locale.
+        if current_user and current_user.is_authenticated:
+            wanted = getattr(current_user, "locale", None)
+    if not wanted:
+        wanted = request.accept_languages.best_match(["zh", "zh_CN", "zh_Hans_CN", "en"])
     return normalize_locale(wanted or DEFAULT_LOCALE)
 
 
@@ -92,9 +96,9 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+            "frame-ancestors 'self'; form-action 'self'; base-uri 'self'")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # the report preview is an iframe
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 

@@ -31,15 +31,10 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load(user_id: str) -> SessionUser | None:
         try:
-            actor = users.actor_for_user_id(core(), int(user_id))
+            found = users.session_user(core(), int(user_id))
         except ValueError:
             return None
-        if actor is None:
-            return None
-        user = users.user_by_name(core(), actor.username)
-        if user is not None and user.locale:
-            g.user_locale = user.locale
-        return SessionUser(actor, user.locale if user else None)
+        return SessionUser(*found) if found else None
 
 
 def bearer_token() -> str | None:

@@ -129,9 +129,15 @@ def actor_for_token(app: Gongkai, token: str) -> Actor:
 
 def actor_for_user_id(app: Gongkai, user_id: int) -> Actor | None:
     """The actor of an active user (session logins)."""
+    found = session_user(app, user_id)
+    return found[0] if found else None
+
+
+def session_user(app: Gongkai, user_id: int) -> tuple[Actor, str] | None:
+    """The actor and preferred locale of an active user, in one look-up (every UI request)."""
     with app.db.read() as session:
         user = session.get(User, user_id)
-        return actor_from_user(user) if user and user.active else None
+        return (actor_from_user(user), user.locale) if user and user.active else None
 
 
 def authenticate(app: Gongkai, username: str, password: str) -> Actor:
