@@ -534,7 +534,8 @@ def appendix_rows(data: ReportData) -> tuple[AppendixRow, ...]:
     """The 清单事项公开情况表 rows: one per coverage entry, links limited to http(s)."""
     rows = []
     for number, c in enumerate(data.catalog_coverage, start=1):
-        links = [u for u in ([c.column_url] if c.column_url else []) + list(c.links) if safe_url(u)]
+        # 栏目链接: the entry's column; the individual item links stay in the JSON form
+        links = [u for u in ([c.column_url] if c.column_url else list(c.links[:1])) if safe_url(u)]
         rows.append(AppendixRow(
             number=number,
             category=data.labels.category(c.category),

@@ -16,6 +16,7 @@ Everything here reads the database; nothing is a constant. The rules (docs/repor
 from __future__ import annotations
 
 import statistics
+from urllib.parse import quote
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -85,6 +86,11 @@ def item_url(base_url: str, item_id: int) -> str:
     return f"{base_url.rstrip('/')}/public/items/{item_id}"
 
 
+def column_url(base_url: str, catalog_code: str) -> str:
+    """The entry's column in the public directory (used when the catalogue names none)."""
+    return f"{base_url.rstrip('/')}/public/?catalog={quote(catalog_code)}"
+
+
 def labels(session: Session, channel_labels: dict[str, str] | None = None) -> Labels:
     """Display names of categories and departments as stored (admins may have edited them)."""
     result = Labels(
@@ -145,7 +151,8 @@ def collect(session: Session, period: Period, *, network_channels: Iterable[str]
         coverage.append(CoverageEntry(code=entry.code, title=entry.title, category=entry.category_code,
                                       department=entry.department_code or "", published=count,
                                       links=links.get(entry.code, []), covered=count > 0,
-                                      column_url=entry.column_url or ""))
+                                      column_url=entry.column_url or (column_url(base_url, entry.code)
+                                                                      if count else "")))
     return active, coverage
 
 
