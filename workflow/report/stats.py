@@ -16,11 +16,11 @@ Everything here reads the database; nothing is a constant. The rules (docs/repor
 from __future__ import annotations
 
 import statistics
-from urllib.parse import quote
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
+from urllib.parse import quote
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
