@@ -119,8 +119,20 @@ def load_demo(app: Gongkai, only_if_empty: bool = False, echo: Callable[[str], N
         total += demo_items(app, dept, now)
     requests = demo_applications(app, now)
     extra = load_history(app, echo)
+    settle_old_notifications(app, now - timedelta(days=7))
     return (f"{len(departments)} departments, {3 * len(departments) + 1} users, {total} items, "
             f"{requests} applications{extra}")
+
+
+def settle_old_notifications(app: Gongkai, before: datetime) -> int:
+    """Back-dated demo history leaves inbox entries people would long have read and been mailed
+    about: mark them read and not to be mailed, so the demo inbox and outbox look lived-in."""
+    from sqlalchemy import update
+
+    from db.models import Notification
+    with app.db.write() as session:
+        return session.execute(update(Notification).where(Notification.created_at < before)
+                               .values(read_at=Notification.created_at, mail_status="none")).rowcount
 
 
 def demo_applications(app: Gongkai, now: datetime) -> int:

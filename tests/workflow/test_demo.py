@@ -32,3 +32,23 @@ def test_demo_covers_every_state_and_overdue(app) -> None:  # noqa: ANN001
     assert set(STATES) <= set(states), states
     assert overdue >= 4
     assert {"received", "replied"} <= application_states
+
+
+def test_old_demo_notifications_are_settled(app) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from db.models import Notification
+    from workflow.demo import settle_old_notifications
+    app.clock.set(datetime(2025, 11, 20, 10, 0, tzinfo=SHANGHAI))
+    sync_departments(app)
+    with app.db.read() as session:
+        departments = list(session.scalars(select(Department).order_by(Department.code)))
+    demo_users(app, departments)
+    demo_items(app, departments[0], app.now())
+    settle_old_notifications(app, app.now() - timedelta(days=7))
+    with app.db.read() as session:
+        old = session.scalars(select(Notification).where(
+            Notification.created_at < app.now() - timedelta(days=7))).all()
+        recent_unread = session.scalar(select(func.count(Notification.id)).where(Notification.read_at.is_(None)))
+    assert old and all(n.read_at is not None and n.mail_status == "none" for n in old)
+    assert recent_unread > 0  # this week's reminders stay for the demo users to see
