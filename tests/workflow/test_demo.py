@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from sqlalchemy import func, select
 
 from db.models import Application, Department, Item
@@ -13,12 +15,18 @@ from workflow.machine import STATES
 from workflow.setup import sync_departments
 
 
-def test_demo_covers_every_state_and_overdue(app) -> None:  # noqa: ANN001
+@pytest.fixture
+def departments(app) -> list[Department]:  # noqa: ANN001
+    """The configured departments with their demo users, the clock in November 2025."""
     app.clock.set(datetime(2025, 11, 20, 10, 0, tzinfo=SHANGHAI))
     sync_departments(app)
     with app.db.read() as session:
-        departments = list(session.scalars(select(Department).order_by(Department.code)))
-    demo_users(app, departments)
+        found = list(session.scalars(select(Department).order_by(Department.code)))
+    demo_users(app, found)
+    return found
+
+
+def test_demo_covers_every_state_and_overdue(app, departments) -> None:  # noqa: ANN001
     now = app.now()
     for dept in departments[:2]:
         demo_items(app, dept, now)
@@ -34,16 +42,11 @@ def test_demo_covers_every_state_and_overdue(app) -> None:  # noqa: ANN001
     assert {"received", "replied"} <= application_states
 
 
-def test_old_demo_notifications_are_settled(app) -> None:  # noqa: ANN001
+def test_old_demo_notifications_are_settled(app, departments) -> None:  # noqa: ANN001
     from datetime import timedelta
 
     from db.models import Notification
     from workflow.demo import settle_old_notifications
-    app.clock.set(datetime(2025, 11, 20, 10, 0, tzinfo=SHANGHAI))
-    sync_departments(app)
-    with app.db.read() as session:
-        departments = list(session.scalars(select(Department).order_by(Department.code)))
-    demo_users(app, departments)
     demo_items(app, departments[0], app.now())
     settle_old_notifications(app, app.now() - timedelta(days=7))
     with app.db.read() as session:
