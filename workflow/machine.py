@@ -16,7 +16,7 @@ from transitions import EventData, Machine, MachineError
 
 from workflow import guards
 from workflow.access import Actor
-from workflow.errors import BadInput, InvalidState
+from workflow.errors import BadInput, DomainError, InvalidState
 from workflow.i18n import gettext as _
 
 STATES = ["draft", "secrecy_review", "approval", "scheduled", "published", "archived"]
@@ -107,6 +107,29 @@ def fire(state: str, trigger: str, context: TransitionContext) -> str:
         return flow.state
     finally:
         machine.remove_model(flow)
+
+
+def permitted_triggers(state: str, context: TransitionContext) -> set[str]:
+    """The triggers whose guards would let ``context.actor`` fire them from ``state``.
+
+    Runs the same ``prepare`` guards as ``fire`` without changing anything, so screens offer
+    exactly the actions the workflow will accept (the context carries a probe reason and a clear
+    checklist: what a user still has to type in is not a question of permission).
+    """
+    from types import SimpleNamespace
+    allowed: set[str] = set()
+    probe = SimpleNamespace(kwargs={"context": context})
+    for transition in TRANSITIONS:
+        sources = transition["source"] if isinstance(transition["source"], list) else [transition["source"]]
+        if state not in sources or transition["trigger"] in allowed:
+            continue
+        try:
+            for guard in transition.get("prepare", []):
+                guard(probe)
+        except DomainError:
+            continue
+        allowed.add(transition["trigger"])
+    return allowed
 
 
 def triggers_from(state: str) -> list[str]:

@@ -241,3 +241,21 @@ def test_stage_due_is_capped_by_publish_deadline(world: World) -> None:
     item = svc.create_item(app, world.drafter, item_payload(formed_on="2025-09-26"))
     submitted = svc.submit(app, world.drafter, item.id)
     assert submitted.stage_due.astimezone(SHANGHAI).date() == date(2025, 10, 30)
+
+
+def test_available_actions_follow_the_guards(world: World) -> None:
+    app = world.app
+    item = svc.create_item(app, world.drafter, item_payload())
+    assert svc.available_actions(app, world.drafter, item) == {"edit", "submit"}
+    assert svc.available_actions(app, world.reviewer, item) == set()
+    submitted = svc.submit(app, world.drafter, item.id)
+    assert svc.available_actions(app, world.reviewer, submitted) == {"pass_review", "return"}
+    assert svc.available_actions(app, world.drafter, submitted) == {"withdraw"}
+    own = svc.submit(app, world.all_rounder, svc.create_item(app, world.all_rounder, item_payload()).id)
+    assert "pass_review" not in svc.available_actions(app, world.all_rounder, own)  # separation of duties
+    reviewed = svc.pass_review(app, world.all_rounder, submitted.id, checklist=CLEAR)
+    assert svc.available_actions(app, world.all_rounder, reviewed) == {"reject", "withdraw"}  # not approve: reviewed it
+    assert svc.available_actions(app, world.approver, reviewed) == {"approve", "reject"}
+    published = svc.approve(app, world.approver, reviewed.id)
+    assert svc.available_actions(app, world.admin, published) == {"archive", "take_down"}
+    assert svc.available_actions(app, world.drafter2, published) == {"revise"}

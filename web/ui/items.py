@@ -11,7 +11,7 @@ from web.ui.common import actor, try_verb
 from web.ui.diagram import state_diagram_svg
 from web.ui.format import CHANNEL_LABELS, due_status
 from web.ui.forms import ItemForm
-from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER, Actor
+from workflow.access import DRAFTER, Actor
 from workflow.clock import SHANGHAI, local_date
 from workflow.errors import DomainError
 from workflow.i18n import gettext as _
@@ -41,30 +41,8 @@ def _prepare(form: ItemForm, who: Actor, creating: bool) -> ItemForm:
 
 
 def allowed_actions(item: Any, who: Actor) -> set[str]:
-    """The buttons this user may use (role + scope + separation of duties); the verbs enforce again."""
-    dept = item.department_id
-    own = who.id in {item.author_id, item.submitted_by_id}
-    can: set[str] = set()
-    if item.state == "draft" and who.acts_as(DRAFTER, dept):
-        can |= {"edit", "submit"}
-    if item.state in ("secrecy_review", "approval") and (who.id == item.submitted_by_id or who.acts_as(DRAFTER, dept)):
-        can.add("withdraw")
-    if item.state == "secrecy_review" and who.acts_as(REVIEWER, dept):
-        can.add("return")
-        if not own:
-            can.add("pass_review")
-    if item.state == "approval" and who.acts_as(APPROVER, dept):
-        can.add("reject")
-        if not own and who.id != item.reviewed_by_id:
-            can.add("approve")
-    if who.has_role(ADMIN):
-        if item.state == "scheduled":
-            can |= {"publish", "take_down"}
-        if item.state == "published":
-            can |= {"archive", "take_down"}
-    if item.state == "published" and who.acts_as(DRAFTER, dept):
-        can.add("revise")
-    return can
+    """The buttons this user may use: derived from the workflow's own guards."""
+    return items.available_actions(core(), who, item)
 
 
 def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | None = None):  # noqa: ANN202

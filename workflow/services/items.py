@@ -23,7 +23,7 @@ from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVer
 from workflow.findings import accept_findings, current_revision, open_blocking_findings, record_scan
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_datetime, parse_item_fields, parse_reason
-from workflow.machine import OPEN_STATES, TRIGGERS, TransitionContext, fire
+from workflow.machine import OPEN_STATES, TRIGGERS, TransitionContext, fire, permitted_triggers
 from workflow.revisions import content_hash, snapshot
 
 SUPERSEDED = "superseded"
@@ -369,6 +369,21 @@ def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
 def _copied_attachments(old: Item, now: datetime) -> list[Attachment]:
     return [Attachment(filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256, data=a.data,
                        created_at=now) for a in old.attachments]
+
+
+def available_actions(app: Gongkai, actor: Actor, item: Item) -> set[str]:
+    """What ``actor`` may do with ``item`` now: the triggers its guards allow, plus ``edit``
+    (a draft of one's department) and ``revise`` (a published item of one's department)."""
+    context = TransitionContext(
+        actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
+        submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id, reason="(probe)",
+        checklist={key: False for key in app.settings["review.checklist_keys"]},
+        checklist_keys=tuple(app.settings["review.checklist_keys"]),
+        blocking_keys=tuple(app.settings["review.blocking_keys"]))
+    allowed = permitted_triggers(item.state, context)
+    if item.state in ("draft", "published") and actor.acts_as(DRAFTER, item.department_id):
+        allowed.add("edit" if item.state == "draft" else "revise")
+    return allowed
 
 
 def get_item(app: Gongkai, actor: Actor, item_id: int) -> Item:
