@@ -106,3 +106,7 @@ APPLICATION_FIELDS = (N_("申请人姓名或名称"), N_("联系方式"), N_("�
 
 # workflow/guards.py: the ``what`` param of the separation-of-duties Forbidden message
 SEPARATION_ACTIONS = (N_("审查本稿"), N_("批准本稿"))
+
+# web/ui/applications.py: the remedies register (REMEDY_KIND_LABELS, REMEDY_OUTCOME_LABELS)
+REMEDY_KINDS = (N_("举报/投诉"), N_("行政复议"), N_("行政诉讼"))
+REMEDY_OUTCOMES = (N_("维持"), N_("纠正"), N_("其他"), N_("尚未审结"))

@@ -131,3 +131,39 @@ def action(application_id: int):  # noqa: ANN201
 def _has_endpoint(name: str) -> bool:
     from flask import current_app
     return name in current_app.view_functions
+
+
+REMEDY_KIND_LABELS = {"report": "举报/投诉", "reconsideration": "行政复议", "lawsuit": "行政诉讼"}
+REMEDY_OUTCOME_LABELS = {"maintained": "维持", "corrected": "纠正", "other": "其他", "pending": "尚未审结"}
+
+
+def _remedies_page(status: int = 200):  # noqa: ANN202
+    cases = svc.list_remedies(core(), actor())
+    return render_template("applications/remedies.html", cases=cases, kinds=REMEDY_KIND_LABELS,
+                           outcomes=REMEDY_OUTCOME_LABELS, values=request.form), status
+
+
+@bp.get("/applications/remedies")
+@login_required
+def remedies():  # noqa: ANN201
+    """举报、复议、诉讼 register (admins)."""
+    if not actor().is_admin:
+        raise Forbidden("您没有权限访问此页面")
+    return _remedies_page()
+
+
+@bp.post("/applications/remedies")
+@login_required
+def add_remedy():  # noqa: ANN201
+    _case, error = try_verb(svc.register_remedy, core(), actor(), request.form.to_dict(), success=_("已登记"))
+    if error is not None:
+        return _remedies_page(error.status)
+    return redirect(url_for("applications.remedies"))
+
+
+@bp.post("/applications/remedies/<int:case_id>/outcome")
+@login_required
+def decide_remedy(case_id: int):  # noqa: ANN201
+    try_verb(svc.decide_remedy, core(), actor(), case_id, request.form.get("outcome"),
+             request.form.get("decided_on") or None, success=_("已记录结果"))
+    return redirect(url_for("applications.remedies"))
