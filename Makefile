@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export GONGKAI_DATABASE_URL ?= sqlite:///instance/gongkai.db
 
-.PHONY: run test setup translations extract-messages demo bench clean browser-deps
+.PHONY: run test lint setup translations extract-messages demo bench clean browser-deps
 
 $(BIN)/gongkai: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ browser-deps:
 
 test: setup browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+lint: setup
+	$(BIN)/ruff check workflow web db gongkai bench tests
 
 bench: setup
 	$(BIN)/python -m bench.transitions

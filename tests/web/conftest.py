@@ -6,6 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import World
+from tests.web.ui_helpers import as_user, ui_app  # noqa: F401  (UI fixtures for every web test)
 from web.app import create_app
 from workflow.services.users import create_token
 
@@ -45,11 +46,11 @@ def api(client: FlaskClient, world: World):  # noqa: ANN201
     tokens: dict[str, str] = {name: create_token(world.app, name) for name in (
         "drafter", "drafter2", "reviewer", "approver", "admin", "all_rounder", "other_drafter", "other_reviewer")}
 
-    def as_user(username: str | None) -> Api:
+    def api_as(username: str | None) -> Api:
         if username is None:
             return Api(client, None)
         if username not in tokens:
             tokens[username] = create_token(world.app, username)
         return Api(client, tokens[username])
 
-    return as_user
+    return api_as

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from db.models import AuditEvent, CalendarOverride
 from tests.conftest import World, item_payload
-from tests.web.ui_helpers import as_user, login, ui_app  # noqa: F401
 from web.app import create_app
 from workflow.audit import verify
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.web.ui_helpers import as_user, ui_app  # noqa: F401  (fixtures)
 from workflow.clock import SHANGHAI
 
 
-def test_banner_for_missing_next_year(as_user, clock) -> None:  # noqa: ANN001,F811
+def test_banner_for_missing_next_year(as_user, clock) -> None:  # noqa: ANN001
     clock.set(datetime(2026, 10, 30, 10, 0, tzinfo=SHANGHAI))
     page = as_user("admin").get("/admin/overdue").get_data(as_text=True)
     assert "calendar-gap-2027" not in page  # not yet November

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from tests.conftest import item_payload
-from tests.web.ui_helpers import as_user, ui_app  # noqa: F401  (fixtures)
 from tests.workflow.scan.gen import resident_id
 from workflow.services import items as svc
 
 ID_NUMBER = resident_id()
 
 
-def test_one_click_masking(as_user, world) -> None:  # noqa: ANN001,F811
+def test_one_click_masking(as_user, world) -> None:  # noqa: ANN001
     item = svc.create_item(world.app, world.drafter, item_payload(body=f"王五 身份证号 {ID_NUMBER}"))
     drafter = as_user("drafter")
     page = drafter.get(f"/items/{item.id}").get_data(as_text=True)

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from db.models import OutboxMail
-from tests.web.ui_helpers import ui_app  # noqa: F401  (fixture)
 from tests.conftest import World, item_payload
 
 

@@ -1,11 +1,11 @@
 """The 举报、复议、诉讼 register page: admins record cases and outcomes; the report counts them."""
 from __future__ import annotations
 
-from tests.web.ui_helpers import login, ui_app  # noqa: F401  (fixture)
+from tests.web.ui_helpers import login
 from workflow.services import applications as svc
 
 
-def test_admin_records_a_case_and_its_outcome(ui_app, world) -> None:  # noqa: ANN001,F811
+def test_admin_records_a_case_and_its_outcome(ui_app, world) -> None:  # noqa: ANN001
     admin = login(ui_app.test_client(), "admin")
     assert "本系统尚无举报" in admin.get("/applications/remedies").get_data(as_text=True)
     response = admin.post("/applications/remedies", data={"kind": "reconsideration", "filed_on": "2025-10-09",

@@ -5,7 +5,6 @@ import io
 from datetime import datetime
 
 from tests.conftest import CLEAR, item_payload
-from tests.web.ui_helpers import as_user, ui_app  # noqa: F401  (fixtures)
 from workflow.clock import SHANGHAI
 from workflow.services import items as svc
 
@@ -62,7 +61,7 @@ def test_narrative_edit_over_api_persists_and_escape_is_422(api, world) -> None:
     assert forbidden.status_code == 403
 
 
-def test_report_pages_for_admin_only_and_narrative_form(as_user, world) -> None:  # noqa: ANN001,F811
+def test_report_pages_for_admin_only_and_narrative_form(as_user, world) -> None:  # noqa: ANN001
     _published(world)
     admin = as_user("admin")
     page = admin.get("/admin/reports/?year=2022-2023")

@@ -1,7 +1,6 @@
 """Security basics a reviewer would check: headers, cookies, login throttling, open redirects."""
 from __future__ import annotations
 
-from tests.web.ui_helpers import as_user, ui_app  # noqa: F401  (fixtures)
 
 
 def test_headers_forbid_framing_and_inline_script(client) -> None:  # noqa: ANN001
@@ -12,14 +11,14 @@ def test_headers_forbid_framing_and_inline_script(client) -> None:  # noqa: ANN0
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
-def test_session_cookie_is_http_only(ui_app) -> None:  # noqa: ANN001,F811
+def test_session_cookie_is_http_only(ui_app) -> None:  # noqa: ANN001
     client = ui_app.test_client()
     response = client.post("/login", data={"username": "drafter", "password": "password-123"})
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_repeated_failures_lock_the_account(ui_app) -> None:  # noqa: ANN001,F811
+def test_repeated_failures_lock_the_account(ui_app) -> None:  # noqa: ANN001
     client = ui_app.test_client()
     for _ in range(5):
         assert client.post("/login", data={"username": "drafter", "password": "wrong"}).status_code == 401
@@ -27,7 +26,7 @@ def test_repeated_failures_lock_the_account(ui_app) -> None:  # noqa: ANN001,F81
     assert locked.status_code == 401 and "登录失败次数过多" in locked.get_data(as_text=True)
 
 
-def test_login_never_redirects_off_site(ui_app) -> None:  # noqa: ANN001,F811
+def test_login_never_redirects_off_site(ui_app) -> None:  # noqa: ANN001
     client = ui_app.test_client()
     response = client.post("/login?next=//evil.example/x", data={"username": "drafter", "password": "password-123"})
     assert response.status_code == 302 and "evil.example" not in response.headers["Location"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import CLEAR, World, item_payload
-from tests.web.ui_helpers import as_user, login, ui_app  # noqa: F401
+from tests.web.ui_helpers import login
 from web.app import create_app
 from workflow.services import items as svc
 

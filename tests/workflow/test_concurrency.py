@@ -1,13 +1,11 @@
 """Optimistic locking under real concurrency: 16 reviewers race to pass one item."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from db.models import AuditEvent, Decision
