@@ -8,7 +8,6 @@ from flask import jsonify, request, url_for
 from web.api import bp
 from web.api.request import acting_user, expected_version, json_body
 from web.app import core
-from workflow.access import ADMIN, require_role
 from workflow.errors import ValidationFailed
 from workflow.services import items as item_service
 from workflow.services import queries
@@ -177,8 +176,3 @@ def public_items():  # noqa: ANN201
 def openapi():  # noqa: ANN201
     from web.api.openapi import openapi_document
     return jsonify(openapi_document())
-
-
-def require_admin() -> None:
-    """For admin-only API routes added by features."""
-    require_role(acting_user(), ADMIN)

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import login_required
 
 from web.app import core
-from web.ui.common import optional_module, require_admin, try_verb
+from web.ui.common import require_admin, try_verb
 from web.ui.format import fdatetime, state_label
 from web.ui.forms import DepartmentForm, UserForm
 from workflow import deadlines
@@ -80,12 +80,10 @@ def overdue():  # noqa: ANN201
 
 
 def _overdue_applications() -> dict[str, Any]:
-    """Overdue requests for disclosure (依申请公开) for the same page, when that feature is installed."""
-    service = optional_module("workflow.services.applications")
-    if service is None:
-        return {"applications": None}
-    labels = getattr(optional_module("web.ui.applications"), "KIND_LABELS", {})
-    rows = service.overdue_applications(core())
+    """Overdue requests for disclosure (依申请公开) for the same page."""
+    from web.ui.applications import KIND_LABELS as labels
+    from workflow.services.applications import overdue_applications
+    rows = overdue_applications(core())
     return {"applications": [{**row, "kind_label": labels.get(row["applicant_kind"], row["applicant_kind"])}
                              for row in rows]}
 

@@ -1,7 +1,6 @@
 """Shared helpers of the UI blueprints: the current actor, flashing domain errors, context."""
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable
 
 from flask import Flask, abort, flash, g, request
@@ -27,14 +26,6 @@ def require_admin() -> Actor:
     return who
 
 
-def optional_module(name: str) -> Any | None:
-    """A feature module another engineer may not have delivered yet (None when absent)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
 def try_verb(verb: Callable[..., Any], *args: Any, success: str | None = None, **kwargs: Any) -> tuple[Any, DomainError | None]:
     """Run one workflow verb; a domain refusal is flashed (403/404 propagate to the error page)."""
     try:
@@ -50,18 +41,11 @@ def try_verb(verb: Callable[..., Any], *args: Any, success: str | None = None, *
 
 
 def unread_count() -> int | None:
-    """Unread notifications of the user, or None when the inbox feature is absent."""
+    """Unread notifications of the logged-in user (None for visitors)."""
     if not current_user.is_authenticated:
         return None
-    module = optional_module("workflow.services.notifications")
-    if module is None or not hasattr(module, "inbox"):
-        return None
-    try:
-        if hasattr(module, "unread_count"):
-            return int(module.unread_count(core(), current_user.actor))
-        return int(module.inbox(core(), current_user.actor, unread=True, per_page=1).total)
-    except Exception:  # the header must never break a page because of the inbox
-        return None
+    from workflow.services.notifications import unread_count as count
+    return count(core(), current_user.actor)
 
 
 def init_app(app: Flask) -> None:

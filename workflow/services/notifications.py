@@ -26,6 +26,13 @@ def inbox(app: Gongkai, actor: Actor, *, unread: bool = False, page: Any = None,
         return Page(rows, page_no, size, total)
 
 
+def unread_count(app: Gongkai, actor: Actor) -> int:
+    """How many of the actor's notifications are unread (the header badge)."""
+    with app.db.read() as session:
+        return session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == actor.id, Notification.read_at.is_(None))) or 0
+
+
 def mark_read(app: Gongkai, actor: Actor, notification_id: int) -> Notification:
     """Mark one of the actor's notifications read (idempotent)."""
     with app.db.write() as session:
