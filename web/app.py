@@ -113,7 +113,7 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
 
 
 def _register_ui(app: Flask) -> None:
-    """The server-rendered UI blueprints, when present."""
+    """The server-rendered UI blueprints."""
     from web import ui
     ui.register(app)
 

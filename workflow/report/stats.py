@@ -31,7 +31,6 @@ from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees,
                                    SecrecyReview, Timeliness)
 
 LINKS_PER_ENTRY = 20  # newest first; the appendix shows fewer, the count is always complete
-NO_APPLICATION_RECORDS = "no application records"
 APPLICATION_RECORDS = "application records"
 
 
@@ -169,18 +168,8 @@ def secrecy_review(session: Session, period: Period) -> SecrecyReview:
 
 
 def application_figures(app: Any, period: Period) -> tuple[dict[str, Any], Fees, Complaints]:
-    """依申请公开, fees and complaints counted by the applications feature (``year_stats``).
-
-    Without that feature there are no application records, so the figures are zero and say
-    so (``applications.source``); they are never filled from constants.
-    """
-    try:
-        from workflow.services import applications as applications_service
-    except ImportError:
-        applications_service = None
-    year_stats = getattr(applications_service, "year_stats", None)
-    if year_stats is None:
-        return {"source": NO_APPLICATION_RECORDS}, Fees(), Complaints()
+    """依申请公开, fees and complaints counted from the application records (``year_stats``)."""
+    from workflow.services.applications import year_stats
     figures = year_stats(app, period.label)
     applications: dict[str, Any] = {key: int(figures.get(key, 0))
                                     for key in ("received", "carried_over", "replied", "carried_forward")}
