@@ -42,8 +42,12 @@ def findings_of_revision(session: Session, revision: Revision | None) -> list[Sc
     """The findings stored on ``revision`` (none for a draft never submitted)."""
     if revision is None:
         return []
-    return list(session.scalars(select(ScanFinding).where(ScanFinding.revision_id == revision.id)
-                                .order_by(ScanFinding.id)))
+    # One transition asks twice (guard context, then acceptance): read once per session.
+    cache = session.info.setdefault("gongkai_findings", {})
+    if revision.id not in cache:
+        cache[revision.id] = list(session.scalars(select(ScanFinding).where(ScanFinding.revision_id == revision.id)
+                                                  .order_by(ScanFinding.id)))
+    return cache[revision.id]
 
 
 def current_revision(session: Session, item: Item) -> Revision | None:
