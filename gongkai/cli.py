@@ -60,18 +60,41 @@ def _serve(host: str, port: int, with_scheduler: bool) -> None:
     from waitress import serve
 
     from web.app import create_app
+    from workflow.scheduler import _leave_loop, grace_seconds
+    from workflow.shutdown import close_database, graceful_stop, on_termination
     app = _app()
     flask_app = create_app(app)
     scheduler = None
     if with_scheduler:
         from workflow.scheduler import start_embedded
         scheduler = start_embedded(app)
+    # SIGTERM (systemd, docker stop) leaves waitress' loop like Ctrl-C does; waitress then closes its sockets.
+    on_termination(_leave_loop)
     click.echo(f"Gongkai is running at http://{host}:{port}/  (public directory: http://{host}:{port}/public/)")
+    idle = True
     try:
         serve(flask_app, host=host, port=port, threads=8, ident="gongkai")
+    except (KeyboardInterrupt, SystemExit):
+        pass
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            idle = graceful_stop(app, scheduler, scheduler.gongkai_instance, grace_seconds(app))
+        else:
+            close_database(app)
+    click.echo("Gongkai stopped")
+    exit_now_if_abandoned(idle)
+
+
+def exit_now_if_abandoned(idle: bool) -> None:
+    """Exit 0 at once when a job thread was abandoned after the grace period (its claims are already released).
+
+    Without this the interpreter would wait for that thread (e.g. a hung SMTP server) at exit.
+    """
+    if not idle:
+        import os
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @main.command()

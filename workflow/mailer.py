@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import smtplib
 import ssl
 from collections import defaultdict
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from workflow.context import Gongkai
 
 LEASE = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 MAIL_LOCK_KEY = 0x6E6B_4D41  # advisory lock serialising queueing across scheduler processes
 
 
@@ -199,9 +201,15 @@ def _claim(app: "Gongkai", now: datetime, limit: int) -> list[int]:
         pick = select(OutboxMail.id).where(due).order_by(OutboxMail.next_attempt_at).limit(limit)
         if app.db.is_postgres:
             pick = pick.with_for_update(skip_locked=True)
-        ids = session.scalars(pick).all()
-        if not ids:
+        picked = session.execute(pick.add_columns(OutboxMail.state, OutboxMail.claimed_at)).all()
+        if not picked:
             return []
+        ids = [row.id for row in picked]
+        abandoned = [row for row in picked if row.state == "sending"]
+        if abandoned:  # a sender died or hung past the lease: the mail is taken over (it may go out twice)
+            log.warning("lease reclaim: %d mail(s) left 'sending' since %s taken over at %s: ids %s",
+                        len(abandoned), min(row.claimed_at for row in abandoned).isoformat(), now.isoformat(),
+                        [row.id for row in abandoned][:50])
         result = session.execute(update(OutboxMail).where(OutboxMail.id.in_(ids), due)
                                  .values(state="sending", claimed_at=now).returning(OutboxMail.id))
         return sorted(row[0] for row in result)
@@ -217,11 +225,16 @@ def deliver(app: "Gongkai", now: datetime | None = None, limit: int = 200) -> De
     ids = _claim(app, now, limit)
     if not ids:
         return result
+    from workflow import shutdown
+    shutdown.hold_mail(ids)  # handed back at once if this process is stopped meanwhile
     with app.db.read() as session:
         mails = list(session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids)).order_by(OutboxMail.id)))
     client: smtplib.SMTP | None = None
     try:
         for mail in mails:
+            if shutdown.stop_requested():  # stopping: the rest goes back to the queue for another scheduler
+                shutdown.release_mail(app, [m.id for m in mails if m.id >= mail.id])
+                break
             try:
                 if client is None:
                     client = _connect(settings)
@@ -241,6 +254,7 @@ def deliver(app: "Gongkai", now: datetime | None = None, limit: int = 200) -> De
             with app.db.write() as session:
                 session.execute(update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.state == "sending")
                                 .values(**outcome))
+            shutdown.settle_mail([mail.id])
     finally:
         _drop(client)
     return result

@@ -14,6 +14,7 @@ keys make the re-run harmless.
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -30,6 +31,7 @@ from workflow import deadlines
 from workflow.hooks import TransitionEvent, after_transition, deadlines_changed
 from workflow.notifications import (ApplicationFacts, Directory, ItemFacts, application_recipients,
                                     application_rung_message, insert_ignore, notify, rung_message, rung_recipients)
+from workflow.shutdown import stop_requested
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 OPEN_STAGES = ("draft", "secrecy_review", "approval")
 LEASE = timedelta(minutes=5)
 BATCH = 500
+log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- the ledger
@@ -201,8 +204,8 @@ def claim_batch(app: "Gongkai", now: datetime, claimer: str, size: int = BATCH) 
     expired = now - LEASE
     with app.db.write() as session:
         claimed: list[int] = []
-        for condition in (and_(Reminder.state == "claimed", Reminder.claimed_at < expired),
-                          and_(Reminder.state == "pending", Reminder.due_at <= now)):
+        reclaim = and_(Reminder.state == "claimed", Reminder.claimed_at < expired)
+        for condition in (reclaim, and_(Reminder.state == "pending", Reminder.due_at <= now)):
             room = size - len(claimed)
             if room <= 0:
                 break
@@ -212,12 +215,26 @@ def claim_batch(app: "Gongkai", now: datetime, claimer: str, size: int = BATCH) 
             ids = session.scalars(pick).all()
             if not ids:
                 continue
+            if condition is reclaim:
+                _log_reclaim(session, ids, now)
             # The state condition is repeated so that a row claimed meanwhile (SQLite readers) is not taken.
             result = session.execute(update(Reminder).where(Reminder.id.in_(ids), condition)
                                      .values(state="claimed", claimed_by=claimer, claimed_at=now)
                                      .returning(Reminder.id))
             claimed.extend(row[0] for row in result)
         return claimed
+
+
+def _log_reclaim(session: Session, ids: list[int], now: datetime) -> None:
+    """A claim abandoned past its lease (its claimer died or hung) is taken over: say whose and which."""
+    rows = session.execute(select(Reminder.id, Reminder.claimed_by, Reminder.claimed_at)
+                           .where(Reminder.id.in_(ids))).all()
+    by_claimer: dict[str, list[int]] = {}
+    for row in rows:
+        by_claimer.setdefault(f"{row.claimed_by} (claimed at {row.claimed_at:%Y-%m-%d %H:%M:%S}Z)", []).append(row.id)
+    for claimer, taken in by_claimer.items():
+        log.warning("lease reclaim: %d reminder(s) abandoned by %s taken over at %s: ids %s",
+                    len(taken), claimer, f"{now:%Y-%m-%d %H:%M:%S%z}", taken[:50])
 
 
 def _deliver_batch(app: "Gongkai", ids: list[int], now: datetime, claimer: str, result: SweepResult) -> None:
@@ -278,7 +295,7 @@ def sweep(app: "Gongkai", now: datetime | None = None, *, batch_size: int = BATC
     now = now or app.now()
     claimer = claimer or default_claimer()
     result = SweepResult()
-    while True:
+    while not stop_requested():  # a stopping process takes no new batch; the current one is finished
         ids = claim_batch(app, now, claimer, batch_size)
         if not ids:
             break

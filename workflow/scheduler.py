@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -24,11 +25,12 @@ from db.models import Item
 from workflow.access import SYSTEM
 from workflow.clock import SHANGHAI, local_date
 from workflow.errors import Conflict, NotFound
+from workflow.liveness import Instance, beat
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
 
-log = logging.getLogger("gongkai.scheduler")
+log = logging.getLogger(__name__)
 DISPLAY_END_REASON = "公示期满"
 
 _embedded: BackgroundScheduler | None = None
@@ -43,18 +45,20 @@ def run_sweep(app: "Gongkai") -> dict[str, Any]:
     abandoned = abandon_applications(app)  # before the sweep: a closed application is reminded of nothing
     result = sweep(app, now)
     delivery = deliver(app, now)
-    return {"notified": result.notified, "reminders": len(result.notices), "mails_queued": result.mails_queued,
+    return {"claimed": result.claimed, "reminders": len(result.notices), "skipped": result.skipped,
+            "notified": result.notified, "mails_queued": result.mails_queued,
             "mails_sent": delivery.sent, "mails_retried": delivery.retried, "mails_failed": delivery.failed,
             "applications_abandoned": len(abandoned)}
 
 
-def run_digest(app: "Gongkai") -> int:
+def run_digest(app: "Gongkai") -> dict[str, int]:
     """The daily digest (no-op on non-working days), then delivery."""
     from workflow.mailer import deliver, queue_digest
     now = app.now()
     queued = queue_digest(app, now)
-    deliver(app, now)
-    return queued
+    delivery = deliver(app, now)
+    return {"digests_queued": queued, "mails_sent": delivery.sent, "mails_retried": delivery.retried,
+            "mails_failed": delivery.failed}
 
 
 def publish_scheduled(app: "Gongkai", limit: int = 500) -> list[int]:
@@ -123,46 +127,88 @@ JOBS: dict[str, Callable[["Gongkai"], Any]] = {
 }
 
 
-def _guarded(app: "Gongkai", name: str) -> Callable[[], None]:
+def describe(outcome: Any) -> str:
+    """A job's result as ``key=value`` figures for the log and the heartbeat row."""
+    if isinstance(outcome, dict):
+        return " ".join(f"{key}={value}" for key, value in outcome.items())
+    if isinstance(outcome, (list, tuple, set)):
+        return f"items={len(outcome)}"
+    return f"result={outcome}"
+
+
+def _guarded(app: "Gongkai", name: str, instance: Instance | None = None) -> Callable[[], None]:
     job = JOBS[name]
 
     def run() -> None:
+        from workflow.shutdown import stop_requested
+        if stop_requested():  # a stopping process takes no new job
+            return
+        if instance is not None:
+            instance.job_started()
+        started, ok, summary = time.monotonic(), False, "interrupted"
         try:
-            outcome = job(app)
-            log.debug("job %s: %s", name, outcome)
-        except Exception:  # a failing job must not stop the scheduler; the next run retries
-            log.exception("scheduler job %s failed", name)
+            summary = describe(job(app))
+            ok = True
+            log.info("job %s done in %.2f s: %s", name, time.monotonic() - started, summary)
+        except Exception as error:  # a failing job must not stop the scheduler; the next run retries
+            summary = f"{type(error).__name__}: {error}"
+            log.exception("job %s failed after %.2f s", name, time.monotonic() - started)
+        finally:
+            if instance is not None:
+                instance.job_finished(name, ok, summary, app.now())
     run.__name__ = f"gongkai_{name}"
     return run
 
 
-def add_jobs(scheduler: Any, app: "Gongkai") -> Any:
-    """Register the fixed jobs on ``scheduler``."""
+def _heartbeat(app: "Gongkai", instance: Instance) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            beat(app, instance)
+        except Exception:  # the next beat retries; admins see the gap on the overdue page
+            log.exception("scheduler heartbeat failed")
+    run.__name__ = "gongkai_heartbeat"
+    return run
+
+
+def add_jobs(scheduler: Any, app: "Gongkai", instance: Instance | None = None) -> Any:
+    """Register the fixed jobs on ``scheduler`` (and the heartbeat of ``instance``)."""
     every = int(app.settings.get("scheduler.sweep_seconds", 60))
     hour, minute = (int(part) for part in str(app.settings.get("mail.digest_time", "09:00")).split(":"))
     common = {"max_instances": 1, "coalesce": True, "replace_existing": True, "misfire_grace_time": 300}
-    scheduler.add_job(_guarded(app, "sweep"), IntervalTrigger(seconds=every), id="sweep", **common)
-    scheduler.add_job(_guarded(app, "digest"), CronTrigger(hour=hour, minute=minute, timezone=SHANGHAI),
+
+    def job(name: str) -> Callable[[], None]:
+        return _guarded(app, name, instance)
+    scheduler.add_job(job("sweep"), IntervalTrigger(seconds=every), id="sweep", **common)
+    scheduler.add_job(job("digest"), CronTrigger(hour=hour, minute=minute, timezone=SHANGHAI),
                       id="digest", **common)
-    scheduler.add_job(_guarded(app, "publish"), IntervalTrigger(seconds=every), id="publish", **common)
-    scheduler.add_job(_guarded(app, "display_end"), IntervalTrigger(seconds=every * 5), id="display_end", **common)
-    scheduler.add_job(_guarded(app, "calendar_coverage"), CronTrigger(hour=8, minute=30, timezone=SHANGHAI),
+    scheduler.add_job(job("publish"), IntervalTrigger(seconds=every), id="publish", **common)
+    scheduler.add_job(job("display_end"), IntervalTrigger(seconds=every * 5), id="display_end", **common)
+    scheduler.add_job(job("calendar_coverage"), CronTrigger(hour=8, minute=30, timezone=SHANGHAI),
                       id="calendar_coverage", **common)
+    if instance is not None:
+        beat_every = int(app.settings.get("liveness.heartbeat_seconds", 60))
+        scheduler.add_job(_heartbeat(app, instance), IntervalTrigger(seconds=beat_every), id="heartbeat", **common)
     return scheduler
 
 
-def build_scheduler(app: "Gongkai", blocking: bool = False) -> Any:
-    """A Background- or BlockingScheduler with the fixed jobs (not started)."""
+def build_scheduler(app: "Gongkai", blocking: bool = False, instance: Instance | None = None) -> Any:
+    """A Background- or BlockingScheduler with the fixed jobs (not started); ``.gongkai_instance`` names it."""
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    return add_jobs(cls(timezone=SHANGHAI), app)
+    scheduler = add_jobs(cls(timezone=SHANGHAI), app, instance)
+    scheduler.gongkai_instance = instance
+    return scheduler
 
 
 def start_embedded(app: "Gongkai") -> BackgroundScheduler:
     """Start the one in-process scheduler of ``gongkai run``; a second call returns the same one."""
     global _embedded
+    from workflow.shutdown import reset
     with _embedded_lock:
         if _embedded is None or not _embedded.running:
-            _embedded = build_scheduler(app)
+            reset()
+            instance = Instance(started_at=app.now())
+            _heartbeat(app, instance)()  # at start: admins see a live scheduler at once
+            _embedded = build_scheduler(app, instance=instance)
             _embedded.start()
         return _embedded
 
@@ -176,12 +222,35 @@ def stop_embedded() -> None:
         _embedded = None
 
 
-def run_blocking(app: "Gongkai") -> None:
-    """``gongkai scheduler``: run the jobs in the foreground until interrupted."""
-    scheduler = build_scheduler(app, blocking=True)
-    for name in ("sweep", "publish"):  # catch up at once instead of waiting a whole interval
-        _guarded(app, name)()
-    scheduler.start()
+def run_blocking(app: "Gongkai") -> bool:
+    """``gongkai scheduler``: run the jobs in the foreground until SIGTERM/SIGINT, then stop gracefully.
+
+    Returns True when every job had finished by the end of the stop (False: one was abandoned
+    after ``liveness.shutdown_grace_seconds``; the caller should then exit without waiting for it).
+    """
+    from workflow.shutdown import graceful_stop, on_termination, reset
+    reset()
+    instance = Instance(started_at=app.now())
+    scheduler = build_scheduler(app, blocking=True, instance=instance)
+    on_termination(_leave_loop)
+    try:
+        _heartbeat(app, instance)()
+        for name in ("sweep", "publish"):  # catch up at once instead of waiting a whole interval
+            _guarded(app, name, instance)()
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    return graceful_stop(app, scheduler, instance, grace_seconds(app))
+
+
+def _leave_loop() -> None:
+    # Raised in the main thread: it leaves BlockingScheduler's wait (or waitress' loop) at once.
+    raise SystemExit(0)
+
+
+def grace_seconds(app: "Gongkai") -> float:
+    """How long a stop waits for a running job (``liveness.shutdown_grace_seconds``)."""
+    return float(app.settings.get("liveness.shutdown_grace_seconds", 30))
 
 
 def now_local(app: "Gongkai") -> datetime:

@@ -14,14 +14,17 @@ def register(main: click.Group) -> None:
 
 @click.command()
 def scheduler() -> None:
-    """Run the scheduler (sweep, digest, scheduled publish, 公示期 end, calendar check) in the foreground."""
-    from gongkai.cli import _app
+    """Run the scheduler (sweep, digest, scheduled publish, 公示期 end, calendar check) in the foreground.
+
+    SIGTERM or Ctrl-C stops it gracefully: no new job, the running one may finish
+    (``liveness.shutdown_grace_seconds``), claims are handed back, SQLite's WAL is checkpointed; exit 0.
+    """
+    from gongkai.cli import _app, exit_now_if_abandoned
     from workflow.scheduler import run_blocking
-    click.echo("gongkai scheduler started (Ctrl-C to stop)")
-    try:
-        run_blocking(_app())
-    except (KeyboardInterrupt, SystemExit):
-        click.echo("gongkai scheduler stopped")
+    click.echo("gongkai scheduler started (SIGTERM or Ctrl-C to stop)")
+    idle = run_blocking(_app())
+    click.echo("gongkai scheduler stopped")
+    exit_now_if_abandoned(idle)
 
 
 @click.command()

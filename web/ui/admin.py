@@ -70,13 +70,15 @@ def _summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @login_required
 def overdue():  # noqa: ANN201
     from workflow.calendar_admin import calendar_gaps
+    from workflow.liveness import status as scheduler_status
     rows, filters = _overdue_rows()
     summary = _summary(rows)
     totals = {b: sum(e[b] for e in summary) for b in (*BUCKETS, "total")}
     return render_template("admin/overdue.html", rows=rows, summary=summary, totals=totals, filters=filters,
                            departments=queries.list_departments(core()), stages=OPEN_STATES, buckets=BUCKETS,
                            bucket_labels=BUCKET_LABELS, bucket_colours=BUCKET_COLOURS,
-                           calendar_gaps=calendar_gaps(core()), **_overdue_applications())
+                           calendar_gaps=calendar_gaps(core()), scheduler=scheduler_status(core()),
+                           **_overdue_applications())
 
 
 def _overdue_applications() -> dict[str, Any]:
