@@ -197,7 +197,7 @@ def audit_verify() -> None:
 
 
 # Feature modules under gongkai/commands/ that add sub-commands; each has register(main).
-FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report")
+FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report", "backup")
 
 
 def _register_feature_commands() -> None:
