@@ -127,3 +127,32 @@ def test_stopping_hands_back_this_process_claims_at_once(world: World, clock) ->
     assert states == ["queued"] * 3
     # claims of other processes are never touched
     assert shutdown.release_leases(app) == {"reminders": 0, "mails": 0}
+
+
+def test_graceful_stop_waits_for_a_running_job_but_not_forever(world: World, clock) -> None:  # noqa: ANN001
+    import threading
+    import time
+    app = world.app
+    due = _due_reminders(world)
+    clock.set(DUE)
+    instance = Instance(started_at=app.now())
+    beat(app, instance)
+    try:
+        instance.job_started()  # a job that finishes within the grace period
+        threading.Timer(0.3, instance.job_finished, args=("sweep", True, "claimed=0", DUE)).start()
+        assert shutdown.graceful_stop(app, None, instance, 10) is True
+        assert shutdown.stop_requested()
+
+        shutdown.reset()
+        assert len(claim_batch(app, DUE, default_claimer())) == due
+        instance.job_started()  # a job that hangs (a mail server that never answers)
+        started = time.monotonic()
+        assert shutdown.graceful_stop(app, None, instance, 0.5) is False
+        assert time.monotonic() - started < 5
+    finally:
+        shutdown.reset()
+    with app.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Reminder).where(Reminder.state == "claimed")) == 0
+        row = session.scalars(select(SchedulerHeartbeat)).one()
+    assert row.stopped_at is not None and not status(app).alive
+    assert len(claim_batch(app, DUE, "otherhost:2:eeee")) == due  # taken over at once
