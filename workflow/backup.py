@@ -45,6 +45,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 EXCLUDED = frozenset({"scheduler_heartbeats"})  # runtime state of the source's processes
 BATCH = 1000
+KINDS = frozenset({"plain", "bytes", "datetime", "date", "decimal"})
 
 Progress = Callable[[int, str], Any]  # (rows done since the last call, phase) — tqdm.update-like
 
@@ -229,6 +230,8 @@ def read_manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
         raise _corrupt(path, f"manifest: {error}") from error
     if not revision:
         raise _corrupt(path, "manifest: no schema revision")
+    if any(kind not in KINDS for *_rest, kinds in _tables for kind in kinds):
+        raise _corrupt(path, "manifest: unknown column kind")
     return manifest
 
 
