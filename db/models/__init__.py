@@ -6,6 +6,7 @@ from db.models.items import (OPEN_STATES, STATES, Attachment, CatalogCategory, C
 from db.models.reports import PublishedReport, ReportNarrative  # noqa: F401  (the report feature)
 from db.models.applications import Application  # noqa: F401  (requests for disclosure)
 from db.models.reminders import CalendarOverride, Notification, OutboxMail, Reminder
+from db.models.auth import LoginThrottle, UserSession  # noqa: F401  (throttling, sessions)
 from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments
 
 __all__ = [
