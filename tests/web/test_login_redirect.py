@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from ada_url import URL
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.web.ui_helpers import PASSWORD
@@ -67,8 +67,15 @@ URLISH = st.text(alphabet=st.sampled_from(list("/\\\t\r\n\x00\x0b\x7f :.%@?#&=ev
                  max_size=30)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(target=st.one_of(URLISH, st.text(max_size=60)))
+# Pieces a phishing link is made of, glued in any order: finds "/\t/evil.example" and friends quickly.
+PIECES = st.lists(st.sampled_from(["/", "//", "\\", "\t", "\r\n", "\x00", " ", "evil.example", "https:", "http:", ":",
+                                   "@", ".", "..", "%09", "%2F", "%5C", "?", "#", "\u3000", "javascript:"]),
+                  max_size=6).map("".join)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(target="/\t/evil.example")
+@given(target=st.one_of(PIECES, URLISH, st.text(max_size=60)))
 def test_any_next_resolves_to_our_own_host(ui_app, target: str) -> None:  # noqa: ANN001
     location = _login_location(ui_app, {"next": target})
     assert _stays_home(location), (target, location)
