@@ -152,15 +152,6 @@ def user_add(name: str, roles: str, departments: str, password_stdin: bool, emai
     click.echo(f"user {name} added")
 
 
-@user.command("token")
-@click.argument("name")
-@click.option("--label", default="cli")
-def user_token(name: str, label: str) -> None:
-    """Print a new API token for NAME (shown once; only its hash is stored)."""
-    from workflow.services.users import create_token
-    click.echo(create_token(_app(), name, label))
-
-
 @main.group()
 def calendar() -> None:
     """The working-day calendar."""
@@ -197,7 +188,7 @@ def audit_verify() -> None:
 
 
 # Feature modules under gongkai/commands/ that add sub-commands; each has register(main).
-FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report", "backup")
+FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report", "backup", "auth")
 
 
 def _register_feature_commands() -> None:

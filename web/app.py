@@ -56,6 +56,28 @@ def select_locale() -> str:
     return normalize_locale(wanted or DEFAULT_LOCALE)
 
 
+def secure_cookies(settings: Any) -> bool:
+    """The ``Secure`` cookie flag: ``GONGKAI_SECURE_COOKIES`` (0/1) if set, else ``auth.secure_cookies`` (on)."""
+    from_env = os.environ.get("GONGKAI_SECURE_COOKIES")
+    if from_env is not None and from_env.strip() != "":
+        return from_env.strip().lower() in ("1", "true", "yes", "on")
+    return bool(settings.get("auth.secure_cookies", True))
+
+
+# Pages anyone may see and cache (the public directory, its API, static files); everything else is
+# staff data that must not stay in a shared or back-button cache after logout.
+CACHEABLE_PREFIXES = ("/public/", "/static/", "/api/v1/public/")
+
+
+def _transport_and_cache_headers(app: Flask, response: Any) -> None:
+    """HSTS over HTTPS (or whenever cookies are Secure); ``Cache-Control: no-store`` on staff responses."""
+    hsts = int(app.extensions["gongkai"].settings.get("auth.hsts_seconds", 31536000))
+    if hsts > 0 and (request.is_secure or app.config.get("SESSION_COOKIE_SECURE")):
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+    if not request.path.startswith(CACHEABLE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
+
+
 def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = None) -> Flask:
     """Build the web application around one Gongkai instance."""
     app = Flask(__name__, instance_relative_config=False)
@@ -66,8 +88,9 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         MAX_CONTENT_LENGTH=int(core.settings["limits.request_max_bytes"]),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("GONGKAI_SECURE_COOKIES", "0") == "1",
+        SESSION_COOKIE_SECURE=secure_cookies(core.settings),
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=secure_cookies(core.settings),
         PERMANENT_SESSION_LIFETIME=int(core.settings["security.session_hours"]) * 3600,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
@@ -100,6 +123,7 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # the report preview is an iframe
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        _transport_and_cache_headers(app, response)
         return response
 
     from web import auth, errors

@@ -1,13 +1,16 @@
 """Who is calling: session login (Flask-Login) for the UI, bearer tokens for the API."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_login import UserMixin, current_user
 
 from web.app import core, login_manager
 from workflow.access import Actor
 from workflow.errors import NotAuthenticated
-from workflow.services import users
+from workflow.services import sessions, tokens
+
+# The key of the server-side session id inside Flask's signed session cookie.
+SESSION_ID_KEY = "sid"
 
 
 class SessionUser(UserMixin):
@@ -24,14 +27,14 @@ class SessionUser(UserMixin):
 
 
 def init_app(app: Flask) -> None:
-    """Wire the Flask-Login user loader."""
+    """Wire the Flask-Login user loader: a cookie counts only while its server-side session is open."""
     login_manager.login_view = "ui.login"
     login_manager.login_message = None
 
     @login_manager.user_loader
     def _load(user_id: str) -> SessionUser | None:
         try:
-            found = users.session_user(core(), int(user_id))
+            found = sessions.session_user(core(), int(user_id), session.get(SESSION_ID_KEY))
         except ValueError:
             return None
         return SessionUser(*found) if found else None
@@ -51,7 +54,7 @@ def current_actor() -> Actor:
         return cached
     token = bearer_token()
     if token:
-        actor = users.actor_for_token(core(), token)
+        actor = tokens.actor_for_token(core(), token)
         g.via_token = True
     elif current_user.is_authenticated:
         actor = current_user.actor

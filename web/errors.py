@@ -41,7 +41,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):  # noqa: ANN202
-        return _respond(error.status, error.to_dict())
+        response = app.make_response(_respond(error.status, error.to_dict()))
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):  # noqa: ANN202

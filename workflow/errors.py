@@ -92,3 +92,13 @@ class ValidationFailed(DomainError):
         if self.field:
             body["field"] = self.field
         return body
+
+
+class TooManyAttempts(DomainError):
+    """Login throttled: the caller must wait ``retry_after`` seconds (HTTP 429 + Retry-After)."""
+
+    status, code = 429, "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any):
+        super().__init__(message, details={"retry_after": retry_after}, **kwargs)
+        self.retry_after = retry_after

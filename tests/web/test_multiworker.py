@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from db.models import AuditEvent
+from db.models import ApiToken, AuditEvent
 from tests.conftest import CLEAR, World, item_payload
 from workflow import audit
 from workflow.services import items as svc
@@ -80,6 +80,10 @@ def test_concurrent_pass_review_across_workers(world: World, workers: list[int])
     for n in range(RACERS):
         add_user(world.app, f"http{n}", roles=["reviewer"], departments=["xsc"])
         tokens.append(create_token(world.app, f"http{n}"))
+    # The workers run on the real clock, the test world on a fixed one in 2025: tokens issued "then" would
+    # already have expired for the workers, so these never expire (NULL, as tokens from before migration 0012).
+    with world.app.db.write() as session:
+        session.execute(update(ApiToken).values(expires_at=None))
     path = f"/api/v1/items/{item.id}/transitions"
     with ThreadPoolExecutor(RACERS) as pool:
         statuses = list(pool.map(lambda n: _post(workers[n % WORKERS], path, tokens[n],

@@ -138,10 +138,10 @@ def test_chinese_by_default_english_on_request(as_user) -> None:  # noqa: ANN001
 
 
 def test_admin_lands_on_overdue_and_exports(as_user, world, clock, items) -> None:  # noqa: ANN001
+    clock.advance(days=20)  # before logging in: a session lasts security.session_hours, not 20 days
     client = as_user(None)
     response = client.post("/login", data={"username": "admin", "password": "password-123"})
     assert response.headers["Location"].endswith("/admin/overdue")
-    clock.advance(days=20)
     csv_body = client.get("/admin/overdue.csv").data
     assert csv_body.startswith(b"\xef\xbb\xbf") and "审查中事项".encode() in csv_body
     assert "严重超期" in client.get("/admin/overdue").get_data(as_text=True)

@@ -1,16 +1,19 @@
 """Login, logout and password change (blueprint ``ui``: Flask-Login's login view is ``ui.login``)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from web.app import core
-from web.auth import SessionUser
+from web.auth import SESSION_ID_KEY, SessionUser
+from web.errors import wants_json
+from web.safe_redirect import safe_next
 from web.ui.common import actor, try_verb
 from web.ui.forms import LoginForm, PasswordForm
-from workflow.errors import NotAuthenticated
+from workflow.errors import NotAuthenticated, TooManyAttempts
 from workflow.i18n import gettext as _
-from workflow.services import users
+from workflow.services import login as login_service
+from workflow.services import sessions, users
 
 bp = Blueprint("ui", __name__)
 
@@ -20,30 +23,43 @@ def _landing(who) -> str:  # noqa: ANN001
     return url_for("admin.overdue") if who.is_admin else url_for("tasks.index")
 
 
+def _refused(form: LoginForm, error: NotAuthenticated | TooManyAttempts):  # noqa: ANN202
+    """The login page again (or JSON) with the reason; 429 carries Retry-After."""
+    if wants_json():
+        response = jsonify(error.to_dict())
+        response.status_code = error.status
+    else:
+        response = make_response(render_template("login.html", form=form, error=error.message), error.status)
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # noqa: ANN201
     form = LoginForm()
-    error = None
     if request.method == "POST":
         try:
-            who = users.authenticate(core(), request.form.get("username", ""), request.form.get("password", ""))
-        except NotAuthenticated as refused:
-            error = refused.message
-        else:
-            login_user(SessionUser(who))
-            target = request.args.get("next") or ""
-            # Only local paths: an open redirect would let a phishing link borrow our login page.
-            safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
-            return redirect(target if safe else _landing(who))
-    elif current_user.is_authenticated:
+            result = login_service.log_in(core(), request.form.get("username", ""), request.form.get("password", ""),
+                                          request.remote_addr or "")
+        except (NotAuthenticated, TooManyAttempts) as refused:
+            return _refused(form, refused)
+        # A fresh cookie: nothing from before the login (e.g. a planted session) carries over.
+        session.clear()
+        login_user(SessionUser(result.actor))
+        session[SESSION_ID_KEY] = result.session_id
+        return redirect(safe_next(request.args.get("next")) or _landing(result.actor))
+    if current_user.is_authenticated:
         return redirect(_landing(current_user.actor))
-    return render_template("login.html", form=form, error=error), (401 if error else 200)
+    return render_template("login.html", form=form, error=None)
 
 
 @bp.post("/logout")
 @login_required
 def logout():  # noqa: ANN201
+    sessions.end(core(), session.get(SESSION_ID_KEY))
     logout_user()
+    session.clear()
     flash(_("您已安全退出"), "info")
     return redirect(url_for("ui.login"))
 
@@ -58,9 +74,11 @@ def password():  # noqa: ANN201
             flash(_("两次输入的新密码不一致"), "danger")
             status = 422
         else:
-            _done, error = try_verb(users.change_password, core(), actor(), form.old_password.data or "",
-                                    form.new_password.data or "", success=_("密码已修改"))
+            session_id, error = try_verb(users.change_password, core(), actor(), form.old_password.data or "",
+                                         form.new_password.data or "", request.remote_addr or "",
+                                         success=_("密码已修改，其他设备上的登录已退出"))
             if error is None:
+                session[SESSION_ID_KEY] = session_id  # every other session ended; this browser keeps going
                 return redirect(url_for("tasks.index"))
             status = error.status
     return render_template("password.html", form=form), status

@@ -27,7 +27,7 @@ class PasswordForm(FlaskForm):
     """Change one's own password."""
 
     old_password = PasswordField(_l("原密码"), validators=[DataRequired()])
-    new_password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=8)])
+    new_password = PasswordField(_l("新密码"), validators=[DataRequired()])  # policy: workflow/passwords.py
     confirm = PasswordField(_l("确认新密码"), validators=[DataRequired()])
 
 
@@ -63,7 +63,7 @@ class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=100)])
     email = StringField(_l("电子邮箱"), validators=[Optional(), Length(max=254)])
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=8)])
+    password = PasswordField(_l("初始密码"), validators=[DataRequired()])  # policy: workflow/passwords.py
     roles = MultiCheckboxField(_l("角色"), validate_choice=False)
     departments = MultiCheckboxField(_l("负责部门"), validate_choice=False)
     all_departments = BooleanField(_l("全部部门"))

@@ -7,7 +7,7 @@ from flask_login import login_required
 from web.app import core
 from web.ui.common import actor, try_verb
 from workflow.i18n import gettext as _
-from workflow.services import notifications, users
+from workflow.services import notifications, tokens, users
 
 bp = Blueprint("inbox", __name__)
 PREFS = (("instant", "即时邮件"), ("daily_digest", "每日摘要（工作日 09:00）"), ("off", "不发邮件（仅站内消息）"))
@@ -40,4 +40,5 @@ def settings():  # noqa: ANN201
             return redirect(url_for("inbox.settings"))
         status = error.status
     user = users.user_by_name(core(), who.username)
-    return render_template("settings.html", user=user, prefs=PREFS), status
+    own_tokens = tokens.list_tokens(core(), who.username, who)
+    return render_template("settings.html", user=user, prefs=PREFS, tokens=own_tokens), status

@@ -1,29 +1,20 @@
-"""Departments, users, passwords and API tokens."""
+"""Departments, users and passwords (logging in: services/login.py; API tokens: services/tokens.py)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import timedelta
 from typing import Iterable
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from db.models import ROLES, ApiToken, Department, User, UserRole
+from db.models import ROLES, Department, User, UserRole
 from workflow import audit
 from workflow.access import ADMIN, Actor, actor_from_user, require_role
 from workflow.context import Gongkai
-from workflow.errors import Conflict, NotAuthenticated, ValidationFailed
-
-TOKEN_PREFIX = "gk_"
-MIN_PASSWORD_LENGTH = 8
-# A real hash to compare against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
-
-
-def hash_token(token: str) -> str:
-    """SHA-256 of a bearer token (tokens are random, so no salt is needed)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+from workflow.errors import Conflict, NotFound, ValidationFailed
+from workflow.passwords import check_password
+from workflow.services import sessions
+# Tokens moved to their own module; these names stay importable from here for existing callers.
+from workflow.services.tokens import TOKEN_PREFIX, actor_for_token, create_token, hash_token  # noqa: F401
 
 
 def hash_password(password: str, method: str = "scrypt") -> str:
@@ -79,8 +70,8 @@ def add_user(app: Gongkai, username: str, *, roles: Iterable[str], departments: 
     if unknown or not role_list:
         raise ValidationFailed("未知的角色：%(roles)s（可选 drafter、reviewer、approver、admin）",
                                code="invalid_value", field="role", roles="、".join(unknown) or "-")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("密码至少 %(n)d 位", code="weak_password", field="password", n=MIN_PASSWORD_LENGTH)
+    if password is not None:
+        check_password(app.settings, password, username)
     if actor is not None:
         require_role(actor, ADMIN)
     now = app.now()
@@ -102,78 +93,52 @@ def add_user(app: Gongkai, username: str, *, roles: Iterable[str], departments: 
     return user
 
 
-def create_token(app: Gongkai, username: str, label: str = "") -> str:
-    """A new API token for ``username``; only its hash is stored, the token is shown once."""
-    now = app.now()
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with app.db.write() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise ValidationFailed("用户不存在：%(name)s", code="unknown_user", field="username", name=username)
-        session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label=label, created_at=now))
-        audit.append(session, at=now, actor=None, subject=f"user:{username}", action="token_create",
-                     data={"label": label})
-    return token
-
-
-def actor_for_token(app: Gongkai, token: str) -> Actor:
-    """The actor behind a bearer token, or NotAuthenticated."""
-    if not token or not token.startswith(TOKEN_PREFIX):
-        raise NotAuthenticated("令牌无效", code="invalid_token")
-    with app.db.read() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-        if row is None or row.revoked or not row.user.active:
-            raise NotAuthenticated("令牌无效或已撤销", code="invalid_token")
-        return actor_from_user(row.user)
-
-
 def actor_for_user_id(app: Gongkai, user_id: int) -> Actor | None:
-    """The actor of an active user (session logins)."""
-    found = session_user(app, user_id)
-    return found[0] if found else None
-
-
-def session_user(app: Gongkai, user_id: int) -> tuple[Actor, str] | None:
-    """The actor and preferred locale of an active user, in one look-up (every UI request)."""
+    """The actor of an active user."""
     with app.db.read() as session:
         user = session.get(User, user_id)
-        return (actor_from_user(user), user.locale) if user and user.active else None
+        return actor_from_user(user) if user and user.active else None
 
 
-def authenticate(app: Gongkai, username: str, password: str) -> Actor:
-    """Check a password with lock-out after repeated failures; NotAuthenticated when wrong."""
-    now = app.now()
-    max_failures = int(app.settings["security.login_max_failures"])
-    lockout = timedelta(seconds=int(app.settings["security.login_lockout_seconds"]))
-    with app.db.write() as session:
-        user = session.scalar(select(User).where(User.username == (username or "").strip()))
-        if user is None or not user.active or not user.password_hash:
-            check_password_hash(_DUMMY_HASH, password or "")
-            raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
-        if user.locked_until and user.locked_until > now:
-            raise NotAuthenticated("登录失败次数过多，请稍后再试", code="locked")
-        if not check_password_hash(user.password_hash, password or ""):
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= max_failures:
-                user.locked_until, user.failed_logins = now + lockout, 0
-            return_error = NotAuthenticated("用户名或密码错误", code="bad_credentials")
-        else:
-            user.failed_logins, user.locked_until = 0, None
-            return actor_from_user(user)
-    raise return_error
+def change_password(app: Gongkai, actor: Actor, old_password: str, new_password: str,
+                    address: str = "") -> str:
+    """Change one's own password (the old one must be right and the new one pass the policy).
 
-
-def change_password(app: Gongkai, actor: Actor, old_password: str, new_password: str) -> None:
-    """Change one's own password (the old one must be right)."""
-    if len(new_password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("密码至少 %(n)d 位", code="weak_password", field="new_password", n=MIN_PASSWORD_LENGTH)
+    Every session of the user ends — a cookie copied earlier stops working — and the caller's
+    browser gets a fresh one: its id is returned.
+    """
+    check_password(app.settings, new_password, actor.username, field="new_password")
     now = app.now()
     with app.db.write() as session:
         user = session.get(User, actor.id)
         if user is None or not user.password_hash or not check_password_hash(user.password_hash, old_password or ""):
             raise ValidationFailed("原密码不正确", code="bad_credentials", field="old_password")
         user.password_hash = hash_password(new_password, _method(app))
-        audit.append(session, at=now, actor=actor, subject=f"user:{user.username}", action="password_change")
+        ended = sessions.end_all(session, user.id, now)
+        session_id = sessions.start(session, app, user.id, now, address)
+        audit.append(session, at=now, actor=actor, subject=f"user:{user.username}", action="password_change",
+                     data={"sessions_ended": ended})
+    return session_id
+
+
+def set_password(app: Gongkai, username: str, new_password: str, actor: Actor | None = None) -> int:
+    """An admin's (or the operator's) password reset: policy applies, every session of the user ends.
+
+    Returns the number of sessions ended.
+    """
+    if actor is not None:
+        require_role(actor, ADMIN)
+    check_password(app.settings, new_password, username)
+    now = app.now()
+    with app.db.write() as session:
+        user = session.scalar(select(User).where(User.username == (username or "").strip()))
+        if user is None:
+            raise NotFound("用户不存在：%(name)s", code="unknown_user", name=username)
+        user.password_hash = hash_password(new_password, _method(app))
+        ended = sessions.end_all(session, user.id, now)
+        audit.append(session, at=now, actor=actor, subject=f"user:{user.username}", action="password_reset",
+                     data={"sessions_ended": ended})
+    return ended
 
 
 def user_by_name(app: Gongkai, username: str) -> User | None:
