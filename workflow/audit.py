@@ -168,8 +168,10 @@ def _local(moment: datetime) -> str:
 class _Walk:
     """State of one pass over the chain."""
 
-    def __init__(self, session: Session, keys: AuditKeys | Keyring | None, anchors: Sequence["Anchor"]):
+    def __init__(self, session: Session, keys: AuditKeys | Keyring | None, anchors: Sequence["Anchor"],
+                 legacy_until: int | None):
         self.session = session
+        self.legacy_until = legacy_until
         self.keys = keys if keys is not None else keys_of(session)
         self.keyring: Keyring | None = keys if isinstance(keys, Keyring) else None
         self.anchors = list(anchors)
@@ -191,6 +193,9 @@ class _Walk:
         with ``actor_name`` and ``subject``, which it covers."""
         if self.keyed_seen:
             return _("未签名的旧式事件出现在已签名事件之后（被改写为旧式？）")
+        if self.legacy_until is not None and event.seq > self.legacy_until:
+            return _("未签名的旧式事件，但 audit.legacy_until_seq 只允许前 %(limit)s 条（被改写为旧式？）",
+                     limit=self.legacy_until)
         recomputed = legacy_hash(event.seq, event.at, event.actor_name, event.subject, event.action,
                                  event.from_state, event.to_state, event.reason, event.revision_hash,
                                  event.data or {}, event.prev_hash)
@@ -228,13 +233,15 @@ class _Walk:
 
 
 def verify(session: Session, keys: AuditKeys | Keyring | None = None,
-           anchors: Sequence["Anchor"] = ()) -> VerifyResult:
+           anchors: Sequence["Anchor"] = (), legacy_until: int | None = None) -> VerifyResult:
     """Recompute the whole chain and compare it with ``anchors``; report the first problem.
 
     ``keys`` defaults to the keyring installed for the session's database. A missing key
-    gives ``ok=False, unverifiable=True`` (not a crash).
+    gives ``ok=False, unverifiable=True`` (not a crash). ``legacy_until`` (setting
+    ``audit.legacy_until_seq``) pins how many unkeyed events existed before the upgrade: an
+    unkeyed event after it is refused even when no keyed event follows.
     """
-    walk = _Walk(session, keys, anchors)
+    walk = _Walk(session, keys, anchors, legacy_until)
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
 
     def bad(event: AuditEvent, problem: str, unverifiable: bool = False) -> VerifyResult:

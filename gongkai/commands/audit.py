@@ -46,7 +46,8 @@ def audit_verify(anchor_files: tuple[Path, ...], no_anchors: bool) -> None:
             click.echo(error.message, err=True)
             sys.exit(EXIT_UNVERIFIABLE)
     with app.db.read() as session:
-        result = verify(session, anchors=anchors)
+        pinned = int(app.settings.get("audit.legacy_until_seq", -1))
+        result = verify(session, anchors=anchors, legacy_until=pinned if pinned >= 0 else None)
     if result.ok:
         click.echo(_("审计链完好：已校验 %(count)s 条事件（其中旧式未签名 %(legacy)s 条），与 %(anchors)s 个锚点一致",
                      count=result.checked, legacy=result.legacy, anchors=result.anchors))
