@@ -119,7 +119,8 @@ def append_anchor(path: Path, anchor: Anchor) -> bool:
 def mail_anchor(app: "Gongkai", anchor: Anchor) -> bool:
     """Queue a mail of ``anchor`` to ``audit.anchor_mail_to`` (delivered by the sweep with the
     usual retries); once per head. False when no address is set or it was already queued."""
-    from workflow.mailer import _queue  # the outbox insert-or-ignore shared by every mail
+    from db.models import OutboxMail
+    from workflow.notifications import insert_ignore  # once per head, even with two schedulers
     to = str(app.settings.get("audit.anchor_mail_to", "") or "").strip()
     if not to:
         return False
@@ -134,7 +135,8 @@ def mail_anchor(app: "Gongkai", anchor: Anchor) -> bool:
            "next_attempt_at": anchor.anchored_at, "claimed_at": None, "last_error": None,
            "created_at": anchor.anchored_at, "sent_at": None}
     with app.db.write() as session:
-        return bool(_queue(session, [row]))
+        statement = insert_ignore(session, OutboxMail.__table__).returning(OutboxMail.idempotency_key)
+        return bool(session.execute(statement, row).all())
 
 
 @dataclass(frozen=True)
