@@ -12,7 +12,7 @@ A lifecycle is create → submit → pass_review → approve: four transactions.
 - Raw SQL: the same engine and connection settings (SQLite WAL + ``synchronous=NORMAL`` +
   ``BEGIN IMMEDIATE``; PostgreSQL READ COMMITTED), one transaction per step: the item
   INSERT/UPDATE with version check, the revision (submit) or decision (pass_review, approve)
-  row, and the chained audit event (read last seq/hash, SHA-256, INSERT; PostgreSQL takes the
+  row, and the chained audit event (read last seq/hash, HMAC-SHA256, INSERT; PostgreSQL takes the
   same advisory lock) — no ORM, no validation, no scan.
 
 Both run in the same process against the same scratch database, interleaved in rounds so
@@ -34,7 +34,8 @@ from typing import Any, Callable
 from bench.common import machine_note, database_kinds, prepared_app, scratch_database, today
 from db.session import Database
 from workflow.access import Actor, actor_from_user
-from workflow.audit import event_hash
+from workflow.audit import keyed_hash
+from workflow.audit_keys import keys_of
 from workflow.context import Gongkai
 
 CLEAR = {"state_secret": False, "work_secret": False, "commercial_secret": False, "personal_info": False,
@@ -82,6 +83,8 @@ class RawLifecycle:
         self.conn = database.engine.raw_connection()  # same connect-time PRAGMAs as Gongkai's engine
         self.pg = database.is_postgres
         self.p = "%s" if self.pg else "?"
+        with database.read() as session:  # the instance's audit key, as the service layer signs with
+            self.key_id, self.key = keys_of(session).current()
 
     def close(self) -> None:
         self.conn.close()
@@ -105,13 +108,15 @@ class RawLifecycle:
         cur.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
         last = cur.fetchone()
         seq, prev = (last[0] + 1, last[1]) if last else (1, "0" * 64)
-        digest = event_hash(seq, at, actor.username, f"item:{item_id}", action, from_state, to_state, None,
-                            revision_hash, data, prev)
+        digest = keyed_hash(self.key, {
+            "key_id": self.key_id, "seq": seq, "at": at, "actor_id": actor.id, "actor_name": actor.username,
+            "subject": f"item:{item_id}", "item_id": item_id, "action": action, "from_state": from_state,
+            "to_state": to_state, "reason": None, "revision_hash": revision_hash, "data": data, "prev_hash": prev})
         cur.execute(self._sql(
             "INSERT INTO audit_events (seq, at, actor_id, actor_name, subject, item_id, action, from_state, "
-            "to_state, reason, revision_hash, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+            "to_state, reason, revision_hash, data, prev_hash, hash, key_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
             (seq, now, actor.id, actor.username, f"item:{item_id}", item_id, action, from_state, to_state, None,
-             revision_hash, json.dumps(data), prev, digest))
+             revision_hash, json.dumps(data), prev, digest, self.key_id))
 
     def lifecycle(self, serial: int) -> None:
         """create, submit, pass_review, approve: four transactions."""

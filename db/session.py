@@ -75,9 +75,12 @@ class Database:
         self.url = normalize_url(url)
         self.engine = build_engine(self.url, **engine_kwargs)
         self.dialect = self.engine.dialect.name
+        # Copied into every session's ``info``: lets the layer above hand per-instance objects
+        # (the audit keyring) to code that only receives a session.
+        self.info: dict[str, Any] = {}
         self._writer = sessionmaker(self.engine.execution_options(**{_WRITE_OPTION: True}),
-                                    expire_on_commit=False)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+                                    expire_on_commit=False, info=self.info)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
 
     @property
     def is_sqlite(self) -> bool:

@@ -167,28 +167,8 @@ def calendar_explain(start, workdays: int) -> None:  # noqa: ANN001
     click.echo(explanation.as_text())
 
 
-@main.group()
-def audit() -> None:
-    """The audit trail."""
-
-
-@audit.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain; non-zero exit naming the first bad event on tampering."""
-    from workflow.audit import verify
-    app = _app()
-    with app.db.read() as session:
-        result = verify(session)
-    if result.ok:
-        click.echo(f"audit chain OK: {result.checked} events verified")
-        return
-    click.echo(f"audit chain BROKEN at event seq={result.bad_seq} id={result.bad_id}: {result.problem} "
-               f"({result.checked} events verified before it)", err=True)
-    sys.exit(1)
-
-
 # Feature modules under gongkai/commands/ that add sub-commands; each has register(main).
-FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report", "backup", "auth")
+FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report", "backup", "auth", "audit")
 
 
 def _register_feature_commands() -> None:

@@ -1,34 +1,73 @@
-"""Append-only, hash-chained audit trail.
+"""Append-only, keyed hash chain of audit events (docs/audit.md).
 
-Every event stores the SHA-256 of its own fields plus the previous event's hash. Appends
-are serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write lock
-already held by ``BEGIN IMMEDIATE``), so the chain never forks. ``verify`` walks the chain
-and names the first event whose hash, link or sequence number is wrong.
+Every event stores the HMAC-SHA256, under a key kept outside the database, of every column
+of its row (``id`` and ``hash`` excepted) including the previous event's hash, and the id of
+the key. Appends are serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: the
+write lock already held by ``BEGIN IMMEDIATE``), so the chain never forks. ``verify`` walks
+the chain, checks it against the anchors written outside the database
+(``workflow.audit_anchor``) and names the first event whose hash, link or sequence number
+is wrong — or the events missing after an anchor.
+
+Events written before migration 0014 (``key_id`` NULL) carry the legacy unkeyed SHA-256
+form; they verify with it as long as they all come before the first keyed event.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent
+from db.models import AuditEvent, User
 from workflow.access import Actor
+from workflow.audit_keys import AuditKeyError, AuditKeys, Keyring, keys_of
+from workflow.clock import SHANGHAI
+from workflow.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from workflow.audit_anchor import Anchor
 
 GENESIS_HASH = "0" * 64
 AUDIT_LOCK_KEY = 0x6E6B_0A0D  # arbitrary, stable advisory-lock key for audit appends
+KEYED_FORM = "gongkai-audit/2"
+# Every column of audit_events but the surrogate ``id`` (assigned by the database after the
+# row is hashed; nothing refers to it — ``seq`` is the event's identity and order) and
+# ``hash`` itself. tests/workflow/test_audit.py fails when a column is added but not hashed.
+HASHED_COLUMNS = ("key_id", "seq", "at", "actor_id", "actor_name", "subject", "item_id", "action", "from_state",
+                  "to_state", "reason", "revision_hash", "data", "prev_hash")
 
 
-def event_hash(seq: int, at: datetime, actor_name: str, subject: str, action: str, from_state: str | None,
-               to_state: str | None, reason: str | None, revision_hash: str | None, data: dict[str, Any],
-               prev_hash: str) -> str:
-    """The SHA-256 over an event's canonical JSON form."""
+def _utc(at: datetime) -> str:
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def canonical_form(fields: Mapping[str, Any]) -> bytes:
+    """The bytes a keyed event's HMAC covers: a JSON object of ``HASHED_COLUMNS`` plus the
+    form tag, keys sorted, no spaces, UTF-8, ``at`` as UTC ISO 8601 with microseconds."""
+    document = {column: fields.get(column) for column in HASHED_COLUMNS}
+    document["at"] = _utc(fields["at"])
+    document["data"] = fields.get("data") or {}
+    document["form"] = KEYED_FORM
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str).encode("utf-8")
+
+
+def keyed_hash(key: bytes, fields: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 of ``canonical_form(fields)`` under ``key`` (hex)."""
+    return hmac.new(key, canonical_form(fields), hashlib.sha256).hexdigest()
+
+
+def legacy_hash(seq: int, at: datetime, actor_name: str, subject: str, action: str, from_state: str | None,
+                to_state: str | None, reason: str | None, revision_hash: str | None, data: dict[str, Any],
+                prev_hash: str) -> str:
+    """The unkeyed SHA-256 of events written before migration 0014 (no actor_id, item_id)."""
     canonical = json.dumps(
-        [seq, at.astimezone(timezone.utc).isoformat(timespec="microseconds"), actor_name, subject, action, from_state, to_state,
+        [seq, _utc(at), actor_name, subject, action, from_state, to_state,
          reason, revision_hash, data, prev_hash],
         ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
     )
@@ -46,21 +85,21 @@ def append(session: Session, *, at: datetime, actor: Actor | None, subject: str,
            data: dict[str, Any] | None = None) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction.
 
-    Call it last in a transaction: on PostgreSQL the chain lock is held until commit.
+    Call it last in a transaction: on PostgreSQL the chain lock is held until commit. Signed
+    with the instance's current audit key; ``AuditKeyError`` (nothing written) without one.
     """
+    kid, key = keys_of(session).current()  # before the lock: may read (or create) the key file
     _lock_chain(session)
     last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq = (last.seq + 1) if last else 1
     prev_hash = last.hash if last else GENESIS_HASH
-    actor_name = actor.username if actor else "system"
-    payload = data or {}
-    event = AuditEvent(
-        seq=seq, at=at, actor_id=actor.id if actor else None, actor_name=actor_name, subject=subject,
-        item_id=item_id, action=action, from_state=from_state, to_state=to_state, reason=reason,
-        revision_hash=revision_hash, data=payload, prev_hash=prev_hash,
-        hash=event_hash(seq, at, actor_name, subject, action, from_state, to_state, reason, revision_hash,
-                        payload, prev_hash),
-    )
+    fields: dict[str, Any] = {
+        "key_id": kid, "seq": seq, "at": at, "actor_id": actor.id if actor else None,
+        "actor_name": actor.username if actor else "system", "subject": subject, "item_id": item_id,
+        "action": action, "from_state": from_state, "to_state": to_state, "reason": reason,
+        "revision_hash": revision_hash, "data": data or {}, "prev_hash": prev_hash,
+    }
+    event = AuditEvent(**fields, hash=keyed_hash(key, fields))
     session.add(event)
     session.flush()
     return event
@@ -85,15 +124,25 @@ def append_deferred(session: Session) -> list[AuditEvent]:
     return [append(session, **event) for event in queued]
 
 
+
+
 @dataclass(frozen=True)
 class VerifyResult:
-    """Outcome of a chain check: ``ok`` or the first bad event and why."""
+    """Outcome of a chain check: ``ok`` or the first bad event and why.
+
+    ``unverifiable`` means the check could not be made (a key is missing), not that the chain
+    was found altered; ``legacy`` counts the unkeyed events before migration 0014 and
+    ``anchors`` the anchors the chain was checked against.
+    """
 
     ok: bool
     checked: int
     bad_seq: int | None = None
     bad_id: int | None = None
     problem: str | None = None
+    legacy: int = 0
+    anchors: int = 0
+    unverifiable: bool = False
 
 
 def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
@@ -108,19 +157,129 @@ def _events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify(session: Session) -> VerifyResult:
-    """Recompute the whole chain; report the first event that does not fit."""
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    for event in _events(session):
-        if event.seq != expected_seq:
-            return VerifyResult(False, checked, event.seq, event.id,
-                                f"sequence gap: expected {expected_seq}, found {event.seq} (deleted event?)")
-        if event.prev_hash != expected_prev:
-            return VerifyResult(False, checked, event.seq, event.id, "link to the previous event is broken")
-        recomputed = event_hash(event.seq, event.at, event.actor_name, event.subject, event.action,
-                                event.from_state, event.to_state, event.reason, event.revision_hash,
-                                event.data or {}, event.prev_hash)
+def _fields(event: AuditEvent) -> dict[str, Any]:
+    return {column: getattr(event, column) for column in HASHED_COLUMNS}
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+class _Walk:
+    """State of one pass over the chain."""
+
+    def __init__(self, session: Session, keys: AuditKeys | Keyring | None, anchors: Sequence["Anchor"],
+                 legacy_until: int | None):
+        self.session = session
+        self.legacy_until = legacy_until
+        self.keys = keys if keys is not None else keys_of(session)
+        self.keyring: Keyring | None = keys if isinstance(keys, Keyring) else None
+        self.anchors = list(anchors)
+        self.by_seq: dict[int, list[Anchor]] = {}
+        for anchor in self.anchors:
+            self.by_seq.setdefault(anchor.seq, []).append(anchor)
+        self.usernames: dict[int, str] | None = None
+        self.legacy = 0
+        self.keyed_seen = False
+
+    def key(self, kid: str) -> bytes | None:
+        if self.keyring is None:
+            assert isinstance(self.keys, AuditKeys)
+            self.keyring = self.keys.keyring()  # never creates a key: verify only reads
+        return self.keyring.get(kid)
+
+    def legacy_problem(self, event: AuditEvent) -> str | None:
+        """Checks for the columns the legacy hash left out (actor_id, item_id): they must agree
+        with ``actor_name`` and ``subject``, which it covers."""
+        if self.keyed_seen:
+            return _("未签名的旧式事件出现在已签名事件之后（被改写为旧式？）")
+        if self.legacy_until is not None and event.seq > self.legacy_until:
+            return _("未签名的旧式事件，但 audit.legacy_until_seq 只允许前 %(limit)s 条（被改写为旧式？）",
+                     limit=self.legacy_until)
+        recomputed = legacy_hash(event.seq, event.at, event.actor_name, event.subject, event.action,
+                                 event.from_state, event.to_state, event.reason, event.revision_hash,
+                                 event.data or {}, event.prev_hash)
         if recomputed != event.hash:
-            return VerifyResult(False, checked, event.seq, event.id, "content does not match its hash (altered)")
-        expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    return VerifyResult(True, checked)
+            return _("内容与其哈希不符（已被篡改）")
+        expected_item = int(event.subject[5:]) if event.subject.startswith("item:") and \
+            event.subject[5:].isdigit() else None
+        if event.item_id != expected_item:
+            return _("旧式事件的 item_id 与主体 %(subject)s 不符（已被篡改）", subject=event.subject)
+        if self.usernames is None:
+            self.usernames = dict(self.session.execute(select(User.id, User.username)).tuples().all())
+        if event.actor_id is not None and self.usernames.get(event.actor_id) != event.actor_name:
+            return _("旧式事件的 actor_id 与操作人 %(actor)s 不符（已被篡改）", actor=event.actor_name)
+        self.legacy += 1
+        return None
+
+    def keyed_problem(self, event: AuditEvent) -> tuple[str | None, bool]:
+        """(problem, unverifiable) of a keyed event."""
+        self.keyed_seen = True
+        key = self.key(event.key_id or "")
+        if key is None:
+            assert self.keyring is not None
+            return _("该事件由密钥 %(key_id)s 签名，但密钥环（%(source)s）中没有此密钥，无法校验",
+                     key_id=event.key_id, source=self.keyring.source), True
+        if not hmac.compare_digest(keyed_hash(key, _fields(event)), event.hash):
+            return _("内容与其哈希不符（已被篡改或用其他密钥重算）"), False
+        return None, False
+
+    def anchor_problem(self, event: AuditEvent) -> str | None:
+        for anchor in self.by_seq.get(event.seq, ()):
+            if anchor.hash != event.hash:
+                return _("第 %(seq)s 号事件与 %(date)s 的锚点不符（锚定后被改写）", seq=event.seq,
+                         date=_local(anchor.anchored_at))
+        return None
+
+
+def verify(session: Session, keys: AuditKeys | Keyring | None = None,
+           anchors: Sequence["Anchor"] = (), legacy_until: int | None = None) -> VerifyResult:
+    """Recompute the whole chain and compare it with ``anchors``; report the first problem.
+
+    ``keys`` defaults to the keyring installed for the session's database. A missing key
+    gives ``ok=False, unverifiable=True`` (not a crash). ``legacy_until`` (setting
+    ``audit.legacy_until_seq``) pins how many unkeyed events existed before the upgrade: an
+    unkeyed event after it is refused even when no keyed event follows.
+    """
+    walk = _Walk(session, keys, anchors, legacy_until)
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+
+    def bad(event: AuditEvent, problem: str, unverifiable: bool = False) -> VerifyResult:
+        return VerifyResult(False, checked, event.seq, event.id, problem, walk.legacy, len(walk.anchors),
+                            unverifiable)
+
+    try:
+        for event in _events(session):
+            if event.seq != expected_seq:
+                return bad(event, _("序号不连续：应为 %(expected)s，实为 %(found)s（事件被删除？）",
+                                    expected=expected_seq, found=event.seq))
+            if event.prev_hash != expected_prev:
+                return bad(event, _("与前一事件的链接断开"))
+            if event.key_id is None:
+                problem, unverifiable = walk.legacy_problem(event), False
+            else:
+                problem, unverifiable = walk.keyed_problem(event)
+            problem = problem or walk.anchor_problem(event)
+            if problem:
+                return bad(event, problem, unverifiable)
+            expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    except AuditKeyError as error:
+        return VerifyResult(False, checked, expected_seq, None, error.message, walk.legacy, len(walk.anchors), True)
+    needed = max(anchors, key=lambda anchor: max(anchor.seq, anchor.count), default=None)
+    if needed is not None and checked < max(needed.seq, needed.count):
+        last = max(needed.seq, needed.count)
+        return VerifyResult(False, checked, checked + 1, None,
+                            _("%(date)s 的锚点之后缺少第 %(first)s–%(last)s 号事件",
+                              first=checked + 1, last=last, date=_local(needed.anchored_at)),
+                            walk.legacy, len(walk.anchors))
+    return VerifyResult(True, checked, legacy=walk.legacy, anchors=len(walk.anchors))
+
+
+def rotate_key(app: Any, actor: Actor | None = None) -> tuple[str | None, str]:
+    """Append a fresh key to the keyring file and record the rotation in the chain (signed with
+    the new key). Returns ``(old key id, new key id)``; old events keep verifying with the old key."""
+    with app.db.write() as session:
+        old, new = keys_of(session).rotate()
+        append(session, at=app.now(), actor=actor, subject="audit:keys", action="audit_key_rotate",
+               data={"from": old, "to": new})
+    return old, new

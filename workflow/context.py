@@ -24,6 +24,11 @@ class Gongkai:
     _calendar_checked: float = field(default=0.0, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        # audit.append() only gets a session: it finds this instance's keyring in session.info.
+        from workflow.audit_keys import AuditKeys, install
+        install(self.db, AuditKeys(self.settings))
+
     @property
     def calendar(self) -> Any:
         """The working-day calendar.

@@ -4,7 +4,8 @@ Jobs: ``sweep`` (reminders + instant mail + delivery, every ``scheduler.sweep_se
 ``digest`` (09:00 Asia/Shanghai daily; the job itself skips non-working days), ``publish``
 (scheduled items whose ``publish_at`` passed), ``display_end`` (公示期满 → archived) and
 ``calendar_coverage`` (from 1 November, warn the admins once a year when next year has no
-official calendar data). Each sweep also closes applications whose 补正 deadline passed
+official calendar data) and ``audit_anchor`` (daily at ``audit.anchor_time``: the audit chain's
+head to the anchors file and the office's mailbox). Each sweep also closes applications whose 补正 deadline passed
 (``abandon_applications``, 视为放弃) — one indexed query when there is none. Every job is safe with several scheduler processes on one database.
 """
 from __future__ import annotations
@@ -121,9 +122,15 @@ def abandon_applications(app: "Gongkai") -> list[int]:
     return abandon_expired(app)
 
 
+def anchor_audit(app: "Gongkai") -> dict[str, Any]:
+    """Daily: write the audit chain's head outside the database (workflow/audit_anchor.py)."""
+    from workflow.audit_anchor import run_daily
+    return run_daily(app)
+
+
 JOBS: dict[str, Callable[["Gongkai"], Any]] = {
     "sweep": run_sweep, "digest": run_digest, "publish": publish_scheduled, "display_end": archive_expired,
-    "calendar_coverage": check_calendar_coverage,
+    "calendar_coverage": check_calendar_coverage, "audit_anchor": anchor_audit,
 }
 
 
@@ -185,6 +192,9 @@ def add_jobs(scheduler: Any, app: "Gongkai", instance: Instance | None = None) -
     scheduler.add_job(job("display_end"), IntervalTrigger(seconds=every * 5), id="display_end", **common)
     scheduler.add_job(job("calendar_coverage"), CronTrigger(hour=8, minute=30, timezone=SHANGHAI),
                       id="calendar_coverage", **common)
+    a_hour, a_minute = (int(part) for part in str(app.settings.get("audit.anchor_time", "02:30")).split(":"))
+    scheduler.add_job(job("audit_anchor"), CronTrigger(hour=a_hour, minute=a_minute, timezone=SHANGHAI),
+                      id="audit_anchor", **common)
     if instance is not None:
         beat_every = int(app.settings.get("liveness.heartbeat_seconds", 60))
         scheduler.add_job(_heartbeat(app, instance), IntervalTrigger(seconds=beat_every), id="heartbeat", **common)

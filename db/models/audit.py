@@ -1,4 +1,4 @@
-"""The append-only audit trail: every event chained to the previous one by SHA-256."""
+"""The append-only audit trail: every event chained to the previous one by HMAC-SHA256."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,9 +14,11 @@ from db.types import UTCDateTime
 class AuditEvent(Base):
     """Who did what to which subject, when, from which state to which, and why.
 
-    ``seq`` is a gap-free sequence assigned under a lock; ``hash`` covers the event's
-    fields and ``prev_hash``, so altering or deleting any row breaks the chain. UPDATE and
-    DELETE are refused by database triggers (see the initial migration).
+    ``seq`` is a gap-free sequence assigned under a lock; ``hash`` is the HMAC-SHA256, under
+    the key named by ``key_id`` (kept outside the database), of every column but ``id`` and
+    ``hash`` itself, ``prev_hash`` included — so altering or deleting any row breaks the chain
+    (docs/audit.md). ``key_id`` NULL marks an event of the legacy unkeyed SHA-256 form. UPDATE
+    and DELETE are refused by database triggers (migration 0002).
     """
 
     __tablename__ = "audit_events"
@@ -36,3 +38,4 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)

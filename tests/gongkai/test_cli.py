@@ -50,7 +50,7 @@ def test_calendar_explain_prints_the_national_day_deadline(cli) -> None:  # noqa
 def test_audit_verify_exit_codes(cli, database: Database) -> None:  # noqa: ANN001
     cli("department", "add", "xsc", "学生处")
     cli("department", "add", "jwc", "教务处")
-    ok = cli("audit", "verify")
+    ok = cli("--lang", "en", "audit", "verify")
     assert ok.exit_code == 0 and "2 events verified" in ok.output
     with database.engine.begin() as conn:
         if database.is_postgres:

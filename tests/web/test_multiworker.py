@@ -59,7 +59,9 @@ def _post(port: int, path: str, token: str, body: dict) -> int:
 @pytest.fixture
 def workers(world: World, tmp_path: Path):  # noqa: ANN201
     env = {**os.environ, "GONGKAI_DATABASE_URL": world.app.db.url, "GONGKAI_INSTANCE": str(tmp_path),
-           "GONGKAI_SECRET_KEY": "test-only-secret"}
+           "GONGKAI_SECRET_KEY": "test-only-secret",
+           # one audit key for every process (docs/audit.md), else the test's verify cannot check theirs
+           "GONGKAI_AUDIT_KEY_FILE": str(world.app.settings.instance_dir / "audit_keys")}
     ports = [_free_port() for _ in range(WORKERS)]
     procs = [subprocess.Popen([sys.executable, "-m", "gongkai", "web", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for port in ports]

@@ -1,6 +1,7 @@
 """Optimistic locking under real concurrency: 16 reviewers race to pass one item."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -98,8 +99,10 @@ def test_sixteen_processes_one_winner(world: World, tmp_path: Path) -> None:
     _reviewers(world)
     go_file = tmp_path / "go"
     root = Path(__file__).resolve().parents[2]
+    # Every process signs audit events with the same key (docs/audit.md: one key per deployment).
+    env = {**os.environ, "GONGKAI_AUDIT_KEY_FILE": str(world.app.settings.instance_dir / "audit_keys")}
     procs = [subprocess.Popen([sys.executable, "-c", RACER_SCRIPT, world.app.db.url.replace("+psycopg", ""),
-                               str(item_id), f"racer{n}", str(go_file)], cwd=root,
+                               str(item_id), f"racer{n}", str(go_file)], cwd=root, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(RACERS)]
     import time
     time.sleep(3)  # let every process connect and wait at the start line
