@@ -56,12 +56,36 @@ def demo(if_empty: bool) -> None:
     click.echo(f"demo password for every demo user: {DEMO_PASSWORD}")
 
 
+def start_logging(app) -> None:  # noqa: ANN001 - Gongkai
+    """Configure logging from the settings (``GONGKAI_LOG_LEVEL``, ``GONGKAI_LOG_FORMAT``) for a long-running command."""
+    from workflow.logs import configure_logging
+    configure_logging(app.settings)
+
+
+def require_schema(app) -> None:  # noqa: ANN001 - Gongkai
+    """Exit non-zero with the (already logged) bilingual message unless the schema is current."""
+    from workflow.health import SchemaNotReady, require_current_schema
+    try:
+        require_current_schema(app)
+    except SchemaNotReady:
+        sys.exit(1)
+
+
 def _serve(host: str, port: int, with_scheduler: bool) -> None:
     from waitress import serve
 
     from web.app import create_app
+    from workflow.health import SchemaNotReady
     app = _app()
-    flask_app = create_app(app)
+    start_logging(app)
+    if with_scheduler:
+        # `gongkai run` is the one-command setup (make run): bring the schema up to date first.
+        from workflow.setup import init as run_init
+        run_init(app)
+    try:
+        flask_app = create_app(app)
+    except SchemaNotReady:
+        sys.exit(1)  # the message is in the log (standard error) already
     scheduler = None
     if with_scheduler:
         from workflow.scheduler import start_embedded
@@ -78,7 +102,7 @@ def _serve(host: str, port: int, with_scheduler: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
-    """Web server (waitress) plus one embedded scheduler."""
+    """Web server (waitress) plus one embedded scheduler; runs `gongkai init` first."""
     _serve(host, port, with_scheduler=True)
 
 
@@ -86,7 +110,7 @@ def run(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def web(host: str, port: int) -> None:
-    """Web server only (production: gunicorn 'web:create_app()')."""
+    """Web server only; refuses to start unless the schema is current (production: gunicorn, docs/deploy.md)."""
     _serve(host, port, with_scheduler=False)
 
 

@@ -15,11 +15,14 @@ def register(main: click.Group) -> None:
 @click.command()
 def scheduler() -> None:
     """Run the scheduler (sweep, digest, scheduled publish, 公示期 end, calendar check) in the foreground."""
-    from gongkai.cli import _app
+    from gongkai.cli import _app, require_schema, start_logging
     from workflow.scheduler import run_blocking
+    app = _app()
+    start_logging(app)
+    require_schema(app)
     click.echo("gongkai scheduler started (Ctrl-C to stop)")
     try:
-        run_blocking(_app())
+        run_blocking(app)
     except (KeyboardInterrupt, SystemExit):
         click.echo("gongkai scheduler stopped")
 
