@@ -98,6 +98,8 @@ def require_current_schema(app: Gongkai) -> None:
                                  where + _message("unavailable", error=" ".join(str(error).split())[:300]))
     else:
         if state.up_to_date:
+            # Leave no idle connection behind: a gunicorn master (preload_app) would hold it for its lifetime.
+            app.db.engine.dispose()
             return
         problem = SchemaNotReady(f"schema_{state.status}", where + _describe(state))
     log.critical("Gongkai 拒绝启动 / refusing to start:\n%s", problem.message)

@@ -123,6 +123,9 @@ def logging_config(settings: Settings, gunicorn: bool = False) -> dict[str, Any]
             # Chatty at INFO: every HTTP request again, in their own format. The app logs requests itself.
             "waitress": {"level": "WARNING"},
             "alembic.runtime.plugins": {"level": "WARNING"},  # one line per plugin on every start
+            # "Running job …" / "executed successfully" twice per job run, every few seconds: the
+            # scheduler logs what its jobs did itself (gongkai.scheduler); APScheduler's warnings remain.
+            "apscheduler.executors.default": {"level": "WARNING"},
         },
     }
     if gunicorn:
