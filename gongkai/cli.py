@@ -8,6 +8,7 @@ import click
 
 from workflow.errors import DomainError
 from workflow.i18n import set_locale
+from workflow.settings import SettingsError
 
 
 def _app():  # noqa: ANN202 - Gongkai
@@ -23,6 +24,8 @@ class DomainErrorsAsClickErrors(click.Group):
             return super().invoke(ctx)
         except DomainError as error:
             raise click.ClickException(f"{error.message} [{error.code}]") from error
+        except SettingsError as error:  # e.g. GONGKAI_DB_POOL_SIZE=ten: one line naming the variable
+            raise click.ClickException(str(error)) from error
 
 
 @click.group(cls=DomainErrorsAsClickErrors)
