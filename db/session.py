@@ -39,10 +39,17 @@ def normalize_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class PoolOptions:
-    """Connection-pool sizes and health checks of one process (settings ``[database]``)."""
+    """Connection-pool sizes and health checks of one process.
 
-    size: int = 5
-    max_overflow: int = 5
+    Processes started from settings (web, scheduler, CLI) get ``[database]`` (5 + 5 by default,
+    workflow.context.pool_options). These class defaults serve callers without settings — tests that
+    race 16 threads in one process, benchmarks — and are the generous ones of before. A unit of work
+    may hold two connections at once (a transaction plus the calendar's fingerprint read), so a
+    process needs ``size + max_overflow ≥ 2 × its concurrent requests or jobs``.
+    """
+
+    size: int = 10
+    max_overflow: int = 20
     timeout_seconds: float = 30
     recycle_seconds: int = 1800
     pre_ping: bool = True

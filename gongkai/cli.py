@@ -94,8 +94,11 @@ def _serve(host: str, port: int, with_scheduler: bool) -> None:
         from workflow.scheduler import start_embedded
         scheduler = start_embedded(app)
     click.echo(f"Gongkai is running at http://{host}:{port}/  (public directory: http://{host}:{port}/public/)")
+    # A request may hold two pooled connections at once: never more threads than the pool can serve.
+    from workflow.context import pool_options
+    threads = max(1, min(8, pool_options(app.settings).most // 2))
     try:
-        serve(flask_app, host=host, port=port, threads=8, ident="gongkai")
+        serve(flask_app, host=host, port=port, threads=threads, ident="gongkai")
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
