@@ -5,10 +5,18 @@
 failing later with "database is locked" or losing an update; on PostgreSQL it is an
 ordinary READ COMMITTED transaction and lost updates are prevented by the item version
 column. ``Database.read()`` is a plain deferred transaction.
+
+Each process keeps a small connection pool (``PoolOptions``, from the ``[database]`` settings):
+web workers × (pool_size + max_overflow) plus the schedulers' must stay below PostgreSQL's
+``max_connections`` (docs/deploy.md). A process forked after the engine was used (gunicorn's
+``preload_app``) drops the inherited pooled connections instead of sharing sockets with its parent.
 """
 from __future__ import annotations
 
+import os
+import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -29,21 +37,55 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def build_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with Gongkai's per-backend settings."""
+@dataclass(frozen=True)
+class PoolOptions:
+    """Connection-pool sizes and health checks of one process.
+
+    Processes started from settings (web, scheduler, CLI) get ``[database]`` (5 + 5 by default,
+    workflow.context.pool_options). These class defaults serve callers without settings — tests that
+    race 16 threads in one process, benchmarks — and are the generous ones of before. A unit of work
+    may hold two connections at once (a transaction plus the calendar's fingerprint read), so a
+    process needs ``size + max_overflow ≥ 2 × its concurrent requests or jobs``.
+    """
+
+    size: int = 10
+    max_overflow: int = 20
+    timeout_seconds: float = 30
+    recycle_seconds: int = 1800
+    pre_ping: bool = True
+    connect_timeout_seconds: int = 10
+
+    @property
+    def most(self) -> int:
+        """The most connections one process opens."""
+        return self.size + self.max_overflow
+
+
+def build_engine(url: str, pool: PoolOptions | None = None, **kwargs: Any) -> Engine:
+    """Create an engine with Gongkai's per-backend settings; explicit ``kwargs`` win over ``pool``."""
     url = normalize_url(url)
     parsed = make_url(url)
+    pool = pool or PoolOptions()
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+        return _sqlite_engine(url, parsed.database, pool, **kwargs)
+    kwargs.setdefault("pool_pre_ping", pool.pre_ping)
+    kwargs.setdefault("pool_size", pool.size)
+    kwargs.setdefault("max_overflow", pool.max_overflow)
+    kwargs.setdefault("pool_timeout", pool.timeout_seconds)
+    kwargs.setdefault("pool_recycle", pool.recycle_seconds)
+    connect_args = kwargs.pop("connect_args", {})
+    if parsed.get_backend_name() == "postgresql":
+        connect_args.setdefault("connect_timeout", pool.connect_timeout_seconds)
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
-def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
+def _sqlite_engine(url: str, database: str | None, pool: PoolOptions, **kwargs: Any) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # A file database gets a QueuePool; pre-ping and recycling are pointless for a local file.
+        kwargs.setdefault("pool_size", pool.size)
+        kwargs.setdefault("max_overflow", pool.max_overflow)
+        kwargs.setdefault("pool_timeout", pool.timeout_seconds)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("check_same_thread", False)
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -71,9 +113,10 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
 class Database:
     """One database: an engine and two kinds of transaction."""
 
-    def __init__(self, url: str, **engine_kwargs: Any):
+    def __init__(self, url: str, pool: PoolOptions | None = None, **engine_kwargs: Any):
         self.url = normalize_url(url)
-        self.engine = build_engine(self.url, **engine_kwargs)
+        self.engine = build_engine(self.url, pool, **engine_kwargs)
+        _forget_pool_after_fork(self.engine)
         self.dialect = self.engine.dialect.name
         # Copied into every session's ``info``: lets the layer above hand per-instance objects
         # (the audit keyring) to code that only receives a session.
@@ -105,3 +148,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def display_url(self) -> str:
+        """The URL without its password (for messages and logs); SQLite shows the absolute file path."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+            return f"sqlite:///{Path(parsed.database).resolve()}"
+        return parsed.render_as_string(hide_password=True)
+
+
+def _forget_pool_after_fork(engine: Engine) -> None:
+    """In a forked child, drop (without closing) the connections inherited from the parent.
+
+    Two processes talking over one socket corrupt each other's sessions; SQLAlchemy's documented
+    remedy is ``dispose(close=False)`` in the child. A weak reference: the hook must not keep
+    every engine a test suite creates alive.
+    """
+    ref = weakref.ref(engine)
+
+    def _after_fork() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_after_fork)

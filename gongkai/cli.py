@@ -8,6 +8,7 @@ import click
 
 from workflow.errors import DomainError
 from workflow.i18n import set_locale
+from workflow.settings import SettingsError
 
 
 def _app():  # noqa: ANN202 - Gongkai
@@ -23,6 +24,8 @@ class DomainErrorsAsClickErrors(click.Group):
             return super().invoke(ctx)
         except DomainError as error:
             raise click.ClickException(f"{error.message} [{error.code}]") from error
+        except SettingsError as error:  # e.g. GONGKAI_DB_POOL_SIZE=ten: one line naming the variable
+            raise click.ClickException(str(error)) from error
 
 
 @click.group(cls=DomainErrorsAsClickErrors)
@@ -56,14 +59,38 @@ def demo(if_empty: bool) -> None:
     click.echo(f"demo password for every demo user: {DEMO_PASSWORD}")
 
 
+def start_logging(app) -> None:  # noqa: ANN001 - Gongkai
+    """Configure logging from the settings (``GONGKAI_LOG_LEVEL``, ``GONGKAI_LOG_FORMAT``) for a long-running command."""
+    from workflow.logs import configure_logging
+    configure_logging(app.settings)
+
+
+def require_schema(app) -> None:  # noqa: ANN001 - Gongkai
+    """Exit non-zero with the (already logged) bilingual message unless the schema is current."""
+    from workflow.health import SchemaNotReady, require_current_schema
+    try:
+        require_current_schema(app)
+    except SchemaNotReady:
+        sys.exit(1)
+
+
 def _serve(host: str, port: int, with_scheduler: bool) -> None:
     from waitress import serve
 
     from web.app import create_app
     from workflow.scheduler import _leave_loop, grace_seconds
     from workflow.shutdown import close_database, graceful_stop, on_termination
+    from workflow.health import SchemaNotReady
     app = _app()
-    flask_app = create_app(app)
+    start_logging(app)
+    if with_scheduler:
+        # `gongkai run` is the one-command setup (make run): bring the schema up to date first.
+        from workflow.setup import init as run_init
+        run_init(app)
+    try:
+        flask_app = create_app(app)
+    except SchemaNotReady:
+        sys.exit(1)  # the message is in the log (standard error) already
     scheduler = None
     if with_scheduler:
         from workflow.scheduler import start_embedded
@@ -71,9 +98,12 @@ def _serve(host: str, port: int, with_scheduler: bool) -> None:
     # SIGTERM (systemd, docker stop) leaves waitress' loop like Ctrl-C does; waitress then closes its sockets.
     on_termination(_leave_loop)
     click.echo(f"Gongkai is running at http://{host}:{port}/  (public directory: http://{host}:{port}/public/)")
+    # A request may hold two pooled connections at once: never more threads than the pool can serve.
+    from workflow.context import pool_options
+    threads = max(1, min(8, pool_options(app.settings).most // 2))
     idle = True
     try:
-        serve(flask_app, host=host, port=port, threads=8, ident="gongkai")
+        serve(flask_app, host=host, port=port, threads=threads, ident="gongkai")
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
@@ -101,7 +131,7 @@ def exit_now_if_abandoned(idle: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
-    """Web server (waitress) plus one embedded scheduler."""
+    """Web server (waitress) plus one embedded scheduler; runs `gongkai init` first."""
     _serve(host, port, with_scheduler=True)
 
 
@@ -109,7 +139,7 @@ def run(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def web(host: str, port: int) -> None:
-    """Web server only (production: gunicorn 'web:create_app()')."""
+    """Web server only; refuses to start unless the schema is current (production: gunicorn, docs/deploy.md)."""
     _serve(host, port, with_scheduler=False)
 
 

@@ -1,4 +1,9 @@
-"""Flask application factory: ``create_app()`` (gunicorn 'web:create_app()')."""
+"""Flask application factory: ``create_app()`` (gunicorn 'web:create_app()').
+
+``create_app`` refuses to build an app on a database whose schema is missing or not the code's
+(``workflow.health.SchemaNotReady``), and puts werkzeug's ProxyFix in front when
+``GONGKAI_TRUSTED_PROXIES`` says how many reverse proxies to trust (docs/deploy.md).
+"""
 from __future__ import annotations
 
 import os
@@ -11,8 +16,10 @@ from flask_babel import Babel, Domain, get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from workflow.context import Gongkai, create_gongkai
+from workflow.health import require_current_schema
 from workflow.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR, normalize_locale, set_locale
 
 csrf = CSRFProtect()
@@ -79,9 +86,14 @@ def _transport_and_cache_headers(app: Flask, response: Any) -> None:
 
 
 def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = None) -> Flask:
-    """Build the web application around one Gongkai instance."""
+    """Build the web application around one Gongkai instance.
+
+    Raises ``SchemaNotReady`` (logged, bilingual) when the database's schema is missing, behind or
+    ahead of the code: serving an empty or half-migrated database only produces 500s.
+    """
     app = Flask(__name__, instance_relative_config=False)
     core = gongkai or create_gongkai()
+    require_current_schema(core)
     app.extensions["gongkai"] = core
     app.config.update(
         SECRET_KEY=_secret_key(core.settings.instance_dir),
@@ -102,6 +114,9 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if config:
         app.config.update(config)
+    _trust_proxies(app, int(core.settings.get("web.trusted_proxies", 0)))
+    from web import request_log
+    request_log.init_app(app)  # first before_request hook: later hooks' log lines carry the request id
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"  # a session cookie moved to another client is dropped
@@ -126,14 +141,26 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         _transport_and_cache_headers(app, response)
         return response
 
-    from web import auth, errors
+    from web import auth, errors, health
     from web.api import bp as api_bp
     auth.init_app(app)
     errors.init_app(app)
+    app.register_blueprint(health.bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     _register_ui(app)
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` reverse proxies, take the client address and scheme from their X-Forwarded-For /
+    X-Forwarded-Proto (the public form's rate limit, login throttling and logs see the real client).
+
+    With 0 (the default) these headers are ignored: a client could otherwise pick any address.
+    X-Forwarded-Host is not trusted; the proxy passes the original Host header instead.
+    """
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
 def _register_ui(app: Flask) -> None:

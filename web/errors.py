@@ -5,12 +5,16 @@ a friendly HTML page. Bad input never produces a 500.
 """
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from workflow.errors import DomainError
 from workflow.i18n import gettext as _
+
+log = logging.getLogger("gongkai.web")
 
 HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
@@ -30,8 +34,11 @@ def _respond(status: int, body: dict[str, object]):  # noqa: ANN202 - flask resp
         response = jsonify(body)
         response.status_code = status
         return response
+    from web.request_log import current_request_id
     try:
-        return render_template("error.html", status=status, message=body.get("message"), body=body), status
+        # The request id on the page lets staff quote it; the log has the same id (X-Request-ID header too).
+        return render_template("error.html", status=status, message=body.get("message"), body=body,
+                               request_id=current_request_id()), status
     except Exception:  # template missing during early start-up: plain text is still a clear answer
         return f"{status} {body.get('message')}", status
 
@@ -60,5 +67,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # noqa: ANN202
-        app.logger.exception("unhandled error")
+        from web.request_log import request_summary
+        summary = request_summary()
+        log.exception("unhandled error: %s %s (request id %s)", summary["method"], summary["path"],
+                      summary["request_id"], extra={"method": summary["method"], "path": summary["path"]})
         return _respond(500, {"error": "internal_error", "message": _("服务器内部错误，已记录，请联系管理员")})

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from db.session import Database
+from db.session import Database, PoolOptions
 from workflow.clock import Clock, SystemClock
 from workflow.settings import Settings, load_settings
 
@@ -72,5 +72,19 @@ def create_gongkai(database_url: str | None = None, settings: Settings | None = 
                    clock: Clock | None = None, **engine_kwargs: Any) -> Gongkai:
     """Build an instance from settings (``GONGKAI_DATABASE_URL`` etc.)."""
     settings = settings or load_settings(database_url=database_url)
-    database = Database(database_url or settings.database_url, **engine_kwargs)
+    database = Database(database_url or settings.database_url, pool_options(settings), **engine_kwargs)
     return Gongkai(db=database, settings=settings, clock=clock or SystemClock())
+
+
+def pool_options(settings: Settings) -> PoolOptions:
+    """The ``[database]`` pool settings (``GONGKAI_DB_POOL_SIZE`` …) as engine options."""
+    default = PoolOptions()
+    return PoolOptions(
+        size=int(settings.get("database.pool_size", default.size)),
+        max_overflow=int(settings.get("database.max_overflow", default.max_overflow)),
+        timeout_seconds=float(settings.get("database.pool_timeout_seconds", default.timeout_seconds)),
+        recycle_seconds=int(settings.get("database.pool_recycle_seconds", default.recycle_seconds)),
+        pre_ping=bool(settings.get("database.pool_pre_ping", default.pre_ping)),
+        connect_timeout_seconds=int(settings.get("database.connect_timeout_seconds",
+                                                 default.connect_timeout_seconds)),
+    )

@@ -1,7 +1,7 @@
 """Settings: ``config/default.toml`` overlaid by the TOML file named in ``GONGKAI_CONFIG``.
 
-Environment variables (``GONGKAI_DATABASE_URL``, ``GONGKAI_SECRET_KEY``, ``GONGKAI_SMTP_*``)
-win over both files. The result is a plain nested dict wrapped for dotted access.
+Environment variables (``GONGKAI_DATABASE_URL``, ``GONGKAI_SECRET_KEY``, ``GONGKAI_SMTP_*``, and those
+of ``ENV_SETTINGS``) win over both files; docs/deploy.md lists every one. The result is a plain nested dict wrapped for dotted access.
 """
 from __future__ import annotations
 
@@ -83,11 +83,42 @@ def load_settings(
     if extra:
         data = deep_merge(data, tomllib.loads(Path(extra).read_text(encoding="utf-8")))
     data = deep_merge(data, _mail_from_env())
+    data = deep_merge(data, _operations_from_env())
     if overrides:
         data = deep_merge(data, overrides)
     url = database_url or os.environ.get("GONGKAI_DATABASE_URL") or data.get("database", {}).get("url")
     instance = Path(os.environ.get("GONGKAI_INSTANCE", "instance"))
     return Settings(data, url or DEFAULT_DATABASE_URL, instance)
+
+
+# Environment variable → (section, key, type) for the operations settings (docs/deploy.md).
+ENV_SETTINGS: dict[str, tuple[str, str, type]] = {
+    "GONGKAI_DB_POOL_SIZE": ("database", "pool_size", int),
+    "GONGKAI_DB_MAX_OVERFLOW": ("database", "max_overflow", int),
+    "GONGKAI_TRUSTED_PROXIES": ("web", "trusted_proxies", int),
+    "GONGKAI_LOG_LEVEL": ("logging", "level", str),
+    "GONGKAI_LOG_FORMAT": ("logging", "format", str),
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting."""
+
+
+def _operations_from_env() -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, (section, key, kind) in ENV_SETTINGS.items():
+        raw = os.environ.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            value = kind(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+        if kind is int and value < 0:
+            raise SettingsError(f"{name} must not be negative, not {raw!r}")
+        result.setdefault(section, {})[key] = value
+    return result
 
 
 def _mail_from_env() -> dict[str, Any]:

@@ -19,10 +19,13 @@ def scheduler() -> None:
     SIGTERM or Ctrl-C stops it gracefully: no new job, the running one may finish
     (``liveness.shutdown_grace_seconds``), claims are handed back, SQLite's WAL is checkpointed; exit 0.
     """
-    from gongkai.cli import _app, exit_now_if_abandoned
+    from gongkai.cli import _app, exit_now_if_abandoned, require_schema, start_logging
     from workflow.scheduler import run_blocking
+    app = _app()
+    start_logging(app)
+    require_schema(app)
     click.echo("gongkai scheduler started (SIGTERM or Ctrl-C to stop)")
-    idle = run_blocking(_app())
+    idle = run_blocking(app)
     click.echo("gongkai scheduler stopped")
     exit_now_if_abandoned(idle)
 

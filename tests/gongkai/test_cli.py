@@ -60,3 +60,9 @@ def test_audit_verify_exit_codes(cli, database: Database) -> None:  # noqa: ANN0
         conn.execute(text("DELETE FROM audit_events WHERE seq = 1"))
     broken = CliRunner().invoke(main, ["audit", "verify"])
     assert broken.exit_code == 1 and "seq=2" in broken.output
+
+
+def test_a_bad_setting_is_one_clear_line(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GONGKAI_DB_POOL_SIZE", "ten")
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 1 and "GONGKAI_DB_POOL_SIZE must be a whole number" in result.output
