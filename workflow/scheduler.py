@@ -5,7 +5,9 @@ Jobs: ``sweep`` (reminders + instant mail + delivery, every ``scheduler.sweep_se
 (scheduled items whose ``publish_at`` passed), ``display_end`` (公示期满 → archived) and
 ``calendar_coverage`` (from 1 November, warn the admins once a year when next year has no
 official calendar data). Each sweep also closes applications whose 补正 deadline passed
-(``abandon_applications``, 视为放弃) — one indexed query when there is none. Every job is safe with several scheduler processes on one database.
+(``abandon_applications``, 视为放弃) — one indexed query when there is none. ``scan`` runs the bounded
+attachment self-check for attachments of open items that have no stored scan under the current
+scanner fingerprint (after an upgrade or a settings change; uploads are scanned at once). Every job is safe with several scheduler processes on one database.
 """
 from __future__ import annotations
 
@@ -117,10 +119,17 @@ def abandon_applications(app: "Gongkai") -> list[int]:
     return abandon_expired(app)
 
 
+def scan_attachments(app: "Gongkai") -> int:
+    """Attachments of open items without a scan under the current scanner fingerprint, a few per run."""
+    from workflow.attachment_scans import scan_pending
+    return scan_pending(app, int(app.settings.get("scan_worker.batch", 20)))
+
+
 JOBS: dict[str, Callable[["Gongkai"], Any]] = {
     "sweep": run_sweep, "digest": run_digest, "publish": publish_scheduled, "display_end": archive_expired,
-    "calendar_coverage": check_calendar_coverage,
+    "calendar_coverage": check_calendar_coverage, "scan": scan_attachments,
 }
+
 
 
 def _guarded(app: "Gongkai", name: str) -> Callable[[], None]:
@@ -146,6 +155,7 @@ def add_jobs(scheduler: Any, app: "Gongkai") -> Any:
                       id="digest", **common)
     scheduler.add_job(_guarded(app, "publish"), IntervalTrigger(seconds=every), id="publish", **common)
     scheduler.add_job(_guarded(app, "display_end"), IntervalTrigger(seconds=every * 5), id="display_end", **common)
+    scheduler.add_job(_guarded(app, "scan"), IntervalTrigger(seconds=every), id="scan", **common)
     scheduler.add_job(_guarded(app, "calendar_coverage"), CronTrigger(hour=8, minute=30, timezone=SHANGHAI),
                       id="calendar_coverage", **common)
     return scheduler
