@@ -269,6 +269,9 @@ def xlsx_units(data: bytes, opts: ScanOptions) -> Iterator[TextUnit]:
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         for sheet in workbook.worksheets:
+            # The read-only reader trusts <dimension> and silently skips every cell outside
+            # it: a sheet declaring "A1" would hide the rest of its data from the scanner.
+            sheet.reset_dimensions()
             rows = enumerate(sheet.iter_rows(min_row=1, min_col=1, values_only=True), 1)
             yield from table_units(rows, f"{sheet.title}!", opts)
     finally:

@@ -124,6 +124,8 @@ def child_main() -> None:
 # ---------------------------------------------------------------------------------------
 # Parent side
 
+# Worker processes started by this process (evidence for tests and logs that a page view scans nothing).
+scans_started = 0
 STARTUP_SECONDS = 120.0   # interpreter start and imports on a loaded host; not part of the wall limit
 
 
@@ -147,9 +149,11 @@ def scan_bounded(data: bytes, extension: str, *, settings: Settings, today: date
     ``extension`` is the attachment's (the type is sniffed from the bytes first). Findings are
     located at :data:`PLACEHOLDER`; the caller puts the file name in.
     """
+    global scans_started
     from workflow.i18n import get_locale
     opts = options_for(settings)
     limits = WorkerLimits.of(settings)
+    scans_started += 1
     name = f"{PLACEHOLDER}.{extension}" if extension else PLACEHOLDER
     started = time.monotonic()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_root(),
