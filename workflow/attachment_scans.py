@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Attachment, AttachmentScan, Item
 from workflow.clock import local_date
-from workflow.i18n import _
+from workflow.i18n import DEFAULT_LOCALE, _, locale_context
 from workflow.scan.findings import Finding, make_finding
 from workflow.scan.scanner import LIST_TITLE_RE, incomplete_finding
 
@@ -69,7 +69,9 @@ def scan_and_store(app: "Gongkai", data: bytes, key: ScanKey) -> AttachmentScan:
     """Scan ``data`` in the bounded worker and store the result (another process may have won)."""
     from workflow.notifications import insert_ignore
     from workflow.scan.worker import scan_bounded
-    result = scan_bounded(data, key.extension, settings=app.settings, today=local_date(app.now()))
+    # Stored once for every reader: messages in the default locale (Chinese), not the uploader's.
+    with locale_context(DEFAULT_LOCALE):
+        result = scan_bounded(data, key.extension, settings=app.settings, today=local_date(app.now()))
     row = {"sha256": key.sha256, "extension": key.extension, "fingerprint": key.fingerprint,
            "complete": result.complete, "reason": result.reason,
            "findings_list": [_stored(f) for f in result.as_list],

@@ -188,7 +188,7 @@ def header_address(value: str, field: str) -> str:
     except (MessageError, ValueError, TypeError, IndexError) as error:
         raise MailBuildError(_("邮件地址无效（%(field)s）：%(value)s", field=field, value=cleaned[:100])) from error
     if (header.defects or len(addresses) != 1 or not addresses[0].username or not addresses[0].domain
-            or cleaned != str(value or "").strip()):
+            or _HEADER_UNSAFE_RE.search(str(value or ""))):  # a CR/LF in an address is an injection, not a typo
         raise MailBuildError(_("邮件地址无效（%(field)s）：%(value)s", field=field, value=cleaned[:100]))
     return str(header)
 
