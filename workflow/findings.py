@@ -17,13 +17,27 @@ from workflow.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
+    from workflow.scan import Finding
+
+
+def content_findings(app: "Gongkai", session: Session, item: Item) -> list["Finding"]:
+    """The findings of the item's current content: title and body scanned now, attachments read
+    from their stored scans (:mod:`workflow.attachment_scans`; never extracted here).
+
+    Title and body are bounded by ``limits.title_max``/``limits.body_max`` and need no parser;
+    attachments without a stored scan give a blocking 「无法完成自检」 finding.
+    """
+    from workflow.attachment_scans import attachment_findings
+    from workflow.scan import looks_like_list, scan_text
+    listed = True if item.is_list else looks_like_list(item.title or "", item.body or "")
+    found = scan_text(item.title or "", location="title", is_list=listed, settings=app.settings, clock=app.clock)
+    found += scan_text(item.body or "", location="body", is_list=listed, settings=app.settings, clock=app.clock)
+    return found + attachment_findings(app, session, item, listed)
 
 
 def record_scan(app: "Gongkai", session: Session, item: Item, revision: Revision) -> list[ScanFinding]:
-    """Scan the submitted content and store the findings on ``revision``."""
-    from workflow.scan import scan_item
-    attachments = [(a.filename, a.data) for a in item.attachments]
-    found = scan_item(item.title, item.body, attachments, is_list=item.is_list or None, settings=app.settings)
+    """Store the findings of the submitted content on ``revision`` (attachments: stored scans)."""
+    found = content_findings(app, session, item)
     rows: dict[str, ScanFinding] = {}
     for finding in found:
         if finding.key in rows:

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import smtplib
 import ssl
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
@@ -63,7 +66,7 @@ class MailSettings:
 
 def message_id(key: str, sender: str) -> str:
     """A stable Message-ID derived from the idempotency key (receivers can de-duplicate)."""
-    domain = sender.rsplit("@", 1)[-1] if "@" in sender else "gongkai.local"
+    domain = header_text(sender).rsplit("@", 1)[-1].strip(" <>") if "@" in sender else "gongkai.local"
     return f"<{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{domain}>"
 
 
@@ -85,7 +88,7 @@ def _queue(session: Any, rows: list[dict[str, Any]]) -> set[str]:
 
 
 def _outbox_row(key: str, user_id: int, to: str, subject: str, body: str, kind: str, now: datetime) -> dict[str, Any]:
-    return {"idempotency_key": key[:200], "user_id": user_id, "to_addr": to, "subject": subject[:300], "body": body,
+    return {"idempotency_key": key[:200], "user_id": user_id, "to_addr": to, "subject": header_text(subject), "body": body,
             "kind": kind, "state": "queued", "attempts": 0, "next_attempt_at": now, "claimed_at": None,
             "last_error": None, "created_at": now, "sent_at": None}
 
@@ -159,16 +162,62 @@ def queue_digest(app: "Gongkai", now: datetime | None = None) -> int:
     return queued
 
 
+class MailBuildError(ValueError):
+    """An outbox row that can never become a valid message (a bad address …); not retried."""
+
+
+# CR, LF and every other control or separator character a header value must not carry: a
+# CR/LF would end the header (header injection), the others make the value unreadable.
+_HEADER_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
+
+
+def header_text(value: object, limit: int = 300) -> str:
+    """A single-line header value: control characters (CR/LF included) become one space."""
+    text = _HEADER_UNSAFE_RE.sub(" ", str(value or ""))
+    return " ".join(text.split())[:limit]
+
+
+def header_address(value: str, field: str) -> str:
+    """One mailbox (``a@b`` or ``名字 <a@b>``) for ``field``, parsed strictly.
+
+    ``email`` silently keeps the parsable prefix of a malformed list (``a@b Bcc: x@y`` becomes
+    ``a@b``), so any defect, or anything but exactly one complete address, is refused.
+    """
+    cleaned = header_text(value, 1000)
+    try:
+        header = policy.default.header_factory(field, cleaned)
+        addresses = header.addresses
+    except (MessageError, ValueError, TypeError, IndexError) as error:
+        raise MailBuildError(_("邮件地址无效（%(field)s）：%(value)s", field=field, value=cleaned[:100])) from error
+    if (header.defects or len(addresses) != 1 or not addresses[0].username or not addresses[0].domain
+            or _HEADER_UNSAFE_RE.search(str(value or ""))):  # a CR/LF in an address is an injection, not a typo
+        raise MailBuildError(_("邮件地址无效（%(field)s）：%(value)s", field=field, value=cleaned[:100]))
+    return str(header)
+
+
 def build_message(mail: OutboxMail, settings: MailSettings, now: datetime) -> EmailMessage:
-    """The MIME message of one outbox row (UTF-8 subject and body)."""
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = mail.to_addr
-    message["Subject"] = mail.subject
-    message["Message-ID"] = message_id(mail.idempotency_key, settings.sender)
-    message["Date"] = format_datetime(now.astimezone(SHANGHAI))
-    message["X-Gongkai-Key"] = mail.idempotency_key
-    message.set_content(mail.body, charset="utf-8")
+    """The MIME message of one outbox row (UTF-8 subject and body).
+
+    Every header value is made single-line first (a CR/LF in an item title must not end the
+    Subject header); addresses must parse exactly. Raises :class:`MailBuildError` when the row
+    cannot become a message; ``deliver`` then fails that mail alone.
+    """
+    message = EmailMessage(policy=policy.SMTP)
+    try:
+        message["From"] = header_address(settings.sender, "From")
+        message["To"] = header_address(mail.to_addr, "To")
+        message["Subject"] = header_text(mail.subject)
+        message["Message-ID"] = message_id(mail.idempotency_key, settings.sender)
+        message["Date"] = format_datetime(now.astimezone(SHANGHAI))
+        message["X-Gongkai-Key"] = header_text(mail.idempotency_key)
+        # A lone surrogate (from a pasted title) cannot be encoded: show U+FFFD, do not fail.
+        body = (mail.body or "").encode("utf-8", "replace").decode("utf-8")
+        message.set_content(body, charset="utf-8")
+        message.as_bytes()  # a value the policy cannot fold fails here, not inside the SMTP session
+    except MailBuildError:
+        raise
+    except (MessageError, ValueError, TypeError, UnicodeError, IndexError) as error:
+        raise MailBuildError(_("无法生成邮件：%(error)s", error=f"{type(error).__name__}: {error}"[:300])) from error
     return message
 
 
@@ -236,13 +285,22 @@ def deliver(app: "Gongkai", now: datetime | None = None, limit: int = 200) -> De
                 shutdown.release_mail(app, [m.id for m in mails if m.id >= mail.id])
                 break
             try:
+                message = build_message(mail, settings, now)
+            except MailBuildError as error:
+                # Retrying cannot help: this mail fails now, alone, and is listed for admins.
+                with app.db.write() as session:
+                    session.execute(update(OutboxMail).where(OutboxMail.id == mail.id, OutboxMail.state == "sending")
+                                    .values(state="failed", attempts=mail.attempts + 1, last_error=str(error)[:1000]))
+                result.failed += 1
+                continue
+            try:
                 if client is None:
                     client = _connect(settings)
-                client.send_message(build_message(mail, settings, now))
+                client.send_message(message)
                 outcome: dict[str, Any] = {"state": "sent", "sent_at": now, "attempts": mail.attempts + 1,
                                            "last_error": None}
                 result.sent += 1
-            except (OSError, smtplib.SMTPException) as error:
+            except (OSError, smtplib.SMTPException, ValueError, UnicodeError) as error:
                 client = _drop(client)
                 attempts = mail.attempts + 1
                 give_up = attempts >= settings.max_attempts

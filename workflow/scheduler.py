@@ -5,7 +5,9 @@ Jobs: ``sweep`` (reminders + instant mail + delivery, every ``scheduler.sweep_se
 (scheduled items whose ``publish_at`` passed), ``display_end`` (公示期满 → archived) and
 ``calendar_coverage`` (from 1 November, warn the admins once a year when next year has no
 official calendar data) and ``audit_anchor`` (daily at ``audit.anchor_time``: the audit chain's
-head to the anchors file and the office's mailbox). Each sweep also closes applications whose 补正 deadline passed
+head to the anchors file and the office's mailbox). ``scan`` runs the bounded
+attachment self-check for attachments of open items that have no stored scan under the current
+scanner fingerprint (after an upgrade or a settings change; uploads are scanned at once). Each sweep also closes applications whose 补正 deadline passed
 (``abandon_applications``, 视为放弃) — one indexed query when there is none. Every job is safe with several scheduler processes on one database.
 """
 from __future__ import annotations
@@ -128,9 +130,16 @@ def anchor_audit(app: "Gongkai") -> dict[str, Any]:
     return run_daily(app)
 
 
+def scan_attachments(app: "Gongkai") -> int:
+    """Attachments of open items without a scan under the current scanner fingerprint, a few per run."""
+    from workflow.attachment_scans import scan_pending
+    return scan_pending(app, int(app.settings.get("scan_worker.batch", 20)))
+
+
 JOBS: dict[str, Callable[["Gongkai"], Any]] = {
     "sweep": run_sweep, "digest": run_digest, "publish": publish_scheduled, "display_end": archive_expired,
     "calendar_coverage": check_calendar_coverage, "audit_anchor": anchor_audit,
+    "scan": scan_attachments,
 }
 
 
@@ -190,6 +199,7 @@ def add_jobs(scheduler: Any, app: "Gongkai", instance: Instance | None = None) -
                       id="digest", **common)
     scheduler.add_job(job("publish"), IntervalTrigger(seconds=every), id="publish", **common)
     scheduler.add_job(job("display_end"), IntervalTrigger(seconds=every * 5), id="display_end", **common)
+    scheduler.add_job(job("scan"), IntervalTrigger(seconds=every), id="scan", **common)
     scheduler.add_job(job("calendar_coverage"), CronTrigger(hour=8, minute=30, timezone=SHANGHAI),
                       id="calendar_coverage", **common)
     a_hour, a_minute = (int(part) for part in str(app.settings.get("audit.anchor_time", "02:30")).split(":"))

@@ -159,6 +159,31 @@ class Attachment(Base):
     item: Mapped[Item] = relationship(back_populates="attachments")
 
 
+class AttachmentScan(Base):
+    """The bounded scan of one attachment content, made once and read by every page view.
+
+    Keyed by the content's SHA-256, its extension (``.txt`` and ``.csv`` read the same bytes
+    differently) and the fingerprint of the scanner version, options and worker limits: a new
+    scanner or new settings mean a new scan (by the scheduler), old rows stay valid for nothing.
+    Findings are stored for both list modes (the item may become a list after the upload),
+    located at a placeholder name: the attachment's own name is put in when they are read.
+    """
+
+    __tablename__ = "attachment_scans"
+    __table_args__ = (UniqueConstraint("sha256", "extension", "fingerprint", name="attachment_scan_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    extension: Mapped[str] = mapped_column(String(16), default="")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    complete: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")          # why not complete, plain Chinese
+    findings_list: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    findings_auto: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ScanFinding(Base):
     """One secrecy/personal-information finding on one revision."""
 

@@ -139,3 +139,61 @@ def test_gives_up_after_max_attempts_and_admins_see_it(world: World, clock) -> N
     assert deliver(app).failed >= 1
     failures = mail_failures(app)
     assert failures and failures[0]["attempts"] == 2 and "待保密审查" in failures[0]["subject"]
+
+
+def _outbox(app: Gongkai, key: str, to: str, subject: str, now: datetime) -> None:
+    """Put one mail straight into the outbox (as queue_instant would, minus its clean-up)."""
+    with app.db.write() as session:
+        session.add(OutboxMail(idempotency_key=key, user_id=None, to_addr=to, subject=subject, body="正文",
+                               kind="instant", state="queued", attempts=0, next_attempt_at=now, created_at=now))
+
+
+def test_one_unbuildable_mail_fails_alone_and_admins_see_it(world: World, clock, smtp) -> None:  # noqa: ANN001
+    """A header that cannot be built used to raise out of deliver(): that mail and every one
+    claimed after it stayed 'sending' and never reached the failures list."""
+    from workflow.services.notifications import mail_failures as admin_failures
+    inbox, port = smtp
+    app = _point_at(world.app, port)
+    now = app.now()
+    _outbox(app, "t:1", "reviewer@example.edu.cn", "第一封", now)
+    _outbox(app, "t:2", "reviewer@example.edu.cn\r\nBcc: spy@evil.example", "《通知\r\nBcc: spy@evil.example》", now)
+    _outbox(app, "t:3", "approver@example.edu.cn", "第三封", now)
+    result = deliver(app)
+    assert (result.sent, result.failed) == (2, 1)
+    assert sorted(m["Subject"] for m in inbox.messages) == ["第一封", "第三封"]
+    with app.db.read() as session:
+        states = dict(session.execute(select(OutboxMail.idempotency_key, OutboxMail.state)).all())
+    assert states == {"t:1": "sent", "t:2": "failed", "t:3": "sent"}
+    (failure,) = admin_failures(app, world.admin)
+    assert failure["key"] == "t:2" and "邮件地址无效" in failure["last_error"]
+    assert deliver(app).sent == 0 and len(inbox.messages) == 2  # nothing left to retry
+
+
+def test_crlf_in_a_title_cannot_inject_headers(world: World, clock, smtp) -> None:  # noqa: ANN001
+    """A CR/LF (and other control characters) in a title is flattened into the one Subject line."""
+    inbox, port = smtp
+    app = _point_at(world.app, port)
+    now = app.now()
+    _outbox(app, "t:1", "reviewer@example.edu.cn", "好的标题", now)
+    _outbox(app, "t:2", "reviewer@example.edu.cn", "《关于\r\nBcc: spy@evil.example\r\n\r\n评审》\x1b\x7f", now)
+    _outbox(app, "t:3", "approver@example.edu.cn", "另一个\u2028标题", now)
+    assert deliver(app).sent == 3
+    subjects = {m["Subject"] for m in inbox.messages}
+    assert subjects == {"另一个 标题", "好的标题", "《关于 Bcc: spy@evil.example 评审》"}
+    assert all(m["Bcc"] is None for m in inbox.messages)
+    with app.db.read() as session:
+        assert session.scalars(select(OutboxMail.state)).all() == ["sent"] * 3
+
+
+def test_header_values_are_single_line() -> None:
+    from hypothesis import given, strategies as st
+
+    from workflow.mailer import header_text
+
+    @given(st.text())
+    def check(value: str) -> None:
+        cleaned = header_text(value)
+        assert "\r" not in cleaned and "\n" not in cleaned and len(cleaned) <= 300
+        cleaned.encode("utf-8")  # no lone surrogate left
+
+    check()

@@ -61,7 +61,8 @@ def test_embedded_scheduler_is_started_once(world: World) -> None:
         first = start_embedded(world.app)
         assert start_embedded(world.app) is first and first.running
         assert {job.id for job in first.get_jobs()} == {"sweep", "digest", "publish", "display_end",
-                                                         "calendar_coverage", "heartbeat", "audit_anchor"}
+                                                         "calendar_coverage", "heartbeat", "audit_anchor",
+                                                         "scan"}
     finally:
         stop_embedded()
 

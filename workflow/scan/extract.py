@@ -57,6 +57,13 @@ R_LEGACY_OFFICE = N_("旧版 Office 格式（.doc/.xls）或加密的 Office 文
 R_MISMATCH = N_("文件内容与扩展名「%(ext)s」不符，或文件已损坏")
 R_CORRUPT = N_("文件已损坏或格式无法解析")
 R_ZIP_BOMB = N_("文件解压后过大或结构异常（疑似压缩炸弹）")
+R_ZIP_ENTRIES = N_("压缩包内文件数 %(count)s 超过上限 %(limit)s（疑似压缩炸弹）")
+R_PART_TOO_LARGE = N_("文件内部件「%(part)s」解压后 %(size)s 字节，超过上限 %(limit)s 字节")
+R_RATIO = N_("文件内部件「%(part)s」压缩比 %(ratio)s 倍，超过上限 %(limit)s 倍（疑似压缩炸弹）")
+R_TOTAL_TOO_LARGE = N_("文件解压后共 %(size)s 字节，超过上限 %(limit)s 字节（疑似压缩炸弹）")
+R_TOO_MUCH_TEXT = N_("提取的文字超过上限 %(limit)s 个字符")
+R_MEMORY = N_("处理时内存超过上限")
+R_PARSER_LIMIT = N_("文件内容超出解析器的限制（如单段文字过长）")
 R_ENCRYPTED = N_("PDF 已加密，无法读取文字，请提供未加密的版本")
 R_TOO_MANY_PAGES = N_("PDF 页数 %(pages)s 超过上限 %(limit)s")
 R_NO_TEXT = N_("PDF 中没有可提取的文字（可能是扫描图片），须人工核查")
@@ -111,17 +118,33 @@ def _zip_names(data: bytes, opts: ScanOptions) -> set[str]:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
         raise Unreadable(R_CORRUPT) from exc
-    if len(infos) > 10_000:
-        raise Unreadable(R_ZIP_BOMB)
+    check_zip_structure(infos, opts)
+    return {info.filename for info in infos}
+
+
+_RATIO_FLOOR = 1024 * 1024   # small parts may compress very well (empty styles …)
+
+
+def check_zip_structure(infos: Sequence[zipfile.ZipInfo], opts: ScanOptions) -> None:
+    """Refuse a .docx/.xlsx container from its central directory alone, before inflating.
+
+    Declared sizes bound what ``zipfile`` will inflate (it stops at ``file_size`` and checks
+    the CRC), so checking them is enough: entry count, each part's size and compression ratio,
+    and the total (entries sharing their data — overlapping-file bombs — count every time).
+    """
+    if len(infos) > opts.max_zip_entries:
+        raise Unreadable(R_ZIP_ENTRIES, params={"count": len(infos), "limit": opts.max_zip_entries})
     total = 0
     for info in infos:
         total += info.file_size
-        # Declared sizes bound what zipfile will inflate, so checking them is enough.
-        if info.file_size > 10 * 1024 * 1024 and info.file_size > 200 * max(info.compress_size, 1):
-            raise Unreadable(R_ZIP_BOMB)
+        if info.file_size > opts.max_part_bytes:
+            raise Unreadable(R_PART_TOO_LARGE, params={"part": info.filename[:80], "size": info.file_size,
+                                                       "limit": opts.max_part_bytes})
+        ratio = info.file_size // max(info.compress_size, 1)
+        if info.file_size > _RATIO_FLOOR and ratio > opts.max_ratio:
+            raise Unreadable(R_RATIO, params={"part": info.filename[:80], "ratio": ratio, "limit": opts.max_ratio})
     if total > opts.max_uncompressed_bytes:
-        raise Unreadable(R_ZIP_BOMB)
-    return {info.filename for info in infos}
+        raise Unreadable(R_TOTAL_TOO_LARGE, params={"size": total, "limit": opts.max_uncompressed_bytes})
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,13 +265,50 @@ def xlsx_units(data: bytes, opts: ScanOptions) -> Iterator[TextUnit]:
     """Every cell of every sheet (hidden ones included), named "Sheet1!C5"."""
     import openpyxl
 
+    check_xlsx_dimensions(data, opts)
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         for sheet in workbook.worksheets:
+            # The read-only reader trusts <dimension> and silently skips every cell outside
+            # it: a sheet declaring "A1" would hide the rest of its data from the scanner.
+            sheet.reset_dimensions()
             rows = enumerate(sheet.iter_rows(min_row=1, min_col=1, values_only=True), 1)
             yield from table_units(rows, f"{sheet.title}!", opts)
     finally:
         workbook.close()
+
+
+_DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def check_xlsx_dimensions(data: bytes, opts: ScanOptions) -> None:
+    """Refuse a workbook whose sheets declare more cells than ``max_cells`` in all.
+
+    Reads only the first 64 KiB of each sheet (where ``<dimension>`` is); a sheet that lies
+    about its size is still stopped by the running count in :func:`table_units`.
+    """
+    declared = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with zf.open(info) as part:
+                head = part.read(65536)
+            m = _DIMENSION_RE.search(head)
+            if m is None or m.group(3) is None:
+                continue
+            rows = int(m.group(4)) - int(m.group(2)) + 1
+            cols = _column_number(m.group(3)) - _column_number(m.group(1)) + 1
+            declared += max(rows, 0) * max(cols, 0)
+            if declared > opts.max_cells:
+                raise Unreadable(R_TOO_MANY_CELLS, params={"limit": opts.max_cells})
 
 
 # ---------------------------------------------------------------------------------------

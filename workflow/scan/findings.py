@@ -14,11 +14,14 @@ BANK_CARD = "bank_card"
 BIRTH_DATE = "birth_date"
 HOME_ADDRESS = "home_address"
 SENSITIVE_WORD = "sensitive_word"
-UNREADABLE = "unreadable"
+# An attachment that could not be scanned in full (「无法完成自检」): corrupt, encrypted, of an
+# unsupported type, over a limit, killed for time or memory. Always blocking, never "clean".
+SCAN_INCOMPLETE = "scan_incomplete"
+UNREADABLE = SCAN_INCOMPLETE   # the former name of the same finding
 
 DETECTORS: tuple[str, ...] = (
     CLASSIFICATION_MARKING, RESIDENT_ID, MOBILE_PHONE, BANK_CARD, BIRTH_DATE, HOME_ADDRESS,
-    SENSITIVE_WORD, UNREADABLE,
+    SENSITIVE_WORD, SCAN_INCOMPLETE,
 )
 # Detectors about a person (个人信息); a reviewer may accept these with a legal basis.
 PERSONAL_INFO: frozenset[str] = frozenset({RESIDENT_ID, MOBILE_PHONE, BANK_CARD, BIRTH_DATE, HOME_ADDRESS})

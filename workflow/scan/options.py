@@ -1,8 +1,15 @@
-"""The scanner's view of the settings, read once per distinct configuration and cached."""
+"""The scanner's view of the settings, read once per distinct configuration and cached.
+
+Extraction limits live in ``[scan_worker]`` (config/default.toml); the older keys
+``scan.max_uncompressed_bytes``, ``scan.max_cells`` and ``scan.max_pages`` are still honoured
+when ``[scan_worker]`` does not set the corresponding limit.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from workflow.scan.detectors import Engine, engine_for
@@ -11,6 +18,10 @@ from workflow.settings import Settings, config_path, load_settings
 
 SUPPORTED_TYPES = ("txt", "csv", "docx", "xlsx", "pdf")
 _SEVERITIES = ("blocking", "warning")
+# Bump when a change to the scanner can change its findings: every cached attachment scan
+# (table attachment_scans) is then redone by the scheduler.
+SCANNER_VERSION = "2"
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -22,14 +33,33 @@ class ScanOptions:
     words_file: str                    # scan.sensitive_words_file, resolved
     max_bytes: int                     # limits.attachment_max_bytes
     types: frozenset[str]              # scan.attachment_types (default: txt csv docx xlsx pdf)
-    max_uncompressed_bytes: int        # scan.max_uncompressed_bytes: zip-bomb guard for docx/xlsx
-    max_cells: int                     # scan.max_cells: cells visited per spreadsheet
-    max_pages: int                     # scan.max_pages: PDF pages
+    max_uncompressed_bytes: int        # scan_worker.max_uncompressed_mb: all parts of a docx/xlsx
+    max_cells: int                     # scan_worker.max_cells: cells visited per spreadsheet
+    max_pages: int                     # scan_worker.max_pages: PDF pages
+    max_zip_entries: int = 2000        # scan_worker.max_zip_entries
+    max_part_bytes: int = 50 * MIB     # scan_worker.max_part_mb: one part of a docx/xlsx
+    max_ratio: int = 100               # scan_worker.max_compression_ratio (parts over 1 MiB)
+    max_text_chars: int = 5_000_000    # scan_worker.max_text_chars: extracted text per file
+    max_findings: int = 1000           # scan_worker.max_findings: kept per attachment
 
     @property
     def engine(self) -> Engine:
         """The compiled detectors (cached per words file)."""
         return engine_for(self.words_file)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the scanner version, every option and the sensitive words themselves.
+
+        Two scans with the same fingerprint of the same bytes give the same findings, so the
+        result can be cached by content hash + fingerprint.
+        """
+        fields = asdict(self)
+        fields["types"] = sorted(self.types)
+        fields["words"] = hashlib.sha256(Path(self.words_file).read_bytes()).hexdigest()
+        fields["words_file"] = ""
+        raw = json.dumps({"version": SCANNER_VERSION, **fields}, sort_keys=True)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -53,32 +83,54 @@ def _words_path(name: str) -> str:
     return str(path)
 
 
+def positive_int(value: object, key: str) -> int:
+    """A setting that must be a positive integer (bool and text refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value <= 0:
+        raise ValueError(f"{key} must be a positive integer, not {value!r}")
+    return int(value)
+
+
 @lru_cache(maxsize=32)
 def _options(in_lists: str, elsewhere: str, words: str, max_bytes: int, types: tuple[str, ...],
-             max_uncompressed: int, max_cells: int, max_pages: int) -> ScanOptions:
+             limits: tuple[tuple[str, int], ...]) -> ScanOptions:
     return ScanOptions(
         in_lists=_severity(in_lists, "scan.personal_info_in_lists"),
         elsewhere=_severity(elsewhere, "scan.personal_info_elsewhere"),
         words_file=_words_path(words),
         max_bytes=max_bytes,
         types=frozenset(t.lower().lstrip(".") for t in types),
-        max_uncompressed_bytes=max_uncompressed,
-        max_cells=max_cells,
-        max_pages=max_pages,
+        **dict(limits),
     )
+
+
+def _limit(s: Settings, key: str, legacy: str | None, default: int, scale: int = 1) -> int:
+    value = s.get(f"scan_worker.{key}")
+    if value is not None:
+        return positive_int(value, f"scan_worker.{key}") * scale
+    if legacy is not None and s.get(legacy) is not None:
+        return positive_int(s.get(legacy), legacy)
+    return default * scale
 
 
 def options_for(settings: Settings | None) -> ScanOptions:
     """The scan options of ``settings`` (default settings when None)."""
     s = settings if settings is not None else default_settings()
-    max_bytes = int(s.get("limits.attachment_max_bytes", 10 * 1024 * 1024))
+    max_bytes = int(s.get("limits.attachment_max_bytes", 10 * MIB))
+    limits = (
+        ("max_uncompressed_bytes", _limit(s, "max_uncompressed_mb", "scan.max_uncompressed_bytes", 200, MIB)),
+        ("max_cells", _limit(s, "max_cells", "scan.max_cells", 1_000_000)),
+        ("max_pages", _limit(s, "max_pages", "scan.max_pages", 500)),
+        ("max_zip_entries", _limit(s, "max_zip_entries", None, 2000)),
+        ("max_part_bytes", _limit(s, "max_part_mb", None, 50, MIB)),
+        ("max_ratio", _limit(s, "max_compression_ratio", None, 100)),
+        ("max_text_chars", _limit(s, "max_text_chars", None, 5_000_000)),
+        ("max_findings", _limit(s, "max_findings", None, 1000)),
+    )
     return _options(
         str(s.get("scan.personal_info_in_lists", "blocking")),
         str(s.get("scan.personal_info_elsewhere", "warning")),
         str(s.get("scan.sensitive_words_file", "sensitive_words.txt")),
         max_bytes,
         tuple(s.get("scan.attachment_types", SUPPORTED_TYPES)),
-        int(s.get("scan.max_uncompressed_bytes", max(20 * max_bytes, 200 * 1024 * 1024))),
-        int(s.get("scan.max_cells", 2_000_000)),
-        int(s.get("scan.max_pages", 2000)),
+        limits,
     )

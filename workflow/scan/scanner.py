@@ -5,7 +5,7 @@ import re
 import warnings
 from bisect import bisect_right
 from datetime import date
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from workflow.clock import Clock, SystemClock, local_date
 from workflow.i18n import _
@@ -14,7 +14,7 @@ from workflow.scan.detectors import (
     BARE_LEVEL, Hit, column_hit, find_hits,
 )
 from workflow.scan.extract import (
-    TextUnit, Unreadable, R_CORRUPT, R_TOO_LARGE, csv_units, docx_units, pdf_units, sniff_kind,
+    TextUnit, Unreadable, R_CORRUPT, R_MEMORY, R_PARSER_LIMIT, R_TOO_LARGE, R_TOO_MUCH_TEXT, csv_units, docx_units, pdf_units, sniff_kind,
     text_units, xlsx_units,
 )
 from workflow.scan.findings import Finding, make_finding
@@ -164,56 +164,104 @@ def scan_text(text: str, *, location: str, is_list: bool = False, settings: Sett
 
 def scan_attachment(filename: str, data: bytes, *, is_list: bool | None = None,
                     settings: Settings | None = None, clock: Clock | None = None) -> list[Finding]:
-    """Scan an attachment (.txt, .csv, .docx, .xlsx, .pdf); never raises on bad input.
+    """Scan an attachment (.txt, .csv, .docx, .xlsx, .pdf) in this process; never raises on bad input.
 
     The type comes from the magic bytes first, then the extension. Spreadsheet, CSV and Word
     table cells always count as a list; other text counts as one when ``is_list`` is True,
     or — if ``is_list`` is None — when :func:`looks_like_list` says so for the file name and
-    text. A file that is too large, of an unsupported type, corrupt, encrypted or bomb-like
-    yields one blocking ``unreadable`` finding (after any findings made before the failure).
+    text. A file that is too large, of an unsupported type, corrupt, encrypted, bomb-like or
+    over a structural limit yields one blocking ``scan_incomplete`` finding (after any findings
+    made before the failure).
+
+    This runs the parsers in the calling process with the structural limits only; the
+    application scans through :func:`workflow.scan.worker.scan_bounded`, which adds limits on
+    time and memory in a child process.
     """
-    opts = options_for(settings)
-    today = _today(clock)
-    out: list[Finding] = []
+    return scan_attachment_modes(filename, data, (is_list,), options_for(settings), _today(clock))[0]
+
+
+def scan_attachment_modes(filename: str, data: bytes, modes: Sequence[bool | None], opts: ScanOptions,
+                          today: date) -> list[list[Finding]]:
+    """Extract the attachment once, then its findings for each ``is_list`` in ``modes``."""
+    units: list[TextUnit] = []
+    failure: Unreadable | None = None
+    table_kind = False
     try:
         if len(data) > opts.max_bytes:
             raise Unreadable(R_TOO_LARGE, params={"size": len(data), "limit": opts.max_bytes})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             kind = sniff_kind(filename, data, opts)
-            if kind in ("xlsx", "csv"):
-                units: Iterable[TextUnit] = xlsx_units(data, opts) if kind == "xlsx" else csv_units(data, opts)
-                text_is_list = True
-            else:
-                if kind == "txt":
-                    units = text_units(data)
-                elif kind == "docx":
-                    units = docx_units(data, opts)
-                else:
-                    units = pdf_units(data, opts)
-                if is_list is None:
-                    text = "\n".join(u.text for u in units if not u.in_table)
-                    text_is_list = looks_like_list(filename, text)
-                else:
-                    text_is_list = is_list
-            for unit in units:
-                hits = _unit_hits(unit, opts, today)
-                if hits:
-                    out.extend(_findings(unit.text, hits, location=filename, sublocation=unit.sublocation,
-                                         is_list=unit.in_table or text_is_list, opts=opts,
-                                         by_line=unit.by_line))
+            table_kind = kind in ("xlsx", "csv")
+            source: Iterable[TextUnit] = {
+                "xlsx": xlsx_units, "csv": csv_units, "docx": docx_units, "pdf": pdf_units,
+            }[kind](data, opts) if kind != "txt" else text_units(data)
+            chars = 0
+            for unit in source:
+                chars += len(unit.text)
+                if chars > opts.max_text_chars:
+                    raise Unreadable(R_TOO_MUCH_TEXT, params={"limit": opts.max_text_chars})
+                units.append(unit)
     except Unreadable as exc:
-        out.append(_unreadable(filename, exc))
-    except Exception:  # noqa: BLE001 - any parser failure means "could not scan", never a pass
-        out.append(_unreadable(filename, Unreadable(R_CORRUPT)))
-    return out
+        failure = exc
+    except MemoryError:
+        units.clear()                    # give the memory back before building findings
+        failure = Unreadable(R_MEMORY)
+    except Exception as exc:  # noqa: BLE001 - any parser failure means "could not scan", never a pass
+        failure = Unreadable(_parser_failure(exc))
+    hits = [(unit, _unit_hits(unit, opts, today)) for unit in units]
+    auto_list: bool | None = None
+    results: list[list[Finding]] = []
+    for is_list in modes:
+        if table_kind:
+            text_is_list = True
+        elif is_list is None:
+            if auto_list is None:
+                auto_list = looks_like_list(filename, "\n".join(u.text for u in units if not u.in_table))
+            text_is_list = auto_list
+        else:
+            text_is_list = is_list
+        out: list[Finding] = []
+        for unit, unit_hits in hits:
+            if unit_hits:
+                out.extend(_findings(unit.text, unit_hits, location=filename, sublocation=unit.sublocation,
+                                     is_list=unit.in_table or text_is_list, opts=opts, by_line=unit.by_line))
+        out = _capped(out, opts.max_findings)
+        if failure is not None:
+            out.append(incomplete_finding(filename, _(failure.reason, **failure.params),
+                                          acceptable=failure.acceptable))
+        results.append(out)
+    return results
 
 
-def _unreadable(filename: str, exc: Unreadable) -> Finding:
-    reason = _(exc.reason, **exc.params)
+def _parser_failure(exc: Exception) -> str:
+    """The reason for a parser's exception: memory and parser limits are told apart from corruption."""
+    text = str(exc).lower()
+    if "memory" in text:
+        return R_MEMORY
+    if "resource limit" in text or "huge" in text:
+        return R_PARSER_LIMIT
+    return R_CORRUPT
+
+
+def _capped(findings: list[Finding], limit: int) -> list[Finding]:
+    """At most ``limit`` findings, blocking ones first, in their original order."""
+    if len(findings) <= limit:
+        return findings
+    order = sorted(range(len(findings)), key=lambda i: findings[i].severity != "blocking")[:limit]
+    return [findings[i] for i in sorted(order)]
+
+
+def incomplete_finding(filename: str, reason: str, *, acceptable: bool = False) -> Finding:
+    """The blocking 「无法完成自检」 finding of an attachment that could not be scanned in full.
+
+    ``reason`` is already translated (plain Chinese by default). ``acceptable`` is True only
+    where a reviewer can check the file by hand (an unsupported type, a scanned PDF); a file
+    over a limit, corrupt or encrypted must be replaced.
+    """
     return make_finding(
-        detector=F.UNREADABLE, severity="blocking", location=filename,
-        message=_("无法扫描：%(reason)s", reason=reason), match_masked="", acceptable=exc.acceptable,
+        detector=F.SCAN_INCOMPLETE, severity="blocking", location=filename,
+        message=_("无法完成自检：%(reason)s", reason=reason), match_masked="", acceptable=acceptable,
     )
 
 

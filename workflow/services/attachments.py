@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import PurePosixPath
 
 from sqlalchemy.orm import undefer
@@ -12,6 +13,8 @@ from workflow.access import Actor
 from workflow.context import Gongkai
 from workflow.errors import NotFound, TooLarge, ValidationFailed
 from workflow.services.items import load_draft, load_visible, write_transaction
+
+log = logging.getLogger("gongkai.scan")
 
 DEFAULT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "jpg", "jpeg", "png",
                       "gif", "zip", "ofd", "wps", "et")
@@ -54,7 +57,23 @@ def add_attachment(app: Gongkai, actor: Actor, item_id: int, filename: str, cont
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
                      action="attachment_add", from_state="draft", to_state="draft",
                      data={"filename": name, "size": len(data), "sha256": row.sha256})
+    _scan_after_upload(app, row)
     return row
+
+
+def _scan_after_upload(app: Gongkai, row: Attachment) -> None:
+    """The bounded self-check of a new attachment, once per content (``scan_worker.scan_on_upload``).
+
+    Outside the write transaction; a failure to scan here is not the upload's failure: the
+    scheduler's ``scan`` job, or the submission, scans what is still missing.
+    """
+    if not app.settings.get("scan_worker.scan_on_upload", True):
+        return
+    from workflow.attachment_scans import ensure_scanned
+    try:
+        ensure_scanned(app, [row.id])
+    except Exception:  # noqa: BLE001 - logged; the scan is retried later, the file is stored
+        log.exception("scan after upload of attachment %s failed; left to the scheduler", row.id)
 
 
 def remove_attachment(app: Gongkai, actor: Actor, item_id: int, attachment_id: int) -> None:

@@ -264,12 +264,29 @@ def _archive_superseded(app: Gongkai, session: Session, item: Item, actor: Actor
     return [TransitionEvent(old, "archive", from_state, "archived", actor, SUPERSEDED, now)]
 
 
+def _scan_attachments_before_submit(app: Gongkai, actor: Actor, item_id: int) -> None:
+    """Scan (bounded) any attachment without a stored scan, before the write transaction.
+
+    Normally the upload scanned it already; this covers a scan lost to a crash, a new scanner
+    version or changed settings. The submission itself then only reads stored scans.
+    """
+    from workflow.attachment_scans import ensure_scanned
+    with app.db.read() as session:
+        item = load_visible(session, actor, item_id)     # no scanning for someone who may not see it
+        if item.state != "draft":
+            return
+        ids = list(session.scalars(select(Attachment.id).where(Attachment.item_id == item_id)))
+    ensure_scanned(app, ids)
+
+
 def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: Mapping[str, Any] | None = None,
                expected_version: int | None = None) -> Item:
     """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction."""
     payload = payload or {}
     if not isinstance(trigger, str) or trigger not in TRIGGERS:
         raise BadInput("未知的操作：%(trigger)s", code="unknown_trigger", trigger=str(trigger)[:40])
+    if trigger == "submit":
+        _scan_attachments_before_submit(app, actor, item_id)
     now = app.now()
     with write_transaction(app) as session:
         item = load_visible(session, actor, item_id)

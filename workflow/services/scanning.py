@@ -23,17 +23,21 @@ def item_findings(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
 def self_check(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
     """The drafter's 保密自检 of the current draft (not stored), with the masking proposal.
 
+    Title and body are scanned now (bounded text); each attachment's findings come from its
+    scan stored at upload (or by the scheduler) — a page view never extracts a file.
+
     ``masked`` holds the proposed title/body when masking would change them: personal data
     such as ID numbers become 350102********1234, phones 138****5678. Classification markings
     are never masked away: such an item must not be published at all.
     """
-    from workflow.scan import blocking, mask_text, scan_item
+    from workflow.findings import content_findings
+    from workflow.scan import blocking, mask_text
     with app.db.read() as session:
         item = load_visible(session, actor, item_id)
         require_role(actor, DRAFTER, item.department_id)
-        attachments = [(a.filename, a.data) for a in item.attachments]
-        title, body, is_list = item.title, item.body, item.is_list
-    found = scan_item(title, body, attachments, is_list=is_list or None, settings=app.settings)
+        # Attachments: their stored scans only. A page view never parses a file.
+        found = content_findings(app, session, item)
+        title, body = item.title, item.body
     masked_title, masked_body = mask_text(title, settings=app.settings), mask_text(body, settings=app.settings)
     changed = masked_title != title or masked_body != body
     return {"item_id": item_id, "findings": [f.to_dict() for f in found], "total": len(found),

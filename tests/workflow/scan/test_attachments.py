@@ -38,7 +38,7 @@ def test_text_file_encodings(encoding):
 def test_binary_posing_as_text_is_unreadable():
     (finding,) = scan_attachment("a.txt", b"\x00\x01\x02binary")
     assert finding.detector == UNREADABLE and finding.severity == "blocking"
-    assert finding.message.startswith("无法扫描")
+    assert finding.message.startswith("无法完成自检")
     (finding,) = scan_attachment("a.txt", bytes([0x81, 0x30, 0xFF, 0xFE, 0x80]))
     assert finding.detector == UNREADABLE
 
