@@ -2,14 +2,15 @@
 from db.models.audit import AuditEvent
 from db.models.base import Base
 from db.models.items import (OPEN_STATES, STATES, Attachment, CatalogCategory, CatalogEntry, Decision, Item,
-                             Revision, ScanFinding)
+                             ItemContributor, Revision, ScanFinding)
 from db.models.reports import PublishedReport, ReportNarrative  # noqa: F401  (the report feature)
 from db.models.applications import Application  # noqa: F401  (requests for disclosure)
 from db.models.reminders import CalendarOverride, Notification, OutboxMail, Reminder
 from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments
 
 __all__ = [
-    "Base", "AuditEvent", "Attachment", "CatalogCategory", "CatalogEntry", "Decision", "Item", "Revision",
+    "Base", "AuditEvent", "Attachment", "CatalogCategory", "CatalogEntry", "Decision", "Item", "ItemContributor",
+    "Revision",
     "ScanFinding", "ApiToken", "Department", "User", "UserRole", "user_departments",
     "STATES", "OPEN_STATES", "ROLES", "NOTIFY_PREFS",
 ]
