@@ -19,6 +19,8 @@ ACTORS = ("drafter", "drafter2", "reviewer", "approver", "admin", "all_rounder",
 MULTI_ROLE = {"multi": (["drafter", "reviewer", "approver"], ["xsc"]),
               "admin_drafter": (["admin", "drafter", "reviewer", "approver"], ["*"])}
 CONTRIBUTING = ("edit", "attach", "detach", "mask", "revise")
+DECIDERS = {"pass_review": ("reviewer", "all_rounder", "multi", "admin_drafter"),
+            "approve": ("approver", "all_rounder", "multi", "admin_drafter")}
 CONTENT_ACTIONS = ("create", "edit", "attachment_add", "attachment_remove", "mask", "revise")
 PAYLOADS = st.sampled_from([{}, {"reason": "请修改"}, {"checklist": CLEAR}, {"checklist": {**CLEAR, "sensitive": True}},
                             {"reason": ""}, {"checklist": {**CLEAR, "personal_info": True}, "legal_basis": "依法公示"}])
@@ -39,6 +41,8 @@ def step(draw: st.DrawFn) -> tuple[str, str, dict]:
     trigger = draw(st.sampled_from(TRIGGERS + CONTRIBUTING))
     if trigger in CONTRIBUTING and draw(st.booleans()):  # random contributors: the multi-role users
         return trigger, draw(st.sampled_from(("all_rounder", "multi", "admin_drafter", "drafter2"))), {}
+    if trigger in DECIDERS and draw(st.booleans()):  # deciders who may have contributed meanwhile
+        return trigger, draw(st.sampled_from(DECIDERS[trigger])), LIKELY_PAYLOAD.get(trigger, {})
     if draw(st.booleans()):
         return trigger, LIKELY[trigger], LIKELY_PAYLOAD.get(trigger, {})
     return trigger, draw(st.sampled_from(ACTORS)), draw(PAYLOADS)
