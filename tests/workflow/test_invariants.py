@@ -49,9 +49,25 @@ def step(draw: st.DrawFn) -> tuple[str, str, dict]:
 
 
 HAPPY = [("submit", "drafter", {}), ("pass_review", "reviewer", {"checklist": CLEAR}), ("approve", "approver", {})]
-# Half of the runs start from a published item (then revise/take down/archive/edit at random).
+SUSPECTS = ("all_rounder", "multi", "admin_drafter")
+
+
+@st.composite
+def contributed_then_decided(draw: st.DrawFn) -> list[tuple[str, str, dict]]:
+    """A multi-role user changes someone else's draft, then may try to review or approve it."""
+    suspect = draw(st.sampled_from(SUSPECTS))
+    touches = draw(st.lists(st.sampled_from(("edit", "attach", "detach", "mask")), min_size=1, max_size=3))
+    head = [(touch, suspect, {}) for touch in touches] + [("submit", "drafter", {})]
+    head.append(("pass_review", draw(st.sampled_from((suspect, "reviewer"))), {"checklist": CLEAR}))
+    head.append(("approve", draw(st.sampled_from((suspect, "approver"))), {}))
+    return head + draw(st.lists(step(), max_size=8))
+
+
+# A third of the runs start from a published item (then revise/take down/archive/edit at random),
+# a third from a draft that a multi-role user changed before it was submitted.
 STEPS = st.one_of(st.lists(step(), min_size=1, max_size=20),
-                  st.lists(step(), max_size=12).map(lambda tail: HAPPY + tail))
+                  st.lists(step(), max_size=12).map(lambda tail: HAPPY + tail),
+                  contributed_then_decided())
 
 
 def _contributors(session, item_id: int | None) -> set[int]:  # noqa: ANN001

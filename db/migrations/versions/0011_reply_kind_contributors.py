@@ -23,7 +23,15 @@ depends_on = None
 CONTENT_ACTIONS = ("create", "edit", "attachment_add", "attachment_remove", "mask", "revise")
 
 
+def _defer_foreign_keys() -> None:
+    """SQLite's batch mode copies ``items`` and drops the original, which other tables reference:
+    check foreign keys at commit (when the copy carries the same ids), not at the DROP."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA defer_foreign_keys = ON")
+
+
 def upgrade() -> None:
+    _defer_foreign_keys()
     op.create_table(
         "item_contributors",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +82,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _defer_foreign_keys()
     op.execute("UPDATE items SET catalog_code = (SELECT MIN(code) FROM catalog_entries) WHERE catalog_code IS NULL")
     with op.batch_alter_table("items") as batch:
         batch.drop_constraint("catalog_matches_kind", type_="check")
