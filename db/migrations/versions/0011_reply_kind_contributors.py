@@ -12,6 +12,9 @@ Revises: 0010
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,15 +26,44 @@ depends_on = None
 CONTENT_ACTIONS = ("create", "edit", "attachment_add", "attachment_remove", "mask", "revise")
 
 
-def _defer_foreign_keys() -> None:
-    """SQLite's batch mode copies ``items`` and drops the original, which other tables reference:
-    check foreign keys at commit (when the copy carries the same ids), not at the DROP."""
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")
+@contextmanager
+def _sqlite_foreign_keys_off() -> Iterator[None]:
+    """SQLite's batch mode copies ``items`` and drops the original, which other tables reference;
+    the DROP's implicit DELETE would count every referencing row as a violation (even deferred).
+    As SQLite's ALTER TABLE guide says: foreign keys off (only possible outside a transaction),
+    the change in a transaction of its own, ``foreign_key_check``, then on again."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    bind.exec_driver_sql("COMMIT")  # what ran before (earlier revisions) is complete
+    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    bind.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield
+        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migration 0011 would break foreign keys: {broken[:5]}")
+        bind.exec_driver_sql("COMMIT")
+    except BaseException:
+        bind.exec_driver_sql("ROLLBACK")
+        raise
+    finally:
+        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+        bind.exec_driver_sql("BEGIN IMMEDIATE")  # alembic records the version in it
 
 
 def upgrade() -> None:
-    _defer_foreign_keys()
+    with _sqlite_foreign_keys_off():
+        _upgrade()
+
+
+def downgrade() -> None:
+    with _sqlite_foreign_keys_off():
+        _downgrade()
+
+
+def _upgrade() -> None:
     op.create_table(
         "item_contributors",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,12 +113,13 @@ def upgrade() -> None:
             break
 
 
-def downgrade() -> None:
-    _defer_foreign_keys()
-    op.execute("UPDATE items SET catalog_code = (SELECT MIN(code) FROM catalog_entries) WHERE catalog_code IS NULL")
+def _downgrade() -> None:
     with op.batch_alter_table("items") as batch:
         batch.drop_constraint("catalog_matches_kind", type_="check")
         batch.drop_constraint("kind_known", type_="check")
+    # before 0011 every item had a 清单 entry: replies go back under the first one
+    op.execute("UPDATE items SET catalog_code = (SELECT MIN(code) FROM catalog_entries) WHERE catalog_code IS NULL")
+    with op.batch_alter_table("items") as batch:
         batch.drop_column("kind")
         batch.alter_column("catalog_code", existing_type=sa.String(length=32), nullable=False)
     op.drop_index(op.f("ix_item_contributors_user_id"), table_name="item_contributors")
