@@ -1,9 +1,23 @@
-"""Who may see and do what: roles, department scope, separation of duties."""
+"""Who may see and do what: roles, department scope, separation of duties.
+
+Two visibility rules live here and nowhere else:
+
+* **Public** (:func:`is_public`, :func:`public_items_filter`): only a published ``disclosure``
+  item is ever public. A reply letter (kind ``reply``) never is, whatever state it or its
+  application is in. Every public read (directory, search, feed, public page and attachments,
+  public API, reports and 清单 coverage) goes through them.
+* **Internals** (:func:`sees_internals`): earlier revisions, diffs, findings, the history with
+  its reasons and decisions, checklists and non-public attachments belong to the item's own
+  department scope and admins. Staff outside see of a published item what the public sees.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
+from sqlalchemy import and_
+
+from db.models.items import DISCLOSURE, Item
 from workflow.errors import Forbidden
 from workflow.i18n import gettext
 
@@ -59,9 +73,31 @@ def actor_from_user(user: object) -> Actor:
     )
 
 
-def can_view_item(actor: Actor, department_id: int, state: str) -> bool:
-    """Admins see everything; others their departments' items, and anything published."""
-    return actor.is_admin or actor.covers(department_id) or state == "published"
+def is_public(state: str, kind: str | None) -> bool:
+    """Whether an item in ``state`` of ``kind`` is public: published disclosure items only."""
+    return state == "published" and (kind or DISCLOSURE) == DISCLOSURE
+
+
+def disclosure_filter() -> Any:
+    """SQL condition: 主动公开 items only, never a reply letter. The yearly report's ``active``
+    figures and the 清单 coverage count these (whatever their state now)."""
+    return Item.kind == DISCLOSURE
+
+
+def public_items_filter() -> Any:
+    """SQL condition of :func:`is_public`: the one filter of every public query."""
+    return and_(Item.state == "published", disclosure_filter())
+
+
+def sees_internals(actor: Actor, department_id: int) -> bool:
+    """Whether ``actor`` sees an item's internals (earlier revisions, diffs, findings, history,
+    non-public attachments): admins and the item's own department scope only."""
+    return actor.is_admin or actor.covers(department_id)
+
+
+def can_view_item(actor: Actor, department_id: int, state: str, kind: str | None = DISCLOSURE) -> bool:
+    """Admins and the department scope see the item; others only what is public."""
+    return sees_internals(actor, department_id) or is_public(state, kind)
 
 
 def require_role(actor: Actor, role: str, department_id: int | None = None) -> None:

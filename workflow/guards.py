@@ -45,6 +45,11 @@ def may_withdraw(event: EventData) -> None:
 def _not_author_or_submitter(ctx: Any, what: str) -> None:
     if ctx.actor.id in {ctx.author_id, ctx.submitted_by_id}:
         raise Forbidden("职责分离：您是本稿的起草人或提交人，不能%(what)s", code="separation_of_duties", what=_(what))
+    # Anyone who changed the content (edit, attachment, masking, a revision's copy) wrote part
+    # of what is decided on: a contributor decides on it no more than its author does.
+    if ctx.actor.id is not None and ctx.actor.id in ctx.contributor_ids:
+        raise Forbidden("职责分离：您修改过本稿的内容（正文、附件或脱敏），不能%(what)s", code="separation_of_duties",
+                        what=_(what))
 
 
 def may_pass_review(event: EventData) -> None:

@@ -84,8 +84,12 @@ class ItemFields:
     present: frozenset[str]
 
 
-def parse_item_fields(data: Mapping[str, Any], settings: Settings, *, creating: bool) -> ItemFields:
-    """Check types and limits of the fields in ``data`` (no database look-ups here)."""
+def parse_item_fields(data: Mapping[str, Any], settings: Settings, *, creating: bool,
+                      with_catalog: bool = True) -> ItemFields:
+    """Check types and limits of the fields in ``data`` (no database look-ups here).
+
+    ``with_catalog`` False (a reply letter): no 清单 entry is required, and none may be given.
+    """
     if not isinstance(data, Mapping):
         raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_type")
     allowed = ITEM_FIELDS if creating else EDITABLE_FIELDS
@@ -101,7 +105,11 @@ def parse_item_fields(data: Mapping[str, Any], settings: Settings, *, creating: 
         values["body"] = _text(data.get("body"), "body", body_max, required=False) or ""
     if creating:
         values["department"] = _text(data.get("department"), "department", 32, required=True)
-    if creating or "catalog_code" in data:
+    if not with_catalog:
+        if data.get("catalog_code") not in (None, ""):
+            raise ValidationFailed("答复书不属于主动公开清单，不能指定清单事项", code="reply_without_catalog",
+                                   field="catalog_code")
+    elif creating or "catalog_code" in data:
         values["catalog_code"] = _text(data.get("catalog_code"), "catalog_code", 32, required=True)
     if creating or "channels" in data:
         values["channels"] = _channels(data.get("channels"), settings)

@@ -68,6 +68,7 @@ class TransitionContext:
     author_id: int | None = None
     submitted_by_id: int | None = None
     reviewed_by_id: int | None = None
+    contributor_ids: frozenset[int] = frozenset()
     reason: str | None = None
     checklist: Any = None
     legal_basis: str | None = None

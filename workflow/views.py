@@ -23,6 +23,8 @@ def item_to_dict(item: Item, now: datetime) -> dict[str, Any]:
     """The Item of the public contract (DESIGN.md §7)."""
     return {
         "id": item.id,
+        "kind": item.kind,
+        "view": "full",
         "title": item.title,
         "body": item.body,
         "department": item.department.code,
@@ -62,6 +64,14 @@ def public_item_to_dict(item: Item) -> dict[str, Any]:
         "channels": list(item.channels or []), "published_at": iso(item.published_at),
         "display_until": iso(item.display_until), "supersedes": item.supersedes_id,
     }
+
+
+def outside_item_to_dict(item: Item) -> dict[str, Any]:
+    """What staff outside the item's department see of a published item: what the public sees
+    (current content, its attachments), nothing of the workflow (``access.sees_internals``)."""
+    return {**public_item_to_dict(item), "kind": item.kind, "view": "public", "state": item.state,
+            "attachments": [{"id": a.id, "filename": a.filename, "size": a.size, "sha256": a.sha256}
+                            for a in item.attachments]}
 
 
 def event_to_dict(event: AuditEvent) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 from db.models.audit import AuditEvent
 from db.models.base import Base
 from db.models.items import (OPEN_STATES, STATES, Attachment, AttachmentScan, CatalogCategory, CatalogEntry,
-                             Decision, Item, Revision, ScanFinding)
+                             Decision, Item, ItemContributor, Revision, ScanFinding)
 from db.models.reports import PublishedReport, ReportNarrative  # noqa: F401  (the report feature)
 from db.models.applications import Application  # noqa: F401  (requests for disclosure)
 from db.models.reminders import CalendarOverride, Notification, OutboxMail, Reminder
@@ -11,7 +11,7 @@ from db.models.auth import LoginThrottle, UserSession  # noqa: F401  (throttling
 from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments
 
 __all__ = [
-    "Base", "AuditEvent", "Attachment", "CatalogCategory", "CatalogEntry", "Decision", "Item", "Revision",
-    "ScanFinding", "AttachmentScan", "ApiToken", "Department", "User", "UserRole", "user_departments",
+    "Base", "AuditEvent", "Attachment", "AttachmentScan", "CatalogCategory", "CatalogEntry", "Decision", "Item",
+    "ItemContributor", "Revision", "ScanFinding", "ApiToken", "Department", "User", "UserRole", "user_departments",
     "STATES", "OPEN_STATES", "ROLES", "NOTIFY_PREFS",
 ]

@@ -19,6 +19,11 @@ from db.types import UTCDateTime
 STATES = ("draft", "secrecy_review", "approval", "scheduled", "published", "archived")
 OPEN_STATES = ("draft", "secrecy_review", "approval")
 _STATE_LIST = ",".join(f"'{s}'" for s in STATES)
+# What an item is: a ``disclosure`` (主动公开) goes to the public once published; a ``reply``
+# (依申请公开答复书) is addressed to one applicant and no public read may ever return it.
+DISCLOSURE, REPLY = "disclosure", "reply"
+KINDS = (DISCLOSURE, REPLY)
+_KIND_LIST = ",".join(f"'{k}'" for k in KINDS)
 
 
 class CatalogCategory(Base):
@@ -56,6 +61,10 @@ class Item(Base):
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATE_LIST})", name="state_known"),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(f"kind IN ({_KIND_LIST})", name="kind_known"),
+        # a reply never carries a 清单 entry; a disclosure item always does
+        CheckConstraint("(kind = 'reply' AND catalog_code IS NULL) OR (kind <> 'reply' AND catalog_code IS NOT NULL)",
+                        name="catalog_matches_kind"),
         # id last: department lists order by (stage_due, id), so the index yields the page in order
         Index("ix_items_dept_state_due", "department_id", "state", "stage_due", "id"),
         Index("ix_items_state_due", "state", "stage_due"),
@@ -68,7 +77,8 @@ class Item(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    catalog_code: Mapped[str] = mapped_column(ForeignKey("catalog_entries.code"))
+    kind: Mapped[str] = mapped_column(String(16), default=DISCLOSURE, server_default=DISCLOSURE)
+    catalog_code: Mapped[str | None] = mapped_column(ForeignKey("catalog_entries.code"), nullable=True)
     channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     formed_on: Mapped[date] = mapped_column(Date)
     publish_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -102,6 +112,23 @@ class Item(Base):
         back_populates="item", cascade="all, delete-orphan", lazy="selectin", order_by="Attachment.id")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ItemContributor(Base):
+    """Someone who changed an item's content (create, edit, attachment, masking, revise).
+
+    Kept for the item's whole life, across later revisions: a contributor may neither pass
+    the secrecy review nor approve the item (separation of duties).
+    """
+
+    __tablename__ = "item_contributors"
+    __table_args__ = (UniqueConstraint("item_id", "user_id", name="item_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_action: Mapped[str] = mapped_column(String(40))
 
 
 class Revision(Base):

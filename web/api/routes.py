@@ -11,7 +11,7 @@ from web.app import core
 from workflow.errors import ValidationFailed
 from workflow.services import items as item_service
 from workflow.services import queries
-from workflow.views import item_to_dict, public_item_to_dict
+from workflow.views import item_to_dict, outside_item_to_dict, public_item_to_dict
 
 
 def _page_json(page: queries.Page, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -72,7 +72,11 @@ def list_items():  # noqa: ANN201
 
 @bp.get("/items/<int:item_id>")
 def get_item(item_id: int):  # noqa: ANN201
-    return _item_response(item_service.get_item(core(), acting_user(), item_id))
+    actor = acting_user()
+    item = item_service.get_item(core(), actor, item_id)
+    if not item_service.internal_view(actor, item):
+        return jsonify(outside_item_to_dict(item))
+    return _item_response(item)
 
 
 @bp.patch("/items/<int:item_id>")

@@ -50,7 +50,10 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     who = actor()
     item = items.get_item(app, who, item_id)
     now = app.now()
-    findings = scanning.item_findings(app, who, item_id) if item.revision else None
+    # Staff outside the department see of a published item what the public sees: no history,
+    # findings or diff against earlier (possibly unmasked) revisions (access.sees_internals).
+    internal = items.internal_view(who, item)
+    findings = scanning.item_findings(app, who, item_id) if item.revision and internal else None
     can = allowed_actions(item, who)
     check = scanning.self_check(app, who, item_id) if "edit" in can else None
     explanation = app.calendar.explain(item.formed_on, int(app.settings["deadlines.publish_workdays"])) \
@@ -58,8 +61,9 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     entries = {e["code"]: (c["title"], e["title"]) for c in catalog.catalog_tree(app)["categories"] for e in c["items"]}
     return render_template(
         "item.html", item=item, can=can, self_check=check, due=due_status(app.calendar, item.stage_due, now),
-        history=queries.item_history(app, who, item_id), findings=findings, explanation=explanation,
-        diff=queries.revision_diff(app, who, item_id), entry=entries.get(item.catalog_code),
+        history=queries.item_history(app, who, item_id) if internal else [], findings=findings,
+        explanation=explanation, internal=internal,
+        diff=queries.revision_diff(app, who, item_id) if internal else None, entry=entries.get(item.catalog_code),
         checklist=CHECKLIST, diagram=state_diagram_svg(item.state), values=form_values or {},
         trigger_labels=TRIGGER_LABELS, max_upload=int(app.settings["limits.attachment_max_bytes"])), status
 
@@ -105,7 +109,10 @@ def edit(item_id: int):  # noqa: ANN201
             if item.display_until else None
         return render_template("item_form.html", form=form, creating=False, item=item)
     form = _prepare(ItemForm(), who, creating=False)
-    _done, error = try_verb(items.update_item, app, who, item_id, form.payload(creating=False),
+    payload = form.payload(creating=False)
+    if item.kind == "reply":
+        payload.pop("catalog_code", None)  # a reply letter carries no 清单 entry (the form shows none)
+    _done, error = try_verb(items.update_item, app, who, item_id, payload,
                             expected_version=_version(), success=_("草稿已保存"))
     if error is not None:
         return render_template("item_form.html", form=form, creating=False, item=item), error.status

@@ -5,6 +5,13 @@ passed, after the secrecy review), the application becomes ``replied`` and the i
 archived at once with reason ``application_reply``: a reply letter is addressed to one
 applicant and must never appear in the public directory, the feed, or (being ``published``)
 to every staff member. Archived items are visible only to their department and admins.
+
+The archive is tidiness, not the protection: a reply is an item of kind ``reply`` and every
+public read admits only ``disclosure`` items (``workflow.access.public_items_filter``), so no
+state of either record — an application in third-party consultation when the reply is
+approved, a link lost in a race — can publish a reply. The reply item is archived whatever
+the application's state; an application still ``replying`` or ``consulting`` (the approver
+decided to answer; the pause ends with the reply) becomes ``replied``.
 """
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models.applications import Application
+from db.models.items import REPLY
 from workflow import audit
 from workflow.clock import local_date
 from workflow.hooks import TransitionEvent, after_transition
@@ -22,6 +30,7 @@ if TYPE_CHECKING:
     from workflow.context import Gongkai
 
 REPLY_ARCHIVE_REASON = "application_reply"
+ANSWERABLE = ("replying", "consulting")  # application states in which an approved reply closes it
 
 
 @after_transition
@@ -29,24 +38,34 @@ def reply_item_approved(app: "Gongkai", session: Session, event: TransitionEvent
     """Mark the application replied when its reply item passes approval."""
     if event.to_state not in ("published", "scheduled"):
         return
-    application = session.scalar(select(Application).where(Application.reply_item_id == event.item.id))
-    if application is None or application.state != "replying":
-        return
     item, now = event.item, event.at
+    application = session.scalar(select(Application).where(Application.reply_item_id == item.id))
+    if application is None and item.kind != REPLY:
+        return
+    if application is None or application.state not in ANSWERABLE:
+        _archive(session, event, application)
+        return
     from_state = application.state
     application.state = "replied"
     application.replied_at = application.closed_at = now
     application.closed_on = local_date(now)
     application.due_on = None
     application.updated_at = now
-    item.state, item.archived_at, item.archive_reason = "archived", now, REPLY_ARCHIVE_REASON
-    item.stage_due = None
     session.flush()
     from workflow.reminders import follow_application
     follow_application(app, session, application)  # replied: its pending reminder rungs are cancelled
     audit.defer(session, at=now, actor=event.actor, subject=f"application:{application.id}", action="reply_sent",
                 from_state=from_state, to_state="replied", revision_hash=item.content_hash,
                 data={"reply_item": item.id, "outcome": application.outcome, "reason": application.outcome_reason})
+    _archive(session, event, application)
+
+
+def _archive(session: Session, event: TransitionEvent, application: Application | None) -> None:
+    """Archive the reply item at once (never left ``published``/``scheduled``), audited."""
+    item, now = event.item, event.at
+    item.state, item.archived_at, item.archive_reason = "archived", now, REPLY_ARCHIVE_REASON
+    item.stage_due = None
+    session.flush()
     audit.defer(session, at=now, actor=event.actor, subject=f"item:{item.id}", item_id=item.id,
                 action="archive", from_state=event.to_state, to_state="archived", reason=REPLY_ARCHIVE_REASON,
-                revision_hash=item.content_hash, data={"application": application.id})
+                revision_hash=item.content_hash, data={"application": application.id if application else None})

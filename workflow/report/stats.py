@@ -2,6 +2,7 @@
 
 Everything here reads the database; nothing is a constant. The rules (docs/report.md):
 
+* Replies to applications (items of kind ``reply``) never count (DESIGN §7a).
 * An item counts as actively published in the period when its ``published_at`` falls on a
   local (Asia/Shanghai) date inside the period — whatever its state now (archived items,
   taken-down items and items superseded later still count). Each item row counts once; a
@@ -26,6 +27,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from db.models import CatalogCategory, CatalogEntry, Decision, Department, Item
+from workflow.access import disclosure_filter
 from workflow.clock import SHANGHAI, local_date
 from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees, Labels, Period, ReportData,
                                    SecrecyReview, Timeliness)
@@ -56,13 +58,15 @@ def period_bounds(period: Period) -> tuple[datetime, datetime]:
 
 
 def published_rows(session: Session, period: Period, batch: int = 2000) -> Iterable[PublishedRow]:
-    """Items published inside ``period`` (any current state), streamed."""
+    """Disclosure items published inside ``period`` (any current state), streamed; a reply to an
+    application is 依申请公开, never part of ``active`` nor of the 清单 coverage."""
     start, end = period_bounds(period)
     query = (select(Item.id, Department.code, Item.catalog_code, CatalogEntry.category_code, Item.channels,
                     Item.published_at, Item.formed_on, Item.publish_deadline)
              .join(Department, Department.id == Item.department_id)
              .join(CatalogEntry, CatalogEntry.code == Item.catalog_code)
-             .where(Item.published_at.is_not(None), Item.published_at >= start, Item.published_at < end)
+             .where(disclosure_filter(), Item.published_at.is_not(None), Item.published_at >= start,
+                    Item.published_at < end)
              .order_by(Item.published_at.desc(), Item.id.desc())
              .execution_options(yield_per=batch))
     for row in session.execute(query):

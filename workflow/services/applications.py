@@ -3,7 +3,7 @@
 Each verb is one write transaction that also appends an audit event with subject
 ``application:<id>``. Management verbs need the admin role (信息公开办公室); an extension
 also needs the office head (``Actor.is_office_head``). The reply goes through the item
-workflow: ``prepare_reply`` creates a disclosure item holding the reply letter in the
+workflow: ``prepare_reply`` creates an item of kind ``reply`` holding the reply letter in the
 handling department, and ``workflow.applications.hooks`` closes the application when that
 item passes approval.
 """
@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Department, Item
+from db.models.items import REPLY
 from db.models.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, OPEN_APPLICATION_STATES,
                                     REMEDY_KINDS, REMEDY_OUTCOMES, Application, ApplicationAttempt,
                                     ApplicationNotice, RemedyCase)
@@ -531,10 +532,14 @@ def reply_letter(app: Gongkai, application: Application, outcome: str, reason: i
 
 
 def prepare_reply(app: Gongkai, actor: Actor, application_id: int, outcome: Any, reason: Any = None,
-                  supplied: Any = None, catalog_code: Any = None) -> Item:
-    """Draft the reply: a disclosure item in the handling department holding the letter (and any
-    information supplied). It then goes through secrecy review and approval like any item; its
+                  supplied: Any = None) -> Item:
+    """Draft the reply: an item of kind ``reply`` in the handling department holding the letter (and
+    any information supplied). It then goes through secrecy review and approval like any item; its
     approval sends the reply. A drafter of the handling department prepares it.
+
+    A reply is 依申请公开: no public read ever returns it (``access.public_items_filter``), it never
+    counts in the yearly report's ``active`` figures nor in the 清单 coverage, and it carries no
+    清单 entry (``catalog_code`` is NULL; the database refuses one).
 
     The item is created by ``items.create_item`` (its own transaction) and then linked; should the
     link lose a race, the extra draft stays in the department's drafts and the caller gets 409.
@@ -550,10 +555,9 @@ def prepare_reply(app: Gongkai, actor: Actor, application_id: int, outcome: Any,
         department_code = application.department.code if application.department else ""
         body = reply_letter(app, application, code, number, supplied_text)
         tracking = application.tracking_no
-    catalog = catalog_code or app.settings.get("applications.reply_catalog_code") or _default_catalog(app)
     item = item_service.create_item(app, actor, {
         "title": f"政府信息公开申请答复书（{tracking}）", "body": body, "department": department_code,
-        "catalog_code": str(catalog), "channels": ["other"], "formed_on": local_date(app.now()).isoformat()})
+        "channels": ["other"], "formed_on": local_date(app.now()).isoformat()}, kind=REPLY)
     with write_transaction(app) as session:
         application = _load(session, actor, application_id)
         if application.state != "received" or application.reply_item_id is not None:
@@ -564,18 +568,6 @@ def prepare_reply(app: Gongkai, actor: Actor, application_id: int, outcome: Any,
         _append(session, app, actor, application, "reply_drafted", "received", reply_item=item.id, outcome=code,
                 outcome_reason=number)
     return item
-
-
-def _default_catalog(app: Gongkai) -> str:
-    """The catalogue entry reply items are filed under when no setting names one: 信息公开年度报告's
-    category neighbour is not meaningful, so the first active entry by position is used."""
-    from db.models import CatalogEntry
-    with app.db.read() as session:
-        code = session.scalar(select(CatalogEntry.code).where(CatalogEntry.active.is_(True))
-                              .order_by(CatalogEntry.position, CatalogEntry.code).limit(1))
-    if code is None:
-        raise Conflict("清单为空，无法建立答复事项", code="no_catalog")
-    return code
 
 
 def record_fee(app: Gongkai, actor: Actor, application_id: int, charged: Any = 0, waived: Any = 0,

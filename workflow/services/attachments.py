@@ -8,8 +8,8 @@ from pathlib import PurePosixPath
 from sqlalchemy.orm import undefer
 
 from db.models import Attachment
-from workflow import audit
-from workflow.access import Actor
+from workflow import audit, contributors
+from workflow.access import Actor, public_items_filter
 from workflow.context import Gongkai
 from workflow.errors import NotFound, TooLarge, ValidationFailed
 from workflow.services.items import load_draft, load_visible, write_transaction
@@ -54,6 +54,7 @@ def add_attachment(app: Gongkai, actor: Actor, item_id: int, filename: str, cont
         session.add(row)
         item.updated_at = now  # bumps the item version: the snapshot changes with its attachments
         session.flush()
+        contributors.record(session, item.id, actor, now, "attachment_add")
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
                      action="attachment_add", from_state="draft", to_state="draft",
                      data={"filename": name, "size": len(data), "sha256": row.sha256})
@@ -88,17 +89,20 @@ def remove_attachment(app: Gongkai, actor: Actor, item_id: int, attachment_id: i
         item.attachments.remove(row)
         item.updated_at = now
         session.flush()
+        contributors.record(session, item.id, actor, now, "attachment_remove")
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
                      action="attachment_remove", from_state="draft", to_state="draft", data={"filename": name})
 
 
 def get_attachment(app: Gongkai, actor: Actor | None, item_id: int, attachment_id: int) -> Attachment:
-    """One attachment of an item the actor may see (``actor`` None: the public, published items only)."""
+    """One attachment of an item the actor may see (``actor`` None: the public, published
+    disclosure items only; staff outside the department: the same, via ``load_visible``)."""
     with app.db.read() as session:
         if actor is None:
+            from sqlalchemy import select
+
             from db.models import Item
-            item = session.get(Item, item_id)
-            if item is None or item.state != "published":
+            if session.scalar(select(Item.id).where(Item.id == item_id, public_items_filter())) is None:
                 raise NotFound("附件不存在", code="attachment_not_found")
         else:
             load_visible(session, actor, item_id)

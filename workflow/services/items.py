@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, defaultload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from db.models import Attachment, CatalogEntry, Decision, Department, Item, Revision, User
-from workflow import audit, deadlines
-from workflow.access import DRAFTER, Actor, can_view_item, require_role
+from db.models.items import DISCLOSURE, KINDS, REPLY
+from workflow import audit, contributors, deadlines
+from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
 from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
 from workflow.findings import accept_findings, current_revision, open_blocking_findings, record_scan
@@ -58,9 +59,23 @@ USER_LOAD_OPTIONS = (lazyload(User.role_rows), lazyload(User.departments))
 def load_visible(session: Session, actor: Actor, item_id: int) -> Item:
     """The item, or NotFound when it does not exist or the actor may not see it."""
     item = session.get(Item, item_id, options=ITEM_LOAD_OPTIONS)
-    if item is None or not can_view_item(actor, item.department_id, item.state):
+    if item is None or not can_view_item(actor, item.department_id, item.state, item.kind):
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
     return item
+
+
+def load_internal(session: Session, actor: Actor, item_id: int) -> Item:
+    """The item with its internals (history, findings, earlier revisions): the department scope
+    and admins only; NotFound for everyone else, published or not (``access.sees_internals``)."""
+    item = session.get(Item, item_id, options=ITEM_LOAD_OPTIONS)
+    if item is None or not sees_internals(actor, item.department_id):
+        raise NotFound("事项不存在或您无权查看", code="item_not_found")
+    return item
+
+
+def internal_view(actor: Actor, item: Item) -> bool:
+    """Whether ``actor`` sees ``item``'s internals or only what the public sees of it."""
+    return sees_internals(actor, item.department_id)
 
 
 def loaded(session: Session, item: Item) -> Item:
@@ -122,18 +137,26 @@ def refresh_deadlines(app: Gongkai, item: Item) -> None:
                                          app.settings)
 
 
-def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Item:
-    """Create a draft in a department the actor drafts for."""
-    fields = parse_item_fields(data, app.settings, creating=True)
+def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: str = DISCLOSURE) -> Item:
+    """Create a draft in a department the actor drafts for.
+
+    ``kind`` is set by the code path, never by the client: ``reply`` only for the reply letter of
+    an application (``services.applications.prepare_reply``), which carries no 清单 entry.
+    """
+    if kind not in KINDS:
+        raise BadInput("未知的事项类型：%(kind)s", code="invalid_value", kind=str(kind)[:20])
+    fields = parse_item_fields(data, app.settings, creating=True, with_catalog=kind != REPLY)
     now = app.now()
     with write_transaction(app) as session:
         department = _department_by_code(session, fields.values["department"])
         require_role(actor, DRAFTER, department.id)
         item = Item(department=department, author=_user(session, actor.id), state="draft", stage_entered_at=now,
-                    stage_entry=1, created_at=now, updated_at=now, channels=[], attachments=[], submitted_by=None)
+                    stage_entry=1, created_at=now, updated_at=now, channels=[], attachments=[], submitted_by=None,
+                    kind=kind)
         _apply_fields(app, session, item, fields.values)
         session.add(item)
         session.flush()
+        contributors.record(session, item.id, actor, now, "create")
         run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
                      to_state="draft", data={"title": item.title, "department": department.code})
@@ -153,13 +176,14 @@ def load_draft(session: Session, actor: Actor, item_id: int, expected_version: i
 def update_item(app: Gongkai, actor: Actor, item_id: int, data: Mapping[str, Any],
                 expected_version: int | None = None) -> Item:
     """Edit a draft; any other state is 409 (decisions bind to the submitted revision)."""
-    fields = parse_item_fields(data, app.settings, creating=False)
     now = app.now()
     with write_transaction(app) as session:
         item = load_draft(session, actor, item_id, expected_version)
+        fields = parse_item_fields(data, app.settings, creating=False, with_catalog=item.kind != REPLY)
         _apply_fields(app, session, item, fields.values)
         item.updated_at = now
         session.flush()
+        contributors.record(session, item.id, actor, now, "edit")
         if "formed_on" in fields.present:
             run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="edit",
@@ -169,8 +193,8 @@ def update_item(app: Gongkai, actor: Actor, item_id: int, data: Mapping[str, Any
 
 def _missing_for_submit(item: Item) -> list[str]:
     checks = {"title": bool((item.title or "").strip()), "body": bool((item.body or "").strip()),
-              "catalog_code": bool(item.catalog_code), "channels": bool(item.channels),
-              "formed_on": item.formed_on is not None}
+              "catalog_code": bool(item.catalog_code) or item.kind == REPLY,  # a reply has no 清单 entry
+              "channels": bool(item.channels), "formed_on": item.formed_on is not None}
     return [name for name, ok in checks.items() if not ok]
 
 
@@ -181,6 +205,7 @@ def _context(app: Gongkai, session: Session, item: Item, revision: Revision | No
     return TransitionContext(
         actor=actor, department_id=item.department_id, now=now, author_id=item.author_id,
         submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
+        contributor_ids=contributors.of_item(session, item.id),
         reason=parse_reason(payload.get("reason")), checklist=payload.get("checklist"),
         legal_basis=parse_reason(payload.get("legal_basis"), "legal_basis"), publish_at=publish_at,
         missing_fields=_missing_for_submit(item),
@@ -363,7 +388,7 @@ def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
     with write_transaction(app) as session:
         old = load_visible(session, actor, item_id)
         require_role(actor, DRAFTER, old.department_id)
-        if old.state != "published":
+        if old.state != "published" or old.kind != DISCLOSURE:
             raise InvalidState("只有已公开的事项可以修订", details={"state": old.state})
         pending = session.scalar(select(Item.id).where(Item.supersedes_id == old.id, Item.state.in_(
             (*OPEN_STATES, "scheduled"))))
@@ -373,10 +398,13 @@ def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
                     attachments=_copied_attachments(old, now), state="draft", stage_entered_at=now,
                     stage_entry=1, created_at=now, updated_at=now, title=old.title, body=old.body,
                     catalog_code=old.catalog_code, channels=list(old.channels or []),
-                    formed_on=deadlines.local_date(now), is_list=old.is_list, supersedes_id=old.id)
+                    formed_on=deadlines.local_date(now), is_list=old.is_list, supersedes_id=old.id, kind=old.kind)
         refresh_deadlines(app, item)
         session.add(item)
         session.flush()
+        # the copied content is theirs too: the old item's contributors stay contributors
+        contributors.carry_over(session, old.id, item.id, now)
+        contributors.record(session, item.id, actor, now, "revise")
         run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="revise",
                      to_state="draft", data={"supersedes": old.id})
@@ -391,14 +419,18 @@ def _copied_attachments(old: Item, now: datetime) -> list[Attachment]:
 def available_actions(app: Gongkai, actor: Actor, item: Item) -> set[str]:
     """What ``actor`` may do with ``item`` now: the triggers its guards allow, plus ``edit``
     (a draft of one's department) and ``revise`` (a published item of one's department)."""
+    with app.db.read() as session:
+        contributor_ids = contributors.of_item(session, item.id)
     context = TransitionContext(
         actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
         submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id, reason="(probe)",
+        contributor_ids=contributor_ids,
         checklist={key: False for key in app.settings["review.checklist_keys"]},
         checklist_keys=tuple(app.settings["review.checklist_keys"]),
         blocking_keys=tuple(app.settings["review.blocking_keys"]))
     allowed = permitted_triggers(item.state, context)
-    if item.state in ("draft", "published") and actor.acts_as(DRAFTER, item.department_id):
+    if item.state == "draft" and actor.acts_as(DRAFTER, item.department_id) or \
+            item.state == "published" and item.kind == DISCLOSURE and actor.acts_as(DRAFTER, item.department_id):
         allowed.add("edit" if item.state == "draft" else "revise")
     return allowed
 

@@ -11,13 +11,14 @@ from typing import Any, Sequence
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent, Department, Item
+from db.models import AuditEvent, Department, Item, ItemContributor
+from db.models.items import DISCLOSURE
 from workflow import deadlines
-from workflow.access import APPROVER, DRAFTER, REVIEWER, Actor, require_role
+from workflow.access import APPROVER, DRAFTER, REVIEWER, Actor, public_items_filter, require_role
 from workflow.context import Gongkai
 from workflow.errors import NotFound, ValidationFailed
 from workflow.machine import OPEN_STATES, STATES
-from workflow.services.items import load_visible
+from workflow.services.items import load_internal
 from workflow.views import event_to_dict
 
 
@@ -108,7 +109,9 @@ def list_items(app: Gongkai, actor: Actor, *, state: str | None = None, departme
 def _task_condition(actor: Actor) -> Any:
     """Items waiting for this actor: by role, in scope, never their own to decide."""
     conditions = []
-    own = or_(Item.author_id == actor.id, Item.submitted_by_id == actor.id)
+    contributed = select(ItemContributor.id).where(ItemContributor.item_id == Item.id,
+                                                   ItemContributor.user_id == actor.id).exists()
+    own = or_(Item.author_id == actor.id, Item.submitted_by_id == actor.id, contributed)
 
     def in_scope_for(role: str) -> Any:
         return True if actor.all_departments else Item.department_id.in_(sorted(actor.department_ids) or [-1])
@@ -180,9 +183,10 @@ def overdue_items(app: Gongkai, actor: Actor, *, department: str | None = None, 
 
 
 def item_history(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any]]:
-    """The audit events of one item, oldest first."""
+    """The audit events of one item, oldest first (department scope and admins only: the
+    history carries reasons, decisions and what changed)."""
     with app.db.read() as session:
-        load_visible(session, actor, item_id)
+        load_internal(session, actor, item_id)
         events = session.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id)
                                  .order_by(AuditEvent.seq)).all()
         return [event_to_dict(event) for event in events]
@@ -190,10 +194,10 @@ def item_history(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any
 
 def public_items(app: Gongkai, *, q: str | None = None, department: str | None = None,
                  catalog_code: str | None = None, page: Any = None, per_page: Any = None) -> Page:
-    """Published items only, newest first (no login)."""
+    """Published disclosure items only, newest first (no login); never a reply letter."""
     page_no, size = page_args(app, page, per_page)
     with app.db.read() as session:
-        query = select(Item).where(Item.state == "published")
+        query = select(Item).where(public_items_filter())
         if department:
             query = query.where(Item.department_id == department_id(session, department))
         if catalog_code:
@@ -294,7 +298,7 @@ def revision_diff(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any] | 
     import json
     from db.models import Revision
     with app.db.read() as session:
-        item = load_visible(session, actor, item_id)
+        item = load_internal(session, actor, item_id)  # earlier revisions: the department scope and admins
         revisions = list(session.scalars(select(Revision).where(Revision.item_id == item_id)
                                          .order_by(Revision.number.desc()).limit(2)))
         if len(revisions) == 1 and item.supersedes_id is not None:
@@ -323,12 +327,12 @@ def public_item(app: Gongkai, item_id: int) -> Item:
     A superseded item raises NotFound with ``details={"successor": id}`` so the page can link onwards.
     """
     with app.db.read() as session:
-        item = session.get(Item, item_id)
-        if item is None or item.state != "published":
-            successor = item.superseded_by_id if item is not None else None
+        item = session.scalar(select(Item).where(Item.id == item_id, public_items_filter()))
+        if item is None:
+            successor = session.scalar(select(Item.superseded_by_id).where(Item.id == item_id,
+                                                                           Item.kind == DISCLOSURE))
             if successor is not None:
-                nxt = session.get(Item, successor)
-                successor = successor if nxt is not None and nxt.state == "published" else None
+                successor = session.scalar(select(Item.id).where(Item.id == successor, public_items_filter()))
             raise NotFound("事项不存在或已不再公开", code="item_not_found",
                            details={"successor": successor} if successor else None)
         return item
@@ -337,7 +341,7 @@ def public_item(app: Gongkai, item_id: int) -> Item:
 def published_counts_by_catalog(app: Gongkai, department: str | None = None) -> dict[str, int]:
     """Number of published items per 清单 entry (the public directory's tree)."""
     with app.db.read() as session:
-        query = select(Item.catalog_code, func.count()).where(Item.state == "published")
+        query = select(Item.catalog_code, func.count()).where(public_items_filter())
         if department:
             query = query.where(Item.department_id == department_id(session, department))
         return {code: count for code, count in session.execute(query.group_by(Item.catalog_code))}

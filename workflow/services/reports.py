@@ -205,12 +205,14 @@ def coverage(app: Gongkai, year: str, actor: Actor | None = None) -> Coverage:
     months = months_of(period)
     start, end = period_bounds(period)
     from db.models import Item
+    from workflow.access import disclosure_filter
     from workflow.clock import local_date
     per_month: dict[str, Counter[str]] = defaultdict(Counter)
     with app.db.read() as session:
         for code, published_at in session.execute(
                 select(Item.catalog_code, Item.published_at)
-                .where(Item.published_at.is_not(None), Item.published_at >= start, Item.published_at < end)):
+                .where(disclosure_filter(), Item.published_at.is_not(None), Item.published_at >= start,
+                       Item.published_at < end)):
             per_month[code][local_date(published_at).strftime("%Y-%m")] += 1
         rhythms = dict(session.execute(select(CatalogEntry.code, CatalogEntry.rhythm)).all())
         names = dict(session.execute(select(Department.code, Department.name)).all())

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow import audit
+from workflow import audit, contributors
 from workflow.access import DRAFTER, Actor, require_role
 from workflow.context import Gongkai
 from workflow.findings import finding_to_dict, findings_of_current_revision
-from workflow.services.items import load_draft, loaded, load_visible, write_transaction
+from workflow.services.items import load_draft, load_internal, loaded, write_transaction
 
 
 def item_findings(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
-    """Findings of the item's current revision, with a summary."""
+    """Findings of the item's current revision, with a summary (department scope and admins only)."""
     with app.db.read() as session:
-        item = load_visible(session, actor, item_id)
+        item = load_internal(session, actor, item_id)
         rows = [finding_to_dict(row) for row in findings_of_current_revision(session, item)]
     open_blocking = [r for r in rows if r["severity"] == "blocking" and not r["accepted"]]
     return {"item_id": item_id, "revision": item.revision, "findings": rows,
@@ -33,7 +33,7 @@ def self_check(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
     from workflow.findings import content_findings
     from workflow.scan import blocking, mask_text
     with app.db.read() as session:
-        item = load_visible(session, actor, item_id)
+        item = load_internal(session, actor, item_id)
         require_role(actor, DRAFTER, item.department_id)
         # Attachments: their stored scans only. A page view never parses a file.
         found = content_findings(app, session, item)
@@ -57,6 +57,7 @@ def apply_masking(app: Gongkai, actor: Actor, item_id: int, expected_version: in
                                                      ("body", item.body, masked_body)) if old != new)
         item.title, item.body, item.updated_at = masked_title, masked_body, now
         session.flush()
+        contributors.record(session, item.id, actor, now, "mask")
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="mask",
                      from_state="draft", to_state="draft", data={"fields": changed})
         return loaded(session, item)
