@@ -1,7 +1,7 @@
 """login throttling, server-side sessions, token expiry and revocation; drop the account lock-out
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from alembic import op
 from db.types import UTCDateTime
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """attachment_scans: one bounded scan per attachment content and scanner fingerprint
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 import db.types
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ legacy plain SHA-256 form (docs/audit.md). Plain ADD/DROP COLUMN (no batch table
 so the append-only triggers of revision 0002 stay in place on SQLite.
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """scheduler liveness: one heartbeat row per scheduler process
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 from db.types import UTCDateTime
 
 revision = "0015"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
