@@ -663,7 +663,9 @@ def get_application(app: Gongkai, actor: Actor, application_id: int) -> Applicat
 
 
 def list_applications(app: Gongkai, actor: Actor, state: str | None = None, limit: int = 200) -> list[Application]:
-    """Applications in scope, open ones by due date first."""
+    """Applications in scope, open ones by due date first; an unknown ``state`` is a 422."""
+    if state and state not in STATE_LABELS:
+        raise ValidationFailed("未知的状态：%(state)s", code="invalid_value", field="state", state=str(state)[:40])
     with app.db.read() as session:
         query = select(Application)
         if not actor.is_admin:
