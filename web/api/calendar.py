@@ -11,8 +11,8 @@ from typing import Any
 from flask import jsonify, request
 
 from web.api import bp
-from web.api.openapi import (BOOLEAN, DATE, INTEGER, OPT_STRING, STRING, _op, _q, array, nullable, obj, ref,
-                             register_paths, register_schemas)
+from web.api.openapi import (BOOLEAN, DATE, INTEGER, OPT_STRING, STRING, _op, _q, array, nullable, obj, or_empty,
+                             ref, register_paths, register_schemas)
 from web.api.request import acting_user, json_body
 from web.app import core
 from workflow import calendar_admin
@@ -179,8 +179,9 @@ register_schemas({
 })
 register_paths({
     "/api/v1/calendar": {"get": _op("Notable days of a year (holidays, make-up workdays, overrides), coverage",
-                                    params=[_q("year", {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]},
-                                               description="Default: this year")],
+                                    params=[_q("year", or_empty({"type": "integer", "minimum": YEARS[0],
+                                                                  "maximum": YEARS[1]}),
+                                               description="Default (absent or empty): this year")],
                                     schema=ref("CalendarYear"))},
     "/api/v1/calendar/explain": {"get": _op(
         "Explain a deadline: from + N working days, day by day", schema=ref("CalendarExplanation"), params=[

@@ -153,8 +153,13 @@ def enum_filter(values: list[str] | tuple[str, ...]) -> dict[str, Any]:
 
 BOOL_ARG = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", ""],
             "description": "true/false (also 1/0, yes/no)"}
-PAGE = _q("page", {"type": "integer", "minimum": 1}, description="1-based page number")
-PER_PAGE = _q("per_page", {"type": "integer", "minimum": 1},
+def or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query value that may also be empty, meaning its default (the staff pages send empty fields)."""
+    return {"anyOf": [schema, {"type": "string", "const": ""}]}
+
+
+PAGE = _q("page", or_empty({"type": "integer", "minimum": 1}), description="1-based page number (default 1)")
+PER_PAGE = _q("per_page", or_empty({"type": "integer", "minimum": 1}),
               description="Page size (default `limits.page_size_default`; larger values are capped at "
                           "`limits.page_size_max`)")
 PAGING = [PAGE, PER_PAGE]

@@ -29,7 +29,9 @@ def annual_report():  # noqa: ANN201
     body = reports.render_annual(core(), actor, year, fmt)
     response = Response(body, mimetype=MIME[fmt].split(";")[0], content_type=MIME[fmt])
     if fmt != "json":
-        response.headers["Content-Disposition"] = f'attachment; filename="annual-report-{year}.{fmt}"'
+        # the canonical label, never the raw parameter: "2022-2023\n" is a valid year but not a header value
+        label = reports.academic_period(core(), year).label
+        response.headers["Content-Disposition"] = f'attachment; filename="annual-report-{label}.{fmt}"'
     return response
 
 
