@@ -7,7 +7,8 @@ from flask import jsonify, request, url_for
 
 from web.api import bp
 from web.api.openapi import (ACADEMIC_YEAR, BOOLEAN, DATE, DATETIME, LOCATION, MAX_ID, STRING, _op, _q, array,
-                             enum_filter, nullable, obj, path_id, ref, register_paths, register_schemas)
+                             enum_filter, nullable, obj, optional, path_id, ref, register_paths, register_schemas,
+                             with_blank)
 from web.api.request import acting_user, json_body
 from web.app import core
 from workflow.access import ADMIN, require_role
@@ -150,13 +151,12 @@ CASE_ID = path_id("case_id")
 CONTACT = {"type": "string", "maxLength": 254,
            "description": "A phone number or an e-mail address",
            "pattern": r"^\s*(?:[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9][0-9 \-()]{5,22})\s*$"}
-INTAKE = {"applicant_kind": {"type": "string", "enum": list(APPLICANT_KINDS), "default": "natural"},
+INTAKE = {"applicant_kind": {"type": "string", "enum": with_blank(APPLICANT_KINDS), "default": "natural"},
           "name": {"type": "string", "minLength": 1, "maxLength": 200}, "contact": CONTACT,
           "request_text": {"type": "string", "minLength": 1, "maxLength": 5000},
           "purpose": nullable({"type": "string", "maxLength": 2000}),
-          "delivery_form": {"type": "string", "enum": list(DELIVERY_FORMS), "default": "email"}}
-ON = nullable({"type": "string", "format": "date", "description": "Default today; not in the future, not before "
-                                                                 "the last clock event"})
+          "delivery_form": {"type": "string", "enum": with_blank(DELIVERY_FORMS), "default": "email"}}
+ON = {**optional(DATE), "description": "Default today; not in the future, not before the last clock event"}
 
 
 def _action(name: str, properties: dict[str, Any] | None = None, required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -174,8 +174,8 @@ register_schemas({
     "ApplicationAction": {"oneOf": [
         _action("assign", {"department": STRING}, ("department",)),
         _action("clarify", {"note": {"type": "string", "minLength": 1, "maxLength": 5000},
-                            "answer_by": nullable(DATE)}, ("note",)),
-        _action("supplement", {"received_at": nullable(DATETIME),
+                            "answer_by": optional(DATE)}, ("note",)),
+        _action("supplement", {"received_at": optional(DATETIME),
                                "request_text": nullable({"type": "string", "maxLength": 5000})}),
         _action("abandon"),
         _action("consult", {"third_party": {"type": "string", "minLength": 1, "maxLength": 200}, "on": ON},
@@ -193,12 +193,12 @@ register_schemas({
                         "note": nullable({"type": "string", "maxLength": 5000})}),
     ]},
     "RemedyInput": obj({"kind": {"type": "string", "enum": list(REMEDY_KINDS)},
-                        "outcome": {"type": "string", "enum": list(REMEDY_OUTCOMES), "default": "pending"},
-                        "filed_on": nullable(DATE), "summary": nullable({"type": "string", "maxLength": 5000}),
-                        "application_id": nullable({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
-                        "after_reconsideration": BOOLEAN}, required=("kind",)),
+                        "outcome": {"type": "string", "enum": with_blank(REMEDY_OUTCOMES), "default": "pending"},
+                        "filed_on": optional(DATE), "summary": nullable({"type": "string", "maxLength": 5000}),
+                        "application_id": optional({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+                        "after_reconsideration": nullable(BOOLEAN)}, required=("kind",)),
     "RemedyOutcome": obj({"outcome": {"type": "string", "enum": list(REMEDY_OUTCOMES)},
-                          "decided_on": nullable(DATE)}, required=("outcome",)),
+                          "decided_on": optional(DATE)}, required=("outcome",)),
 })
 register_paths({
     "/api/v1/applications": {

@@ -71,6 +71,19 @@ DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 OPT_STRING, OPT_INTEGER, OPT_DATE, OPT_DATETIME = (nullable(STRING), nullable(INTEGER), nullable(DATE),
                                                    nullable(DATETIME))
+BLANK = {"type": "string", "const": ""}
+
+
+def optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field: ``schema``, null or an empty string (both mean "not given")."""
+    return {"anyOf": [schema, {"type": "null"}, BLANK]}
+
+
+def with_blank(values: list[str] | tuple[str, ...]) -> list[str]:
+    """An enumeration whose empty value means the default."""
+    return [*values, ""]
+
+
 # The optimistic-lock version: an integer, also accepted as a numeric string (as in If-Match).
 VERSION = {"type": ["integer", "string", "null"], "description": "Expected version (409 stale_version otherwise); "
                                                                   "the If-Match header wins when both are given"}
@@ -194,7 +207,7 @@ ITEM_PROPERTIES: dict[str, Any] = {
     "catalog_code": {"type": "string", "minLength": 1, "maxLength": 32, "description": "清单 entry code"},
     "channels": {"type": ["array", "null"], "items": {"type": "string", "enum": CHANNELS}},
     "formed_on": {"type": "string", "format": "date", "description": "Not after today"},
-    "publish_at": OPT_DATETIME, "display_until": OPT_DATETIME,
+    "publish_at": optional(DATETIME), "display_until": optional(DATETIME),
     "is_list": BOOLEAN, "version": VERSION,
 }
 
@@ -214,7 +227,7 @@ SCHEMAS: dict[str, Any] = {
         "legal_basis": nullable({"type": "string", "maxLength": 5000}),
         "checklist": {"type": "object", "additionalProperties": {"type": "boolean"},
                       "description": "pass_review: every key of `review.checklist_keys`, each true or false"},
-        "publish_at": OPT_DATETIME,
+        "publish_at": optional(DATETIME),
         "accept_findings": {"type": "array", "items": {"type": "string"},
                             "description": "pass_review: keys of personal-information findings accepted "
                                            "with `legal_basis`"},
