@@ -18,7 +18,7 @@ def _param_schema(path: str, method: str, name: str) -> Any:
     import web.api  # noqa: F401  (registers every feature's paths)
     doc = openapi_document()
     param = next(p for p in doc["paths"][path][method]["parameters"] if p["name"] == name)
-    return jsonschema_rs.validator_for({**param["schema"], "components": doc["components"]})
+    return jsonschema_rs.validator_for({**param["schema"], "components": doc["components"]}, validate_formats=True)
 
 
 def test_unknown_application_state_is_422_not_an_empty_list(api) -> None:  # noqa: ANN001
@@ -51,3 +51,49 @@ def test_report_year_with_a_newline_is_not_a_500(api) -> None:  # noqa: ANN001
     response = api("admin").get("/api/v1/reports/annual?year=2022-2023%0A&format=html")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="annual-report-2022-2023.html"'
+
+
+def test_empty_optional_date_means_the_default_in_handler_and_document(api) -> None:  # noqa: ANN001
+    """``decided_on: ""`` is taken as today by the handler; the document called it invalid."""
+    case = api("admin").post("/api/v1/remedies", json={"kind": "report", "summary": "举报"}).json
+    response = api("admin").post(f"/api/v1/remedies/{case['id']}/outcome", json={"outcome": "maintained",
+                                                                                  "decided_on": ""})
+    assert response.status_code == 200 and response.json["decided_on"] == "2025-09-26"
+    import web.api  # noqa: F401
+    doc = openapi_document()
+    schema = jsonschema_rs.validator_for({**doc["components"]["schemas"]["RemedyOutcome"],
+                                          "components": doc["components"]}, validate_formats=True)
+    assert schema.is_valid({"outcome": "maintained", "decided_on": ""})
+    assert schema.is_valid({"outcome": "maintained", "decided_on": None})
+    assert not schema.is_valid({"outcome": "maintained", "decided_on": "yesterday"})
+
+
+@pytest.mark.parametrize("path, body, field", [
+    # a falsy non-string used to fall back to the default ("natural", "pending", today, no department)
+    ("/api/v1/public/applications", {"applicant_kind": 0}, "applicant_kind"),
+    ("/api/v1/public/applications", {"delivery_form": False}, "delivery_form"),
+    ("/api/v1/applications", {"channel": "email", "received_at": "2025-09-25T09:00:00+08:00", "department": 0},
+     "department"),
+    ("/api/v1/remedies", {"kind": "report", "outcome": []}, "outcome"),
+    # "no" used to be stored as true
+    ("/api/v1/remedies", {"kind": "report", "after_reconsideration": "no"}, "after_reconsideration"),
+])
+def test_falsy_or_mistyped_values_are_422_not_the_default(api, path, body, field) -> None:  # noqa: ANN001
+    intake = {"name": "张三", "contact": "13800138000", "request_text": "请公开学费收支情况"}
+    payload = {**(intake if "applications" in path else {}), **body}
+    caller = api(None) if path.startswith("/api/v1/public/") else api("admin")
+    response = caller.post(path, json=payload)
+    assert response.status_code == 422, response.json
+    assert response.json["field"] == field
+
+
+def test_clarify_rejects_a_falsy_answer_by(api) -> None:  # noqa: ANN001
+    """``answer_by: false`` used to mean "the default deadline"."""
+    created = api("admin").post("/api/v1/applications", json={
+        "name": "张三", "contact": "13800138000", "request_text": "请公开学费收支情况", "channel": "email",
+        "received_at": "2025-09-25T09:00:00+08:00", "department": "xsc"})
+    assert created.status_code == 201, created.json
+    response = api("admin").post(f"/api/v1/applications/{created.json['id']}/actions",
+                                 json={"action": "clarify", "note": "请补充", "answer_by": False})
+    assert response.status_code == 422, response.json
+    assert response.json["field"] == "answer_by"
