@@ -6,13 +6,17 @@ from typing import Any
 from flask import jsonify, request, url_for
 
 from web.api import bp
-from web.api.openapi import _op, _q, register_paths
+from web.api.openapi import (ACADEMIC_YEAR, BOOLEAN, DATE, DATETIME, LOCATION, MAX_ID, STRING, _op, _q, array,
+                             enum_filter, nullable, obj, optional, path_id, ref, register_paths, register_schemas,
+                             with_blank)
 from web.api.request import acting_user, json_body
 from web.app import core
 from workflow.access import ADMIN, require_role
 from workflow.applications import outcomes
 from workflow.errors import BadInput
 from workflow.services import applications as svc
+from workflow.services.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, REMEDY_KINDS,
+                                            REMEDY_OUTCOMES, STATE_LABELS)
 
 
 def _application(application: Any, status: int = 200):  # noqa: ANN202
@@ -142,25 +146,93 @@ def public_status():  # noqa: ANN201
     return jsonify(svc.track(core(), body.get("tracking_no"), body.get("contact"), client_address()))
 
 
-APP_ID = {"name": "application_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+APP_ID = path_id("application_id")
+CASE_ID = path_id("case_id")
+CONTACT = {"type": "string", "maxLength": 254,
+           "description": "A phone number or an e-mail address",
+           "pattern": r"^\s*(?:[^@\s]+@[^@\s]+\.[^@\s]+|\+?[0-9][0-9 \-()]{5,22})\s*$"}
+INTAKE = {"applicant_kind": {"type": "string", "enum": with_blank(APPLICANT_KINDS), "default": "natural"},
+          "name": {"type": "string", "minLength": 1, "maxLength": 200}, "contact": CONTACT,
+          "request_text": {"type": "string", "minLength": 1, "maxLength": 5000},
+          "purpose": nullable({"type": "string", "maxLength": 2000}),
+          "delivery_form": {"type": "string", "enum": with_blank(DELIVERY_FORMS), "default": "email"}}
+ON = {**optional(DATE), "description": "Default today; not in the future, not before the last clock event"}
+
+
+def _action(name: str, properties: dict[str, Any] | None = None, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return obj({"action": {"const": name}, **(properties or {})}, required=("action", *required))
+
+
+register_schemas({
+    "ApplicationInput": obj({**INTAKE, "channel": {"type": "string", "enum": list(APPLICATION_CHANNELS)},
+                             "received_at": {"type": "string", "format": "date-time",
+                                             "description": "The statutory receipt; not in the future"},
+                             "department": nullable({"type": "string", "description": "Handling department"})},
+                            required=("name", "contact", "request_text", "channel", "received_at")),
+    "PublicApplicationInput": obj(INTAKE, required=("name", "contact", "request_text")),
+    "StatusLookup": obj({"tracking_no": STRING, "contact": STRING}, required=("tracking_no", "contact")),
+    "ApplicationAction": {"oneOf": [
+        _action("assign", {"department": STRING}, ("department",)),
+        _action("clarify", {"note": {"type": "string", "minLength": 1, "maxLength": 5000},
+                            "answer_by": optional(DATE)}, ("note",)),
+        _action("supplement", {"received_at": optional(DATETIME),
+                               "request_text": nullable({"type": "string", "maxLength": 5000})}),
+        _action("abandon"),
+        _action("consult", {"third_party": {"type": "string", "minLength": 1, "maxLength": 200}, "on": ON},
+                ("third_party",)),
+        _action("consulted", {"on": ON}),
+        _action("extend", {"workdays": {"type": "integer", "minimum": 1},
+                           "reason": {"type": "string", "minLength": 1, "maxLength": 5000}},
+                ("workdays", "reason")),
+        _action("reply", {"outcome": {"type": "string", "enum": [o.code for o in outcomes.OUTCOMES]},
+                          "reason": {"type": ["integer", "null"], "minimum": 1,
+                                     "description": "Reason number, exactly when the outcome has reasons"},
+                          "supplied": nullable(STRING)}, ("outcome",)),
+        _action("fee", {"charged": {"type": ["number", "string", "null"], "minimum": 0, "maximum": 1000000},
+                        "waived": {"type": ["number", "string", "null"], "minimum": 0, "maximum": 1000000},
+                        "note": nullable({"type": "string", "maxLength": 5000})}),
+    ]},
+    "RemedyInput": obj({"kind": {"type": "string", "enum": list(REMEDY_KINDS)},
+                        "outcome": {"type": "string", "enum": with_blank(REMEDY_OUTCOMES), "default": "pending"},
+                        "filed_on": optional(DATE), "summary": nullable({"type": "string", "maxLength": 5000}),
+                        "application_id": optional({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+                        "after_reconsideration": nullable(BOOLEAN)}, required=("kind",)),
+    "RemedyOutcome": obj({"outcome": {"type": "string", "enum": list(REMEDY_OUTCOMES)},
+                          "decided_on": optional(DATE)}, required=("outcome",)),
+})
 register_paths({
-    "/api/v1/applications": {"get": _op("Applications in scope", params=[_q("state")]),
-                             "post": _op("Register an application received on paper, by post or e-mail", ok="201")},
-    "/api/v1/applications/{application_id}": {"get": _op("One application with its clock", params=[APP_ID])},
+    "/api/v1/applications": {
+        "get": _op("Applications in scope (at most 200, by due date)", schema=ref("ApplicationList"),
+                   params=[_q("state", enum_filter(tuple(STATE_LABELS)))]),
+        "post": _op("Admin: register an application received on paper, by post or e-mail", ok="201",
+                    body=ref("ApplicationInput"), schema=ref("Application"), headers=LOCATION)},
+    "/api/v1/applications/{application_id}": {"get": _op("One application with its clock", params=[APP_ID],
+                                                         schema=ref("Application"))},
     "/api/v1/applications/{application_id}/history": {"get": _op("Audit history of the application",
-                                                                 params=[APP_ID])},
+                                                                 params=[APP_ID], schema=array(ref("HistoryEntry")))},
     "/api/v1/applications/{application_id}/actions": {"post": _op(
-        "assign | clarify | supplement | abandon | consult | consulted | extend | reply | fee", params=[APP_ID])},
+        "Admin: assign | clarify | supplement | abandon | consult | consulted | extend | reply | fee",
+        params=[APP_ID], body=ref("ApplicationAction"), schema=ref("Application"))},
     "/api/v1/applications/stats": {"get": _op("The State Council table for an academic year, with its check",
-                                              params=[_q("year")])},
-    "/api/v1/applications/overdue": {"get": _op("Admin: open applications past due")},
-    "/api/v1/applications/outcomes": {"get": _op("The fixed list of reply outcomes and reasons")},
-    "/api/v1/remedies": {"get": _op("Complaints and remedies register"),
-                         "post": _op("Register a 举报/投诉, 行政复议 or 行政诉讼 case", ok="201")},
-    "/api/v1/remedies/{case_id}/outcome": {"post": _op("Record a case outcome", params=[CASE_ID])},
+                                              params=[_q("year", ACADEMIC_YEAR, required=True)],
+                                              schema=ref("StatsTable"))},
+    "/api/v1/applications/overdue": {"get": _op("Admin: open applications past due",
+                                                schema=array(ref("OverdueApplication")))},
+    "/api/v1/applications/outcomes": {"get": _op("The fixed list of reply outcomes and reasons",
+                                                 schema=array(ref("Outcome")))},
+    "/api/v1/remedies": {"get": _op("Admin: complaints and remedies register", schema=array(ref("Remedy"))),
+                         "post": _op("Admin: register a 举报/投诉, 行政复议 or 行政诉讼 case", ok="201",
+                                     body=ref("RemedyInput"), schema=ref("Remedy"),
+                                     errors=("400", "401", "403", "404", "409", "413", "422"))},
+    "/api/v1/remedies/{case_id}/outcome": {"post": _op("Admin: record a case outcome", params=[CASE_ID],
+                                                       body=ref("RemedyOutcome"), schema=ref("Remedy"))},
     "/api/v1/public/applications": {"post": _op("Submit an application (no auth, rate-limited)", ok="201",
-                                                auth=False)},
-    "/api/v1/public/applications/status": {"post": _op("Status by tracking number and contact (no auth)",
-                                                       auth=False)},
+                                                auth=False, body=ref("PublicApplicationInput"),
+                                                schema=ref("PublicReceipt"),
+                                                errors=("400", "409", "413", "422", "429"))},
+    "/api/v1/public/applications/status": {"post": _op("Status by tracking number and contact (no auth, "
+                                                       "rate-limited; 404 when the pair does not match)",
+                                                       auth=False, body=ref("StatusLookup"),
+                                                       schema=ref("PublicStatus"),
+                                                       errors=("400", "404", "409", "413", "422", "429"))},
 })

@@ -11,7 +11,8 @@ from typing import Any
 from flask import jsonify, request
 
 from web.api import bp
-from web.api.openapi import _op, _q, register_paths
+from web.api.openapi import (BOOLEAN, DATE, INTEGER, OPT_STRING, STRING, _op, _q, array, nullable, obj, or_empty,
+                             ref, register_paths, register_schemas)
 from web.api.request import acting_user, json_body
 from web.app import core
 from workflow import calendar_admin
@@ -156,19 +157,39 @@ def remove_calendar_override(day: str):  # noqa: ANN201
     return _change_response(parsed, changed)
 
 
-DAY = {"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}
-OVERRIDE_SCHEMA = {"type": "object", "required": ["date", "kind", "reason"], "properties": {
-    "date": {"type": "string", "format": "date"}, "kind": {"type": "string", "enum": ["rest", "work"]},
-    "reason": {"type": "string", "maxLength": REASON_MAX}, "source": {"type": "string", "maxLength": SOURCE_MAX}}}
+DAY = {"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"},
+       "description": f"A date within {YEARS[0]}–{YEARS[1]}"}
+register_schemas({
+    "OverrideInput": obj({
+        "date": {"type": "string", "format": "date", "description": f"Within {YEARS[0]}–{YEARS[1]}"},
+        "kind": {"type": "string", "enum": ["rest", "work"]},
+        "reason": {"type": "string", "minLength": 1, "maxLength": REASON_MAX},
+        "source": nullable({"type": "string", "maxLength": SOURCE_MAX})},
+        required=("date", "kind", "reason"), additional=False),
+    "CalendarYear": obj({"year": INTEGER, "covered": BOOLEAN, "estimated": BOOLEAN,
+                         "covered_years": array(INTEGER),
+                         "days": array({"allOf": [ref("DayInfo"), obj({"override": BOOLEAN})]}),
+                         "overrides": array(ref("Override"))}),
+    "CalendarExplanation": obj({"start": DATE, "workdays": INTEGER, "deadline": DATE, "estimated": BOOLEAN,
+                                "counted": array({"allOf": [ref("DayInfo"), obj({"index": INTEGER})]}),
+                                "skipped": array(ref("DayInfo")), "text": STRING}),
+    "CalendarChange": obj({"date": DATE, "kind": {"type": "string", "enum": ["rest", "work"]}, "reason": STRING,
+                           "source": OPT_STRING, "redated": INTEGER, "items": array(INTEGER)},
+                          required=("date", "redated", "items")),
+})
 register_paths({
     "/api/v1/calendar": {"get": _op("Notable days of a year (holidays, make-up workdays, overrides), coverage",
-                                    params=[_q("year", "integer")])},
-    "/api/v1/calendar/explain": {"get": _op("Explain a deadline: from + N working days, day by day",
-                                            params=[_q("from"), _q("workdays", "integer")])},
-    "/api/v1/calendar/overrides": {"post": {**_op("Admin: add or replace an override {date, kind, reason, source?}; "
-                                                  "re-dates open items"),
-                                            "requestBody": {"required": True, "content": {
-                                                "application/json": {"schema": OVERRIDE_SCHEMA}}}}},
+                                    params=[_q("year", or_empty({"type": "integer", "minimum": YEARS[0],
+                                                                  "maximum": YEARS[1]}),
+                                               description="Default (absent or empty): this year")],
+                                    schema=ref("CalendarYear"))},
+    "/api/v1/calendar/explain": {"get": _op(
+        "Explain a deadline: from + N working days, day by day", schema=ref("CalendarExplanation"), params=[
+            _q("from", DATE, required=True, description=f"A date within {YEARS[0]}–{YEARS[1]}"),
+            _q("workdays", {"type": "integer", "minimum": -MAX_EXPLAIN_WORKDAYS, "maximum": MAX_EXPLAIN_WORKDAYS,
+                            "not": {"const": 0}}, required=True, description="Negative counts backwards")])},
+    "/api/v1/calendar/overrides": {"post": _op("Admin: add or replace an override; re-dates open items",
+                                               body=ref("OverrideInput"), schema=ref("CalendarChange"))},
     "/api/v1/calendar/overrides/{day}": {"delete": _op("Admin: remove an override; re-dates open items",
-                                                       params=[DAY])},
+                                                       params=[DAY], write=True, schema=ref("CalendarChange"))},
 })

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from web.api import bp
-from web.api.openapi import _op, _q, register_paths
+from web.api.openapi import PAGING, _op, _q, array, path_id, ref, register_paths
 from web.api.request import acting_user, json_body
 from web.app import core
 from workflow.services import notifications as service
@@ -42,12 +42,16 @@ def mail_failures():  # noqa: ANN201
     return jsonify(service.mail_failures(core(), acting_user()))
 
 
-NID = {"name": "notification_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NID = path_id("notification_id")
 register_paths({
-    "/api/v1/notifications": {"get": _op("The caller's inbox", params=[_q("unread", "boolean"), _q("page", "integer"),
-                                                                        _q("per_page", "integer")])},
-    "/api/v1/notifications/{notification_id}/read": {"post": _op("Mark a notification read", params=[NID])},
-    "/api/v1/me/preferences": {"get": _op("Mail preference"),
-                               "put": _op("Set mail preference {notify_pref: instant|daily_digest|off}")},
-    "/api/v1/admin/mail-failures": {"get": _op("Admin: mail given up after retries")},
+    "/api/v1/notifications": {"get": _op("The caller's inbox, newest first", schema=ref("NotificationPage"),
+                                         params=[_q("unread", description="1/true/yes: unread only"), *PAGING])},
+    "/api/v1/notifications/{notification_id}/read": {"post": _op("Mark a notification read (idempotent)",
+                                                                 params=[NID], write=True,
+                                                                 schema=ref("Notification"))},
+    "/api/v1/me/preferences": {"get": _op("Mail preference", schema=ref("Preferences")),
+                               "put": _op("Set mail preference", body=ref("PreferencesInput"),
+                                          schema=ref("Preferences"))},
+    "/api/v1/admin/mail-failures": {"get": _op("Admin: mail given up after retries (newest 200)",
+                                               schema=array(ref("MailFailure")))},
 })

@@ -1,20 +1,140 @@
-"""The OpenAPI 3.1 document of API v1; a test checks it matches the registered routes."""
+"""The OpenAPI 3.1 document of API v1.
+
+Every operation states its parameters (types and bounds), its request body (required fields
+marked) and every response: the success body as a shared component schema and each error
+status with the ``Error`` schema. Two tests keep it honest (docs/api.md): one compares the
+document with the URL map and checks that nothing is left loose, the other fuzzes every
+operation with schemathesis and fails on any 5xx or any response the document does not describe.
+
+A constraint written here must be one the handler enforces (a value the document calls invalid
+is refused with a 4xx), and every response shape must be what the serialisers produce.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-ITEM = {"$ref": "#/components/schemas/Item"}
+from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
+from workflow.machine import OPEN_STATES, STATES, TRIGGERS
+from workflow.services.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, REMEDY_KINDS,
+                                            REMEDY_OUTCOMES, STATE_LABELS)
+from workflow.services.notifications import NOTIFY_PREFS
+
+ROLES = (DRAFTER, REVIEWER, APPROVER, ADMIN)
+APPLICATION_STATES = tuple(STATE_LABELS)
+
+JSON = "application/json"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL int4); no object has a larger id
+
+CHANNELS = ["website", "wechat", "weibo", "app", "bulletin_board", "led_screen", "meeting", "print", "other"]
+RUNGS = ["due_soon", "overdue", "very_overdue"]
+
+ERROR_DESCRIPTIONS = {
+    "400": "Malformed request: invalid JSON, a body that is not an object, non-UTF-8, an unknown trigger or "
+           "action, a malformed academic year",
+    "401": "Not logged in and no valid bearer token",
+    "403": "The caller lacks the role or department scope, or a session write without its CSRF token",
+    "404": "No such object, or not visible to the caller (never a hint that it exists)",
+    "409": "Wrong state for the action, or a stale version (optimistic lock), or blocking findings",
+    "413": "Request body larger than the configured limit",
+    "422": "A missing or invalid field; ``field`` names it",
+    "429": "Too many requests from this client address; try again later",
+}
 
 
-def _op(summary: str, *, ok: str = "200", body: str | None = None, params: list[dict[str, Any]] | None = None,
-        auth: bool = True, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    responses: dict[str, Any] = {ok: {"description": "OK", "content": {"application/json": {"schema": schema or {}}}}}
-    for status in ("400", "401", "403", "404", "409", "413", "422"):
-        responses[status] = {"description": status, "content": {"application/json": {"schema": ERROR}}}
+def ref(name: str) -> dict[str, Any]:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` or null."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def array(items: dict[str, Any]) -> dict[str, Any]:
+    """A JSON array of ``items``."""
+    return {"type": "array", "items": items}
+
+
+def obj(properties: dict[str, Any], required: list[str] | tuple[str, ...] | None = None, *,
+        additional: bool | dict[str, Any] = True) -> dict[str, Any]:
+    """A JSON object; ``required=None`` means every property is always present (response shapes)."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "required": list(properties) if required is None else list(required)}
+    if additional is not True:
+        schema["additionalProperties"] = additional
+    return schema
+
+
+STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+OPT_STRING, OPT_INTEGER, OPT_DATE, OPT_DATETIME = (nullable(STRING), nullable(INTEGER), nullable(DATE),
+                                                   nullable(DATETIME))
+BLANK = {"type": "string", "const": ""}
+
+
+def optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field: ``schema``, null or an empty string (both mean "not given")."""
+    return {"anyOf": [schema, {"type": "null"}, BLANK]}
+
+
+def with_blank(values: list[str] | tuple[str, ...]) -> list[str]:
+    """An enumeration whose empty value means the default."""
+    return [*values, ""]
+
+
+# The optimistic-lock version: an integer, also accepted as a numeric string (as in If-Match).
+VERSION = {"type": ["integer", "string", "null"], "description": "Expected version (409 stale_version otherwise); "
+                                                                  "the If-Match header wins when both are given"}
+# Free text the handler trims; a value of only spaces counts as missing.
+TEXT_REQUIRED = {"type": "string", "minLength": 1}
+
+
+def _error_responses(statuses: tuple[str, ...]) -> dict[str, Any]:
+    return {status: {"description": ERROR_DESCRIPTIONS[status], "content": {JSON: {"schema": ref("Error")}}}
+            for status in statuses}
+
+
+def _default_errors(method_writes: bool, auth: bool, has_path: bool, has_body: bool) -> tuple[str, ...]:
+    statuses = ["400", "422"]
+    if auth:
+        statuses += ["401", "403"]
+    if has_path:
+        statuses.append("404")
+    if method_writes:
+        statuses.append("409")
+    if has_body:
+        statuses.append("413")
+    return tuple(sorted(statuses))
+
+
+def _op(summary: str, *, ok: str = "200", body: str | dict[str, Any] | None = None,
+        params: list[dict[str, Any]] | None = None, auth: bool = True, schema: dict[str, Any] | None = None,
+        write: bool | None = None, errors: tuple[str, ...] | None = None, body_required: bool = True,
+        headers: dict[str, Any] | None = None, content: dict[str, Any] | None = None,
+        description: str | None = None) -> dict[str, Any]:
+    """One operation.
+
+    ``schema`` is the success body (required: a test fails on an empty one); ``body`` the request
+    body (a component reference or a schema); ``errors`` the error statuses (default: derived from
+    authentication, path parameters, writes and bodies).
+    """
+    if isinstance(body, str):
+        body = {"$ref": body}
+    writes = bool(body) if write is None else write
+    has_path = any(p.get("in") == "path" for p in params or [])
+    success: dict[str, Any] = {"description": "OK" if ok == "200" else "Created",
+                               "content": content or {JSON: {"schema": schema or {}}}}
+    if headers:
+        success["headers"] = headers
+    responses: dict[str, Any] = {ok: success}
+    responses.update(_error_responses(errors or _default_errors(writes, auth, has_path, bool(body))))
     op: dict[str, Any] = {"summary": summary, "responses": responses}
+    if description:
+        op["description"] = description
     if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": body}}}}
+        op["requestBody"] = {"required": body_required, "content": {JSON: {"schema": body}}}
     if params:
         op["parameters"] = params
     if not auth:
@@ -22,43 +142,258 @@ def _op(summary: str, *, ok: str = "200", body: str | None = None, params: list[
     return op
 
 
-def _q(name: str, kind: str = "string") -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+def _q(name: str, kind: str | dict[str, Any] = "string", *, required: bool = False,
+       description: str | None = None) -> dict[str, Any]:
+    """A query parameter (``kind``: a JSON type name or a schema)."""
+    param: dict[str, Any] = {"name": name, "in": "query", "required": required,
+                             "schema": {"type": kind} if isinstance(kind, str) else kind}
+    if description:
+        param["description"] = description
+    return param
 
 
-ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+def path_id(name: str) -> dict[str, Any]:
+    """An integer id in the path."""
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+# Empty means "no filter" for these filters (the staff pages send empty form fields).
+def enum_filter(values: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """A string filter restricted to ``values`` (or empty)."""
+    return {"type": "string", "enum": [*values, ""]}
+
+
+BOOL_ARG = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", ""],
+            "description": "true/false (also 1/0, yes/no)"}
+def or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query value that may also be empty, meaning its default (the staff pages send empty fields)."""
+    return {"anyOf": [schema, {"type": "string", "const": ""}]}
+
+
+PAGE = _q("page", or_empty({"type": "integer", "minimum": 1}), description="1-based page number (default 1)")
+PER_PAGE = _q("per_page", or_empty({"type": "integer", "minimum": 1}),
+              description="Page size (default `limits.page_size_default`; larger values are capped at "
+                          "`limits.page_size_max`)")
+PAGING = [PAGE, PER_PAGE]
+ACADEMIC_YEAR = {"type": "string", "pattern": r"^\s*[0-9]{4}\s*[-–/]\s*[0-9]{4}\s*$", "example": "2022-2023",
+                 "description": "Academic year `YYYY-YYYY` (the second year follows the first; 400 otherwise)"}
+
+ID = path_id("item_id")
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
-PAGING = [_q("page", "integer"), _q("per_page", "integer")]
+ETAG = {"ETag": {"description": "The item's version, for If-Match", "required": True, "schema": STRING}}
+LOCATION = {"Location": {"description": "URL of the created object", "required": True, "schema": STRING}}
+
+
+def item_response(summary: str, *, ok: str = "200", **kw: Any) -> dict[str, Any]:
+    """An operation answering one Item (with its ETag; 201 also with Location)."""
+    headers = {**ETAG, **(LOCATION if ok == "201" else {})}
+    return _op(summary, ok=ok, schema=ref("Item"), headers=headers, **kw)
+
+
+def page_of(item_schema: dict[str, Any]) -> dict[str, Any]:
+    """A paginated list."""
+    return obj({"items": array(item_schema), "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1}, "total": {"type": "integer", "minimum": 0},
+                "pages": {"type": "integer", "minimum": 1}})
+
+
+# ------------------------------------------------------------------ request bodies
+
+ITEM_PROPERTIES: dict[str, Any] = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Trimmed; not blank"},
+    "body": {"type": ["string", "null"]},
+    "department": {"type": "string", "minLength": 1, "maxLength": 32, "description": "Department code"},
+    "catalog_code": {"type": "string", "minLength": 1, "maxLength": 32, "description": "清单 entry code"},
+    "channels": {"type": ["array", "null"], "items": {"type": "string", "enum": CHANNELS}},
+    "formed_on": {"type": "string", "format": "date", "description": "Not after today"},
+    "publish_at": optional(DATETIME), "display_until": optional(DATETIME),
+    "is_list": BOOLEAN, "version": VERSION,
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": obj({"error": {"type": "string", "description": "Stable machine code"},
+                  "message": {"type": "string", "description": "In the caller's language"},
+                  "field": {"type": "string", "description": "The offending field (422)"},
+                  "details": {"description": "Extra data, e.g. the current version or state"}},
+                 required=["error", "message"], additional=False),
+    "ItemInput": obj(ITEM_PROPERTIES, required=["title", "department", "catalog_code", "formed_on"],
+                     additional=False),
+    "ItemUpdate": obj({k: v for k, v in ITEM_PROPERTIES.items() if k != "department"}, required=[],
+                      additional=False),
+    "Transition": obj({
+        "trigger": {"type": "string", "enum": list(TRIGGERS)},
+        "reason": nullable({"type": "string", "maxLength": 5000}),
+        "legal_basis": nullable({"type": "string", "maxLength": 5000}),
+        "checklist": {"type": "object", "additionalProperties": {"type": "boolean"},
+                      "description": "pass_review: every key of `review.checklist_keys`, each true or false"},
+        "publish_at": optional(DATETIME),
+        "accept_findings": {"type": "array", "items": {"type": "string"},
+                            "description": "pass_review: keys of personal-information findings accepted "
+                                           "with `legal_basis`"},
+        "version": VERSION}, required=["trigger"], additional=False),
+    "VersionOnly": obj({"version": VERSION}, required=[]),
+    # --- items and their records
+    "Attachment": obj({"id": INTEGER, "filename": STRING, "size": INTEGER, "sha256": STRING}),
+    "Item": obj({
+        "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
+        "catalog_code": STRING, "channels": array({"type": "string"}), "formed_on": OPT_DATE,
+        "publish_deadline": OPT_DATE, "deadline_estimated": BOOLEAN, "state": {"type": "string", "enum": STATES},
+        "stage_due": OPT_DATETIME, "overdue": BOOLEAN, "version": INTEGER, "revision": INTEGER,
+        "content_hash": OPT_STRING, "author": OPT_STRING, "submitted_by": OPT_STRING, "publish_at": OPT_DATETIME,
+        "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
+        "superseded_by": OPT_INTEGER, "is_list": BOOLEAN, "archive_reason": OPT_STRING,
+        "attachments": array(ref("Attachment")), "created_at": OPT_DATETIME, "updated_at": OPT_DATETIME}),
+    "PublicItem": obj({
+        "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
+        "catalog_code": STRING, "channels": array({"type": "string"}), "published_at": OPT_DATETIME,
+        "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER}, additional=False),
+    "OverdueItem": {"allOf": [ref("Item"), obj({"rung": nullable({"type": "string", "enum": RUNGS}),
+                                                "workdays_late": {"type": "integer", "minimum": 0}})]},
+    "HistoryEntry": obj({"at": OPT_DATETIME, "actor": OPT_STRING, "trigger": STRING, "from": OPT_STRING,
+                         "to": OPT_STRING, "reason": OPT_STRING, "revision": OPT_STRING,
+                         "data": {"type": "object"}}),
+    "ScanFinding": obj({
+        "key": STRING, "detector": STRING, "severity": {"type": "string", "enum": ["blocking", "warning"]},
+        "location": STRING, "sublocation": STRING, "offset": INTEGER, "length": INTEGER, "excerpt": STRING,
+        "match_masked": STRING, "message": STRING, "acceptable": BOOLEAN}),
+    "Finding": {"allOf": [ref("ScanFinding"), obj({"accepted": BOOLEAN, "legal_basis": OPT_STRING})]},
+    "Findings": obj({"item_id": INTEGER, "revision": INTEGER, "findings": array(ref("Finding")),
+                     "blocking_open": INTEGER, "total": INTEGER}),
+    "SelfCheck": obj({"item_id": INTEGER, "findings": array(ref("ScanFinding")), "total": INTEGER,
+                      "blocking": INTEGER, "masked": nullable(obj({"title": STRING, "body": STRING}))}),
+    "ItemPage": page_of(ref("Item")),
+    "PublicItemPage": page_of(ref("PublicItem")),
+    "OverduePage": page_of(ref("OverdueItem")),
+    "DepartmentBoard": obj({
+        "department": ref("Department"),
+        "stages": {"type": "object", "additionalProperties": obj({
+            "count": INTEGER, "overdue": INTEGER, "items": array(ref("Item"))})}}),
+    # --- people and organisation
+    "Department": obj({"code": STRING, "name": STRING}),
+    "Me": obj({"id": INTEGER, "username": STRING, "roles": array({"type": "string", "enum": list(ROLES)}),
+               "departments": {"anyOf": [{"const": "*"}, array({"type": "string"})],
+                               "description": "\"*\" for every department"},
+               "department_head": BOOLEAN, "office_head": BOOLEAN}),
+    "Catalog": obj({"categories": array(obj({
+        "code": STRING, "title": STRING, "items": array(obj({
+            "code": STRING, "title": STRING, "department": STRING, "rhythm": OPT_STRING,
+            "number_confirmed": BOOLEAN, "local": BOOLEAN}))}))}),
+    # --- notifications
+    "Notification": obj({"id": INTEGER, "kind": STRING, "item_id": OPT_INTEGER, "application_id": OPT_INTEGER,
+                         "title": STRING, "body": STRING, "created_at": OPT_DATETIME, "read_at": OPT_DATETIME}),
+    "NotificationPage": page_of(ref("Notification")),
+    "Preferences": obj({"notify_pref": {"type": "string", "enum": list(NOTIFY_PREFS)}, "email": OPT_STRING}),
+    "PreferencesInput": obj({"notify_pref": {"type": "string", "enum": list(NOTIFY_PREFS)}},
+                            required=["notify_pref"]),
+    "MailFailure": obj({"id": INTEGER, "to": STRING, "subject": STRING, "kind": OPT_STRING, "attempts": INTEGER,
+                        "last_error": OPT_STRING, "created_at": STRING, "key": OPT_STRING}),
+    # --- applications (依申请公开)
+    "Notice": obj({"kind": STRING, "at": OPT_DATETIME, "body": STRING}),
+    "Clock": obj({
+        "status": {"type": "string", "enum": ["running", "paused", "stopped", "not_started"]},
+        "start": OPT_DATE, "due": OPT_DATE, "period_workdays": INTEGER, "extension_workdays": INTEGER,
+        "paused_workdays": INTEGER, "remaining_workdays": OPT_INTEGER, "estimated": BOOLEAN,
+        "segments": array(obj({"kind": STRING, "first": DATE, "last": OPT_DATE, "workdays": INTEGER}))}),
+    "Application": obj({
+        "id": INTEGER, "tracking_no": STRING, "state": {"type": "string", "enum": list(APPLICATION_STATES)},
+        "applicant_kind": {"type": "string", "enum": list(APPLICANT_KINDS)}, "name": STRING, "contact": STRING,
+        "request_text": STRING, "purpose": OPT_STRING,
+        "delivery_form": {"type": "string", "enum": list(DELIVERY_FORMS)},
+        "channel": {"type": "string", "enum": list(APPLICATION_CHANNELS)}, "received_at": OPT_DATETIME,
+        "received_on": DATE, "department": OPT_STRING, "due_on": OPT_DATE, "overdue": BOOLEAN,
+        "clarify_by": OPT_DATE, "clock": ref("Clock"), "outcome": OPT_STRING, "outcome_reason": OPT_INTEGER,
+        "outcome_label": OPT_STRING, "reply_item": OPT_INTEGER, "replied_at": OPT_DATETIME,
+        "closed_at": OPT_DATETIME, "fee": obj({"charged": STRING, "waived": STRING, "note": OPT_STRING}),
+        "notices": array(ref("Notice")), "version": INTEGER}),
+    "ApplicationList": obj({"items": array(ref("Application"))}),
+    "OverdueApplication": obj({
+        "id": INTEGER, "tracking_no": STRING, "state": STRING, "due_on": DATE,
+        "workdays_late": INTEGER, "department": OPT_STRING, "department_name": OPT_STRING,
+        "applicant_kind": STRING, "rung": nullable({"type": "string", "enum": RUNGS})}),
+    "Outcome": obj({"code": STRING, "label": STRING,
+                    "reasons": array(obj({"number": INTEGER, "label": STRING}))}),
+    "StatsTable": obj({
+        "period": ref("Period"), "year": STRING,
+        "columns": array(obj({"key": STRING, "label": STRING, "group": OPT_STRING})),
+        "rows": array(obj({"key": STRING, "label": STRING,
+                           "counts": nullable({"type": "object", "additionalProperties": INTEGER})})),
+        "organisations_subtotal": {"type": "object", "additionalProperties": INTEGER},
+        "check": obj({"rule": STRING, "ok": BOOLEAN,
+                      "first_plus_second": {"type": "object", "additionalProperties": INTEGER},
+                      "third_plus_fourth": {"type": "object", "additionalProperties": INTEGER}})}),
+    "PublicReceipt": obj({"tracking_no": STRING, "received_on": DATE, "due_on": OPT_DATE}, additional=False),
+    "PublicStatus": obj({
+        "tracking_no": STRING, "state": {"type": "string", "enum": list(APPLICATION_STATES)}, "state_label": STRING,
+        "received_on": DATE, "due_on": OPT_DATE, "clarify_by": OPT_DATE, "replied_on": OPT_DATE,
+        "notices": array(ref("Notice"))}, additional=False),
+    "Remedy": obj({"id": INTEGER, "kind": {"type": "string", "enum": list(REMEDY_KINDS)},
+                   "after_reconsideration": BOOLEAN, "application_id": OPT_INTEGER, "filed_on": DATE,
+                   "summary": STRING, "outcome": {"type": "string", "enum": list(REMEDY_OUTCOMES)},
+                   "decided_on": OPT_DATE}),
+    # --- reports and calendar
+    "Period": obj({"start": DATE, "end": DATE}),
+    "Report": obj({"schema": STRING, "title": STRING, "institution": STRING, "period": ref("Period"),
+                   "issued_on": DATE, "active": {"type": "object"}, "applications": {"type": "object"},
+                   "fees": {"type": "object"}, "complaints": {"type": "object"},
+                   "secrecy_review": {"type": "object"}, "catalog_coverage": {"type": "array"}},
+                  required=["schema", "title", "period", "active", "applications", "fees", "complaints",
+                            "secrecy_review", "catalog_coverage"]),
+    "Narratives": {"type": "object", "additionalProperties": obj({
+        "text": STRING, "source": {"type": "string", "enum": ["year", "previous", "default"]},
+        "from_year": OPT_STRING})},
+    "Coverage": obj({
+        "period": ref("Period"), "year": STRING, "months": array(STRING), "total": INTEGER, "covered": INTEGER,
+        "entries": array(obj({
+            "code": STRING, "title": STRING, "category": STRING, "category_title": STRING, "department": STRING,
+            "department_name": STRING, "rhythm": STRING, "published": INTEGER, "covered": BOOLEAN,
+            "links": array(STRING), "by_month": {"type": "object", "additionalProperties": INTEGER}})),
+        "missing": array(STRING)}),
+    "DayInfo": obj({"date": DATE, "weekday": STRING, "workday": BOOLEAN, "reason": STRING, "estimated": BOOLEAN,
+                    "holiday": OPT_STRING, "layer": STRING, "source": OPT_STRING}),
+    "Override": obj({"date": DATE, "kind": {"type": "string", "enum": ["rest", "work"]}, "reason": STRING,
+                     "source": OPT_STRING}),
+    "OpenAPI": obj({"openapi": STRING, "info": {"type": "object"}, "paths": {"type": "object"},
+                    "components": {"type": "object"}}, required=["openapi", "info", "paths", "components"]),
+}
 
 PATHS: dict[str, dict[str, Any]] = {
-    "/api/v1/me": {"get": _op("The caller")},
-    "/api/v1/departments": {"get": _op("Departments [{code, name}]")},
-    "/api/v1/catalog": {"get": _op("The 清单: categories and items")},
+    "/api/v1/me": {"get": _op("The caller", schema=ref("Me"))},
+    "/api/v1/departments": {"get": _op("Departments", schema=array(ref("Department")))},
+    "/api/v1/catalog": {"get": _op("The 清单: categories and items", schema=ref("Catalog"))},
     "/api/v1/items": {
-        "post": _op("Create a draft", ok="201", body="#/components/schemas/ItemInput", schema=ITEM),
-        "get": _op("List items in scope", params=[_q("state"), _q("department"), _q("overdue", "boolean"), _q("q"),
-                                                  *PAGING]),
+        "post": item_response("Create a draft", ok="201", body=ref("ItemInput")),
+        "get": _op("List items in scope", schema=ref("ItemPage"), params=[
+            _q("state", enum_filter(STATES)), _q("department", description="Department code (422 when unknown)"),
+            _q("overdue", BOOL_ARG), _q("q", description="Words of the title"), *PAGING]),
     },
     "/api/v1/items/{item_id}": {
-        "get": _op("One item", params=[ID], schema=ITEM),
-        "patch": _op("Edit a draft (409 otherwise)", params=[ID], body="#/components/schemas/ItemInput", schema=ITEM),
+        "get": item_response("One item", params=[ID]),
+        "patch": item_response("Edit a draft (409 otherwise)", params=[ID], body=ref("ItemUpdate")),
     },
     "/api/v1/items/{item_id}/transitions": {
-        "post": _op("Fire a trigger", params=[ID], body="#/components/schemas/Transition", schema=ITEM)},
+        "post": item_response("Fire a trigger", params=[ID], body=ref("Transition"))},
     "/api/v1/items/{item_id}/revisions": {
-        "post": _op("New draft superseding a published item", ok="201", params=[ID], schema=ITEM)},
-    "/api/v1/items/{item_id}/history": {"get": _op("Audit history of the item", params=[ID])},
-    "/api/v1/items/{item_id}/findings": {"get": _op("Secrecy-scan findings of the current revision", params=[ID])},
+        "post": item_response("New draft superseding a published item (no body)", ok="201", params=[ID],
+                              write=True)},
+    "/api/v1/items/{item_id}/history": {"get": _op("Audit history of the item", params=[ID],
+                                                   schema=array(ref("HistoryEntry")))},
+    "/api/v1/items/{item_id}/findings": {"get": _op("Secrecy-scan findings of the current revision", params=[ID],
+                                                    schema=ref("Findings"))},
     "/api/v1/items/{item_id}/self-check": {"get": _op("Drafter's pre-submit scan of the draft, with the masking "
-                                                      "proposal (nothing stored)", params=[ID])},
-    "/api/v1/items/{item_id}/masking": {"post": _op("Apply the masking proposal to the draft's title and body",
-                                                    params=[ID], schema=ITEM)},
-    "/api/v1/tasks": {"get": _op("Items awaiting the caller's action", params=PAGING)},
-    "/api/v1/departments/{code}/tasks": {"get": _op("Pending items of one department, by stage", params=[CODE])},
-    "/api/v1/overdue": {"get": _op("Admin: open items past due", params=[_q("department"), _q("stage"), *PAGING])},
-    "/api/v1/public/items": {"get": _op("Published items (no auth)", auth=False,
+                                                      "proposal (nothing stored)", params=[ID],
+                                                      schema=ref("SelfCheck"))},
+    "/api/v1/items/{item_id}/masking": {"post": item_response(
+        "Apply the masking proposal to the draft's title and body", params=[ID], body=ref("VersionOnly"),
+        body_required=False)},
+    "/api/v1/tasks": {"get": _op("Items awaiting the caller's action", params=PAGING, schema=ref("ItemPage"))},
+    "/api/v1/departments/{code}/tasks": {"get": _op("Pending items of one department, by stage", params=[CODE],
+                                                    schema=ref("DepartmentBoard"))},
+    "/api/v1/overdue": {"get": _op("Admin: open items past due", schema=ref("OverduePage"), params=[
+        _q("department"), _q("stage", enum_filter(OPEN_STATES)), *PAGING])},
+    "/api/v1/public/items": {"get": _op("Published items (no auth)", auth=False, schema=ref("PublicItemPage"),
                                         params=[_q("q"), _q("department"), _q("catalog_code"), *PAGING])},
-    "/api/v1/openapi.json": {"get": _op("This document", auth=False)},
+    "/api/v1/openapi.json": {"get": _op("This document", auth=False, schema=ref("OpenAPI"), errors=("400",))},
 }
 
 EXTRA_PATHS: dict[str, dict[str, Any]] = {}
@@ -70,31 +405,9 @@ def register_paths(paths: dict[str, dict[str, Any]]) -> None:
         EXTRA_PATHS.setdefault(path, {}).update(operations)
 
 
-SCHEMAS: dict[str, Any] = {
-    "Error": {"type": "object", "required": ["error", "message"],
-              "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                             "field": {"type": "string"}, "details": {}}},
-    "ItemInput": {"type": "object", "properties": {
-        "title": {"type": "string", "maxLength": 200}, "body": {"type": "string"},
-        "department": {"type": "string"}, "catalog_code": {"type": "string"},
-        "channels": {"type": "array", "items": {"type": "string", "enum": [
-            "website", "wechat", "weibo", "app", "bulletin_board", "led_screen", "meeting", "print", "other"]}},
-        "formed_on": {"type": "string", "format": "date"},
-        "publish_at": {"type": ["string", "null"], "format": "date-time"},
-        "display_until": {"type": ["string", "null"], "format": "date-time"},
-        "is_list": {"type": "boolean"}, "version": {"type": "integer"}}},
-    "Transition": {"type": "object", "required": ["trigger"], "properties": {
-        "trigger": {"type": "string", "enum": ["submit", "withdraw", "pass_review", "return", "approve", "reject",
-                                               "publish", "archive", "take_down"]},
-        "reason": {"type": "string"}, "legal_basis": {"type": "string"},
-        "checklist": {"type": "object", "additionalProperties": {"type": "boolean"}},
-        "publish_at": {"type": "string", "format": "date-time"},
-        "accept_findings": {"type": "array", "items": {"type": "string"}}, "version": {"type": "integer"}}},
-    "Item": {"type": "object", "properties": {name: {} for name in (
-        "id", "title", "body", "department", "catalog_code", "channels", "formed_on", "publish_deadline",
-        "deadline_estimated", "state", "stage_due", "overdue", "version", "revision", "author", "submitted_by",
-        "publish_at", "published_at", "display_until", "supersedes")}},
-}
+def register_schemas(schemas: dict[str, Any]) -> None:
+    """Features add their component schemas here."""
+    SCHEMAS.update(schemas)
 
 
 def openapi_document() -> dict[str, Any]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from web.api import bp
-from web.api.openapi import register_paths
+from web.api.openapi import ACADEMIC_YEAR, _op, _q, obj, ref, register_paths, register_schemas
 from web.api.request import acting_user, json_body
 from web.app import core
 from workflow.errors import ValidationFailed
+from workflow.report import NARRATIVE_KEYS
 from workflow.services import reports
 
 MIME = {"json": "application/json; charset=utf-8", "html": "text/html; charset=utf-8",
@@ -28,7 +29,9 @@ def annual_report():  # noqa: ANN201
     body = reports.render_annual(core(), actor, year, fmt)
     response = Response(body, mimetype=MIME[fmt].split(";")[0], content_type=MIME[fmt])
     if fmt != "json":
-        response.headers["Content-Disposition"] = f'attachment; filename="annual-report-{year}.{fmt}"'
+        # the canonical label, never the raw parameter: "2022-2023\n" is a valid year but not a header value
+        label = reports.academic_period(core(), year).label
+        response.headers["Content-Disposition"] = f'attachment; filename="annual-report-{label}.{fmt}"'
     return response
 
 
@@ -52,26 +55,24 @@ def catalog_coverage():  # noqa: ANN201
     return jsonify(reports.coverage(core(), _year(), actor).to_dict())
 
 
-def _year_param() -> dict:
-    return {"name": "year", "in": "query", "required": False, "schema": {"type": "string", "example": "2022-2023"}}
-
-
-def _doc(summary: str, params: list | None = None, body: bool = False) -> dict:
-    from web.api.openapi import _op
-    op = _op(summary, params=params or [_year_param()])
-    if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"sections": {"type": "object",
-                                                          "additionalProperties": {"type": "string"}}}}}}}
-    return op
-
-
+# Empty or absent: the latest academic year that has ended.
+YEAR = _q("year", {**ACADEMIC_YEAR, "pattern": f"(?:{ACADEMIC_YEAR['pattern']})|^$"},
+          description="Default (absent or empty): the latest academic year that has ended")
+register_schemas({"NarrativesInput": obj({"sections": {
+    "type": "object", "minProperties": 1, "propertyNames": {"enum": list(NARRATIVE_KEYS)},
+    "additionalProperties": {"type": "string"},
+    "description": "Section → template; an empty text reverts to the inherited one"}}, required=("sections",))})
 register_paths({
-    "/api/v1/reports/annual": {"get": _doc("Admin: the yearly report of an academic year (json|html|docx)", [
-        _year_param(), {"name": "format", "in": "query", "required": False,
-                        "schema": {"type": "string", "enum": ["json", "html", "docx"]}}])},
+    "/api/v1/reports/annual": {"get": _op(
+        "Admin: the yearly report of an academic year (json|html|docx)", params=[
+            YEAR, _q("format", {"type": "string", "enum": list(MIME)}, description="Default json")],
+        content={"application/json": {"schema": ref("Report")}, "text/html": {"schema": {"type": "string"}},
+                 MIME["docx"]: {"schema": {"type": "string", "format": "binary"}}})},
     "/api/v1/reports/narratives": {
-        "get": _doc("Admin: narrative templates of a year (own, previous year's or default)"),
-        "put": _doc("Admin: store narrative templates of a year; empty text reverts", body=True)},
-    "/api/v1/catalog/coverage": {"get": _doc("Admin: 清单 entries published in a year, by month, with links")},
+        "get": _op("Admin: narrative templates of a year (own, previous year's or default)", params=[YEAR],
+                   schema=ref("Narratives")),
+        "put": _op("Admin: store narrative templates of a year; empty text reverts", params=[YEAR],
+                   body=ref("NarrativesInput"), schema=ref("Narratives"))},
+    "/api/v1/catalog/coverage": {"get": _op("Admin: 清单 entries published in a year, by month, with links",
+                                            params=[YEAR], schema=ref("Coverage"))},
 })

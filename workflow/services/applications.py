@@ -116,7 +116,9 @@ _LABELS = {"name": "申请人姓名或名称", "contact": "联系方式", "reque
 
 
 def _choice(data: Mapping[str, Any], field: str, allowed: tuple[str, ...], default: str | None = None) -> str:
-    value = data.get(field) or default
+    value = data.get(field)
+    if value in (None, ""):  # absent or an empty form field: the default (never a falsy 0/false/[])
+        value = default
     if value not in allowed:
         raise ValidationFailed("请选择有效的%(label)s", code="invalid_value", field=field,
                                label=gettext(_LABELS.get(field, field)))
@@ -284,7 +286,8 @@ def register_application(app: Gongkai, actor: Actor, data: Mapping[str, Any]) ->
     if received_at > app.now():
         raise ValidationFailed("收到申请的时间不能晚于现在", code="invalid_value", field="received_at")
     with write_transaction(app) as session:
-        department_id = _department(session, data["department"]).id if data.get("department") else None
+        department_id = (_department(session, data["department"]).id
+                         if data.get("department") not in (None, "") else None)
         return _create(app, session, intake, channel, received_at, actor, department_id)
 
 
@@ -355,7 +358,7 @@ def request_clarification(app: Gongkai, actor: Actor, application_id: int, note:
         if today > last_day:
             raise Conflict("补正通知须在收到申请之日起 %(n)d 个工作日内（%(last)s 前）发出", code="clarify_too_late",
                            n=_setting(app, "clarify_within_workdays", 7), last=last_day.isoformat())
-        deadline = parse_date(answer_by, "answer_by") if answer_by else app.calendar.add_workdays(
+        deadline = parse_date(answer_by, "answer_by") or app.calendar.add_workdays(
             today, _setting(app, "clarify_answer_workdays", 15))
         if deadline <= today:
             raise ValidationFailed("补正期限必须晚于今天", code="invalid_value", field="answer_by")
@@ -376,14 +379,15 @@ def record_supplement(app: Gongkai, actor: Actor, application_id: int, received_
     with write_transaction(app) as session:
         application = _load(session, actor, application_id)
         _require_state(application, "clarifying")
-        at = ensure_aware(parse_datetime(received_at, "received_at")) if received_at else app.now()
+        parsed = parse_datetime(received_at, "received_at")
+        at = ensure_aware(parsed) if parsed is not None else app.now()
         if at > app.now():
             raise ValidationFailed("收到补正的时间不能晚于现在", code="invalid_value", field="received_at")
         day = _event_day(app, application, local_date(at).isoformat(), "received_at")
         if application.clarify_by and day > application.clarify_by:
             raise Conflict("补正期限已过（%(date)s），应按视为放弃处理", code="clarify_expired",
                            date=application.clarify_by.isoformat())
-        if request_text:
+        if request_text not in (None, ""):
             application.request_text = _text({"request_text": request_text}, "request_text", REQUEST_MAX) or ""
         application.state, application.clarify_by, application.updated_at = "received", None, app.now()
         _add_event(app, application, "restart", day)
@@ -603,6 +607,9 @@ def register_remedy(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Reme
     outcome = _choice(data, "outcome", REMEDY_OUTCOMES, "pending")
     filed_on = parse_date(data.get("filed_on"), "filed_on") or local_date(app.now())
     summary = _text(data, "summary", NOTE_MAX, required=False) or ""
+    after = data.get("after_reconsideration")
+    if after is not None and not isinstance(after, bool):  # "no" must not count as true
+        raise ValidationFailed("%(field)s 必须是布尔值", code="invalid_type", field="after_reconsideration")
     now = app.now()
     with write_transaction(app) as session:
         application_id = data.get("application_id")
@@ -611,7 +618,7 @@ def register_remedy(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Reme
                 _load(session, actor, int(application_id))
             except (TypeError, ValueError):
                 raise ValidationFailed("申请编号无效", code="invalid_value", field="application_id") from None
-        case = RemedyCase(kind=kind, after_reconsideration=bool(data.get("after_reconsideration")),
+        case = RemedyCase(kind=kind, after_reconsideration=bool(after),
                           application_id=int(application_id) if application_id not in (None, "") else None,
                           filed_on=filed_on, summary=summary, outcome=outcome,
                           decided_on=filed_on if outcome != "pending" else None, created_at=now, updated_at=now)
@@ -626,7 +633,7 @@ def decide_remedy(app: Gongkai, actor: Actor, case_id: int, outcome: Any, decide
     """Record the outcome of a remedy case: 维持 / 纠正 / 其他 / 尚未审结."""
     require_role(actor, ADMIN)
     value = _choice({"outcome": outcome}, "outcome", REMEDY_OUTCOMES)
-    day = parse_date(decided_on, "decided_on") if decided_on else local_date(app.now())
+    day = parse_date(decided_on, "decided_on") or local_date(app.now())
     with write_transaction(app) as session:
         case = session.get(RemedyCase, case_id)
         if case is None:
@@ -655,7 +662,9 @@ def get_application(app: Gongkai, actor: Actor, application_id: int) -> Applicat
 
 
 def list_applications(app: Gongkai, actor: Actor, state: str | None = None, limit: int = 200) -> list[Application]:
-    """Applications in scope, open ones by due date first."""
+    """Applications in scope, open ones by due date first; an unknown ``state`` is a 422."""
+    if state and state not in STATE_LABELS:
+        raise ValidationFailed("未知的状态：%(state)s", code="invalid_value", field="state", state=str(state)[:40])
     with app.db.read() as session:
         query = select(Application)
         if not actor.is_admin:
