@@ -102,8 +102,9 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    from web import auth, errors
+    from web import auth, errors, input_guard
     from web.api import bp as api_bp
+    input_guard.init_app(app)  # before any blueprint: its rules must get the bounded <int:> converter
     auth.init_app(app)
     errors.init_app(app)
     csrf.exempt(api_bp)
