@@ -32,7 +32,7 @@ from workflow.clock import ensure_aware, local_date
 from workflow.context import Gongkai
 from workflow.errors import (Conflict, DomainError, Forbidden, InvalidState, NotFound, ValidationFailed)
 from workflow.i18n import gettext
-from workflow.inputs import check_text, parse_date, parse_datetime
+from workflow.inputs import check_id, check_text, parse_date, parse_datetime
 from workflow.reminders import follow_application
 from workflow.services.items import write_transaction
 from workflow.views import event_to_dict, iso
@@ -614,13 +614,12 @@ def register_remedy(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Reme
     now = app.now()
     with write_transaction(app) as session:
         application_id = data.get("application_id")
-        if application_id not in (None, ""):
-            try:
-                _load(session, actor, int(application_id))
-            except (TypeError, ValueError):
-                raise ValidationFailed("申请编号无效", code="invalid_value", field="application_id") from None
+        # A positive 32-bit id or nothing: 2^31 used to reach PostgreSQL (integer out of range, a 500).
+        application_id = check_id(application_id, "application_id") if application_id not in (None, "") else None
+        if application_id is not None:
+            _load(session, actor, application_id)
         case = RemedyCase(kind=kind, after_reconsideration=bool(data.get("after_reconsideration")),
-                          application_id=int(application_id) if application_id not in (None, "") else None,
+                          application_id=application_id,
                           filed_on=filed_on, summary=summary, outcome=outcome,
                           decided_on=filed_on if outcome != "pending" else None, created_at=now, updated_at=now)
         session.add(case)
