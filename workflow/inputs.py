@@ -97,7 +97,7 @@ def _check_date_range(day: date, field: str) -> None:
 
 
 def _out_of_range(field: str) -> ValidationFailed:
-    return ValidationFailed("%(field)s 超出允许的日期范围（%(min)s 至 %(max)s）", code="out_of_range",
+    return ValidationFailed("%(field)s 超出允许的日期范围（%(min)s 至 %(max)s）", code="invalid_value",
                                field=field, min=DATE_MIN.isoformat(), max=DATE_MAX.isoformat())
 
 ITEM_FIELDS = ("title", "body", "department", "catalog_code", "channels", "formed_on", "publish_at",
