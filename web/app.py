@@ -141,8 +141,9 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         _transport_and_cache_headers(app, response)
         return response
 
-    from web import auth, errors, health
+    from web import auth, errors, health, input_guard
     from web.api import bp as api_bp
+    input_guard.init_app(app)  # before any blueprint: its rules must get the bounded <int:> converter
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)

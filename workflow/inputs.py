@@ -4,17 +4,107 @@ Each problem is a ``ValidationFailed`` naming the field, in the user's language.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from workflow.clock import ensure_aware
 from workflow.errors import ValidationFailed
 from workflow.settings import Settings
 
+# Ids are 32-bit integer columns on PostgreSQL; a larger id cannot name anything.
+ID_MAX = 2**31 - 1
+# Page numbers: (page - 1) * per_page must stay a 64-bit OFFSET on both databases.
+PAGE_MAX = 10_000_000
+# The accepted span of dates and date-times. Narrow enough that converting to UTC or Asia/Shanghai and
+# adding working days (calendar, deadlines) can never leave Python's date range; wide enough for
+# any real record of a college (the calendar page itself shows 1990-2100).
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+# C0 controls other than tab/newline/carriage return, DEL, lone surrogates and the two non-characters
+# XML cannot carry: refused everywhere text enters.
+_BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Single-line fields (titles, names, codes) also refuse tab, newline and the C1 controls.
+_BAD_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+# A college year as the report knows it: "2022-2023" (ASCII digits, nothing around it).
+_COLLEGE_YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
+
+
+def check_text(value: str, field: str, *, single_line: bool) -> str:
+    """``value`` unchanged, or ValidationFailed when it holds a control character.
+
+    Single-line fields (titles, names, codes) refuse every control character; multi-line text
+    (bodies, reasons) keeps tab and newline. Such characters break headers, XML feeds, DOCX and
+    XLSX exports, and PostgreSQL refuses NUL in text outright.
+    """
+    bad = (_BAD_IN_LINE if single_line else _BAD_IN_TEXT).search(value)
+    if bad:
+        raise ValidationFailed("%(field)s 含有不允许的控制字符（U+%(char)04X）", code="invalid_value",
+                               field=field, char=ord(bad.group()))
+    return value
+
+
+def check_id(value: Any, field: str) -> int:
+    """An id taken from a body or a form: a positive 32-bit integer (anything else names nothing)."""
+    if isinstance(value, bool):
+        raise ValidationFailed("%(field)s 必须是正整数", code="invalid_type", field=field)
+    try:
+        number = int(str(value).strip()) if isinstance(value, str) else value
+    except ValueError:
+        raise ValidationFailed("%(field)s 必须是正整数", code="invalid_type", field=field) from None
+    if not isinstance(number, int) or not 1 <= number <= ID_MAX:
+        raise ValidationFailed("%(field)s 必须是 1 到 %(max)d 之间的整数", code="invalid_value", field=field,
+                               max=ID_MAX)
+    return number
+
+
+def parse_page(page: Any, per_page: Any, *, default_size: int, max_size: int) -> tuple[int, int]:
+    """Validated ``(page, per_page)`` from query parameters; per_page is capped at ``max_size``.
+
+    Refuses (422) anything that is not a whole number from 1 to ``PAGE_MAX`` — a page number beyond
+    a 64-bit OFFSET used to be a database error, i.e. a 500.
+    """
+    def number(value: Any, fallback: int, field: str) -> int:
+        if value in (None, ""):
+            return fallback
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isascii() or not text.isdigit() or len(text) > 9:
+            raise ValidationFailed("%(field)s 必须是 1 到 %(max)d 之间的整数", code="invalid_value", field=field,
+                                   max=PAGE_MAX)
+        result = int(text)
+        if not 1 <= result <= PAGE_MAX:
+            raise ValidationFailed("%(field)s 必须是 1 到 %(max)d 之间的整数", code="invalid_value", field=field,
+                                   max=PAGE_MAX)
+        return result
+
+    return number(page, 1, "page"), min(number(per_page, default_size, "per_page"), max_size)
+
+
+def parse_college_year(value: Any, field: str = "year") -> str:
+    """A college year ``"2022-2023"`` (second year = first + 1, within the accepted date range)."""
+    text = value if isinstance(value, str) else ""
+    match = _COLLEGE_YEAR.fullmatch(text)
+    if not match or int(match.group(2)) != int(match.group(1)) + 1 \
+            or not DATE_MIN.year <= int(match.group(1)) < DATE_MAX.year:
+        raise ValidationFailed("%(field)s 应是“2022-2023”形式的学年", code="invalid_value", field=field)
+    return text
+
+
+def _check_date_range(day: date, field: str) -> None:
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise _out_of_range(field)
+
+
+def _out_of_range(field: str) -> ValidationFailed:
+    return ValidationFailed("%(field)s 超出允许的日期范围（%(min)s 至 %(max)s）", code="invalid_value",
+                               field=field, min=DATE_MIN.isoformat(), max=DATE_MAX.isoformat())
+
 ITEM_FIELDS = ("title", "body", "department", "catalog_code", "channels", "formed_on", "publish_at",
                "display_until", "is_list")
 EDITABLE_FIELDS = tuple(f for f in ITEM_FIELDS if f != "department")
+# Free text that keeps its line breaks; every other text field is a single line.
+MULTILINE_FIELDS = frozenset({"body", "reason", "opinion", "legal_basis", "message", "note"})
 
 
 def _text(value: Any, field: str, max_len: int, required: bool) -> str | None:
@@ -24,11 +114,11 @@ def _text(value: Any, field: str, max_len: int, required: bool) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationFailed("%(field)s 必须是文本", code="invalid_type", field=field)
-    value = value.strip() if field == "title" else value
+    single_line = field not in MULTILINE_FIELDS
+    value = value.strip() if single_line else value
     if required and not value.strip():
         raise ValidationFailed("%(field)s 不能为空", code="missing_field", field=field)
-    if "\x00" in value:
-        raise ValidationFailed("%(field)s 含有非法字符", code="invalid_value", field=field)
+    check_text(value, field, single_line=single_line)
     if len(value) > max_len:
         raise ValidationFailed("%(field)s 过长（最多 %(max)d 个字符）", code="too_long", field=field, max=max_len)
     return value
@@ -43,10 +133,12 @@ def parse_date(value: Any, field: str) -> date | None:
     if not isinstance(value, str):
         raise ValidationFailed("%(field)s 必须是日期（YYYY-MM-DD）", code="invalid_type", field=field)
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValidationFailed("%(field)s 不是有效日期（YYYY-MM-DD）：%(value)s", code="invalid_value",
-                               field=field, value=value[:40]) from None
+                               field=field, value=_shown(value)) from None
+    _check_date_range(day, field)
+    return day
 
 
 def parse_datetime(value: Any, field: str) -> datetime | None:
@@ -54,14 +146,30 @@ def parse_datetime(value: Any, field: str) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
-        return ensure_aware(value)
-    if not isinstance(value, str):
+        moment = ensure_aware(value)
+    elif not isinstance(value, str):
         raise ValidationFailed("%(field)s 必须是日期时间（ISO 8601）", code="invalid_type", field=field)
+    else:
+        try:
+            moment = ensure_aware(datetime.fromisoformat(value.strip()))
+        except ValueError:
+            raise ValidationFailed("%(field)s 不是有效的日期时间：%(value)s", code="invalid_value",
+                                   field=field, value=_shown(value)) from None
+    # Compare in UTC with a day of margin: 9999-12-31T23:59:59-12:00 overflows when converted.
+    lowest = datetime.combine(DATE_MIN, datetime.min.time(), timezone.utc) + timedelta(days=1)
+    highest = datetime.combine(DATE_MAX, datetime.min.time(), timezone.utc) - timedelta(days=1)
     try:
-        return ensure_aware(datetime.fromisoformat(value.strip()))
-    except ValueError:
-        raise ValidationFailed("%(field)s 不是有效的日期时间：%(value)s", code="invalid_value",
-                               field=field, value=value[:40]) from None
+        inside = lowest <= moment <= highest
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise _out_of_range(field)
+    return moment
+
+
+def _shown(value: str) -> str:
+    """A bounded, printable excerpt of a refused value for the error message."""
+    return _BAD_IN_LINE.sub("?", value[:40])
 
 
 def _channels(value: Any, settings: Settings) -> list[str]:
@@ -132,12 +240,12 @@ def parse_version(value: Any) -> int | None:
     """The optimistic-lock version a client expects (``version`` field or If-Match)."""
     if value in (None, ""):
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValidationFailed("version 必须是整数", code="invalid_type", field="version")
-    try:
-        return int(str(value).strip().strip('"').removeprefix("W/").strip('"'))
-    except ValueError:
-        raise ValidationFailed("version 必须是整数", code="invalid_type", field="version") from None
+    text = str(value).strip().strip('"').removeprefix("W/").strip('"')
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > ID_MAX:
+        raise ValidationFailed("version 必须是整数", code="invalid_type", field="version")
+    return int(text)
 
 
 def parse_reason(value: Any, field: str = "reason") -> str | None:

@@ -19,7 +19,7 @@ from workflow import calendar_admin
 from workflow.access import ADMIN, require_role
 from workflow.calendar import DayInfo, WorkCalendar
 from workflow.errors import ValidationFailed
-from workflow.inputs import parse_date
+from workflow.inputs import check_text, parse_date
 
 YEARS = (1990, 2100)              # the span the admin page shows; beyond it nothing is meaningful
 MAX_EXPLAIN_WORKDAYS = 366        # explain() walks day by day: keep one request cheap
@@ -47,9 +47,7 @@ def _optional_text(value: Any, field: str, max_len: int, *, required: bool) -> s
         return None
     if not isinstance(value, str):
         raise ValidationFailed("%(field)s 必须是文本", code="invalid_type", field=field)
-    value = value.strip()
-    if "\x00" in value:
-        raise ValidationFailed("%(field)s 含有非法字符", code="invalid_value", field=field)
+    value = check_text(value.strip(), field, single_line=True)  # reasons and sources are one line
     if len(value) > max_len:
         raise ValidationFailed("%(field)s 过长（最多 %(max)d 个字符）", code="too_long", field=field, max=max_len)
     return value

@@ -9,6 +9,7 @@ from web.api.request import acting_user, json_body
 from web.app import core
 from workflow.errors import ValidationFailed
 from workflow.report import NARRATIVE_KEYS
+from workflow.inputs import parse_college_year
 from workflow.services import reports
 
 MIME = {"json": "application/json; charset=utf-8", "html": "text/html; charset=utf-8",
@@ -16,7 +17,8 @@ MIME = {"json": "application/json; charset=utf-8", "html": "text/html; charset=u
 
 
 def _year() -> str:
-    return request.args.get("year") or reports.current_year(core())
+    # 422 unless exactly "2022-2023": the year goes into a Content-Disposition header.
+    return parse_college_year(request.args.get("year") or reports.current_year(core()))
 
 
 @bp.get("/reports/annual")

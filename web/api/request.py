@@ -1,7 +1,6 @@
 """Parsing API requests: JSON bodies, versions, CSRF for session-authenticated writes."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import g, request
@@ -12,24 +11,29 @@ from web.auth import current_actor
 from workflow.access import Actor
 from workflow.errors import BadInput, Forbidden
 from workflow.inputs import parse_version
+from workflow.json_input import JsonLimits, load_json
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def json_limits() -> JsonLimits:
+    """The JSON limits of settings ``[input_limits]``."""
+    from web.app import core
+    settings = core().settings
+    return JsonLimits(max_depth=int(settings.get("input_limits.json_max_depth", JsonLimits.max_depth)),
+                      max_int_digits=int(settings.get("input_limits.json_max_int_digits", JsonLimits.max_int_digits)))
+
+
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; BadInput for malformed JSON, non-UTF-8 or a non-object."""
+    """The request's JSON object; BadInput (400) for malformed or hostile JSON or a non-object.
+
+    Every JSON body of the application is read here (``workflow.json_input`` bounds nesting and
+    numbers and refuses NaN, NUL and lone surrogates).
+    """
     raw = request.get_data(cache=True)
     if not raw:
         return {}
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInput("请求体不是有效的 UTF-8 编码", code="bad_encoding") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadInput("JSON 格式错误（第 %(line)d 行第 %(col)d 列）", code="malformed_json",
-                       line=error.lineno, col=error.colno) from None
+    data = load_json(raw, json_limits())
     if not isinstance(data, dict):
         raise BadInput("请求体必须是 JSON 对象", code="malformed_json")
     return data

@@ -21,6 +21,7 @@ from workflow.errors import ValidationFailed
 from workflow.i18n import gettext as _
 from workflow.machine import OPEN_STATES
 from workflow.services import catalog, queries, users
+from workflow.xml_text import xml_safe
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 BUCKETS = ("very_overdue", "overdue", "due_today", "due_soon")
@@ -139,15 +140,16 @@ def overdue_xlsx():  # noqa: ANN201
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    # Stored text may predate the input checks: openpyxl refuses control characters (a 500 before).
     for row in body:
-        sheet.append([_csv_safe(v) for v in row])
+        sheet.append([xml_safe(_csv_safe(v)) for v in row])
     for column, width in zip("ABCDEFGHI", (8, 48, 18, 10, 18, 16, 12, 14, 14)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     summary = book.create_sheet(_("部门汇总"))
     summary.append([_("部门"), *[_(BUCKET_LABELS[b]) for b in BUCKETS], _("合计")])
     for entry in _summary(rows):
-        summary.append([entry["department"].name, *[entry[b] for b in BUCKETS], entry["total"]])
+        summary.append([xml_safe(entry["department"].name), *[entry[b] for b in BUCKETS], entry["total"]])
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(buffer.getvalue(),

@@ -12,6 +12,7 @@ from workflow.clock import SHANGHAI
 from workflow.errors import NotFound, ValidationFailed
 from workflow.i18n import gettext as _
 from workflow.services import attachments, catalog, queries
+from workflow.xml_text import xml_safe
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -89,25 +90,27 @@ def feed():  # noqa: ANN201
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
     name = str(app.settings["institution.name"])
-    ET.SubElement(root, f"{{{ATOM}}}title").text = _("%(name)s 信息公开", name=name)
+    ET.SubElement(root, f"{{{ATOM}}}title").text = xml_safe(_("%(name)s 信息公开", name=name))
     ET.SubElement(root, f"{{{ATOM}}}id").text = url_for("public.feed", _external=True)
     ET.SubElement(root, f"{{{ATOM}}}link", href=url_for("public.feed", _external=True), rel="self")
     ET.SubElement(root, f"{{{ATOM}}}link", href=url_for("public.directory", _external=True))
     updated = max((i.published_at for i in page.items if i.published_at), default=None) or app.now()
     ET.SubElement(root, f"{{{ATOM}}}updated").text = _iso(updated)
     author = ET.SubElement(root, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = name
+    ET.SubElement(author, f"{{{ATOM}}}name").text = xml_safe(name)
     for found in page.items:
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
         link = url_for("public.item", item_id=found.id, _external=True)
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = found.title
+        # Stored text may predate the input checks: strip what XML cannot carry (invalid feed otherwise).
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = xml_safe(found.title)
         ET.SubElement(entry, f"{{{ATOM}}}id").text = link
         ET.SubElement(entry, f"{{{ATOM}}}link", href=link)
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = _iso(found.published_at or found.updated_at)
         ET.SubElement(entry, f"{{{ATOM}}}published").text = _iso(found.published_at or found.updated_at)
-        ET.SubElement(entry, f"{{{ATOM}}}category", term=found.catalog_code, label=found.department.name)
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=xml_safe(found.catalog_code),
+                      label=xml_safe(found.department.name))
         summary = ET.SubElement(entry, f"{{{ATOM}}}summary", type="text")  # plain text: never HTML
-        summary.text = (found.body or "")[:500]
+        summary.text = xml_safe((found.body or "")[:500])
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, mimetype="application/atom+xml")
 

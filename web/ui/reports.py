@@ -8,6 +8,7 @@ from web.app import core
 from web.ui.common import require_admin
 from workflow.errors import DomainError
 from workflow.i18n import gettext as _
+from workflow.inputs import parse_college_year
 from workflow.report import NARRATIVE_KEYS, default_headings
 from workflow.services import reports
 
@@ -18,8 +19,9 @@ SOURCE_LABELS = {"year": "本学年已编辑", "previous": "沿用上一学年�
 
 
 def _year() -> str:
-    year = request.values.get("year") or reports.current_year(core())
-    return reports.academic_period(core(), year).label  # 400 for a malformed year
+    # 422 unless exactly "2022-2023": the year goes into file names and a Content-Disposition header.
+    year = parse_college_year(request.values.get("year") or reports.current_year(core()))
+    return reports.academic_period(core(), year).label
 
 
 def _section_titles() -> dict[str, str]:

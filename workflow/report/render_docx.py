@@ -29,6 +29,7 @@ from docx.text.paragraph import Paragraph
 
 from workflow.clock import SHANGHAI
 from workflow.report.model import ReportDocument, StatTable
+from workflow.xml_text import xml_safe
 
 # Chinese type sizes (号) in points.
 SIZE_ER = 22.0  # 二号
@@ -227,7 +228,7 @@ def _footer_page_number(doc: DocxDocument, fonts: DocxFonts) -> None:
 
 
 def _run(paragraph: Paragraph, text: str, fonts: DocxFonts, size: float):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(xml_safe(text))
     run.font.size = Pt(size)
     run.font.name = fonts.latin
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
@@ -255,10 +256,10 @@ def add_field(paragraph: Paragraph, instruction: str, fonts: DocxFonts, size: fl
 
 def _properties(doc: DocxDocument, document: ReportDocument) -> None:
     props = doc.core_properties
-    props.title = document.title
+    props.title = xml_safe(document.title)
     props.subject = "信息公开年度报告"
-    props.author = document.institution
-    props.last_modified_by = document.institution
+    props.author = xml_safe(document.institution)
+    props.last_modified_by = xml_safe(document.institution)
     props.language = "zh-CN"
     props.keywords = "信息公开; 年度报告"
     props.comments = "Gongkai"
@@ -277,7 +278,7 @@ def _para(doc: DocxDocument, text: str, style: str | None = None) -> Paragraph:
     The style id is written directly: python-docx's lookup by name scans every style on each
     call, which made the 50-row appendix take seconds.
     """
-    paragraph = doc.add_paragraph(text)
+    paragraph = doc.add_paragraph(xml_safe(text))
     if style is not None:
         _set_style(paragraph, style)
     return paragraph
@@ -301,7 +302,7 @@ def _header_row(table: Table, columns: tuple[str, ...]) -> None:
     for cell, text in zip(row.cells, columns):
         paragraph = cell.paragraphs[0]
         _set_style(paragraph, "Table Header")
-        paragraph.add_run(text)
+        paragraph.add_run(xml_safe(text))
         shading = OxmlElement("w:shd")
         shading.set(qn("w:val"), "clear")
         shading.set(qn("w:color"), "auto")
@@ -321,7 +322,7 @@ def _cell(cell, text: str, align_right: bool = False) -> Paragraph:
     paragraph = cell.paragraphs[0]
     _set_style(paragraph, "Table Text")
     if text:
-        paragraph.add_run(text)
+        paragraph.add_run(xml_safe(text))
     if align_right:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return paragraph
@@ -363,7 +364,7 @@ def add_hyperlink(paragraph: Paragraph, url: str, text: str, size: float = 9.0) 
     rpr.extend([color, sz, underline])
     t = OxmlElement("w:t")
     t.set(qn("xml:space"), "preserve")
-    t.text = text
+    t.text = xml_safe(text)
     run.extend([rpr, t])
     link.append(run)
     paragraph._p.append(link)

@@ -33,7 +33,7 @@ from workflow.clock import ensure_aware, local_date
 from workflow.context import Gongkai
 from workflow.errors import (Conflict, DomainError, Forbidden, InvalidState, NotFound, ValidationFailed)
 from workflow.i18n import gettext
-from workflow.inputs import parse_date, parse_datetime
+from workflow.inputs import check_id, check_text, parse_date, parse_datetime
 from workflow.reminders import follow_application
 from workflow.services.items import write_transaction
 from workflow.views import event_to_dict, iso
@@ -101,15 +101,15 @@ def _text(data: Mapping[str, Any], field: str, max_len: int, required: bool = Tr
     if not isinstance(value, str):
         raise ValidationFailed("%(label)s必须是文本", code="invalid_type", field=field, label=gettext(_LABELS.get(field, field)))
     value = value.strip()
-    if "\x00" in value:
-        raise ValidationFailed("%(label)s含有非法字符", code="invalid_value", field=field,
-                               label=gettext(_LABELS.get(field, field)))
+    check_text(value, field, single_line=field not in _MULTILINE)
     if len(value) > max_len:
         raise ValidationFailed("%(label)s过长（最多 %(max)d 个字符）", code="too_long", field=field,
                                label=gettext(_LABELS.get(field, field)), max=max_len)
     return value
 
 
+# Free text that keeps its line breaks; names, contacts and the like are single lines.
+_MULTILINE = frozenset({"request_text", "purpose", "note", "summary", "reason", "supplied", "third_party"})
 _LABELS = {"name": "申请人姓名或名称", "contact": "联系方式", "request_text": "所需信息的内容描述", "purpose": "用途",
            "applicant_kind": "申请人类型", "delivery_form": "获取信息的方式", "channel": "申请渠道",
            "received_at": "收到申请的时间", "note": "说明", "summary": "案由"}
@@ -613,13 +613,12 @@ def register_remedy(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Reme
     now = app.now()
     with write_transaction(app) as session:
         application_id = data.get("application_id")
-        if application_id not in (None, ""):
-            try:
-                _load(session, actor, int(application_id))
-            except (TypeError, ValueError):
-                raise ValidationFailed("申请编号无效", code="invalid_value", field="application_id") from None
+        # A positive 32-bit id or nothing: 2^31 used to reach PostgreSQL (integer out of range, a 500).
+        application_id = check_id(application_id, "application_id") if application_id not in (None, "") else None
+        if application_id is not None:
+            _load(session, actor, application_id)
         case = RemedyCase(kind=kind, after_reconsideration=bool(after),
-                          application_id=int(application_id) if application_id not in (None, "") else None,
+                          application_id=application_id,
                           filed_on=filed_on, summary=summary, outcome=outcome,
                           decided_on=filed_on if outcome != "pending" else None, created_at=now, updated_at=now)
         session.add(case)

@@ -106,7 +106,9 @@ def get_attachment(app: Gongkai, actor: Actor | None, item_id: int, attachment_i
                 raise NotFound("附件不存在", code="attachment_not_found")
         else:
             load_visible(session, actor, item_id)
-        row = session.get(Attachment, attachment_id, options=[undefer(Attachment.data)])
+        # populate_existing: the item's relationship may already hold this row without its deferred
+        # bytes, and ``data`` could not be loaded once the session is closed (a 500 on the public page).
+        row = session.get(Attachment, attachment_id, options=[undefer(Attachment.data)], populate_existing=True)
         if row is None or row.item_id != item_id:
             raise NotFound("附件不存在", code="attachment_not_found")
         return row

@@ -17,6 +17,7 @@ from workflow import deadlines
 from workflow.access import APPROVER, DRAFTER, REVIEWER, Actor, public_items_filter, require_role
 from workflow.context import Gongkai
 from workflow.errors import NotFound, ValidationFailed
+from workflow.inputs import parse_page
 from workflow.machine import OPEN_STATES, STATES
 from workflow.services.items import load_internal
 from workflow.views import event_to_dict
@@ -37,15 +38,9 @@ class Page:
 
 
 def page_args(app: Gongkai, page: Any = None, per_page: Any = None) -> tuple[int, int]:
-    """Validated (page, per_page) from query parameters."""
-    try:
-        page_no = int(page) if page not in (None, "") else 1
-        size = int(per_page) if per_page not in (None, "") else int(app.settings["limits.page_size_default"])
-    except (TypeError, ValueError):
-        raise ValidationFailed("page 和 per_page 必须是正整数", code="invalid_value", field="page") from None
-    if page_no < 1 or size < 1:
-        raise ValidationFailed("page 和 per_page 必须是正整数", code="invalid_value", field="page")
-    return page_no, min(size, int(app.settings["limits.page_size_max"]))
+    """Validated (page, per_page) from query parameters (``workflow.inputs.parse_page``)."""
+    return parse_page(page, per_page, default_size=int(app.settings["limits.page_size_default"]),
+                      max_size=int(app.settings["limits.page_size_max"]))
 
 
 def scope_filter(actor: Actor) -> Any:
