@@ -13,8 +13,7 @@ repeatable; ``GONGKAI_FUZZ_EXAMPLES`` raises the count for a deeper run (docs/ap
 from __future__ import annotations
 
 import os
-import re
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -74,47 +73,6 @@ def _strategy(operation: Any, mode: GenerationMode, seeded: dict[str, list[Any]]
     return st.one_of(*strategies)
 
 
-# TODO(integrator): the hostile-input hardening branch (issue #10, "Bad input gives 500") makes these
-# classes a clear 4xx. Until it is merged, a failure on a request carrying one of them is tolerated
-# (and listed in KNOWN_HOSTILE); once merged, empty HOSTILE_CLASSES and this test covers them too.
-HOSTILE_CLASSES = {"integer beyond the column range", "NUL byte", "lone surrogate", "out-of-range date"}
-INT_MAX = 2**31 - 1
-_DATE = re.compile(r"^\s*(-?\d{1,6})-\d{2}-\d{2}")
-KNOWN_HOSTILE: set[tuple[str, str]] = set()
-
-
-def _values(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield key
-            yield from _values(inner)
-    elif isinstance(value, (list, tuple)):
-        for inner in value:
-            yield from _values(inner)
-    else:
-        yield value
-
-
-def hostile_classes(case: Any) -> set[str]:
-    """The hostile-input classes (another branch's fix) a generated request belongs to."""
-    found: set[str] = set()
-    body = case.body if isinstance(case.body, (dict, list, str, int)) else None
-    for value in _values([case.path_parameters or {}, case.query or {}, body]):
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_MAX:
-            found.add("integer beyond the column range")
-        if isinstance(value, str):
-            if value.strip().lstrip("-").isdigit() and abs(int(value)) > INT_MAX:
-                found.add("integer beyond the column range")
-            if "\x00" in value:
-                found.add("NUL byte")
-            if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
-                found.add("lone surrogate")
-            match = _DATE.match(value)
-            if match and not 1900 <= int(match.group(1)) <= 2100:
-                found.add("out-of-range date")
-    return found & HOSTILE_CLASSES
-
-
 def can_be_invalid(operation: Any) -> bool:
     """Whether any request to ``operation`` can violate the document (else negative mode has nothing to try)."""
     definition = operation.definition.raw
@@ -131,15 +89,7 @@ def _run(operation: Any, mode: GenerationMode, examples: int, headers: dict[str,
     @given(case=_strategy(operation, mode, seeded))
     def fuzz(case: Any) -> None:
         response = case.call(headers=headers)
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except (Exception, BaseExceptionGroup):
-            known = hostile_classes(case)
-            # Only what those classes do today: a 5xx, or (dates) an answer echoing the absurd date.
-            if not known or not (response.status_code >= 500 or "out-of-range date" in known):
-                raise
-            KNOWN_HOSTILE.add((" + ".join(sorted(known)), f"{case.operation.label} -> {response.status_code}: "
-                                      f"{case.as_curl_command(headers={})[:300]}"))
+        case.validate_response(response, checks=CHECKS, headers=headers)
 
     fuzz()
 
@@ -172,8 +122,6 @@ def test_every_operation_conforms_to_the_document(fuzz_world) -> None:  # noqa: 
                     _run(operation, mode, EXAMPLES or examples, headers[role], seeded)
                 except (Exception, BaseExceptionGroup) as error:  # collect every failure, then report
                     failures.append(f"[{role}, {mode.value}] {operation.label}: {_short(error)}")
-    if KNOWN_HOSTILE:
-        print("Tolerated (TODO(integrator)):", *sorted(KNOWN_HOSTILE), sep="\n  ")
     assert not failures, f"{len(failures)} failing operation(s):\n" + "\n\n".join(failures)
 
 
