@@ -78,8 +78,10 @@ def empty_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dat
     admin.dispose()
 
 
-def _cli(database: Database, monkeypatch: pytest.MonkeyPatch, *args: str):  # noqa: ANN202
+def _cli(database: Database, monkeypatch: pytest.MonkeyPatch, *args: str, instance: Path | None = None):  # noqa: ANN202
     monkeypatch.setenv("GONGKAI_DATABASE_URL", database.url)
+    if instance is not None:  # the audit keyring lives there, outside the database (and outside the backup)
+        monkeypatch.setenv("GONGKAI_INSTANCE", str(instance))
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
@@ -106,8 +108,8 @@ def test_backup_restores_equal_into_either_database(world: World, empty_target: 
         stored = {name: hashlib.sha256(data).hexdigest() for name, data in
                   connection.execute(select(Attachment.filename, Attachment.data))}
     assert stored == digests  # attachments byte-identical
-    verified = _cli(empty_target, monkeypatch, "audit", "verify")
-    assert verified.exit_code == 0 and "audit chain OK" in verified.output, verified.output
+    verified = _cli(empty_target, monkeypatch, "audit", "verify", instance=world.app.settings.instance_dir)
+    assert verified.exit_code == 0 and "审计链完好" in verified.output, verified.output
     # the restored database takes new rows (PostgreSQL sequences moved past the restored ids)
     from workflow.context import Gongkai
     copy = Gongkai(db=empty_target, settings=world.app.settings, clock=world.app.clock)
