@@ -46,11 +46,13 @@ def test_empty_query_value_means_the_default_in_handler_and_document(api, path, 
 
 
 def test_report_year_with_a_newline_is_not_a_500(api) -> None:  # noqa: ANN001
-    """``year=2022-2023%0A`` is a valid year (surrounding spaces are allowed) but went raw into the
-    Content-Disposition header: a 500 for the HTML and DOCX formats."""
+    """``year=2022-2023%0A`` went raw into the Content-Disposition header: a 500 for the HTML and DOCX
+    formats. Only a college year (NNNN-NNNN+1) is accepted now: a clear 422, no header built from it."""
     response = api("admin").get("/api/v1/reports/annual?year=2022-2023%0A&format=html")
-    assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == 'attachment; filename="annual-report-2022-2023.html"'
+    assert response.status_code == 422 and response.json["error"] == "invalid_value"
+    assert "Content-Disposition" not in response.headers
+    good = api("admin").get("/api/v1/reports/annual?year=2022-2023&format=html")
+    assert good.headers["Content-Disposition"] == 'attachment; filename="annual-report-2022-2023.html"'
 
 
 def test_empty_optional_date_means_the_default_in_handler_and_document(api) -> None:  # noqa: ANN001
