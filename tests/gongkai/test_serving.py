@@ -41,7 +41,9 @@ def _free_port() -> int:
 def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
     env.update({"GONGKAI_DATABASE_URL": database_url, "GONGKAI_INSTANCE": str(tmp_path / "instance"),
-                "GONGKAI_SECRET_KEY": "test-only-secret", "PYTHONPATH": str(ROOT)}, **extra)
+                "GONGKAI_SECRET_KEY": "test-only-secret", "PYTHONPATH": str(ROOT),
+                # plain HTTP: urllib's cookie jar (unlike a browser on localhost) withholds Secure cookies
+                "GONGKAI_SECURE_COOKIES": "0"}, **extra)
     return env
 
 

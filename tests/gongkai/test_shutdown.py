@@ -92,7 +92,7 @@ def test_sigterm_leaves_a_complete_sqlite_file(command: str, sqlite_file: Path, 
         else:
             time.sleep(1)  # the handler is installed right after the first beat
         # data written while the server runs (it stays in the WAL while connections are open)
-        added = _gongkai(url, "department", "add", "xsc", "学生处")
+        added = _gongkai(url, "department", "add", "zsc", "测试处")  # not among the departments `gongkai init` loads
         assert added.wait(timeout=60) == 0, added.stdout.read() if added.stdout else ""
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, process.stdout.read() if process.stdout else ""
@@ -104,7 +104,7 @@ def test_sigterm_leaves_a_complete_sqlite_file(command: str, sqlite_file: Path, 
     copy.parent.mkdir()
     shutil.copy(sqlite_file, copy)  # ONLY the main file, as a careless backup would
     assert _sqlite_rows(copy, "PRAGMA integrity_check") == [("ok",)], output
-    assert _sqlite_rows(copy, "SELECT code, name FROM departments") == [("xsc", "学生处")]
+    assert _sqlite_rows(copy, "SELECT code, name FROM departments WHERE code = 'zsc'") == [("zsc", "测试处")]
     stopped = _sqlite_rows(copy, "SELECT stopped_at FROM scheduler_heartbeats")
     assert len(stopped) == 1 and stopped[0][0] is not None  # the heartbeat says it stopped cleanly
     assert not Path(f"{sqlite_file}-wal").exists() or Path(f"{sqlite_file}-wal").stat().st_size == 0
