@@ -41,7 +41,8 @@ run: setup
 	@echo "    xsc-drafter    学生处 起草人      xsc-reviewer  学生处 保密审查员    xsc-approver  学生处 审批人"
 	@echo "    (every department has CODE-drafter / CODE-reviewer / CODE-approver)"
 	@echo ""
-	$(BIN)/gongkai run --host $(HOST) --port $(PORT)
+	# The demo is plain HTTP (any browser, any HOST): the session cookie is not marked Secure here; production keeps it.
+	GONGKAI_SECURE_COOKIES=$${GONGKAI_SECURE_COOKIES:-0} $(BIN)/gongkai run --host $(HOST) --port $(PORT)
 
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,6 +88,32 @@ def pg_database_url() -> Iterator[str]:
     admin.dispose()
 
 
+@contextmanager
+def schemaless_database(kind: str, tmp_path: Path) -> Iterator[Database]:
+    """A brand-new database of ``kind`` ("sqlite" or "postgresql") with no schema at all, dropped afterwards."""
+    if kind == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / f'schemaless-{uuid.uuid4().hex[:6]}' / 'gongkai.db'}")
+        try:
+            yield database
+        finally:
+            database.dispose()
+        return
+    if not PG_AVAILABLE:
+        pytest.skip("PostgreSQL not reachable")
+    name = f"gongkai_empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(make_url(normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def _truncate_pg(database: Database) -> None:
     keep = {"alembic_version", "catalog_categories", "catalog_entries"}
     with database.engine.begin() as conn:
@@ -109,6 +136,16 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         _truncate_pg(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def default_locale() -> Iterator[None]:
+    """Each test starts in Chinese and leaves the locale as it found it (``gongkai --lang en`` sets it
+    for the rest of the process, as a command should; in one pytest worker that would leak)."""
+    from workflow.i18n import DEFAULT_LOCALE, set_locale
+    set_locale(DEFAULT_LOCALE)
+    yield
+    set_locale(DEFAULT_LOCALE)
 
 
 @pytest.fixture

@@ -4,21 +4,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from click.testing import CliRunner
 
-from db.session import Database
-from gongkai.cli import main
 
 
 @pytest.fixture
-def cli(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path):  # noqa: ANN001,ANN201
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", database.url)
-    monkeypatch.setenv("GONGKAI_INSTANCE", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None):  # noqa: A002,ANN202
-        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
-
+def cli(cli):  # noqa: ANN001,ANN201 - the shared runner, with a department and a user
+    run = cli
     assert run("department", "add", "xsc", "学生处").exit_code == 0
     added = run("user", "add", "li", "--role", "drafter", "--department", "xsc", "--password-stdin",
                 input="a-long-password\n")

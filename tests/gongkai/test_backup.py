@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, inspect, select
 
 from db.models import Attachment, Base, Department
-from db.session import Database, normalize_url
+from db.session import Database
 from gongkai.cli import main
-from tests.conftest import CLEAR, PG_ADMIN_URL, PG_AVAILABLE, World, item_payload
+from tests.conftest import CLEAR, World, item_payload, schemaless_database
 from workflow.backup import EXCLUDED, BackupError, backup, restore
 from workflow.services import items as svc
 from workflow.services.attachments import add_attachment
@@ -59,23 +57,8 @@ def _snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A brand-new database with no schema at all."""
-    if request.param == "sqlite":
-        target = Database(f"sqlite:///{tmp_path / 'restored' / 'gongkai.db'}")
+    with schemaless_database(request.param, tmp_path) as target:
         yield target
-        target.dispose()
-        return
-    if not PG_AVAILABLE:
-        pytest.skip("PostgreSQL not reachable")
-    name = f"gongkai_restore_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    target = Database(make_url(normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False))
-    yield target
-    target.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _cli(database: Database, monkeypatch: pytest.MonkeyPatch, *args: str, instance: Path | None = None):  # noqa: ANN202

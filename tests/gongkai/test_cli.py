@@ -9,18 +9,6 @@ from db.session import Database
 from gongkai.cli import main
 
 
-@pytest.fixture
-def cli(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path):  # noqa: ANN001,ANN201
-    monkeypatch.setenv("GONGKAI_DATABASE_URL", database.url)
-    monkeypatch.setenv("GONGKAI_INSTANCE", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None):  # noqa: A002,ANN202
-        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
-
-    return run
-
-
 def test_init_is_idempotent(cli) -> None:  # noqa: ANN001
     first = cli("init")
     assert first.exit_code == 0, first.output

@@ -1,17 +1,15 @@
 """Serving only a database the code can serve: the start-up schema check, /healthz and /readyz (DESIGN §7a)."""
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
 
 from db.migrate import head_revisions
-from db.session import Database, normalize_url
-from tests.conftest import PG_ADMIN_URL, World
+from db.session import Database
+from tests.conftest import World, schemaless_database
 from web.app import create_app
 from workflow.context import Gongkai
 from workflow.health import SchemaNotReady
@@ -35,21 +33,8 @@ def restore_revision(world: World) -> Iterator[None]:
 @pytest.fixture
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database of the same kind as the test's, with no schema at all."""
-    if world_kind(request) == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    with schemaless_database(world_kind(request), tmp_path) as database:
         yield database
-        database.dispose()
-        return
-    name = f"gongkai_empty_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(make_url(normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False))
-    yield database
-    database.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def world_kind(request: pytest.FixtureRequest) -> str:
