@@ -126,6 +126,8 @@ def logging_config(settings: Settings, gunicorn: bool = False) -> dict[str, Any]
             # "Running job …" / "executed successfully" twice per job run, every few seconds: the
             # scheduler logs what its jobs did itself (gongkai.scheduler); APScheduler's warnings remain.
             "apscheduler.executors.default": {"level": "WARNING"},
+            # "Adding job tentatively" / "Added job" once per job at every start: workflow.scheduler says it once.
+            "apscheduler.scheduler": {"level": "WARNING"},
         },
     }
     if gunicorn:
