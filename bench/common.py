@@ -20,17 +20,16 @@ import shutil
 import random
 import statistics
 import tempfile
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select
 
-from db.session import Database, normalize_url
+from db.scratch import scratch_postgres
+from db.session import Database
 from workflow.clock import Clock, SystemClock
 from workflow.context import Gongkai
 from workflow.settings import load_settings
@@ -59,19 +58,8 @@ def scratch_database(kind: str) -> Iterator[Database]:
             finally:
                 database.dispose()
         return
-    name = f"gongkai_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
-    database = Database(url)
-    try:
+    with scratch_postgres(PG_ADMIN_URL, "gongkai_bench") as database:
         yield database
-    finally:
-        database.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def prepared_app(database: Database, clock: Clock | None = None) -> Gongkai:

@@ -18,9 +18,9 @@ from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from db.migrate import upgrade
+from db.scratch import scratch_postgres
 from db.session import Database, normalize_url
 from workflow.access import Actor, actor_from_user
 from workflow.clock import SHANGHAI, FixedClock
@@ -74,18 +74,10 @@ def pg_database_url() -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN_URL} (required in CI)")
         pytest.skip("PostgreSQL not reachable; set GONGKAI_TEST_DATABASE_URL")
-    name = f"gongkai_test_{_worker()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
-    database = Database(url)
-    _prepare(database)
-    database.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres(PG_ADMIN_URL, f"gongkai_test_{_worker()}") as database:
+        _prepare(database)
+        database.dispose()  # each test opens its own engine on the URL
+        yield database.url
 
 
 @contextmanager
@@ -100,18 +92,8 @@ def schemaless_database(kind: str, tmp_path: Path) -> Iterator[Database]:
         return
     if not PG_AVAILABLE:
         pytest.skip("PostgreSQL not reachable")
-    name = f"gongkai_empty_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(make_url(normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False))
-    try:
+    with scratch_postgres(PG_ADMIN_URL, "gongkai_empty") as database:
         yield database
-    finally:
-        database.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _truncate_pg(database: Database) -> None:
