@@ -125,7 +125,7 @@ def ensure_scanned(app: "Gongkai", attachment_ids: Iterable[int]) -> int:
 
 def scan_pending(app: "Gongkai", limit: int = 20) -> int:
     """Scheduler job: scan attachments of open items that have no scan under the current fingerprint."""
-    from db.models import OPEN_STATES
+    from workflow.item_spec import OPEN_STATES
     fingerprint = current_fingerprint(app)
     with app.db.read() as session:
         rows = session.execute(

@@ -19,7 +19,7 @@ from workflow.calendar_store import load_overrides
 from workflow.context import Gongkai
 from workflow.clock import local_date
 from workflow.errors import NotFound
-from workflow.machine import OPEN_STATES
+from workflow.item_spec import OPEN_STATES
 from workflow.reminders import schedule_stage
 
 BATCH = 1000

@@ -1,135 +1,92 @@
-"""Guards of the item machine: each raises a domain error or lets the trigger pass.
+"""Guards of the item workflow: each takes the resolved ``ItemContext`` and raises or lets it pass.
 
-They read only the ``TransitionContext`` the service resolved, so they are pure and
-testable without a database. Separation of duties holds per revision and for every role,
-admin included: author/submitter, secrecy reviewer and approver are three people.
+Permission guards (who may fire a trigger) run for ``permitted`` as well as for ``fire``; checks (what
+the inputs must satisfy) run only when firing. They read nothing but the context the service resolved,
+so they are pure and testable without a database. Separation of duties holds per revision and for every
+role, admin included: author/submitter/contributors, secrecy reviewer and approver are three people.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Callable
 
-from transitions import EventData
-
-from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER, require_role
+from workflow import checklist
+from workflow.access import ADMIN, require_role
 from workflow.errors import BlockedByFindings, Forbidden, ValidationFailed
+from workflow.i18n import N_
+from workflow.item_context import ITEM_FIELD_LABELS
 from workflow.i18n import gettext as _
 
+if TYPE_CHECKING:
+    from workflow.item_context import ItemContext
 
-def _ctx(event: EventData) -> Any:
-    return event.kwargs["context"]
-
-
-def _require_reason(reason: str | None) -> None:
-    if reason is None or not str(reason).strip():
-        raise ValidationFailed("请填写理由", code="reason_required", field="reason")
+Guard = Callable[["ItemContext"], None]
 
 
-def may_submit(event: EventData) -> None:
-    """A drafter of the department, with every required field filled in."""
-    ctx = _ctx(event)
-    require_role(ctx.actor, DRAFTER, ctx.department_id)
+def role_in_department(role: str) -> Guard:
+    """The actor holds ``role`` for the item's department (admins: any department)."""
+    def guard(ctx: ItemContext) -> None:
+        require_role(ctx.actor, role, None if role == ADMIN else ctx.department_id)
+    guard.__name__ = f"role_in_department({role})"
+    return guard
+
+
+def submitter_or_role(role: str) -> Guard:
+    """The person who submitted this revision, or anyone holding ``role`` for the department."""
+    def guard(ctx: ItemContext) -> None:
+        if ctx.actor.id is not None and ctx.actor.id == ctx.submitted_by_id:
+            return
+        require_role(ctx.actor, role, ctx.department_id)
+    guard.__name__ = f"submitter_or_role({role})"
+    return guard
+
+
+def not_a_contributor(what: str) -> Guard:
+    """Nobody who shaped the revision decides it: not its author, submitter or any contributor."""
+    def guard(ctx: ItemContext) -> None:
+        if ctx.actor.id in {ctx.author_id, ctx.submitted_by_id}:
+            raise Forbidden("职责分离：您是本稿的起草人或提交人，不能%(what)s", code="separation_of_duties",
+                            what=_(what))
+        # Anyone who changed the content (edit, attachment, masking, a revision's copy) wrote part
+        # of what is decided on: a contributor decides on it no more than its author does.
+        if ctx.actor.id is not None and ctx.actor.id in ctx.contributor_ids:
+            raise Forbidden("职责分离：您修改过本稿的内容（正文、附件或脱敏），不能%(what)s",
+                            code="separation_of_duties", what=_(what))
+    return guard
+
+
+NOT_A_CONTRIBUTOR_TO_REVIEW = not_a_contributor(N_("审查本稿"))
+NOT_A_CONTRIBUTOR_TO_APPROVE = not_a_contributor(N_("批准本稿"))
+
+
+def not_the_reviewer(ctx: ItemContext) -> None:
+    """The approver did not also review this revision."""
+    if ctx.actor.id is not None and ctx.actor.id == ctx.reviewed_by_id:
+        raise Forbidden("职责分离：您已对本稿做过保密审查，不能再批准", code="separation_of_duties")
+
+
+def complete_for_submit(ctx: ItemContext) -> None:
+    """Every field a submission needs is filled in."""
     if ctx.missing_fields:
         raise ValidationFailed("提交前请补全以下内容：%(fields)s", code="incomplete",
-                               field=ctx.missing_fields[0], fields="、".join(ctx.missing_fields),
+                               field=ctx.missing_fields[0],
+                               fields="、".join(_(ITEM_FIELD_LABELS.get(name, name)) for name in ctx.missing_fields),
                                details={"missing": ctx.missing_fields})
 
 
-def may_withdraw(event: EventData) -> None:
-    """The submitter, or any drafter of the department."""
-    ctx = _ctx(event)
-    if ctx.actor.id is not None and ctx.actor.id == ctx.submitted_by_id:
-        return
-    require_role(ctx.actor, DRAFTER, ctx.department_id)
+def checklist_clear(ctx: ItemContext) -> None:
+    """The checklist is complete and clear (``workflow.checklist``)."""
+    checklist.check_answers(ctx.inputs.get("checklist"), ctx.inputs.get("legal_basis"))
 
 
-def _not_author_or_submitter(ctx: Any, what: str) -> None:
-    if ctx.actor.id in {ctx.author_id, ctx.submitted_by_id}:
-        raise Forbidden("职责分离：您是本稿的起草人或提交人，不能%(what)s", code="separation_of_duties", what=_(what))
-    # Anyone who changed the content (edit, attachment, masking, a revision's copy) wrote part
-    # of what is decided on: a contributor decides on it no more than its author does.
-    if ctx.actor.id is not None and ctx.actor.id in ctx.contributor_ids:
-        raise Forbidden("职责分离：您修改过本稿的内容（正文、附件或脱敏），不能%(what)s", code="separation_of_duties",
-                        what=_(what))
-
-
-def may_pass_review(event: EventData) -> None:
-    """A reviewer in scope, not the author or submitter; checklist complete and clear."""
-    ctx = _ctx(event)
-    require_role(ctx.actor, REVIEWER, ctx.department_id)
-    _not_author_or_submitter(ctx, "审查本稿")
-    check_checklist(ctx.checklist, ctx.legal_basis, ctx.checklist_keys, ctx.blocking_keys)
+def no_open_blocking_findings(ctx: ItemContext) -> None:
+    """No blocking scan finding is left open (accepted ones carry a legal basis)."""
     if ctx.open_blocking_findings:
         raise BlockedByFindings("保密自检发现%(count)d处阻断性问题，须退回修改或在有法律依据时确认后方可通过",
                                 count=len(ctx.open_blocking_findings),
                                 details={"findings": ctx.open_blocking_findings})
 
 
-def may_return(event: EventData) -> None:
-    """A reviewer in scope, with a reason."""
-    ctx = _ctx(event)
-    require_role(ctx.actor, REVIEWER, ctx.department_id)
-    _require_reason(ctx.reason)
-
-
-def may_approve(event: EventData) -> None:
-    """An approver in scope who is neither the author/submitter nor this revision's reviewer."""
-    ctx = _ctx(event)
-    require_role(ctx.actor, APPROVER, ctx.department_id)
-    _not_author_or_submitter(ctx, "批准本稿")
-    if ctx.actor.id is not None and ctx.actor.id == ctx.reviewed_by_id:
-        raise Forbidden("职责分离：您已对本稿做过保密审查，不能再批准", code="separation_of_duties")
-
-
-def may_reject(event: EventData) -> None:
-    """An approver in scope, with a reason."""
-    ctx = _ctx(event)
-    require_role(ctx.actor, APPROVER, ctx.department_id)
-    _require_reason(ctx.reason)
-
-
-def may_publish(event: EventData) -> None:
-    """The scheduler at ``publish_at``, or an admin."""
-    require_role(_ctx(event).actor, ADMIN)
-
-
-def may_archive(event: EventData) -> None:
-    """The scheduler (公示期 end, superseded) or an admin."""
-    require_role(_ctx(event).actor, ADMIN)
-
-
-def may_take_down(event: EventData) -> None:
-    """An admin, with a reason."""
-    ctx = _ctx(event)
-    require_role(ctx.actor, ADMIN)
-    _require_reason(ctx.reason)
-
-
-def publish_at_in_future(event: EventData) -> bool:
-    """Approve goes to ``scheduled`` rather than ``published`` when publish_at is ahead."""
-    ctx = _ctx(event)
-    return ctx.publish_at is not None and ctx.publish_at > ctx.now
-
-
-def check_checklist(checklist: Any, legal_basis: str | None, keys: tuple[str, ...],
-                    blocking: tuple[str, ...]) -> None:
-    """The six pass-review questions: all answered with booleans, none blocking."""
-    if not isinstance(checklist, dict):
-        raise ValidationFailed("请完成保密审查清单", code="checklist_required", field="checklist")
-    missing = [key for key in keys if key not in checklist]
-    if missing:
-        raise ValidationFailed("审查清单未完成：缺少 %(keys)s", code="checklist_incomplete", field="checklist",
-                               keys="、".join(missing), details={"missing": missing})
-    not_bool = [key for key in keys if not isinstance(checklist[key], bool)]
-    if not_bool:
-        raise ValidationFailed("审查清单的回答必须是“是”或“否”：%(keys)s", code="checklist_invalid",
-                               field="checklist", keys="、".join(not_bool))
-    unknown = sorted(set(checklist) - set(keys))
-    if unknown:
-        raise ValidationFailed("审查清单含有未知项：%(keys)s", code="checklist_invalid", field="checklist",
-                               keys="、".join(unknown))
-    hits = [key for key in blocking if checklist[key]]
-    if hits:
-        raise ValidationFailed("审查清单显示含有不得公开的内容（%(keys)s），请退回修改", code="checklist_blocks",
-                               field="checklist", keys="、".join(hits), details={"blocking": hits})
-    if checklist.get("personal_info") and not (legal_basis or "").strip():
-        raise ValidationFailed("含有个人信息时须填写公开的法律依据", code="legal_basis_required", field="legal_basis")
+def publish_at_in_future(ctx: ItemContext) -> bool:
+    """Approve leads to ``scheduled`` rather than ``published`` when the publication time is ahead."""
+    publish_at = ctx.publish_at
+    return publish_at is not None and publish_at > ctx.now

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 
 from db.models import CatalogEntry, Department, Item, User
+from workflow import channels
 from workflow.clock import SHANGHAI, FixedClock
 from workflow.context import Gongkai
 from workflow.report.model import Period
@@ -214,6 +215,6 @@ def load_history(app: Gongkai, echo: Callable[[str], None] = print, *, year: str
             svc.approve(at, actors[f"{dept}-approver"], plan.item_id)
         elif kind == "archive":
             svc.archive(at, actors["admin"], plan.item_id, reason="公示期满")
-    network_count = sum(1 for p in plans if set(p.channels) & app.settings.network_channels)
+    network_count = sum(1 for p in plans if set(p.channels) & channels.NETWORK)
     echo(f"history {period.label}: {len(plans)} items published ({network_count} via network channels)")
     return f"; {period.label}: {len(plans)} items published, {network_count} via network"

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
+from workflow import channels
 from workflow.clock import ensure_aware
 from workflow.errors import ValidationFailed
 from workflow.settings import Settings
+from workflow.spec import Field, TriggerSpec
 
 # Ids are 32-bit integer columns on PostgreSQL; a larger id cannot name anything.
 ID_MAX = 2**31 - 1
@@ -177,7 +179,7 @@ def _channels(value: Any, settings: Settings) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
         raise ValidationFailed("channels 必须是渠道代码的列表", code="invalid_type", field="channels")
-    unknown = [c for c in value if c not in settings.all_channels]
+    unknown = [str(c)[:40] for c in value if c not in channels.CODES]
     if unknown:
         raise ValidationFailed("未知的公开渠道：%(channels)s", code="invalid_value", field="channels",
                                channels="、".join(unknown[:5]))
@@ -251,3 +253,32 @@ def parse_version(value: Any) -> int | None:
 def parse_reason(value: Any, field: str = "reason") -> str | None:
     """A free-text reason (trimmed); type-checked only, emptiness is the guard's call."""
     return _text(value, field, 5000, required=False)
+
+
+def parse_trigger_inputs(trigger: TriggerSpec, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs ``trigger`` declares, parsed by kind; a filled-in input it does not take is 422.
+
+    Only present keys are returned (an absent ``publish_at`` keeps the item's own). Empty values of
+    undeclared inputs are ignored: a form may post an empty box the trigger has no use for.
+    """
+    unexpected = [key for key, value in payload.items()
+                  if key not in trigger.field_names and key not in ("trigger", "version") and value not in (None, "", [], {})]
+    if unexpected:
+        raise ValidationFailed("该操作不接受以下内容：%(fields)s", code="unexpected_field", field=str(unexpected[0])[:40],
+                               fields="、".join(str(key)[:40] for key in unexpected[:5]))
+    return {declared.name: _parse_input(declared, payload[declared.name])
+            for declared in trigger.fields if declared.name in payload}
+
+
+def _parse_input(declared: Field, value: Any) -> Any:
+    if declared.kind in ("text", "multiline"):
+        return parse_reason(value, declared.name)
+    if declared.kind == "datetime":
+        return parse_datetime(value, declared.name)
+    if declared.kind == "multi":
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(entry, str) for entry in value):
+            raise ValidationFailed("%(field)s 必须是文本列表", code="invalid_type", field=declared.name)
+        return value
+    return value  # checklist and other structured inputs: the trigger's checks judge them

@@ -60,14 +60,6 @@ class Settings:
         """A copy with ``overrides`` merged in (used by tests)."""
         return Settings(deep_merge(self.data, overrides), self.database_url, self.instance_dir)
 
-    @property
-    def network_channels(self) -> frozenset[str]:
-        return frozenset(self["channels.network"])
-
-    @property
-    def all_channels(self) -> tuple[str, ...]:
-        return tuple(self["channels.all"])
-
 
 _MISSING = object()
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, Callable, Generic, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterable, Mapping, Sequence, TypeVar
 
 from transitions import EventData, Machine
 
-from workflow.errors import BadInput, DomainError, InvalidState
+from workflow.errors import BadInput, DomainError, InvalidState, ValidationFailed
 from workflow.i18n import gettext as _
 
 ContextT = TypeVar("ContextT")
@@ -33,14 +33,15 @@ Condition = Callable[[Any], bool]
 class StateEnum(StrEnum):
     """A workflow state: the stored value plus its label, colour and whether work is still open.
 
-    Members are declared as ``NAME = "value", N_("label"), "#colour", is_open``.
+    Members are declared as ``NAME = "value", N_("label"), "colour", is_open``; the colour is a
+    Bootstrap contextual name (``secondary``, ``info``, ``primary``, ``warning``, ``success``, ``dark``).
     """
 
     label: str
     colour: str
     is_open: bool
 
-    def __new__(cls, value: str, label: str = "", colour: str = "#6c757d", is_open: bool = False) -> StateEnum:
+    def __new__(cls, value: str, label: str = "", colour: str = "secondary", is_open: bool = False) -> StateEnum:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -141,8 +142,14 @@ class _Flow:
 class WorkflowSpec(Generic[ContextT]):
     """A process declared once; builds its own ``transitions.Machine``."""
 
-    def __init__(self, name: str, states: type[StateEnum], triggers: Sequence[TriggerSpec], initial: str):
+    def __init__(self, name: str, states: type[StateEnum], triggers: Sequence[TriggerSpec], initial: str,
+                 on_enter: Mapping[str, Callable[..., Any]] | None = None, stored_as: Sequence[str] | None = None):
         self.name = name
+        if stored_as is not None and tuple(stored_as) != tuple(s.value for s in states):
+            # the database CHECK constraint (and its migration) must allow exactly the declared states
+            raise ValueError(f"{name}: states {[s.value for s in states]} differ from the stored {list(stored_as)}")
+        self.stored_as = tuple(stored_as) if stored_as is not None else None
+        self.on_enter: Mapping[str, Callable[..., Any]] = dict(on_enter or {})
         self.states = states
         self.triggers: dict[str, TriggerSpec] = {}
         for trigger in triggers:
@@ -161,10 +168,12 @@ class WorkflowSpec(Generic[ContextT]):
         declared: list[dict[str, Any]] = []
         for trigger in self.triggers.values():
             prepare = [self._prepare_callback(trigger)]
+            # plain strings: transitions names Enum states by member name, the database stores values
+            sources = [str(source) for source in trigger.sources]
             for route in trigger.routes:
-                declared.append({"trigger": trigger.name, "source": list(trigger.sources), "dest": route.dest,
+                declared.append({"trigger": trigger.name, "source": sources, "dest": str(route.dest),
                                  "prepare": prepare, "conditions": [_condition_callback(route.condition)]})
-            declared.append({"trigger": trigger.name, "source": list(trigger.sources), "dest": trigger.dest,
+            declared.append({"trigger": trigger.name, "source": sources, "dest": str(trigger.dest),
                              "prepare": prepare})
         return declared
 
@@ -175,6 +184,7 @@ class WorkflowSpec(Generic[ContextT]):
             for guard in trigger.permission:
                 guard(context)
             if not event.kwargs.get("probe"):
+                require_fields(trigger, context.inputs)
                 for check in trigger.checks:
                     check(context)
         return prepare
@@ -274,7 +284,19 @@ class WorkflowSpec(Generic[ContextT]):
 
     def with_trigger(self, trigger: TriggerSpec) -> WorkflowSpec[ContextT]:
         """A copy of this spec with one more trigger (its own machine; the original is untouched)."""
-        return WorkflowSpec(self.name, self.states, [*self.triggers.values(), trigger], self.initial)
+        return WorkflowSpec(self.name, self.states, [*self.triggers.values(), trigger], self.initial, self.on_enter,
+                            self.stored_as)
+
+
+def require_fields(trigger: TriggerSpec, inputs: Mapping[str, Any]) -> None:
+    """ValidationFailed ``<field>_required`` for the first required input left empty."""
+    for declared in trigger.fields:
+        value = inputs.get(declared.name)
+        empty = value is None or (isinstance(value, str) and not value.strip()) or \
+            (isinstance(value, (list, dict)) and not value)
+        if declared.required and empty:
+            raise ValidationFailed("请填写%(label)s", code=f"{declared.name}_required", field=declared.name,
+                                   label=_(declared.label))
 
 
 def _may(flow: _Flow, name: str, context: Any) -> bool:

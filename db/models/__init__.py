@@ -1,7 +1,7 @@
 """All Gongkai tables. Importing this package registers every model on ``Base.metadata``."""
 from db.models.audit import AuditEvent
 from db.models.base import Base
-from db.models.items import (OPEN_STATES, STATES, Attachment, AttachmentScan, CatalogCategory, CatalogEntry,
+from db.models.items import (STATES, Attachment, AttachmentScan, CatalogCategory, CatalogEntry,
                              Decision, Item, ItemContributor, Revision, ScanFinding)
 from db.models.reports import PublishedReport, ReportNarrative  # noqa: F401  (the report feature)
 from db.models.applications import Application  # noqa: F401  (requests for disclosure)
@@ -13,5 +13,5 @@ from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserR
 __all__ = [
     "Base", "AuditEvent", "Attachment", "AttachmentScan", "CatalogCategory", "CatalogEntry", "Decision", "Item",
     "ItemContributor", "Revision", "ScanFinding", "ApiToken", "Department", "User", "UserRole", "user_departments",
-    "STATES", "OPEN_STATES", "ROLES", "NOTIFY_PREFS",
+    "STATES", "ROLES", "NOTIFY_PREFS",
 ]

@@ -16,8 +16,9 @@ from db.models.base import Base
 from db.models.org import Department, User
 from db.types import UTCDateTime
 
+# The stored state values, which the CHECK constraint (and its migration) allows. The workflow
+# declares the states with their meaning in workflow/item_spec.py and refuses to start if they differ.
 STATES = ("draft", "secrecy_review", "approval", "scheduled", "published", "archived")
-OPEN_STATES = ("draft", "secrecy_review", "approval")
 _STATE_LIST = ",".join(f"'{s}'" for s in STATES)
 # What an item is: a ``disclosure`` (主动公开) goes to the public once published; a ``reply``
 # (依申请公开答复书) is addressed to one applicant and no public read may ever return it.

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import pytest
 
 from web.api.openapi import openapi_document
-from workflow.machine import STATES, TRIGGERS
+from workflow.item_spec import STATES, TRIGGERS
 from workflow.settings import load_settings
 
 WRITES = {"post", "put", "patch", "delete"}

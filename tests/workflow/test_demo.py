@@ -11,7 +11,7 @@ from db.models import Application, Department, Item
 from workflow import audit
 from workflow.clock import SHANGHAI
 from workflow.demo import demo_applications, demo_items, demo_users
-from workflow.machine import STATES
+from workflow.item_spec import STATES
 from workflow.setup import sync_departments
 
 

@@ -10,7 +10,7 @@ from db.models import AuditEvent, Decision, Item, Revision
 from tests.conftest import CLEAR, World, item_payload
 from workflow import audit
 from workflow.errors import DomainError
-from workflow.machine import TRIGGERS
+from workflow.item_spec import TRIGGERS
 from workflow.services import items as svc
 
 ACTORS = ("drafter", "drafter2", "reviewer", "approver", "admin", "all_rounder", "other_drafter", "other_reviewer",

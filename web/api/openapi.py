@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
-from workflow.machine import OPEN_STATES, STATES, TRIGGERS
+from workflow.item_spec import OPEN_STATES, STATES, TRIGGERS
 from workflow.services.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, REMEDY_KINDS,
                                             REMEDY_OUTCOMES, STATE_LABELS)
 from workflow.services.notifications import NOTIFY_PREFS
@@ -226,7 +226,7 @@ SCHEMAS: dict[str, Any] = {
         "reason": nullable({"type": "string", "maxLength": 5000}),
         "legal_basis": nullable({"type": "string", "maxLength": 5000}),
         "checklist": {"type": "object", "additionalProperties": {"type": "boolean"},
-                      "description": "pass_review: every key of `review.checklist_keys`, each true or false"},
+                      "description": "pass_review: every key of GET /api/v1/checklist (workflow/checklist.py), each true or false"},
         "publish_at": optional(DATETIME),
         "accept_findings": {"type": "array", "items": {"type": "string"},
                             "description": "pass_review: keys of personal-information findings accepted "

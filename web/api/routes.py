@@ -9,6 +9,7 @@ from web.api import bp
 from web.api.request import acting_user, expected_version, json_body
 from web.app import core
 from workflow.errors import ValidationFailed
+from workflow.item_spec import spec_of
 from workflow.services import items as item_service
 from workflow.services import queries
 from workflow.views import item_to_dict, outside_item_to_dict, public_item_to_dict
@@ -97,7 +98,7 @@ def transition(item_id: int):  # noqa: ANN201
         raise ValidationFailed("缺少 trigger", code="missing_field", field="trigger")
     version = expected_version(body)
     body.pop("version", None)
-    allowed = {"reason", "checklist", "legal_basis", "publish_at", "accept_findings"}
+    allowed = set(spec_of(core()).field_names())
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],

@@ -19,7 +19,7 @@ from workflow.access import ROLE_LABELS
 from workflow.clock import local_date
 from workflow.errors import ValidationFailed
 from workflow.i18n import gettext as _
-from workflow.machine import OPEN_STATES
+from workflow.item_spec import OPEN_STATES
 from workflow.services import catalog, queries, users
 from workflow.xml_text import xml_safe
 

@@ -8,7 +8,7 @@ from web.app import core
 from web.ui.common import actor
 from web.ui.format import due_status
 from workflow.errors import ValidationFailed
-from workflow.machine import OPEN_STATES
+from workflow.item_spec import OPEN_STATES
 from workflow.services import queries
 
 bp = Blueprint("departments", __name__)

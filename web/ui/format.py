@@ -7,17 +7,13 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-from workflow import deadlines
+from workflow import channels, deadlines
 from workflow.access import ROLE_LABELS
 from workflow.i18n import gettext as _
 from workflow.i18n import ngettext
-from workflow.machine import STATE_LABELS, TRIGGER_LABELS
+from workflow.item_spec import STATE_LABELS, TRIGGER_LABELS, ItemState
 
-CHANNEL_LABELS = {"website": "学校网站", "wechat": "微信公众号", "weibo": "微博", "app": "移动客户端",
-                  "bulletin_board": "公告栏", "led_screen": "电子屏", "meeting": "会议", "print": "印发文件",
-                  "other": "其他"}
-STATE_COLOURS = {"draft": "secondary", "secrecy_review": "info", "approval": "primary", "scheduled": "warning",
-                 "published": "success", "archived": "dark"}
+STATE_COLOURS = {state.value: state.colour for state in ItemState}
 ACTION_LABELS = {"create": "创建草稿", "edit": "修改草稿", "revise": "发起修订", "attachment_add": "添加附件",
                  "attachment_remove": "删除附件"}
 
@@ -58,7 +54,7 @@ def trigger_label(trigger: str | None) -> str:
 
 def channel_label(channel: str) -> str:
     """The translated label of a publication channel."""
-    return _(CHANNEL_LABELS.get(channel, channel))
+    return _(channels.LABELS.get(channel, channel))
 
 
 def role_label(role: str) -> str:

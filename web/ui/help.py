@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from web.app import core
 from web.ui.diagram import state_diagram_svg
-from workflow.machine import STATES, TRANSITIONS
+from workflow.item_spec import spec_of
 
 bp = Blueprint("help", __name__)
 
@@ -15,12 +15,8 @@ bp = Blueprint("help", __name__)
 @login_required
 def index():  # noqa: ANN201
     settings = core().settings
-    rows = []
-    for spec in TRANSITIONS:
-        sources = spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
-        row = (tuple(sources), spec["dest"], spec["trigger"])
-        if row not in rows:
-            rows.append(row)
-    return render_template("help.html", diagram=state_diagram_svg(), transitions=rows, states=STATES,
+    spec = spec_of(core())
+    rows = [(trigger.sources, dest, trigger.name) for trigger in spec.triggers.values() for dest in trigger.dests]
+    return render_template("help.html", diagram=state_diagram_svg(spec), transitions=rows, states=spec.state_values,
                            publish_days=settings["deadlines.publish_workdays"],
                            stage_days=settings["deadlines.stage_workdays"])

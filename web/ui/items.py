@@ -9,19 +9,19 @@ from flask_login import login_required
 from web.app import core
 from web.ui.common import actor, try_verb
 from web.ui.diagram import state_diagram_svg
-from web.ui.format import CHANNEL_LABELS, due_status
+from web.ui.format import due_status
 from web.ui.forms import ItemForm
 from workflow.access import DRAFTER, Actor
 from workflow.clock import SHANGHAI, local_date
 from workflow.errors import DomainError
+from workflow.channels import Channel
+from workflow.checklist import QUESTIONS
 from workflow.i18n import gettext as _
-from workflow.machine import TRIGGER_LABELS
+from workflow.item_spec import TRIGGER_LABELS
 from workflow.services import attachments, catalog, items, queries, scanning
 
 bp = Blueprint("items", __name__)
-CHECKLIST = (("state_secret", "是否涉及国家秘密"), ("work_secret", "是否涉及工作秘密"),
-             ("commercial_secret", "是否涉及商业秘密"), ("personal_info", "是否涉及个人信息/隐私"),
-             ("sensitive", "是否含有敏感信息（危及安全稳定）"), ("undecided", "是否属于正在调查、讨论、审议、处理的事项"))
+CHECKLIST = tuple((question.key, question.label) for question in QUESTIONS)
 
 
 def _catalog_choices() -> dict[str, list[tuple[str, str]]]:
@@ -33,7 +33,7 @@ def _catalog_choices() -> dict[str, list[tuple[str, str]]]:
 
 def _prepare(form: ItemForm, who: Actor, creating: bool) -> ItemForm:
     form.catalog_code.choices = _catalog_choices()
-    form.channels.choices = [(code, _(label)) for code, label in CHANNEL_LABELS.items()]
+    form.channels.choices = [(channel.value, _(channel.label)) for channel in Channel]
     if creating:
         depts = [d for d in queries.list_departments(core()) if who.acts_as(DRAFTER, d.id)]
         form.department.choices = [(d.code, d.name) for d in depts]
@@ -64,7 +64,7 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         history=queries.item_history(app, who, item_id) if internal else [], findings=findings,
         explanation=explanation, internal=internal,
         diff=queries.revision_diff(app, who, item_id) if internal else None, entry=entries.get(item.catalog_code),
-        checklist=CHECKLIST, diagram=state_diagram_svg(item.state), values=form_values or {},
+        checklist=CHECKLIST, diagram=state_diagram_svg(current=item.state), values=form_values or {},
         trigger_labels=TRIGGER_LABELS, max_upload=int(app.settings["limits.attachment_max_bytes"])), status
 
 

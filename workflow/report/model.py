@@ -14,22 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
+from workflow import channels
 from workflow.errors import BadInput
 
 SCHEMA = "gongkai.annual-report/1"
 
-# Channel codes of DESIGN.md §7 and their wording in a report.
-CHANNEL_LABELS: dict[str, str] = {
-    "website": "学校网站",
-    "wechat": "微信公众号",
-    "weibo": "微博",
-    "app": "移动客户端",
-    "bulletin_board": "宣传栏",
-    "led_screen": "电子显示屏",
-    "meeting": "会议",
-    "print": "纸质资料",
-    "other": "其他",
-}
+CHANNEL_LABELS: dict[str, str] = channels.LABELS  # the one vocabulary (workflow/channels.py)
 
 # Reply outcomes (domain.md "What this means" 5); the query layer may use finer codes, which
 # are shown as given unless ``labels.outcomes`` names them.

@@ -7,7 +7,7 @@ Everything here reads the database; nothing is a constant. The rules (docs/repor
   local (Asia/Shanghai) date inside the period — whatever its state now (archived items,
   taken-down items and items superseded later still count). Each item row counts once; a
   revision that supersedes an earlier item is an item of its own and counts on its own.
-* ``network``: items with at least one channel in the setting ``channels.network``.
+* ``network``: items with at least one online channel (``workflow.channels.NETWORK``).
 * ``by_channel`` counts an item once per channel (条次), so it may sum to more than ``total``.
 * Timeliness: share of items whose local publication date is on or before
   ``publish_deadline``; median working days from ``formed_on`` to the publication date.
@@ -27,6 +27,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from db.models import CatalogCategory, CatalogEntry, Decision, Department, Item
+from workflow import channels
 from workflow.access import disclosure_filter
 from workflow.clock import SHANGHAI, local_date
 from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees, Labels, Period, ReportData,
@@ -211,8 +212,8 @@ def build_report(app: Any, period: Period) -> ReportData:
     settings = app.settings
     calendar = app.calendar  # built before the session: it may read overrides itself
     with app.db.read() as session:
-        active, coverage = collect(session, period, network_channels=settings.network_channels,
-                                   all_channels=settings.all_channels, calendar=calendar,
+        active, coverage = collect(session, period, network_channels=channels.NETWORK,
+                                   all_channels=channels.CODES, calendar=calendar,
                                    base_url=str(settings.get("institution.base_url", "")))
         review = secrecy_review(session, period)
         names = labels(session)

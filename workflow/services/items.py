@@ -15,19 +15,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defaultload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
-from db.models import Attachment, CatalogEntry, Decision, Department, Item, Revision, User
+from db.models import Attachment, CatalogEntry, Department, Item, Revision, User
 from db.models.items import DISCLOSURE, KINDS, REPLY
 from workflow import audit, contributors, deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
 from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
-from workflow.findings import accept_findings, current_revision, open_blocking_findings, record_scan
+from workflow.findings import current_revision, open_blocking_findings
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
-from workflow.inputs import parse_datetime, parse_item_fields, parse_reason
-from workflow.machine import OPEN_STATES, TRIGGERS, TransitionContext, fire, permitted_triggers
-from workflow.revisions import content_hash, snapshot
-
-SUPERSEDED = "superseded"
+from workflow.inputs import parse_item_fields, parse_trigger_inputs
+from workflow.item_context import ItemContext
+from workflow.item_effects import Step, enter_state, record_decision
+from workflow.item_spec import OPEN_STATES, spec_of
+from workflow.spec import Action
 
 
 @contextmanager
@@ -76,14 +76,6 @@ def load_internal(session: Session, actor: Actor, item_id: int) -> Item:
 def internal_view(actor: Actor, item: Item) -> bool:
     """Whether ``actor`` sees ``item``'s internals or only what the public sees of it."""
     return sees_internals(actor, item.department_id)
-
-
-def loaded(session: Session, item: Item) -> Item:
-    """Flush; the relationships read after the session closes (department, author, submitter,
-    attachments) are kept in step with their foreign keys by the verbs themselves, which is
-    much cheaper than reloading the row."""
-    session.flush()
-    return item
 
 
 def _user(session: Session, user_id: int | None) -> User | None:
@@ -160,7 +152,8 @@ def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: st
         run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
                      to_state="draft", data={"title": item.title, "department": department.code})
-        return loaded(session, item)
+        session.flush()
+        return item
 
 
 def load_draft(session: Session, actor: Actor, item_id: int, expected_version: int | None = None) -> Item:
@@ -188,7 +181,8 @@ def update_item(app: Gongkai, actor: Actor, item_id: int, data: Mapping[str, Any
             run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="edit",
                      from_state="draft", to_state="draft", data={"fields": sorted(fields.present)})
-        return loaded(session, item)
+        session.flush()
+        return item
 
 
 def _missing_for_submit(item: Item) -> list[str]:
@@ -198,95 +192,16 @@ def _missing_for_submit(item: Item) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-def _context(app: Gongkai, session: Session, item: Item, revision: Revision | None, actor: Actor,
-             payload: Mapping[str, Any], now: datetime) -> TransitionContext:
-    publish_at = parse_datetime(payload.get("publish_at"), "publish_at") if "publish_at" in payload \
-        else item.publish_at
-    return TransitionContext(
+def _context(session: Session, item: Item, revision: Revision | None, actor: Actor, inputs: dict[str, Any],
+             payload: Mapping[str, Any], now: datetime) -> ItemContext:
+    return ItemContext(
         actor=actor, department_id=item.department_id, now=now, author_id=item.author_id,
         submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
-        contributor_ids=contributors.of_item(session, item.id),
-        reason=parse_reason(payload.get("reason")), checklist=payload.get("checklist"),
-        legal_basis=parse_reason(payload.get("legal_basis"), "legal_basis"), publish_at=publish_at,
-        missing_fields=_missing_for_submit(item),
-        checklist_keys=tuple(app.settings["review.checklist_keys"]),
-        blocking_keys=tuple(app.settings["review.blocking_keys"]),
+        contributor_ids=contributors.of_item(session, item.id), inputs=inputs, current_publish_at=item.publish_at,
+        missing_fields=_missing_for_submit(item) if item.state == "draft" else [],
         open_blocking_findings=open_blocking_findings(session, revision, payload) if item.state == "secrecy_review"
         else [],
     )
-
-
-def _decide(session: Session, item: Item, revision: Revision | None, kind: str, actor: Actor, now: datetime,
-            ctx: TransitionContext, with_checklist: bool = False) -> None:
-    session.add(Decision(item_id=item.id, revision_id=revision.id if revision else None, kind=kind,
-                         actor_id=actor.id, at=now, reason=ctx.reason,
-                         checklist=dict(ctx.checklist) if with_checklist else None,
-                         legal_basis=ctx.legal_basis if with_checklist else None))
-
-
-def _enter_state(app: Gongkai, item: Item, state: str, now: datetime) -> None:
-    item.state = state
-    item.stage_entered_at = now
-    item.stage_entry = (item.stage_entry or 0) + 1
-    item.stage_due = deadlines.stage_due(app.calendar, state, now, item.publish_deadline, app.settings)
-    item.updated_at = now
-
-
-def _effects(app: Gongkai, session: Session, item: Item, revision: Revision | None, trigger: str, new_state: str,
-             actor: Actor, ctx: TransitionContext, now: datetime, payload: Mapping[str, Any]) -> list[TransitionEvent]:
-    """Write what the trigger means beyond the state; returns extra events (superseded items)."""
-    extra: list[TransitionEvent] = []
-    if trigger == "submit":
-        _take_revision(app, session, item, actor, now)
-    elif trigger == "pass_review":
-        accept_findings(session, revision, actor, now, payload, ctx.legal_basis)
-        item.reviewed_by_id = actor.id
-        _decide(session, item, revision, "pass_review", actor, now, ctx, with_checklist=True)
-    elif trigger in ("return", "reject", "withdraw", "take_down"):
-        _decide(session, item, revision, trigger, actor, now, ctx)
-    elif trigger == "approve":
-        item.approved_by_id = actor.id
-        if "publish_at" in payload:
-            item.publish_at = ctx.publish_at
-        _decide(session, item, revision, "approve", actor, now, ctx)
-    if new_state == "published":
-        item.published_at = now
-        extra.extend(_archive_superseded(app, session, item, actor, now))
-    if new_state == "archived":
-        item.archived_at = now
-        item.archive_reason = ctx.reason or payload.get("archive_reason") or "archived"
-    return extra
-
-
-def _take_revision(app: Gongkai, session: Session, item: Item, actor: Actor, now: datetime) -> None:
-    content = snapshot(item)
-    item.revision = (item.revision or 0) + 1
-    item.content_hash = content_hash(content)
-    item.submitted_by = _user(session, actor.id)
-    item.reviewed_by_id = None
-    item.approved_by_id = None
-    revision = Revision(item_id=item.id, number=item.revision, content=content, content_hash=item.content_hash,
-                        submitted_by_id=actor.id, submitted_at=now)
-    session.add(revision)
-    session.flush()
-    record_scan(app, session, item, revision)
-
-
-def _archive_superseded(app: Gongkai, session: Session, item: Item, actor: Actor,
-                        now: datetime) -> list[TransitionEvent]:
-    if item.supersedes_id is None:
-        return []
-    old = session.get(Item, item.supersedes_id)
-    if old is None or old.state not in ("published", "scheduled"):
-        return []
-    from_state = old.state
-    old.superseded_by_id = item.id
-    _enter_state(app, old, "archived", now)
-    old.archived_at, old.archive_reason = now, SUPERSEDED
-    audit.defer(session, at=now, actor=actor, subject=f"item:{old.id}", item_id=old.id, action="archive",
-                from_state=from_state, to_state="archived", reason=SUPERSEDED, revision_hash=old.content_hash,
-                data={"superseded_by": item.id})
-    return [TransitionEvent(old, "archive", from_state, "archived", actor, SUPERSEDED, now)]
 
 
 def _scan_attachments_before_submit(app: Gongkai, actor: Actor, item_id: int) -> None:
@@ -304,13 +219,24 @@ def _scan_attachments_before_submit(app: Gongkai, actor: Actor, item_id: int) ->
     ensure_scanned(app, ids)
 
 
+def _apply(step: Step, new_state: str) -> list[TransitionEvent]:
+    """The trigger's own effect, its decision row, then what entering ``new_state`` means."""
+    extra = list(step.trigger.effect(step) if step.trigger.effect else [])
+    if step.trigger.decision:
+        record_decision(step)
+    on_enter = spec_of(step.app).on_enter.get(new_state)
+    if on_enter is not None:
+        extra.extend(on_enter(step))
+    return extra
+
+
 def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: Mapping[str, Any] | None = None,
                expected_version: int | None = None) -> Item:
     """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction."""
     payload = payload or {}
-    if not isinstance(trigger, str) or trigger not in TRIGGERS:
-        raise BadInput("未知的操作：%(trigger)s", code="unknown_trigger", trigger=str(trigger)[:40])
-    if trigger == "submit":
+    declared = spec_of(app).trigger(trigger)
+    inputs = parse_trigger_inputs(declared, payload)
+    if declared.name == "submit":
         _scan_attachments_before_submit(app, actor, item_id)
     now = app.now()
     with write_transaction(app) as session:
@@ -318,20 +244,22 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
         _check_version(item, expected_version)
         from_state = item.state
         revision = current_revision(session, item) if item.revision else None
-        ctx = _context(app, session, item, revision, actor, payload, now)
-        new_state = fire(from_state, trigger, ctx)
-        extra = _effects(app, session, item, revision, trigger, new_state, actor, ctx, now, payload)
-        _enter_state(app, item, new_state, now)
+        ctx = _context(session, item, revision, actor, inputs, payload, now)
+        new_state = spec_of(app).fire(from_state, declared.name, ctx)
+        step = Step(app, session, item, revision, actor, ctx, declared, now, payload)
+        extra = _apply(step, new_state)
+        enter_state(app, item, new_state, now)
         session.flush()
-        events = [TransitionEvent(item, trigger, from_state, new_state, actor, ctx.reason, now), *extra]
+        events = [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason, now), *extra]
         for event in events:
             run_after_transition(app, session, event)
-        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action=trigger,
+        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action=declared.name,
                      from_state=from_state, to_state=new_state, reason=ctx.reason,
                      revision_hash=item.content_hash,
                      data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {})})
         audit.append_deferred(session)  # superseded items, hooks' events: after it, chain lock last
-        return loaded(session, item)
+        session.flush()
+        return item
 
 
 def submit(app: Gongkai, actor: Actor, item_id: int, **kw: Any) -> Item:
@@ -408,7 +336,8 @@ def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
         run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="revise",
                      to_state="draft", data={"supersedes": old.id})
-        return loaded(session, item)
+        session.flush()
+        return item
 
 
 def _copied_attachments(old: Item, now: datetime) -> list[Attachment]:
@@ -416,22 +345,26 @@ def _copied_attachments(old: Item, now: datetime) -> list[Attachment]:
                        created_at=now) for a in old.attachments]
 
 
-def available_actions(app: Gongkai, actor: Actor, item: Item) -> set[str]:
-    """What ``actor`` may do with ``item`` now: the triggers its guards allow, plus ``edit``
-    (a draft of one's department) and ``revise`` (a published item of one's department)."""
+def item_actions(app: Gongkai, actor: Actor, item: Item) -> list[Action]:
+    """The triggers ``actor`` may fire on ``item`` now, each with its label, inputs and style: what the
+    screens offer (transitions' ``may_<trigger>`` over the spec's permission guards)."""
     with app.db.read() as session:
         contributor_ids = contributors.of_item(session, item.id)
-    context = TransitionContext(
-        actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
-        submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id, reason="(probe)",
-        contributor_ids=contributor_ids,
-        checklist={key: False for key in app.settings["review.checklist_keys"]},
-        checklist_keys=tuple(app.settings["review.checklist_keys"]),
-        blocking_keys=tuple(app.settings["review.blocking_keys"]))
-    allowed = permitted_triggers(item.state, context)
-    if item.state == "draft" and actor.acts_as(DRAFTER, item.department_id) or \
-            item.state == "published" and item.kind == DISCLOSURE and actor.acts_as(DRAFTER, item.department_id):
-        allowed.add("edit" if item.state == "draft" else "revise")
+    context = ItemContext(actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
+                          submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
+                          contributor_ids=contributor_ids, current_publish_at=item.publish_at)
+    return spec_of(app).actions(item.state, context)
+
+
+def available_actions(app: Gongkai, actor: Actor, item: Item) -> set[str]:
+    """What ``actor`` may do with ``item`` now: the permitted triggers, plus ``edit`` (a draft of one's
+    department) and ``revise`` (a published disclosure of one's department)."""
+    allowed = {action.name for action in item_actions(app, actor, item)}
+    if actor.acts_as(DRAFTER, item.department_id):
+        if item.state == "draft":
+            allowed.add("edit")
+        elif item.state == "published" and item.kind == DISCLOSURE:
+            allowed.add("revise")
     return allowed
 
 

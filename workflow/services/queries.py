@@ -18,7 +18,7 @@ from workflow.access import APPROVER, DRAFTER, REVIEWER, Actor, public_items_fil
 from workflow.context import Gongkai
 from workflow.errors import NotFound, ValidationFailed
 from workflow.inputs import parse_page
-from workflow.machine import OPEN_STATES, STATES
+from workflow.item_spec import OPEN_STATES, STATES
 from workflow.services.items import load_internal
 from workflow.views import event_to_dict
 

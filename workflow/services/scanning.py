@@ -7,7 +7,7 @@ from workflow import audit, contributors
 from workflow.access import DRAFTER, Actor, require_role
 from workflow.context import Gongkai
 from workflow.findings import finding_to_dict, findings_of_current_revision
-from workflow.services.items import load_draft, load_internal, loaded, write_transaction
+from workflow.services.items import load_draft, load_internal, write_transaction
 
 
 def item_findings(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
@@ -60,4 +60,5 @@ def apply_masking(app: Gongkai, actor: Actor, item_id: int, expected_version: in
         contributors.record(session, item.id, actor, now, "mask")
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="mask",
                      from_state="draft", to_state="draft", data={"fields": changed})
-        return loaded(session, item)
+        session.flush()
+        return item

@@ -1,0 +1,47 @@
+"""What the item guards read: the actor, the item's people and state, and the parsed inputs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+from workflow.access import Actor
+from workflow.i18n import N_
+
+# The item's own fields as people read them: the submission check names what is missing in these words.
+ITEM_FIELD_LABELS: Mapping[str, str] = {
+    "title": N_("标题"), "body": N_("正文"), "catalog_code": N_("清单事项"), "channels": N_("公开渠道"),
+    "formed_on": N_("信息形成日期"),
+}
+
+
+@dataclass
+class ItemContext:
+    """Everything the guards need, resolved by the service before firing (no database access)."""
+
+    actor: Actor
+    department_id: int
+    now: datetime
+    author_id: int | None = None
+    submitted_by_id: int | None = None
+    reviewed_by_id: int | None = None
+    contributor_ids: frozenset[int] = frozenset()
+    inputs: dict[str, Any] = field(default_factory=dict)
+    current_publish_at: datetime | None = None
+    missing_fields: list[str] = field(default_factory=list)
+    open_blocking_findings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str | None:
+        """The reason typed in, if the trigger takes one."""
+        return self.inputs.get("reason")
+
+    @property
+    def legal_basis(self) -> str | None:
+        """The legal basis typed in, if the trigger takes one."""
+        return self.inputs.get("legal_basis")
+
+    @property
+    def publish_at(self) -> datetime | None:
+        """The publication time given with this trigger, else the one already on the item."""
+        return self.inputs.get("publish_at", self.current_publish_at)

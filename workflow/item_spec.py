@@ -1,0 +1,93 @@
+"""The disclosure item's workflow, declared once (DESIGN.md §3).
+
+draft → secrecy_review → approval → (scheduled →) published → archived. Each trigger below carries
+its label, who may fire it, what it takes from the request, what the inputs must satisfy, whether it
+writes a decision row, whose pending task it is, and its effect. The service fires it; the screens'
+buttons and forms, the API's accepted fields, the help diagram, the CHECK constraint on ``items.state``,
+the task lists and the translation keys are all derived from it.
+
+``spec_of(app)`` is the spec an instance runs (``ITEM_SPEC`` unless a test hands the instance a copy
+with one more trigger: ``ITEM_SPEC.with_trigger(...)``).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from db.models.items import STATES as STORED_STATES
+from workflow import guards
+from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
+from workflow.i18n import N_
+from workflow.item_context import ItemContext
+from workflow.item_effects import enter_archived, enter_published, record_approval, record_review, take_revision
+from workflow.spec import Field, Route, StateEnum, TriggerSpec, WorkflowSpec
+
+if TYPE_CHECKING:
+    from workflow.context import Gongkai
+
+
+class ItemState(StateEnum):
+    """The six states of an item; the first three are open (work is owed, deadlines run)."""
+
+    DRAFT = "draft", N_("草稿"), "secondary", True
+    SECRECY_REVIEW = "secrecy_review", N_("保密审查"), "info", True
+    APPROVAL = "approval", N_("审批"), "primary", True
+    SCHEDULED = "scheduled", N_("待发布"), "warning", False
+    PUBLISHED = "published", N_("已公开"), "success", False
+    ARCHIVED = "archived", N_("已归档"), "dark", False
+
+
+# The inputs triggers take from the request (DESIGN.md §7: POST /items/{id}/transitions).
+REASON = Field("reason", N_("理由"), "multiline")
+CHECKLIST = Field("checklist", N_("保密审查清单"), "checklist", required=True)
+LEGAL_BASIS = Field("legal_basis", N_("公开的法律依据"), "multiline",
+                    help=N_("涉及个人信息时必填，例如《高等学校信息公开办法》第七条"))
+ACCEPT_FINDINGS = Field("accept_findings", N_("确认有法律依据公开的自检发现"), "multi")
+PUBLISH_AT = Field("publish_at", N_("定时发布时间"), "datetime", help=N_("留空则批准后立即发布"))
+
+S = ItemState
+ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
+    TriggerSpec("submit", N_("提交审查"), (S.DRAFT,), S.SECRECY_REVIEW,
+                permission=(guards.role_in_department(DRAFTER),), checks=(guards.complete_for_submit,),
+                awaited_by=DRAFTER, effect=take_revision),
+    TriggerSpec("withdraw", N_("撤回"), (S.SECRECY_REVIEW, S.APPROVAL), S.DRAFT,
+                permission=(guards.submitter_or_role(DRAFTER),), fields=(REASON,), decision=True,
+                style="secondary"),
+    TriggerSpec("pass_review", N_("审查通过"), (S.SECRECY_REVIEW,), S.APPROVAL,
+                permission=(guards.role_in_department(REVIEWER), guards.NOT_A_CONTRIBUTOR_TO_REVIEW),
+                fields=(CHECKLIST, LEGAL_BASIS, ACCEPT_FINDINGS),
+                checks=(guards.checklist_clear, guards.no_open_blocking_findings),
+                decision=True, awaited_by=REVIEWER, effect=record_review, style="success"),
+    TriggerSpec("return", N_("退回修改"), (S.SECRECY_REVIEW,), S.DRAFT,
+                permission=(guards.role_in_department(REVIEWER),), fields=(REASON.mandatory(),), decision=True,
+                awaited_by=REVIEWER, style="warning"),
+    TriggerSpec("approve", N_("批准"), (S.APPROVAL,), S.PUBLISHED,
+                permission=(guards.role_in_department(APPROVER), guards.NOT_A_CONTRIBUTOR_TO_APPROVE,
+                            guards.not_the_reviewer),
+                fields=(PUBLISH_AT,), routes=(Route(S.SCHEDULED, guards.publish_at_in_future),),
+                decision=True, awaited_by=APPROVER, effect=record_approval, style="success"),
+    TriggerSpec("reject", N_("不予批准"), (S.APPROVAL,), S.DRAFT,
+                permission=(guards.role_in_department(APPROVER),), fields=(REASON.mandatory(),), decision=True,
+                awaited_by=APPROVER, style="danger"),
+    TriggerSpec("publish", N_("发布"), (S.SCHEDULED,), S.PUBLISHED,
+                permission=(guards.role_in_department(ADMIN),)),
+    TriggerSpec("archive", N_("归档"), (S.PUBLISHED,), S.ARCHIVED,
+                permission=(guards.role_in_department(ADMIN),), fields=(REASON,), style="secondary"),
+    TriggerSpec("take_down", N_("撤下"), (S.PUBLISHED, S.SCHEDULED), S.ARCHIVED,
+                permission=(guards.role_in_department(ADMIN),), fields=(REASON.mandatory(),), decision=True,
+                style="danger"),
+)
+
+ITEM_SPEC: WorkflowSpec[ItemContext] = WorkflowSpec(
+    "item", ItemState, ITEM_TRIGGERS, initial=S.DRAFT,
+    on_enter={S.PUBLISHED: enter_published, S.ARCHIVED: enter_archived}, stored_as=STORED_STATES)
+
+STATES: tuple[str, ...] = ITEM_SPEC.state_values
+OPEN_STATES: tuple[str, ...] = ITEM_SPEC.open_states
+TRIGGERS: tuple[str, ...] = tuple(ITEM_SPEC.triggers)
+STATE_LABELS: dict[str, str] = {state.value: state.label for state in ItemState}
+TRIGGER_LABELS: dict[str, str] = {name: trigger.label for name, trigger in ITEM_SPEC.triggers.items()}
+
+
+def spec_of(app: Gongkai) -> WorkflowSpec[ItemContext]:
+    """The item spec ``app`` runs: ``ITEM_SPEC`` unless the instance was built with a variant."""
+    return getattr(app, "item_spec", None) or ITEM_SPEC
