@@ -19,6 +19,9 @@ class Gongkai:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
     calendar_factory: Callable[["Gongkai"], Any] | None = None
+    # The item workflow this instance runs; None means workflow.item_spec.ITEM_SPEC (tests hand in a
+    # variant to show that screens, API, diagram and task lists follow the spec).
+    item_spec: Any = None
     _calendar: Any = field(default=None, init=False, repr=False)
     _calendar_mark: Any = field(default=None, init=False, repr=False)
     _calendar_checked: float = field(default=0.0, init=False, repr=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from db.models.items import DECISION_KINDS
 from db.models.items import STATES as STORED_STATES
 from workflow import guards
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
@@ -80,6 +81,8 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
 ITEM_SPEC: WorkflowSpec[ItemContext] = WorkflowSpec(
     "item", ItemState, ITEM_TRIGGERS, initial=S.DRAFT,
     on_enter={S.PUBLISHED: enter_published, S.ARCHIVED: enter_archived}, stored_as=STORED_STATES)
+if {name for name, trigger in ITEM_SPEC.triggers.items() if trigger.decision} != set(DECISION_KINDS):
+    raise ValueError("item triggers writing decisions differ from db.models.items.DECISION_KINDS (CHECK kind_known)")
 
 STATES: tuple[str, ...] = ITEM_SPEC.state_values
 OPEN_STATES: tuple[str, ...] = ITEM_SPEC.open_states

@@ -22,6 +22,8 @@ STATES = ("draft", "secrecy_review", "approval", "scheduled", "published", "arch
 _STATE_LIST = ",".join(f"'{s}'" for s in STATES)
 # What an item is: a ``disclosure`` (主动公开) goes to the public once published; a ``reply``
 # (依申请公开答复书) is addressed to one applicant and no public read may ever return it.
+# Triggers that write a decision row (workflow/item_spec.py declares which; checked at start-up).
+DECISION_KINDS = ("pass_review", "return", "approve", "reject", "withdraw", "take_down")
 DISCLOSURE, REPLY = "disclosure", "reply"
 KINDS = (DISCLOSURE, REPLY)
 _KIND_LIST = ",".join(f"'{k}'" for k in KINDS)
@@ -152,7 +154,7 @@ class Decision(Base):
 
     __tablename__ = "decisions"
     __table_args__ = (
-        CheckConstraint("kind IN ('pass_review','return','approve','reject','withdraw','take_down')", name="kind_known"),
+        CheckConstraint(f"kind IN ({','.join(repr(kind) for kind in DECISION_KINDS)})", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
