@@ -35,8 +35,11 @@ HTML_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
 # Dicts and tuples whose values are translated through a variable (``_(LABELS[key])``);
 # extraction sees them only through workflow/i18n_labels.py. (module, attribute).
 LABEL_MAPS = (
-    ("workflow.machine", "STATE_LABELS"),
-    ("workflow.machine", "TRIGGER_LABELS"),
+    ("workflow.item_spec", "STATE_LABELS"),
+    ("workflow.item_spec", "TRIGGER_LABELS"),
+    ("workflow.channels", "LABELS"),
+    ("workflow.checklist", "LABELS"),
+    ("workflow.item_context", "ITEM_FIELD_LABELS"),
     ("workflow.access", "ROLE_LABELS"),
     ("workflow.notifications", "STAGE_LABELS"),
     ("workflow.calendar", "HOLIDAY_NAMES"),
@@ -45,7 +48,6 @@ LABEL_MAPS = (
     ("workflow.applications.stats", "COLUMNS"),
     ("workflow.applications.outcomes", "OUTCOMES"),
     ("web.errors", "HTTP_MESSAGES"),
-    ("web.ui.format", "CHANNEL_LABELS"),
     ("web.ui.format", "ACTION_LABELS"),
     ("web.ui.admin", "BUCKET_LABELS"),
     ("web.ui.reports", "SOURCE_LABELS"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflow import channels
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.item_spec import OPEN_STATES, STATES, TRIGGERS
 from workflow.services.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, REMEDY_KINDS,
@@ -25,7 +26,7 @@ APPLICATION_STATES = tuple(STATE_LABELS)
 JSON = "application/json"
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL int4); no object has a larger id
 
-CHANNELS = ["website", "wechat", "weibo", "app", "bulletin_board", "led_screen", "meeting", "print", "other"]
+CHANNELS = list(channels.CODES)
 RUNGS = ["due_soon", "overdue", "very_overdue"]
 
 ERROR_DESCRIPTIONS = {
@@ -238,7 +239,7 @@ SCHEMAS: dict[str, Any] = {
     "Item": obj({
         "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
         "catalog_code": STRING, "channels": array({"type": "string"}), "formed_on": OPT_DATE,
-        "publish_deadline": OPT_DATE, "deadline_estimated": BOOLEAN, "state": {"type": "string", "enum": STATES},
+        "publish_deadline": OPT_DATE, "deadline_estimated": BOOLEAN, "state": {"type": "string", "enum": list(STATES)},
         "stage_due": OPT_DATETIME, "overdue": BOOLEAN, "version": INTEGER, "revision": INTEGER,
         "content_hash": OPT_STRING, "author": OPT_STRING, "submitted_by": OPT_STRING, "publish_at": OPT_DATETIME,
         "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
