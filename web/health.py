@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from web.app import core
+from web.core import core
 from workflow.health import readiness
 
 bp = Blueprint("health", __name__)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.calendar import DayOverride, HolidayFileError, WorkCalendar
+from workflow.calendar.workdays import DayOverride, HolidayFileError, WorkCalendar
 from workflow.errors import ValidationFailed
 from workflow.i18n import locale_context
 

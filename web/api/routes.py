@@ -7,7 +7,7 @@ from flask import jsonify, request, url_for
 
 from web.api import bp
 from web.api.request import acting_user, expected_version, json_body
-from web.app import core
+from web.core import core
 from workflow.errors import ValidationFailed
 from workflow.services import items as item_service
 from workflow.services import queries

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from web.app import core
+from web.core import core
 from web.ui.common import actor, try_verb
 from web.ui.diagram import state_diagram_svg
 from web.ui.format import CHANNEL_LABELS, due_status

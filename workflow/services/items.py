@@ -17,7 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db.models import Attachment, CatalogEntry, Decision, Department, Item, Revision, User
 from db.models.items import DISCLOSURE, KINDS, REPLY
-from workflow import audit, contributors, deadlines
+from workflow import audit, contributors
+from workflow.calendar import deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
 from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
