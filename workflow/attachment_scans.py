@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from db.models import Attachment, AttachmentScan, Item
 from workflow.clock import local_date
 from workflow.i18n import DEFAULT_LOCALE, _, locale_context
-from workflow.scan.findings import Finding, make_finding
+from workflow.scan.result import Finding, make_finding
 from workflow.scan.scanner import LIST_TITLE_RE, incomplete_finding
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from workflow.errors import BlockedByFindings
 from workflow.scan import worker
 from workflow.services import items as svc
 from workflow.services.attachments import add_attachment
-from workflow.services.scanning import item_findings, self_check
+from workflow.services.item_scan import item_findings, self_check
 from workflow.wiring import build_gongkai
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

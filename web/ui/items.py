@@ -16,7 +16,7 @@ from workflow.clock import SHANGHAI, local_date
 from workflow.errors import DomainError
 from workflow.i18n import gettext as _
 from workflow.machine import TRIGGER_LABELS
-from workflow.services import attachments, catalog, items, queries, scanning
+from workflow.services import attachments, catalog, item_scan, items, queries
 
 bp = Blueprint("items", __name__)
 CHECKLIST = (("state_secret", "是否涉及国家秘密"), ("work_secret", "是否涉及工作秘密"),
@@ -53,9 +53,9 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     # Staff outside the department see of a published item what the public sees: no history,
     # findings or diff against earlier (possibly unmasked) revisions (access.sees_internals).
     internal = items.internal_view(who, item)
-    findings = scanning.item_findings(app, who, item_id) if item.revision and internal else None
+    findings = item_scan.item_findings(app, who, item_id) if item.revision and internal else None
     can = allowed_actions(item, who)
-    check = scanning.self_check(app, who, item_id) if "edit" in can else None
+    check = item_scan.self_check(app, who, item_id) if "edit" in can else None
     explanation = app.calendar.explain(item.formed_on, int(app.settings["deadlines.publish_workdays"])) \
         if item.formed_on else None
     entries = {e["code"]: (c["title"], e["title"]) for c in catalog.catalog_tree(app)["categories"] for e in c["items"]}
@@ -165,7 +165,7 @@ def do(item_id: int, trigger: str):  # noqa: ANN201
 @bp.post("/items/<int:item_id>/mask")
 @login_required
 def mask(item_id: int):  # noqa: ANN201
-    _item, error = try_verb(scanning.apply_masking, core(), actor(), item_id, expected_version=_version(),
+    _item, error = try_verb(item_scan.apply_masking, core(), actor(), item_id, expected_version=_version(),
                             success=_("已按建议完成脱敏，请核对后再提交"))
     if error is not None:
         return _render_item(item_id, status=error.status)

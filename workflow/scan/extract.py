@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any, Iterable, Iterator, Sequence
 
-from workflow.scan.findings import BANK_CARD, BIRTH_DATE, HOME_ADDRESS, RESIDENT_ID
+from workflow.scan.result import BANK_CARD, BIRTH_DATE, HOME_ADDRESS, RESIDENT_ID
 from workflow.scan.options import ScanOptions
 
 # ---------------------------------------------------------------------------------------

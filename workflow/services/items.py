@@ -22,7 +22,7 @@ from workflow.calendar import deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
 from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
-from workflow.findings import accept_findings, current_revision, open_blocking_findings, record_scan
+from workflow.revision_findings import accept_findings, current_revision, open_blocking_findings, record_scan
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_datetime, parse_item_fields, parse_reason
 from workflow.machine import OPEN_STATES, TRIGGERS, TransitionContext, fire, permitted_triggers
