@@ -1,4 +1,4 @@
-"""The ``gongkai`` command line (DESIGN.md §6)."""
+"""The ``gongkai`` command line (README.md, "Commands")."""
 from __future__ import annotations
 
 import sys

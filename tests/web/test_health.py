@@ -1,4 +1,4 @@
-"""Serving only a database the code can serve: the start-up schema check, /healthz and /readyz (DESIGN §7a)."""
+"""Serving only a database the code can serve: the start-up schema check, /healthz and /readyz (docs/deploy.md)."""
 from __future__ import annotations
 
 from pathlib import Path

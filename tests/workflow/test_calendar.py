@@ -39,7 +39,7 @@ def empty_file(tmp_path: Path) -> Path:
     return write(tmp_path, "# no entries\n")
 
 
-# -- the examples in DESIGN.md / domain.md ---------------------------------------------------
+# -- worked examples across official holidays ------------------------------------------------
 
 def test_publish_deadline_across_national_day_2025() -> None:
     assert CAL.add_workdays(date(2025, 9, 26), 20) == date(2025, 10, 30)

@@ -2,7 +2,7 @@
 
 Everything here reads the database; nothing is a constant. The rules (docs/report.md):
 
-* Replies to applications (items of kind ``reply``) never count (DESIGN §7a).
+* Replies to applications (items of kind ``reply``) never count (docs/report.md).
 * An item counts as actively published in the period when its ``published_at`` falls on a
   local (Asia/Shanghai) date inside the period — whatever its state now (archived items,
   taken-down items and items superseded later still count). Each item row counts once; a
