@@ -306,10 +306,3 @@ def sweep(app: "Gongkai", now: datetime | None = None, *, batch_size: int = BATC
         from workflow.mailer import queue_instant
         result.mails_queued = queue_instant(app, now)
     return result
-
-
-def pending_for_item(app: "Gongkai", item_id: int) -> list[Reminder]:
-    """The ledger rows of one item (tests, explanations)."""
-    with app.db.read() as session:
-        return list(session.scalars(select(Reminder).where(Reminder.item_id == item_id)
-                                    .order_by(Reminder.stage_entry, Reminder.due_at)))
