@@ -1,4 +1,4 @@
-# Gongkai: `make run` (SQLite + demo data) and `make test` (the whole suite, SQLite + PostgreSQL).
+# Gongkai: `make run` (SQLite + demo data) and `make test` (import contracts, then the whole suite, SQLite + PostgreSQL).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -47,7 +47,9 @@ run: setup
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
+# lint-imports checks the architecture contracts of pyproject.toml ([tool.importlinter]) first.
 test: setup browser-deps
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: setup

@@ -33,6 +33,7 @@ from db.session import Database
 from workflow.clock import Clock, SystemClock
 from workflow.context import Gongkai
 from workflow.settings import load_settings
+from workflow.wiring import build_gongkai
 
 PG_ADMIN_URL = os.environ.get("GONGKAI_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 KINDS = ("sqlite", "postgresql")
@@ -69,7 +70,7 @@ def prepared_app(database: Database, clock: Clock | None = None) -> Gongkai:
     tmp_instance = Path(tempfile.mkdtemp(prefix="gongkai-bench-instance-"))  # secret key file
     atexit.register(shutil.rmtree, tmp_instance, True)
     settings = settings.__class__(settings.data, settings.database_url, tmp_instance)
-    app = Gongkai(db=database, settings=settings, clock=clock or SystemClock())
+    app = build_gongkai(db=database, settings=settings, clock=clock or SystemClock())
     init(app, load_departments=False)
     return app
 

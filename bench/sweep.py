@@ -29,6 +29,7 @@ from db.session import Database, normalize_url
 from workflow.clock import SHANGHAI, FixedClock
 from workflow.context import Gongkai
 from workflow.settings import load_settings
+from workflow.wiring import build_gongkai
 
 NOW = datetime(2025, 12, 31, 9, 0, tzinfo=SHANGHAI)
 CHUNK = 20_000
@@ -38,7 +39,7 @@ def _setup(database: Database) -> tuple[Gongkai, int, int]:
     from workflow.services.users import add_department, add_user
     from workflow.setup import sync_catalog
     upgrade(database)
-    app = Gongkai(db=database, settings=load_settings(database_url=database.url), clock=FixedClock(NOW))
+    app = build_gongkai(db=database, settings=load_settings(database_url=database.url), clock=FixedClock(NOW))
     sync_catalog(app)
     department = add_department(app, "xsc", "学生处")
     author = add_user(app, "drafter", roles=["drafter"], departments=["xsc"])

@@ -31,11 +31,6 @@ def upgrade(database: Database, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database), revision)
 
 
-def current_tables(database: Database) -> set[str]:
-    """Names of the tables that exist now."""
-    return set(inspect(database.engine).get_table_names())
-
-
 @dataclass(frozen=True)
 class SchemaState:
     """Where the database's schema stands against the code's migrations."""

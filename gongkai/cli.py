@@ -1,4 +1,4 @@
-"""The ``gongkai`` command line (DESIGN.md §6)."""
+"""The ``gongkai`` command line (README.md, "Commands")."""
 from __future__ import annotations
 
 import sys
@@ -12,7 +12,7 @@ from workflow.settings import SettingsError
 
 
 def _app():  # noqa: ANN202 - Gongkai
-    from workflow.context import create_gongkai
+    from workflow.wiring import create_gongkai
     return create_gongkai()
 
 

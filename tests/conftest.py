@@ -26,6 +26,7 @@ from workflow.access import Actor, actor_from_user
 from workflow.clock import SHANGHAI, FixedClock
 from workflow.context import Gongkai
 from workflow.settings import load_settings
+from workflow.wiring import build_gongkai
 
 PG_ADMIN_URL = os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -63,7 +64,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _prepare(database: Database) -> None:
     from workflow.setup import sync_catalog
     upgrade(database)
-    app = Gongkai(db=database, settings=load_settings(database_url=database.url), clock=FixedClock(DEFAULT_NOW))
+    app = build_gongkai(db=database, settings=load_settings(database_url=database.url), clock=FixedClock(DEFAULT_NOW))
     sync_catalog(app)
 
 
@@ -146,7 +147,7 @@ def settings(tmp_path: Path):  # noqa: ANN201
 @pytest.fixture
 def app(database: Database, settings, clock: FixedClock) -> Gongkai:  # noqa: ANN001
     """A Gongkai instance on the parametrised database with the injectable clock."""
-    return Gongkai(db=database, settings=settings, clock=clock)
+    return build_gongkai(db=database, settings=settings, clock=clock)
 
 
 @dataclass

@@ -42,7 +42,7 @@ LABEL_MAPS = (
     ("workflow.item_context", "ITEM_FIELD_LABELS"),
     ("workflow.access", "ROLE_LABELS"),
     ("workflow.notifications", "STAGE_LABELS"),
-    ("workflow.calendar", "HOLIDAY_NAMES"),
+    ("workflow.calendar.workdays", "HOLIDAY_NAMES"),
     ("workflow.services.applications", "STATE_LABELS"),
     ("workflow.services.applications", "_LABELS"),
     ("workflow.applications.stats", "COLUMNS"),

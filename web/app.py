@@ -12,20 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel, Domain, get_locale
-from flask_bootstrap import Bootstrap5
-from flask_login import LoginManager
-from flask_wtf import CSRFProtect
+from flask_babel import Domain, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from workflow.context import Gongkai, create_gongkai
+from web.extensions import babel, bootstrap, csrf, login_manager
+from workflow.context import Gongkai
 from workflow.health import require_current_schema
 from workflow.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR, normalize_locale, set_locale
-
-csrf = CSRFProtect()
-login_manager = LoginManager()
-babel = Babel()
-bootstrap = Bootstrap5()
+from workflow.wiring import create_gongkai, register_hooks
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -92,6 +86,7 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
     ahead of the code: serving an empty or half-migrated database only produces 500s.
     """
     app = Flask(__name__, instance_relative_config=False)
+    register_hooks()  # also for an instance the caller built itself
     core = gongkai or create_gongkai()
     require_current_schema(core)
     app.extensions["gongkai"] = core
@@ -168,9 +163,3 @@ def _register_ui(app: Flask) -> None:
     """The server-rendered UI blueprints."""
     from web import ui
     ui.register(app)
-
-
-def core() -> Gongkai:
-    """The Gongkai instance of the current Flask app."""
-    from flask import current_app
-    return current_app.extensions["gongkai"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask, g, request, session
 from flask_login import UserMixin, current_user
 
-from web.app import core, login_manager
+from web.core import core
+from web.extensions import login_manager
 from workflow.access import Actor
 from workflow.errors import NotAuthenticated
 from workflow.services import sessions, tokens

@@ -1,4 +1,4 @@
-"""``GET /healthz`` (liveness) and ``GET /readyz`` (readiness), DESIGN §7a.
+"""``GET /healthz`` (liveness) and ``GET /readyz`` (readiness); docs/deploy.md.
 
 No login, no session, no CSRF (GET only), no rate limit: a load balancer or systemd watchdog
 calls them every few seconds. ``/healthz`` never touches the database — a process that answers
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from web.app import core
+from web.core import core
 from workflow.health import readiness
 
 bp = Blueprint("health", __name__)

@@ -13,7 +13,7 @@ Two visibility rules live here and nowhere else:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import and_
 
@@ -36,10 +36,6 @@ class Actor:
     all_departments: bool = False
     is_department_head: bool = False
     is_office_head: bool = False
-
-    @property
-    def is_system(self) -> bool:
-        return self.id is None
 
     @property
     def is_admin(self) -> bool:
@@ -105,9 +101,3 @@ def require_role(actor: Actor, role: str, department_id: int | None = None) -> N
     allowed = actor.has_role(role) if department_id is None else actor.acts_as(role, department_id)
     if not allowed:
         raise Forbidden("您没有执行此操作的权限（需要%(role)s角色）", role=gettext(ROLE_LABELS.get(role, role)))
-
-
-def require_any_role(actor: Actor, roles: Iterable[str]) -> None:
-    """Raise Forbidden unless ``actor`` holds at least one of ``roles``."""
-    if not any(actor.has_role(role) for role in roles):
-        raise Forbidden("您没有执行此操作的权限")

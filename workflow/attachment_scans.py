@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from db.models import Attachment, AttachmentScan, Item
 from workflow.clock import local_date
 from workflow.i18n import DEFAULT_LOCALE, _, locale_context
-from workflow.scan.findings import Finding, make_finding
+from workflow.scan.result import Finding, make_finding
 from workflow.scan.scanner import LIST_TITLE_RE, incomplete_finding
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def ensure_scanned(app: "Gongkai", attachment_ids: Iterable[int]) -> int:
 
 def scan_pending(app: "Gongkai", limit: int = 20) -> int:
     """Scheduler job: scan attachments of open items that have no scan under the current fingerprint."""
-    from workflow.item_spec import OPEN_STATES
+    from workflow.item_states import OPEN_STATES
     fingerprint = current_fingerprint(app)
     with app.db.read() as session:
         rows = session.execute(

@@ -18,7 +18,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -29,9 +29,6 @@ from workflow.audit_keys import AuditKeyError, AuditKeys, Keyring, keys_of
 from workflow.clock import SHANGHAI
 from workflow.i18n import gettext as _
 
-if TYPE_CHECKING:
-    from workflow.audit_anchor import Anchor
-
 GENESIS_HASH = "0" * 64
 AUDIT_LOCK_KEY = 0x6E6B_0A0D  # arbitrary, stable advisory-lock key for audit appends
 KEYED_FORM = "gongkai-audit/2"
@@ -40,6 +37,18 @@ KEYED_FORM = "gongkai-audit/2"
 # ``hash`` itself. tests/workflow/test_audit.py fails when a column is added but not hashed.
 HASHED_COLUMNS = ("key_id", "seq", "at", "actor_id", "actor_name", "subject", "item_id", "action", "from_state",
                   "to_state", "reason", "revision_hash", "data", "prev_hash")
+
+
+class Anchored(Protocol):
+    """What ``verify`` needs of an anchor kept outside the database (``workflow.audit_anchor.Anchor``):
+    the chain head's ``seq`` and ``hash``, and when it was anchored."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def anchored_at(self) -> datetime: ...
 
 
 def _utc(at: datetime) -> str:
@@ -168,14 +177,14 @@ def _local(moment: datetime) -> str:
 class _Walk:
     """State of one pass over the chain."""
 
-    def __init__(self, session: Session, keys: AuditKeys | Keyring | None, anchors: Sequence["Anchor"],
+    def __init__(self, session: Session, keys: AuditKeys | Keyring | None, anchors: Sequence[Anchored],
                  legacy_until: int | None):
         self.session = session
         self.legacy_until = legacy_until
         self.keys = keys if keys is not None else keys_of(session)
         self.keyring: Keyring | None = keys if isinstance(keys, Keyring) else None
         self.anchors = list(anchors)
-        self.by_seq: dict[int, list[Anchor]] = {}
+        self.by_seq: dict[int, list[Anchored]] = {}
         for anchor in self.anchors:
             self.by_seq.setdefault(anchor.seq, []).append(anchor)
         self.usernames: dict[int, str] | None = None
@@ -233,7 +242,7 @@ class _Walk:
 
 
 def verify(session: Session, keys: AuditKeys | Keyring | None = None,
-           anchors: Sequence["Anchor"] = (), legacy_until: int | None = None) -> VerifyResult:
+           anchors: Sequence[Anchored] = (), legacy_until: int | None = None) -> VerifyResult:
     """Recompute the whole chain and compare it with ``anchors``; report the first problem.
 
     ``keys`` defaults to the keyring installed for the session's database. A missing key

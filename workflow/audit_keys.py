@@ -103,10 +103,6 @@ class AuditKeys:
         """Where the keys come from, for messages."""
         return ENV_KEY if self._env else str(self.path)
 
-    @property
-    def from_environment(self) -> bool:
-        return bool(self._env)
-
     def keyring(self, create: bool = False) -> Keyring:
         """The current keyring; with ``create`` the default key file is generated if missing."""
         if self._env:

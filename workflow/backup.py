@@ -47,7 +47,6 @@ EXCLUDED = frozenset({"scheduler_heartbeats"})  # runtime state of the source's 
 BATCH = 1000
 KINDS = frozenset({"plain", "bytes", "datetime", "date", "decimal"})
 
-Progress = Callable[[int, str], Any]  # (rows done since the last call, phase) — tqdm.update-like
 
 
 class BackupError(DomainError):

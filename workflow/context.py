@@ -1,14 +1,32 @@
-"""The application context handed to every workflow verb: database, settings, clock, calendar."""
+"""The application context handed to every workflow verb: database, settings, clock, calendar.
+
+Entry points build it with ``workflow.wiring.create_gongkai`` / ``build_gongkai``, which inject
+the calendar source and register the in-transaction hooks.
+"""
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from datetime import datetime
+from typing import Any, Protocol
 
 from db.session import Database, PoolOptions
+from workflow.audit_keys import AuditKeys, install
 from workflow.clock import Clock, SystemClock
-from workflow.settings import Settings, load_settings
+from workflow.settings import Settings
+
+
+class CalendarSource(Protocol):
+    """Where an instance gets its working-day calendar (a ``workflow.calendar.workdays.WorkCalendar``).
+
+    In production ``workflow.calendar.store.StoredCalendar``: config plus the admin overrides,
+    rebuilt when another process changed them. The context does not know how it is stored.
+    """
+
+    def current(self) -> Any:
+        """The calendar to count working days on now."""
+
+    def reload(self) -> Any:
+        """Rebuild now and return the new calendar (the overrides just changed)."""
 
 
 @dataclass
@@ -18,65 +36,28 @@ class Gongkai:
     db: Database
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
-    calendar_factory: Callable[["Gongkai"], Any] | None = None
+    calendar_source: CalendarSource = field(kw_only=True)
     # The item workflow this instance runs; None means workflow.item_spec.ITEM_SPEC (tests hand in a
     # variant to show that screens, API, diagram and task lists follow the spec).
     item_spec: Any = None
-    _calendar: Any = field(default=None, init=False, repr=False)
-    _calendar_mark: Any = field(default=None, init=False, repr=False)
-    _calendar_checked: float = field(default=0.0, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # audit.append() only gets a session: it finds this instance's keyring in session.info.
-        from workflow.audit_keys import AuditKeys, install
         install(self.db, AuditKeys(self.settings))
 
     @property
     def calendar(self) -> Any:
-        """The working-day calendar.
-
-        Built once, and rebuilt when the admin overrides changed — possibly in another web
-        worker or scheduler process: at most every ``calendar.check_seconds`` a cheap query
-        compares the overrides' fingerprint with the one the calendar was built from.
-        """
-        interval = float(self.settings.get("calendar.check_seconds", 5))
-        if self._calendar is None or time.monotonic() - self._calendar_checked >= interval:
-            with self._lock:
-                self._refresh_calendar()
-        return self._calendar
-
-    def _refresh_calendar(self) -> None:
-        from workflow.calendar_store import overrides_fingerprint
-        mark = overrides_fingerprint(self) if self.calendar_factory is None else None
-        if self._calendar is None or mark != self._calendar_mark:
-            self._calendar = self._build_calendar()
-            self._calendar_mark = mark
-        self._calendar_checked = time.monotonic()
+        """The working-day calendar (``WorkCalendar``), with the admin overrides of at most
+        ``calendar.check_seconds`` ago."""
+        return self.calendar_source.current()
 
     def reload_calendar(self) -> Any:
-        """Drop the cached calendar so the next use sees new overrides."""
-        with self._lock:
-            self._calendar = None
-            self._refresh_calendar()
-        return self._calendar
+        """Rebuild the calendar now, so the next use sees new overrides."""
+        return self.calendar_source.reload()
 
-    def _build_calendar(self) -> Any:
-        if self.calendar_factory is not None:
-            return self.calendar_factory(self)
-        from workflow.calendar_store import calendar_from_database
-        return calendar_from_database(self)
-
-    def now(self):  # noqa: ANN201 - datetime
+    def now(self) -> datetime:
+        """The current instant on this instance's clock (aware)."""
         return self.clock.now()
-
-
-def create_gongkai(database_url: str | None = None, settings: Settings | None = None,
-                   clock: Clock | None = None, **engine_kwargs: Any) -> Gongkai:
-    """Build an instance from settings (``GONGKAI_DATABASE_URL`` etc.)."""
-    settings = settings or load_settings(database_url=database_url)
-    database = Database(database_url or settings.database_url, pool_options(settings), **engine_kwargs)
-    return Gongkai(db=database, settings=settings, clock=clock or SystemClock())
 
 
 def pool_options(settings: Settings) -> PoolOptions:

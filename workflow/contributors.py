@@ -1,6 +1,6 @@
 """Contributors of an item: everyone who changed its content.
 
-Separation of duties (DESIGN §2) holds per revision for the author and the submitter, and
+Separation of duties (README.md "Roles"; docs/architecture.md) holds per revision for the author and the submitter, and
 just as much for anyone else who shaped the content: a user with several roles who edits the
 body of someone else's draft, adds or removes an attachment, applies masking or starts a
 revision (which copies the content) may afterwards neither pass the review nor approve it.

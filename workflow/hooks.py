@@ -1,13 +1,15 @@
-"""In-transaction hooks: features (notifications, reminders) react to transitions here.
+"""In-transaction hooks: features (notifications, reminders, applications) react to transitions,
+re-dated deadlines and calendar changes here.
 
-A hook runs inside the transition's transaction, so whatever it writes commits or rolls
-back with the state change. Hooks must not commit.
+A hook runs inside the verb's transaction, so whatever it writes commits or rolls back with the
+change. Hooks must not commit. They are registered by ``workflow.wiring.register_hooks()``, which
+every entry point calls; registering a hook twice registers it once.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -32,13 +34,15 @@ class TransitionEvent:
 
 
 TransitionHook = Callable[["Gongkai", Session, TransitionEvent], None]
-DeadlineHook = Callable[["Gongkai", Session, "Item"], None]
+DeadlineHook = Callable[["Gongkai", Session, "Item", Any], None]  # app, session, item, calendar
+CalendarHook = Callable[["Gongkai", Session, Any], None]  # app, session, the new calendar
 _after_transition: list[TransitionHook] = []
 _deadlines_changed: list[DeadlineHook] = []
+_calendar_changed: list[CalendarHook] = []
 
 
 def after_transition(hook: TransitionHook) -> TransitionHook:
-    """Register ``hook`` (decorator); each hook is registered once."""
+    """Register ``hook`` to run after every item transition; each hook is registered once."""
     if hook not in _after_transition:
         _after_transition.append(hook)
     return hook
@@ -52,13 +56,32 @@ def run_after_transition(app: "Gongkai", session: Session, event: TransitionEven
 
 def deadlines_changed(hook: DeadlineHook) -> DeadlineHook:
     """Register ``hook`` for items whose stage due date was set outside a transition
-    (created, revised, formed_on edited); each hook is registered once."""
+    (created, revised, formed_on edited, re-dated by a calendar override); each hook is registered once."""
     if hook not in _deadlines_changed:
         _deadlines_changed.append(hook)
     return hook
 
 
-def run_deadlines_changed(app: "Gongkai", session: Session, item: "Item") -> None:
-    """Call every deadline hook for ``item`` (flushed, inside the verb's transaction)."""
+def run_deadlines_changed(app: "Gongkai", session: Session, item: "Item", calendar: Any = None) -> None:
+    """Call every deadline hook for ``item`` (flushed, inside the verb's transaction).
+
+    ``calendar`` is the one the new dates were counted on (default: ``app.calendar``); a calendar
+    override passes the calendar it is about to commit.
+    """
+    calendar = calendar if calendar is not None else app.calendar
     for hook in list(_deadlines_changed):
-        hook(app, session, item)
+        hook(app, session, item, calendar)
+
+
+def calendar_changed(hook: CalendarHook) -> CalendarHook:
+    """Register ``hook`` to re-date what depends on the working-day calendar (open applications)
+    when an admin override changes it; each hook is registered once."""
+    if hook not in _calendar_changed:
+        _calendar_changed.append(hook)
+    return hook
+
+
+def run_calendar_changed(app: "Gongkai", session: Session, calendar: Any) -> None:
+    """Call every calendar hook with the new ``calendar``, inside the override's transaction."""
+    for hook in list(_calendar_changed):
+        hook(app, session, calendar)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from sqlalchemy.orm import Session, lazyload
 
 from db.models import Decision, Item, Revision, User
-from workflow import audit, deadlines
+from workflow import audit
 from workflow.access import Actor
-from workflow.findings import accept_findings, record_scan
+from workflow.calendar import deadlines
+from workflow.revision_findings import accept_findings, record_scan
 from workflow.hooks import TransitionEvent
 from workflow.item_context import ItemContext
 from workflow.revisions import content_hash, snapshot

@@ -20,21 +20,11 @@ from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.i18n import N_
 from workflow.item_context import ItemContext
 from workflow.item_effects import enter_archived, enter_published, record_approval, record_review, take_revision
-from workflow.spec import Field, Route, StateEnum, TriggerSpec, WorkflowSpec
+from workflow.item_states import ItemState
+from workflow.spec import Field, Route, TriggerSpec, WorkflowSpec
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
-
-
-class ItemState(StateEnum):
-    """The six states of an item; the first three are open (work is owed, deadlines run)."""
-
-    DRAFT = "draft", N_("草稿"), "secondary", True
-    SECRECY_REVIEW = "secrecy_review", N_("保密审查"), "info", True
-    APPROVAL = "approval", N_("审批"), "primary", True
-    SCHEDULED = "scheduled", N_("待发布"), "warning", False
-    PUBLISHED = "published", N_("已公开"), "success", False
-    ARCHIVED = "archived", N_("已归档"), "dark", False
 
 
 # The inputs triggers take from the request (DESIGN.md §7: POST /items/{id}/transitions).

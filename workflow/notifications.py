@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from db.models import Item, Notification, User, UserRole, user_departments
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.clock import SHANGHAI
-from workflow.hooks import TransitionEvent, after_transition
+from workflow.hooks import TransitionEvent
 from workflow.i18n import _
 
 if TYPE_CHECKING:
@@ -254,7 +254,6 @@ def _event_message(app: "Gongkai", event: TransitionEvent) -> tuple[str, str, st
     return None
 
 
-@after_transition
 def notify_on_event(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
     """Submitted → reviewers in scope; returned/rejected/taken down → author and submitter (+ admins)."""
     message = _event_message(app, event)

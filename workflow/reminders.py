@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from db.models import Item, Reminder
 from db.models.applications import Application
-from workflow import deadlines
-from workflow.hooks import TransitionEvent, after_transition, deadlines_changed
+from workflow.calendar import deadlines
+from workflow.hooks import TransitionEvent
 from workflow.notifications import (ApplicationFacts, Directory, ItemFacts, application_recipients,
                                     application_rung_message, insert_ignore, notify, rung_message, rung_recipients)
 from workflow.shutdown import stop_requested
@@ -87,7 +87,6 @@ def cancel_previous(session: Session, item_id: int, current_entry: int) -> None:
         Reminder.state.in_(("pending", "claimed"))).values(state="cancelled"))
 
 
-@after_transition
 def follow_transition(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
     """Leaving a stage cancels its rungs; entering an open stage schedules the new ones."""
     item = event.item
@@ -97,10 +96,10 @@ def follow_transition(app: "Gongkai", session: Session, event: TransitionEvent) 
                        app.calendar, app.settings)
 
 
-@deadlines_changed
-def follow_deadlines(app: "Gongkai", session: Session, item: Item) -> None:
-    """A draft created or revised, or a formed_on edit: schedule or re-date its rungs."""
-    schedule_stage(session, item.id, item.state, item.stage_entry or 1, item.stage_due, app.calendar, app.settings)
+def follow_deadlines(app: "Gongkai", session: Session, item: Item, calendar: Any) -> None:
+    """A draft created or revised, a formed_on edit or a calendar override: schedule or re-date
+    its rungs on ``calendar``."""
+    schedule_stage(session, item.id, item.state, item.stage_entry or 1, item.stage_due, calendar, app.settings)
 
 
 # --------------------------------------------------------------------------- applications (依申请公开)
@@ -307,10 +306,3 @@ def sweep(app: "Gongkai", now: datetime | None = None, *, batch_size: int = BATC
         from workflow.mailer import queue_instant
         result.mails_queued = queue_instant(app, now)
     return result
-
-
-def pending_for_item(app: "Gongkai", item_id: int) -> list[Reminder]:
-    """The ledger rows of one item (tests, explanations)."""
-    with app.db.read() as session:
-        return list(session.scalars(select(Reminder).where(Reminder.item_id == item_id)
-                                    .order_by(Reminder.stage_entry, Reminder.due_at)))

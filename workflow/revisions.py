@@ -7,7 +7,6 @@ from typing import Any
 
 from db.models import Item
 
-CONTENT_FIELDS = ("title", "body", "catalog_code", "channels", "formed_on")
 
 
 def snapshot(item: Item) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -271,8 +270,3 @@ def _leave_loop() -> None:
 def grace_seconds(app: "Gongkai") -> float:
     """How long a stop waits for a running job (``liveness.shutdown_grace_seconds``)."""
     return float(app.settings.get("liveness.shutdown_grace_seconds", 30))
-
-
-def now_local(app: "Gongkai") -> datetime:
-    """The app's current time in Asia/Shanghai."""
-    return app.now().astimezone(SHANGHAI)

@@ -20,7 +20,7 @@ def is_overdue(item: Item, now: datetime) -> bool:
 
 
 def item_to_dict(item: Item, now: datetime) -> dict[str, Any]:
-    """The Item of the public contract (DESIGN.md §7)."""
+    """The Item of the public contract (docs/api.md)."""
     return {
         "id": item.id,
         "kind": item.kind,

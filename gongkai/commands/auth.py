@@ -7,7 +7,7 @@ import click
 
 
 def _app():  # noqa: ANN202 - Gongkai
-    from workflow.context import create_gongkai
+    from workflow.wiring import create_gongkai
     return create_gongkai()
 
 

@@ -1,4 +1,4 @@
-"""``gongkai backup --output PATH`` and ``gongkai restore PATH`` (DESIGN §7a; docs/backup.md)."""
+"""``gongkai backup --output PATH`` and ``gongkai restore PATH`` (docs/backup.md)."""
 from __future__ import annotations
 
 from pathlib import Path

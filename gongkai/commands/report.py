@@ -24,7 +24,7 @@ def register(main: click.Group) -> None:
         """Write the yearly report of an academic year, figures counted from the records."""
         from tqdm import tqdm
 
-        from workflow.context import create_gongkai
+        from workflow.wiring import create_gongkai
         from workflow.report import render
         from workflow.services import reports
 

@@ -13,6 +13,7 @@ from db.session import Database
 from workflow.clock import SHANGHAI, FixedClock
 from workflow.context import Gongkai
 from workflow.settings import load_settings
+from workflow.wiring import build_gongkai
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "password-123"
@@ -44,7 +45,7 @@ def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     settings = load_settings(overrides={"security": {"password_hash_method": "pbkdf2:sha256:1000"}})
     settings = settings.__class__(settings.data, url, folder / "instance")
     clock = FixedClock(datetime(2025, 9, 26, 10, 0, tzinfo=SHANGHAI))
-    app = Gongkai(db=Database(url), settings=settings, clock=clock)
+    app = build_gongkai(db=Database(url), settings=settings, clock=clock)
     add_department(app, "xsc", "学生处")
     add_department(app, "jwc", "教务处")
     for name, roles, scope in (("drafter", ["drafter"], ["xsc"]), ("reviewer", ["reviewer"], ["xsc"]),

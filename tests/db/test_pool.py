@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import text
 
 from db.session import Database, PoolOptions
-from workflow.context import create_gongkai, pool_options
+from workflow.context import pool_options
+from workflow.wiring import create_gongkai
 from workflow.settings import SettingsError, load_settings
 
 

@@ -94,8 +94,8 @@ def test_backup_restores_equal_into_either_database(world: World, empty_target: 
     verified = _cli(empty_target, monkeypatch, "audit", "verify", instance=world.app.settings.instance_dir)
     assert verified.exit_code == 0 and "审计链完好" in verified.output, verified.output
     # the restored database takes new rows (PostgreSQL sequences moved past the restored ids)
-    from workflow.context import Gongkai
-    copy = Gongkai(db=empty_target, settings=world.app.settings, clock=world.app.clock)
+    from workflow.wiring import build_gongkai
+    copy = build_gongkai(db=empty_target, settings=world.app.settings, clock=world.app.clock)
     add_department(copy, "cwc", "财务处")
     with empty_target.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Department)) == 3

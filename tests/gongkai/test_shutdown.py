@@ -22,9 +22,9 @@ from db.models import CalendarOverride, OutboxMail
 from db.session import Database
 from tests.workflow.test_mailer import Inbox, smtp  # noqa: F401  (fixture)
 from workflow.clock import SHANGHAI, FixedClock, local_date
-from workflow.context import Gongkai
 from workflow.mailer import deliver
 from workflow.settings import load_settings
+from workflow.wiring import build_gongkai
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,6 +178,6 @@ def test_sigterm_hands_mail_claims_to_the_next_scheduler_at_once(database: Datab
     # a second scheduler, a minute later (well inside the 5-minute lease), sends all three at once
     inbox, port = smtp
     settings = load_settings(database_url=database.url).with_overrides({"mail": {"port": port}})
-    other = Gongkai(db=database, settings=settings, clock=FixedClock((now + timedelta(minutes=1)).astimezone(SHANGHAI)))
+    other = build_gongkai(db=database, settings=settings, clock=FixedClock((now + timedelta(minutes=1)).astimezone(SHANGHAI)))
     result = deliver(other)
     assert result.sent == 3 and len(inbox.messages) == 3

@@ -1,4 +1,4 @@
-"""Serving only a database the code can serve: the start-up schema check, /healthz and /readyz (DESIGN §7a)."""
+"""Serving only a database the code can serve: the start-up schema check, /healthz and /readyz (docs/deploy.md)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +11,8 @@ from db.migrate import head_revisions
 from db.session import Database
 from tests.conftest import World, schemaless_database
 from web.app import create_app
-from workflow.context import Gongkai
 from workflow.health import SchemaNotReady
+from workflow.wiring import build_gongkai
 
 
 def _set_revision(database: Database, revision: str) -> None:
@@ -94,7 +94,7 @@ def test_readyz_is_503_when_the_database_does_not_answer(world: World, tmp_path:
 
 def test_create_app_refuses_an_empty_database_naming_it_and_the_fix(world: World, empty_database: Database,
                                                                    caplog: pytest.LogCaptureFixture) -> None:
-    empty = Gongkai(db=empty_database, settings=world.app.settings, clock=world.app.clock)
+    empty = build_gongkai(db=empty_database, settings=world.app.settings, clock=world.app.clock)
     with pytest.raises(SchemaNotReady) as refused:
         create_app(empty, {"TESTING": True})
     message = str(refused.value)
@@ -116,7 +116,7 @@ def test_create_app_refuses_a_schema_behind_the_code(world: World) -> None:
 
 def test_a_missing_sqlite_file_is_reported_and_not_created(world: World, tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "gongkai.db"
-    absent = Gongkai(db=Database(f"sqlite:///{path}"), settings=world.app.settings, clock=world.app.clock)
+    absent = build_gongkai(db=Database(f"sqlite:///{path}"), settings=world.app.settings, clock=world.app.clock)
     with pytest.raises(SchemaNotReady) as refused:
         create_app(absent)
     assert str(path) in str(refused.value) and not path.exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import CLEAR, World, item_payload
-from workflow.services import attachments, scanning
+from workflow.services import attachments, item_scan
 from workflow.services import items as svc
 
 ID_NUMBER, PHONE = "11010519491231002X", "13800138000"
@@ -24,7 +24,7 @@ def _published_after_masking(world: World) -> tuple[int, int]:
                                      f"张三 {ID_NUMBER} {PHONE}".encode())
     svc.submit(app, world.drafter, item.id)
     svc.return_item(app, world.reviewer, item.id, reason="含有未脱敏的个人信息，请脱敏")
-    scanning.apply_masking(app, world.drafter, item.id)
+    item_scan.apply_masking(app, world.drafter, item.id)
     attachments.remove_attachment(app, world.drafter, item.id, old.id)
     attachments.add_attachment(app, world.drafter, item.id, "名单.txt", "text/plain", "张三".encode())
     svc.submit(app, world.drafter, item.id)

@@ -15,7 +15,8 @@ from workflow.errors import BlockedByFindings
 from workflow.scan import worker
 from workflow.services import items as svc
 from workflow.services.attachments import add_attachment
-from workflow.services.scanning import item_findings, self_check
+from workflow.services.item_scan import item_findings, self_check
+from workflow.wiring import build_gongkai
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PHONE_DOCX = docx_bytes(["联系人：王老师", "手机：13812345678"])
@@ -73,7 +74,7 @@ def test_new_scanner_settings_rescan_in_the_scheduler_not_on_a_page_view(world: 
     app = world.app
     item = svc.create_item(app, world.drafter, item_payload(title="关于招生工作的通知", body="见附件。"))
     add_attachment(app, world.drafter, item.id, "通知.docx", DOCX, PHONE_DOCX)
-    changed = Gongkai(db=app.db, settings=app.settings.with_overrides({"scan_worker": {"max_pages": 100}}),
+    changed = build_gongkai(db=app.db, settings=app.settings.with_overrides({"scan_worker": {"max_pages": 100}}),
                       clock=app.clock)
     before = worker.scans_started
     (pending,) = _attachment_findings(self_check(changed, world.drafter, item.id), "通知.docx")
@@ -89,7 +90,7 @@ def test_new_scanner_settings_rescan_in_the_scheduler_not_on_a_page_view(world: 
 
 def test_submission_scans_what_is_missing(world: World) -> None:
     app = world.app
-    quiet = Gongkai(db=app.db, settings=app.settings.with_overrides({"scan_worker": {"scan_on_upload": False}}),
+    quiet = build_gongkai(db=app.db, settings=app.settings.with_overrides({"scan_worker": {"scan_on_upload": False}}),
                     clock=app.clock)
     item = svc.create_item(quiet, world.drafter, item_payload(title="关于招生工作的通知", body="见附件。"))
     add_attachment(quiet, world.drafter, item.id, "通知.docx", DOCX, PHONE_DOCX)

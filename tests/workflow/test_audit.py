@@ -25,6 +25,7 @@ from workflow.audit_keys import AuditKeyError, AuditKeys, Keyring, key_id, keys_
 from workflow.clock import SHANGHAI
 from workflow.context import Gongkai
 from workflow.services import items as svc
+from workflow.wiring import build_gongkai
 
 
 def _tamper(app: Gongkai, statement: str, params: dict[str, Any] | None = None) -> None:
@@ -216,7 +217,7 @@ def test_a_named_key_file_that_is_missing_refuses_the_write(world: World, tmp_pa
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     app = world.app
     monkeypatch.setenv("GONGKAI_AUDIT_KEY_FILE", str(tmp_path / "nowhere" / "keys"))
-    broken = Gongkai(db=app.db, settings=app.settings, clock=app.clock)
+    broken = build_gongkai(db=app.db, settings=app.settings, clock=app.clock)
     before = len(_events(app))
     with pytest.raises(AuditKeyError) as refused:
         svc.create_item(broken, world.drafter, item_payload())
@@ -229,7 +230,7 @@ def test_keys_from_the_environment_last_one_signs(world: World, monkeypatch: pyt
     app = world.app
     file_keys = AuditKeys(app.settings).keyring()
     monkeypatch.setenv("GONGKAI_AUDIT_KEY", "first-key-0123456789abcdef, second-key-0123456789abcdef")
-    env_app = Gongkai(db=app.db, settings=app.settings, clock=app.clock)
+    env_app = build_gongkai(db=app.db, settings=app.settings, clock=app.clock)
     svc.create_item(env_app, world.drafter, item_payload())
     assert _events(app)[-1].key_id == key_id(b"second-key-0123456789abcdef")
     env_keys = AuditKeys(app.settings).keyring()
@@ -313,7 +314,7 @@ def test_a_rewritten_anchored_event_fails_even_when_the_chain_was_regrown(world:
 
 def test_anchor_file_lines_and_mail_once_per_head(world: World) -> None:
     settings = world.app.settings.with_overrides({"audit": {"anchor_mail_to": "office@example.edu.cn"}})
-    app = Gongkai(db=world.app.db, settings=settings, clock=world.app.clock)
+    app = build_gongkai(db=world.app.db, settings=settings, clock=world.app.clock)
     first = anchor(app)
     again = anchor(app)  # a second scheduler, same head: no second line, no second mail
     assert first.written and first.mailed and not again.written and not again.mailed

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.calendar import DayOverride, HolidayFileError, WorkCalendar
+from workflow.calendar.workdays import DayOverride, HolidayFileError, WorkCalendar
 from workflow.errors import ValidationFailed
 from workflow.i18n import locale_context
 
@@ -39,7 +39,7 @@ def empty_file(tmp_path: Path) -> Path:
     return write(tmp_path, "# no entries\n")
 
 
-# -- the examples in DESIGN.md / domain.md ---------------------------------------------------
+# -- worked examples across official holidays ------------------------------------------------
 
 def test_publish_deadline_across_national_day_2025() -> None:
     assert CAL.add_workdays(date(2025, 9, 26), 20) == date(2025, 10, 30)

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from workflow.calendar_admin import set_override
-from workflow.context import Gongkai
+from workflow.calendar.admin import set_override
+from workflow.wiring import build_gongkai
 from tests.conftest import World
 
 
 def test_other_process_sees_new_override(world: World) -> None:
     app = world.app
-    other = Gongkai(db=app.db, settings=app.settings.with_overrides({"calendar": {"check_seconds": 0}}),
-                    clock=app.clock)
+    other = build_gongkai(db=app.db, settings=app.settings.with_overrides({"calendar": {"check_seconds": 0}}),
+                          clock=app.clock)
     monday = date(2025, 9, 29)
     assert other.calendar.is_workday(monday)
     set_override(app, world.admin, monday, "rest", "校庆放假")

@@ -76,7 +76,7 @@ from sqlalchemy import select
 from db.models import User
 from tests.conftest import CLEAR
 from workflow.access import actor_from_user
-from workflow.context import create_gongkai
+from workflow.wiring import create_gongkai
 from workflow.errors import Conflict
 from workflow.services import items as svc
 url, item_id, username, go_file = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]

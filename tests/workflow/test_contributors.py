@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import CLEAR, World, item_payload
 from workflow.errors import Forbidden
-from workflow.services import attachments, scanning
+from workflow.services import attachments, item_scan
 from workflow.services import items as svc
 
 
@@ -32,7 +32,7 @@ def _remove_attachment(world: World, item_id: int) -> None:
 
 def _mask(world: World, item_id: int) -> None:
     svc.update_item(world.app, world.drafter, item_id, {"body": "联系人电话13800138000。"})
-    scanning.apply_masking(world.app, world.all_rounder, item_id)
+    item_scan.apply_masking(world.app, world.all_rounder, item_id)
 
 
 EDITS: dict[str, Callable[[World, int], None]] = {

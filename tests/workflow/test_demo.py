@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from db.models import Application, Department, Item
 from workflow import audit
 from workflow.clock import SHANGHAI
-from workflow.demo import demo_applications, demo_items, demo_users
+from workflow.demo.current_year import demo_applications, demo_items
+from workflow.demo.users import demo_users
 from workflow.item_spec import STATES
 from workflow.setup import sync_departments
 
@@ -46,7 +47,7 @@ def test_old_demo_notifications_are_settled(app, departments) -> None:  # noqa: 
     from datetime import timedelta
 
     from db.models import Notification
-    from workflow.demo import settle_old_notifications
+    from workflow.demo.current_year import settle_old_notifications
     demo_items(app, departments[0], app.now())
     settle_old_notifications(app, app.now() - timedelta(days=7))
     with app.db.read() as session:

@@ -9,7 +9,7 @@ from workflow.errors import BlockedByFindings, ValidationFailed
 from workflow.services import items as svc
 from workflow.services import queries
 from workflow.services.attachments import add_attachment
-from workflow.services.scanning import item_findings
+from workflow.services.item_scan import item_findings
 
 ID_NUMBER = resident_id()
 PERSONAL = {**CLEAR, "personal_info": True}
@@ -73,7 +73,7 @@ def test_spreadsheet_attachment_is_caught_cell_by_cell(world: World) -> None:
 
 
 def test_drafter_self_check_and_one_click_masking(world: World) -> None:
-    from workflow.services.scanning import apply_masking, self_check
+    from workflow.services.item_scan import apply_masking, self_check
     phone = "13812345678"
     item = svc.create_item(world.app, world.drafter, item_payload(
         title="2025年国家奖学金获奖学生名单公示", body=f"张三\t{ID_NUMBER}\t{phone}\n李四\t经济管理学院\t2023级"))

@@ -107,7 +107,7 @@ def _check_published_invariants(world: World, item_id: int) -> None:
                                                                     HealthCheck.too_slow])
 @given(steps=STEPS)
 def test_random_sequences_keep_invariants(multi_world: World, steps) -> None:  # noqa: ANN001
-    from workflow.services import attachments, scanning
+    from workflow.services import attachments, item_scan
     world = multi_world
     app = world.app
     item = svc.create_item(app, world.drafter, item_payload())
@@ -123,7 +123,7 @@ def test_random_sequences_keep_invariants(multi_world: World, steps) -> None:  #
                 current = svc.get_item(app, world.admin, item.id).attachments
                 attachments.remove_attachment(app, actor, item.id, current[0].id if current else -1)
             elif trigger == "mask":
-                scanning.apply_masking(app, actor, item.id)
+                item_scan.apply_masking(app, actor, item.id)
             elif trigger == "revise":
                 item = svc.revise(app, actor, item.id)
                 seen.append(item.id)

@@ -16,6 +16,7 @@ from workflow.mailer import deliver
 from workflow.reminders import LEASE, claim_batch, default_claimer
 from workflow.scheduler import _guarded
 from workflow.services import items as svc
+from workflow.wiring import build_gongkai
 
 DUE = datetime(2025, 10, 9, 9, 0, tzinfo=SHANGHAI)  # a working day after the item's review is overdue
 
@@ -97,7 +98,7 @@ def test_a_reclaimed_mail_lease_is_logged_as_a_warning(world: World, clock, capl
     _queued_mail(world, 2, state="sending", claimed_at=DUE - timedelta(minutes=30))
     caplog.set_level(logging.WARNING, logger="workflow.mailer")
     settings = world.app.settings.with_overrides({"mail": {"port": 1, "max_attempts": 6}})  # nothing listens
-    app = world.app.__class__(db=world.app.db, settings=settings, clock=clock)
+    app = build_gongkai(db=world.app.db, settings=settings, clock=clock)
     result = deliver(app, DUE)
     assert result.retried == 2
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]

@@ -18,6 +18,7 @@ from workflow.context import Gongkai
 from workflow.mailer import deliver, mail_failures, queue_digest, queue_instant
 from workflow.reminders import sweep
 from workflow.services import items as svc
+from workflow.wiring import build_gongkai
 
 
 def _free_port() -> int:
@@ -54,7 +55,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 def _point_at(app: Gongkai, port: int) -> Gongkai:
     settings = app.settings.with_overrides({"mail": {"host": "127.0.0.1", "port": port, "security": "none"}})
-    return Gongkai(db=app.db, settings=settings, clock=app.clock)
+    return build_gongkai(db=app.db, settings=settings, clock=app.clock)
 
 
 def _prefs(app: Gongkai, **prefs: str) -> None:
@@ -129,7 +130,7 @@ def test_failed_delivery_is_retried_then_delivered_once(world: World, clock, smt
 def test_gives_up_after_max_attempts_and_admins_see_it(world: World, clock) -> None:  # noqa: ANN001
     settings = world.app.settings.with_overrides({"mail": {"port": _free_port(), "max_attempts": 2,
                                                            "retry_base_seconds": 1}})
-    app = Gongkai(db=world.app.db, settings=settings, clock=clock)
+    app = build_gongkai(db=world.app.db, settings=settings, clock=clock)
     _prefs(app, reviewer="instant")
     item = svc.create_item(app, world.drafter, item_payload())
     svc.submit(app, world.drafter, item.id)

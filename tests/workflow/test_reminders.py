@@ -128,7 +128,7 @@ def test_sweep_summary_twice_is_empty(world: World, clock) -> None:  # noqa: ANN
 def test_calendar_override_redates_items_and_reminders(world: World, clock) -> None:  # noqa: ANN001
     from datetime import date
 
-    from workflow import calendar_admin
+    from workflow.calendar import admin as calendar_admin
     from workflow.services.queries import item_history  # noqa: F401
     app = world.app
     clock.set(_at(9, 29, 10))

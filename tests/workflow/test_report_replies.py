@@ -1,4 +1,4 @@
-"""Issue 12 point 1 / DESIGN §7a: a reply to an application is 依申请公开, never 主动公开.
+"""Issue 12 point 1: a reply to an application is 依申请公开, never 主动公开.
 
 Approving a reply sets ``published_at`` like any item; it used to count in the yearly report's
 ``active`` figures and, filed under 清单 entry "1" by default, to fake that entry's coverage.

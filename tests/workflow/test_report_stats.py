@@ -186,7 +186,7 @@ def test_narratives_inherit_from_previous_year_and_refuse_sandbox_escape(world) 
 
 def test_history_smoke_small_year(world) -> None:  # noqa: ANN001
     """The demo-year generator, scaled down (the full 732-item year is run by hand, see docs)."""
-    from workflow.history import load_history
+    from workflow.demo.reference_year import load_history
     from workflow.setup import sync_departments
     sync_departments(world.app)
     lines: list[str] = []

@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from web.api import routes  # noqa: E402,F401  (registers the routes)
+from web.api import items  # noqa: E402,F401  (items, their transitions and findings; tasks, catalogue, /me)
 from web.api import applications  # noqa: E402,F401  (requests for disclosure)
 from web.api import reports  # noqa: E402,F401  (yearly report, 清单 coverage)
 from web.api import notifications  # noqa: E402,F401  (inbox, preferences)

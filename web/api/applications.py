@@ -10,7 +10,7 @@ from web.api.openapi import (ACADEMIC_YEAR, BOOLEAN, DATE, DATETIME, LOCATION, M
                              enum_filter, nullable, obj, optional, path_id, ref, register_paths, register_schemas,
                              with_blank)
 from web.api.request import acting_user, json_body
-from web.app import core
+from web.core import core
 from workflow.access import ADMIN, require_role
 from workflow.applications import outcomes
 from workflow.errors import BadInput

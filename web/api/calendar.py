@@ -1,7 +1,7 @@
 """API: the working-day calendar — notable days of a year, deadline explanations, admin overrides.
 
 Reading is open to every logged-in user; adding or removing an override is for admins and
-re-dates every open item (``workflow.calendar_admin``). Bad input is a 422, never a 500.
+re-dates every open item (``workflow.calendar.admin``). Bad input is a 422, never a 500.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from web.api import bp
 from web.api.openapi import (BOOLEAN, DATE, INTEGER, OPT_STRING, STRING, _op, _q, array, nullable, obj, or_empty,
                              ref, register_paths, register_schemas)
 from web.api.request import acting_user, json_body
-from web.app import core
-from workflow import calendar_admin
+from web.core import core
+from workflow.calendar import admin as calendar_admin
 from workflow.access import ADMIN, require_role
-from workflow.calendar import DayInfo, WorkCalendar
+from workflow.calendar.workdays import DayInfo, WorkCalendar
 from workflow.errors import ValidationFailed
 from workflow.inputs import check_text, parse_date
 

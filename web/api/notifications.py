@@ -6,7 +6,7 @@ from flask import jsonify, request
 from web.api import bp
 from web.api.openapi import PAGING, _op, _q, array, path_id, ref, register_paths
 from web.api.request import acting_user, json_body
-from web.app import core
+from web.core import core
 from workflow.services import notifications as service
 
 

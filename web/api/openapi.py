@@ -88,8 +88,6 @@ def with_blank(values: list[str] | tuple[str, ...]) -> list[str]:
 # The optimistic-lock version: an integer, also accepted as a numeric string (as in If-Match).
 VERSION = {"type": ["integer", "string", "null"], "description": "Expected version (409 stale_version otherwise); "
                                                                   "the If-Match header wins when both are given"}
-# Free text the handler trims; a value of only spaces counts as missing.
-TEXT_REQUIRED = {"type": "string", "minLength": 1}
 
 
 def _error_responses(statuses: tuple[str, ...]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from flask import Response, jsonify, request
 from web.api import bp
 from web.api.openapi import ACADEMIC_YEAR, _op, _q, obj, ref, register_paths, register_schemas
 from web.api.request import acting_user, json_body
-from web.app import core
+from web.core import core
 from workflow.errors import ValidationFailed
 from workflow.report import NARRATIVE_KEYS
 from workflow.inputs import parse_college_year

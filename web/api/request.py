@@ -18,7 +18,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 def json_limits() -> JsonLimits:
     """The JSON limits of settings ``[input_limits]``."""
-    from web.app import core
+    from web.core import core
     settings = core().settings
     return JsonLimits(max_depth=int(settings.get("input_limits.json_max_depth", JsonLimits.max_depth)),
                       max_int_digits=int(settings.get("input_limits.json_max_int_digits", JsonLimits.max_int_digits)))

@@ -10,11 +10,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from web.app import core
+from web.core import core
 from web.ui.common import require_admin, try_verb
 from web.ui.format import fdatetime, state_label
 from web.ui.forms import DepartmentForm, UserForm
-from workflow import deadlines
+from workflow.calendar import deadlines
 from workflow.access import ROLE_LABELS
 from workflow.clock import local_date
 from workflow.errors import ValidationFailed
@@ -70,7 +70,7 @@ def _summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @bp.get("/overdue")
 @login_required
 def overdue():  # noqa: ANN201
-    from workflow.calendar_admin import calendar_gaps
+    from workflow.calendar.admin import calendar_gaps
     from workflow.liveness import status as scheduler_status
     rows, filters = _overdue_rows()
     summary = _summary(rows)
@@ -212,7 +212,7 @@ def calendar_page():  # noqa: ANN201
 def _render_calendar(year: int, form: Any, status: int = 200):  # noqa: ANN202
     """The year grid, coverage, the overrides (form + list) and an optional deadline explanation."""
     from web.api.calendar import parse_day, parse_workdays
-    from workflow import calendar_admin
+    from workflow.calendar import admin as calendar_admin
     app = core()
     today = local_date(app.now())
     cal = app.calendar
@@ -242,7 +242,7 @@ def _render_calendar(year: int, form: Any, status: int = 200):  # noqa: ANN202
 def _set_override_from_form(app: Any, who: Any, form: Any) -> list[int]:
     """Validate the form's values like the API does, then add the override."""
     from web.api.calendar import parse_override
-    from workflow import calendar_admin
+    from workflow.calendar import admin as calendar_admin
     day, kind, reason, source = parse_override({"date": form.day.data, "kind": form.kind.data,
                                                 "reason": form.reason.data, "source": form.source.data})
     return calendar_admin.set_override(app, who, day, kind, reason, source)
@@ -275,7 +275,7 @@ def calendar_override_remove(day: str):  # noqa: ANN201
     from flask import flash
 
     from web.api.calendar import parse_day
-    from workflow import calendar_admin
+    from workflow.calendar import admin as calendar_admin
     app, who = core(), require_admin()
     parsed = parse_day(day)  # a bad date is a 422 page
     changed = calendar_admin.remove_override(app, who, parsed)  # unknown date: 404 page

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from web.api.applications import client_address, run_action
-from web.app import core
+from web.core import core
 from web.ui.common import actor, try_verb
 from workflow.applications import outcomes
 from workflow.applications.stats import COLUMNS

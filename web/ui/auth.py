@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from web.app import core
+from web.core import core
 from web.auth import SESSION_ID_KEY, SessionUser
 from web.errors import wants_json
 from web.safe_redirect import safe_next

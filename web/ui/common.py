@@ -6,7 +6,7 @@ from typing import Any, Callable
 from flask import Flask, abort, flash, g, request
 from flask_login import current_user
 
-from web.app import core
+from web.core import core
 from web.auth import current_actor
 from workflow.access import Actor
 from workflow.errors import DomainError, Forbidden, NotFound

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 
-from web.app import core
+from web.core import core
 from web.ui.common import actor
 from web.ui.format import due_status
 from workflow.errors import ValidationFailed

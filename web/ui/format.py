@@ -7,7 +7,8 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
-from workflow import channels, deadlines
+from workflow import channels
+from workflow.calendar import deadlines
 from workflow.access import ROLE_LABELS
 from workflow.i18n import gettext as _
 from workflow.i18n import ngettext

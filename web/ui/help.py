@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from web.app import core
+from web.core import core
 from web.ui.diagram import state_diagram_svg
 from workflow.item_spec import spec_of
 

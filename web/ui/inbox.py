@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from web.app import core
+from web.core import core
 from web.ui.common import actor, try_verb
 from workflow.i18n import gettext as _
 from workflow.services import notifications, tokens, users

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from web.app import core
+from web.core import core
 from web.ui.common import actor, try_verb
 from web.ui.diagram import state_diagram_svg
 from web.ui.format import due_status
@@ -18,7 +18,7 @@ from workflow.channels import Channel
 from workflow.checklist import QUESTIONS
 from workflow.i18n import gettext as _
 from workflow.item_spec import TRIGGER_LABELS
-from workflow.services import attachments, catalog, items, queries, scanning
+from workflow.services import attachments, catalog, item_scan, items, queries
 
 bp = Blueprint("items", __name__)
 CHECKLIST = tuple((question.key, question.label) for question in QUESTIONS)
@@ -53,9 +53,9 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     # Staff outside the department see of a published item what the public sees: no history,
     # findings or diff against earlier (possibly unmasked) revisions (access.sees_internals).
     internal = items.internal_view(who, item)
-    findings = scanning.item_findings(app, who, item_id) if item.revision and internal else None
+    findings = item_scan.item_findings(app, who, item_id) if item.revision and internal else None
     can = allowed_actions(item, who)
-    check = scanning.self_check(app, who, item_id) if "edit" in can else None
+    check = item_scan.self_check(app, who, item_id) if "edit" in can else None
     explanation = app.calendar.explain(item.formed_on, int(app.settings["deadlines.publish_workdays"])) \
         if item.formed_on else None
     entries = {e["code"]: (c["title"], e["title"]) for c in catalog.catalog_tree(app)["categories"] for e in c["items"]}
@@ -165,7 +165,7 @@ def do(item_id: int, trigger: str):  # noqa: ANN201
 @bp.post("/items/<int:item_id>/mask")
 @login_required
 def mask(item_id: int):  # noqa: ANN201
-    _item, error = try_verb(scanning.apply_masking, core(), actor(), item_id, expected_version=_version(),
+    _item, error = try_verb(item_scan.apply_masking, core(), actor(), item_id, expected_version=_version(),
                             success=_("已按建议完成脱敏，请核对后再提交"))
     if error is not None:
         return _render_item(item_id, status=error.status)

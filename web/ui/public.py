@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from web.app import core
+from web.core import core
 from web.ui.items import attachment_response
 from workflow.clock import SHANGHAI
 from workflow.errors import NotFound, ValidationFailed

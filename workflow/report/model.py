@@ -1,4 +1,4 @@
-"""The yearly report (信息公开年度报告) as data: the JSON shape of DESIGN.md §7.
+"""The yearly report (信息公开年度报告) as data: the JSON shape of docs/report.md §3.
 
 The query layer fills a :class:`ReportData`; everything after that (narrative, charts, HTML,
 DOCX, JSON) is pure rendering. ``to_json_dict()`` / ``from_dict()`` round-trip, with a stable
@@ -21,7 +21,7 @@ SCHEMA = "gongkai.annual-report/1"
 
 CHANNEL_LABELS: dict[str, str] = channels.LABELS  # the one vocabulary (workflow/channels.py)
 
-# Reply outcomes (domain.md "What this means" 5); the query layer may use finer codes, which
+# Reply outcomes (docs/applications.md); the query layer may use finer codes, which
 # are shown as given unless ``labels.outcomes`` names them.
 OUTCOME_LABELS: dict[str, str] = {
     "disclosed": "予以公开",
@@ -568,7 +568,7 @@ def natural_key(text: str) -> tuple[Any, ...]:
 
 def ordered_counts(counts: Mapping[str, int], order: Iterable[str] = ()) -> dict[str, int]:
     """``counts`` with the codes listed in ``order`` first (in that order), then the rest
-    in natural order — the 清单 order for categories, DESIGN.md's order for channels."""
+    in natural order — the 清单 order for categories, the configured order for channels."""
     rank = {code: i for i, code in enumerate(order)}
     return dict(sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), natural_key(kv[0]))))
 

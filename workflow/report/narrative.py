@@ -23,7 +23,7 @@ from workflow.errors import BadInput
 from workflow.report.model import ReportData, format_money, format_number, format_percent
 from workflow.settings import config_path
 
-# The six parts of the report (domain.md §3.1), in order, plus an untitled preamble.
+# The six parts of the report (docs/report.md §2), in order, plus an untitled preamble.
 SECTION_KEYS: tuple[str, ...] = (
     "overview",  # 一、概述
     "active",  # 二、主动公开情况

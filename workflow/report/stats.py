@@ -2,7 +2,7 @@
 
 Everything here reads the database; nothing is a constant. The rules (docs/report.md):
 
-* Replies to applications (items of kind ``reply``) never count (DESIGN §7a).
+* Replies to applications (items of kind ``reply``) never count (docs/report.md).
 * An item counts as actively published in the period when its ``published_at`` falls on a
   local (Asia/Shanghai) date inside the period — whatever its state now (archived items,
   taken-down items and items superseded later still count). Each item row counts once; a
@@ -20,7 +20,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import quote
 
 from sqlalchemy import distinct, func, select
@@ -172,10 +172,9 @@ def secrecy_review(session: Session, period: Period) -> SecrecyReview:
                          taken_down=items_with("take_down"))
 
 
-def application_figures(app: Any, period: Period) -> tuple[dict[str, Any], Fees, Complaints]:
-    """依申请公开, fees and complaints counted from the application records (``year_stats``)."""
-    from workflow.services.applications import year_stats
-    figures = year_stats(app, period.label)
+def application_figures(figures: Mapping[str, Any]) -> tuple[dict[str, Any], Fees, Complaints]:
+    """依申请公开, fees and complaints from the application records' figures of the period
+    (``year_stats``, which the caller passes in: this module only reads item records)."""
     applications: dict[str, Any] = {key: int(figures.get(key, 0))
                                     for key in ("received", "carried_over", "replied", "carried_forward")}
     detail = figures.get("by_outcome", {}) or {}
@@ -207,8 +206,11 @@ def _complaints(raw: Any) -> Complaints:
                       lawsuits=int(raw.get("lawsuits", 0)), by_outcome={k: v for k, v in outcomes.items() if v})
 
 
-def build_report(app: Any, period: Period) -> ReportData:
-    """The whole report data of ``period`` (narrative left empty: the caller adds it)."""
+def build_report(app: Any, period: Period, application_records: Mapping[str, Any]) -> ReportData:
+    """The whole report data of ``period`` (narrative left empty: the caller adds it).
+
+    ``application_records`` are the period's 依申请公开 figures (``year_stats``).
+    """
     settings = app.settings
     calendar = app.calendar  # built before the session: it may read overrides itself
     with app.db.read() as session:
@@ -217,7 +219,7 @@ def build_report(app: Any, period: Period) -> ReportData:
                                    base_url=str(settings.get("institution.base_url", "")))
         review = secrecy_review(session, period)
         names = labels(session)
-    applications, fees, complaints = application_figures(app, period)
+    applications, fees, complaints = application_figures(application_records)
     return ReportData(period=period, institution=str(settings.get("institution.name", "")), active=active,
                       applications=applications, fees=fees, complaints=complaints, secrecy_review=review,
                       catalog_coverage=coverage, labels=names)

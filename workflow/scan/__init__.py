@@ -10,7 +10,7 @@ heuristic, masking rules and limits.
 """
 from __future__ import annotations
 
-from workflow.scan.findings import DETECTORS, PERSONAL_INFO, Finding, blocking
+from workflow.scan.result import DETECTORS, PERSONAL_INFO, Finding, blocking
 from workflow.scan.scanner import looks_like_list, mask_text, scan_attachment, scan_item, scan_text
 
 __all__ = [

@@ -13,7 +13,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from workflow.scan import findings as F
+from workflow.scan import result as F
 from workflow.scan.ids import (
     PROVINCE_CODES, ascii_digits, is_bank_card, is_resident_id, mobile_national_part,
 )

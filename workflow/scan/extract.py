@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any, Iterable, Iterator, Sequence
 
-from workflow.scan.findings import BANK_CARD, BIRTH_DATE, HOME_ADDRESS, RESIDENT_ID
+from workflow.scan.result import BANK_CARD, BIRTH_DATE, HOME_ADDRESS, RESIDENT_ID
 from workflow.scan.options import ScanOptions
 
 # ---------------------------------------------------------------------------------------
@@ -56,7 +56,6 @@ R_UNSUPPORTED = N_("不支持的文件类型「%(ext)s」，请人工核查或�
 R_LEGACY_OFFICE = N_("旧版 Office 格式（.doc/.xls）或加密的 Office 文档，请另存为 .docx/.xlsx 并去除密码")
 R_MISMATCH = N_("文件内容与扩展名「%(ext)s」不符，或文件已损坏")
 R_CORRUPT = N_("文件已损坏或格式无法解析")
-R_ZIP_BOMB = N_("文件解压后过大或结构异常（疑似压缩炸弹）")
 R_ZIP_ENTRIES = N_("压缩包内文件数 %(count)s 超过上限 %(limit)s（疑似压缩炸弹）")
 R_PART_TOO_LARGE = N_("文件内部件「%(part)s」解压后 %(size)s 字节，超过上限 %(limit)s 字节")
 R_RATIO = N_("文件内部件「%(part)s」压缩比 %(ratio)s 倍，超过上限 %(limit)s 倍（疑似压缩炸弹）")

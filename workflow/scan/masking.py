@@ -19,7 +19,7 @@ from datetime import date
 from typing import Iterable
 
 from workflow.scan.detectors import Engine, Hit, find_hits
-from workflow.scan.findings import PERSONAL_INFO
+from workflow.scan.result import PERSONAL_INFO
 
 EXCERPT_CONTEXT = 12            # characters of context each side of a match
 _LONG_DIGITS_RE = re.compile(r"[0-9０-９]{7,}")

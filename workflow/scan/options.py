@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from workflow.scan.detectors import Engine, engine_for
-from workflow.scan.findings import Severity
+from workflow.scan.result import Severity
 from workflow.settings import Settings, config_path, load_settings
 
 SUPPORTED_TYPES = ("txt", "csv", "docx", "xlsx", "pdf")

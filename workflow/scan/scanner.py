@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Sequence
 
 from workflow.clock import Clock, SystemClock, local_date
 from workflow.i18n import _
-from workflow.scan import findings as F
+from workflow.scan import result as F
 from workflow.scan.detectors import (
     BARE_LEVEL, Hit, column_hit, find_hits,
 )
@@ -17,7 +17,7 @@ from workflow.scan.extract import (
     TextUnit, Unreadable, R_CORRUPT, R_MEMORY, R_PARSER_LIMIT, R_TOO_LARGE, R_TOO_MUCH_TEXT, csv_units, docx_units, pdf_units, sniff_kind,
     text_units, xlsx_units,
 )
-from workflow.scan.findings import Finding, make_finding
+from workflow.scan.result import Finding, make_finding
 from workflow.scan.masking import excerpt, mask_personal_info, masked_match
 from workflow.scan.options import ScanOptions, options_for
 from workflow.settings import Settings

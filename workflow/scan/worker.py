@@ -27,7 +27,7 @@ from pathlib import Path
 
 from workflow.i18n import _
 from workflow.scan.extract import N_, R_MEMORY
-from workflow.scan.findings import SCAN_INCOMPLETE, Finding
+from workflow.scan.result import SCAN_INCOMPLETE, Finding
 from workflow.scan.options import MIB, options_for, positive_int
 from workflow.settings import Settings
 

@@ -25,7 +25,8 @@ from db.models.items import REPLY
 from db.models.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, OPEN_APPLICATION_STATES,
                                     REMEDY_KINDS, REMEDY_OUTCOMES, Application, ApplicationAttempt,
                                     ApplicationNotice, RemedyCase)
-from workflow import audit, deadlines
+from workflow import audit
+from workflow.calendar import deadlines
 from workflow.access import ADMIN, Actor, require_role
 from workflow.applications import clock as app_clock
 from workflow.applications import letter, outcomes, stats

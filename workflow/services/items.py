@@ -17,11 +17,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db.models import Attachment, CatalogEntry, Department, Item, Revision, User
 from db.models.items import DISCLOSURE, KINDS, REPLY
-from workflow import audit, contributors, deadlines
+from workflow import audit, contributors
+from workflow.calendar import deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
 from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
-from workflow.findings import current_revision, open_blocking_findings
+from workflow.revision_findings import current_revision, open_blocking_findings
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_item_fields, parse_trigger_inputs
 from workflow.item_context import ItemContext

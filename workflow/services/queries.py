@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Department, Item, ItemContributor
 from db.models.items import DISCLOSURE
-from workflow import deadlines
+from workflow.calendar import deadlines
 from workflow.access import APPROVER, DRAFTER, REVIEWER, Actor, public_items_filter, require_role
 from workflow.context import Gongkai
 from workflow.errors import NotFound, ValidationFailed

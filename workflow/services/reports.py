@@ -26,6 +26,7 @@ from workflow.errors import BadInput, NotFound, ValidationFailed
 from workflow.report import NARRATIVE_KEYS, ReportData, default_templates, render, render_narrative
 from workflow.report.model import Period
 from workflow.report.stats import build_report, item_url, months_of, period_bounds
+from workflow.services.applications import year_stats
 
 SOURCE_YEAR, SOURCE_PREVIOUS, SOURCE_DEFAULT = "year", "previous", "default"
 
@@ -86,11 +87,16 @@ def narratives(app: Gongkai, actor: Actor | None, year: str) -> dict[str, Narrat
     return result
 
 
+def report_data(app: Gongkai, period: Period) -> ReportData:
+    """The figures of ``period``: item records (``workflow.report.stats``) and application records."""
+    return build_report(app, period, year_stats(app, period.label))
+
+
 def annual_report(app: Gongkai, actor: Actor | None, year: str) -> ReportData:
     """The report data of academic ``year`` with the narrative templates to use."""
     _require_admin(actor)
     period = academic_period(app, year)
-    data = build_report(app, period)
+    data = report_data(app, period)
     texts = narratives(app, None, period.label)
     return data.with_narrative({key: n.text for key, n in texts.items()})
 
@@ -113,7 +119,7 @@ def save_narratives(app: Gongkai, actor: Actor, year: str, texts: Mapping[str, A
         if not isinstance(text, str):
             raise ValidationFailed("报告章节「%(section)s」的内容必须是文本", field=f"sections.{key}", section=key)
     changes = {key: text.replace("\r\n", "\n").strip() for key, text in texts.items()}
-    data = build_report(app, period)
+    data = report_data(app, period)
     for key, text in changes.items():
         if text:
             _check_template(key, text, data)
@@ -201,7 +207,7 @@ def coverage(app: Gongkai, year: str, actor: Actor | None = None) -> Coverage:
     """Which 清单 entries had publications in academic ``year``, month by month, with links."""
     _require_admin(actor)
     period = academic_period(app, year)
-    data = build_report(app, period)
+    data = report_data(app, period)
     months = months_of(period)
     start, end = period_bounds(period)
     from db.models import Item

@@ -40,13 +40,6 @@ class TokenInfo:
     revoked_at: datetime | None
     status: str  # active | expired | revoked
 
-    def as_dict(self) -> dict[str, object]:
-        def iso(at: datetime | None) -> str | None:
-            return at.isoformat() if at else None
-        return {"id": self.id, "username": self.username, "label": self.label, "created_at": iso(self.created_at),
-                "expires_at": iso(self.expires_at), "last_used_at": iso(self.last_used_at),
-                "revoked_at": iso(self.revoked_at), "status": self.status}
-
 
 def hash_token(token: str) -> str:
     """SHA-256 of a bearer token (tokens are random, so no salt is needed)."""

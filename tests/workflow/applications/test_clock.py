@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from workflow.applications.clock import ClockEvent, clarify_deadline, compute, parse_events, workdays_late
-from workflow.calendar import WorkCalendar
+from workflow.calendar.workdays import WorkCalendar
 
 CAL = WorkCalendar.default()
 RECEIVED = date(2025, 9, 26)  # Friday before 国庆/中秋 2025 (10-01..08 off; 09-28 and 10-11 worked)

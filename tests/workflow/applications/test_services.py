@@ -157,7 +157,7 @@ def test_year_stats_fees_and_remedies(world: World, clock) -> None:  # noqa: ANN
 def test_calendar_override_redates_open_applications(world: World, clock) -> None:  # noqa: ANN001
     from datetime import date
 
-    from workflow.calendar_admin import remove_override, set_override
+    from workflow.calendar.admin import remove_override, set_override
     app = world.app
     clock.set(_at(2025, 9, 26))
     application = _staff_intake(world)

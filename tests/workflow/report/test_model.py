@@ -1,4 +1,4 @@
-"""The report data object: JSON shape of DESIGN.md §7, round trip, validation."""
+"""The report data object: JSON shape of docs/report.md §3, round trip, validation."""
 from __future__ import annotations
 
 import json

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from workflow.scan import blocking, scan_attachment, scan_item
-from workflow.scan.findings import (
+from workflow.scan.result import (
     BANK_CARD, BIRTH_DATE, CLASSIFICATION_MARKING, HOME_ADDRESS, MOBILE_PHONE, RESIDENT_ID, UNREADABLE,
 )
 from workflow.settings import load_settings

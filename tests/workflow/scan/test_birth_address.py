@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.scan import scan_text
-from workflow.scan.findings import BIRTH_DATE, HOME_ADDRESS
+from workflow.scan.result import BIRTH_DATE, HOME_ADDRESS
 
 
 def found(text: str, detector: str, *, is_list: bool = False):

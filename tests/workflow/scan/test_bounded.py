@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from workflow.scan import scan_attachment
-from workflow.scan.findings import SCAN_INCOMPLETE
+from workflow.scan.result import SCAN_INCOMPLETE
 from workflow.scan.options import options_for, positive_int
 from workflow.scan.worker import scan_bounded
 from workflow.settings import load_settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.scan import looks_like_list, scan_item
-from workflow.scan.findings import MOBILE_PHONE
+from workflow.scan.result import MOBILE_PHONE
 
 REFERENCE_LIKE = ("本学年，全校新增的主动公开信息共732条，其中通过网络方式公开的信息数达451条。\n"
                   "（1）学校基本情况的信息。包括学名称、办学地点、办学性质、办学宗旨、办学层次、办学规模。\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.scan import scan_text
-from workflow.scan.findings import CLASSIFICATION_MARKING
+from workflow.scan.result import CLASSIFICATION_MARKING
 
 
 def markings(text: str):

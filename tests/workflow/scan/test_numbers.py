@@ -7,7 +7,7 @@ import pytest
 
 from workflow.clock import FixedClock
 from workflow.scan import scan_text
-from workflow.scan.findings import BANK_CARD, MOBILE_PHONE, RESIDENT_ID
+from workflow.scan.result import BANK_CARD, MOBILE_PHONE, RESIDENT_ID
 
 from .gen import bank_card, resident_id, wrong_check
 

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from workflow.scan import PERSONAL_INFO, Finding, mask_text, scan_attachment, scan_item, scan_text
-from workflow.scan.findings import BANK_CARD, MOBILE_PHONE, RESIDENT_ID, UNREADABLE
+from workflow.scan.result import BANK_CARD, MOBILE_PHONE, RESIDENT_ID, UNREADABLE
 from workflow.scan.ids import PROVINCE_CODES, is_resident_id, luhn_check_digit, resident_id_check_char
 
 from .gen import MOBILE_PREFIXES, docx_bytes, pdf_bytes, scholarship_rows, xlsx_bytes

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from workflow.scan import scan_text
 from workflow.scan.detectors import load_words
-from workflow.scan.findings import SENSITIVE_WORD
+from workflow.scan.result import SENSITIVE_WORD
 from workflow.settings import config_path, load_settings
 
 

@@ -1,8 +1,9 @@
 """Admin calendar overrides: add or remove one date's rest/work decision and re-date open items.
 
 The override row, the new deadlines of every open item (publish deadline, stage due date),
-their pending reminders and one audit event commit together. Other processes (web workers,
-schedulers) notice the new overrides within ``calendar.check_seconds`` (see ``Gongkai.calendar``).
+their pending reminders (the ``deadlines_changed`` hooks), open applications (the ``calendar_changed``
+hooks) and one audit event commit together. Other processes (web workers, schedulers) notice the
+new overrides within ``calendar.check_seconds`` (see ``workflow.calendar.store.StoredCalendar``).
 """
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import CalendarOverride, Item
-from workflow import audit, deadlines
+from workflow import audit
 from workflow.access import ADMIN, Actor, require_role
-from workflow.calendar import DayOverride, WorkCalendar
-from workflow.calendar_store import load_overrides
-from workflow.context import Gongkai
+from workflow.calendar import deadlines
+from workflow.calendar.store import load_overrides
+from workflow.calendar.workdays import DayOverride, WorkCalendar
 from workflow.clock import local_date
+from workflow.context import Gongkai
 from workflow.errors import NotFound
-from workflow.item_spec import OPEN_STATES
-from workflow.reminders import schedule_stage
+from workflow.hooks import run_calendar_changed, run_deadlines_changed
+from workflow.item_states import OPEN_STATES
 
 BATCH = 1000
 
@@ -44,11 +46,9 @@ def _redate(app: Gongkai, session: Any, calendar: WorkCalendar) -> list[int]:
                                                  app.settings)
             if (item.publish_deadline, item.stage_due) != before:
                 changed.append(item.id)
-                schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due, calendar,
-                               app.settings)
+                run_deadlines_changed(app, session, item, calendar)  # its reminder rungs move too
         session.flush()
-    from workflow.services.applications import redate_open_applications
-    redate_open_applications(app, session, calendar)
+    run_calendar_changed(app, session, calendar)
     return changed
 
 
@@ -57,7 +57,7 @@ def set_override(app: Gongkai, actor: Actor, day: date, kind: str, reason: str, 
     require_role(actor, ADMIN)
     override = DayOverride(kind, reason, source)  # validates kind and reason
     now = app.now()
-    overrides = {**load_overrides(app), day: override}
+    overrides = {**load_overrides(app.db), day: override}
     calendar = WorkCalendar.default().with_overrides(overrides)
     with app.db.write() as session:
         row = session.get(CalendarOverride, day) or CalendarOverride(day=day)
@@ -76,7 +76,7 @@ def remove_override(app: Gongkai, actor: Actor, day: date) -> list[int]:
     """Remove the override of ``day``; returns the ids of re-dated items."""
     require_role(actor, ADMIN)
     now = app.now()
-    overrides = dict(load_overrides(app))
+    overrides = dict(load_overrides(app.db))
     if day not in overrides:
         raise NotFound("该日期没有管理员调整", code="override_not_found")
     overrides.pop(day)
@@ -97,7 +97,7 @@ def remove_override(app: Gongkai, actor: Actor, day: date) -> list[int]:
 def list_overrides(app: Gongkai) -> list[dict[str, Any]]:
     """All overrides, by date."""
     return [{"date": d.isoformat(), "kind": o.kind, "reason": o.reason, "source": o.source}
-            for d, o in sorted(load_overrides(app).items())]
+            for d, o in sorted(load_overrides(app.db).items())]
 
 
 def calendar_gaps(app: Gongkai) -> list[int]:

@@ -1,53 +1,25 @@
-"""Demo data: the reference college's departments, one user per role per department, and
-items in every state (overdue ones included), all made through the real workflow verbs."""
+"""This year's demo data: per department, items in every state (overdue ones included), and
+three 依申请公开 requests; back-dated by pinning the clock, made through the real workflow verbs."""
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from db.models import Department, Item, User
-from workflow.clock import SHANGHAI, FixedClock, local_date
+from db.models import Department, Item
+from workflow.access import Actor
+from workflow.clock import FixedClock, local_date
 from workflow.context import Gongkai
+from workflow.checklist import ALL_CLEAR
+from workflow.demo.users import ROLE_USERS, demo_actor
 from workflow.services import items as svc
-from workflow.services.users import add_user
-from workflow.setup import sync_catalog, sync_departments
-
-DEMO_PASSWORD = "gongkai-demo"
-CLEAR_CHECKLIST = {"state_secret": False, "work_secret": False, "commercial_secret": False,
-                   "personal_info": False, "sensitive": False, "undecided": False}
-ROLE_USERS = (("drafter", "起草人"), ("reviewer", "审查员"), ("approver", "审批人"))
 
 
 def _at(app: Gongkai, when: datetime) -> Gongkai:
     """The same instance with its clock pinned at ``when`` (demo history is back-dated)."""
     return dataclasses.replace(app, clock=FixedClock(when))
-
-
-def demo_users(app: Gongkai, departments: list[Department]) -> dict[str, object]:
-    """admin, office (office head, approver everywhere) and CODE-drafter/-reviewer/-approver."""
-    made: dict[str, object] = {}
-    existing = set()
-    with app.db.read() as session:
-        existing = set(session.scalars(select(User.username)))
-    specs = [("admin", ["admin"], ["*"], "信息公开办公室管理员", False, True)]
-    for dept in departments:
-        for role, label in ROLE_USERS:
-            specs.append((f"{dept.code}-{role}", [role], [dept.code], f"{dept.name}{label}", role == "reviewer", False))
-    for name, roles, scope, display, head, office_head in specs:
-        if name not in existing:
-            made[name] = add_user(app, name, roles=roles, departments=scope, password=DEMO_PASSWORD,
-                                  email=f"{name}@demo.gongkai.local", display_name=display,
-                                  department_head=head, office_head=office_head)
-    return made
-
-
-def _actor(app: Gongkai, username: str):  # noqa: ANN202 - Actor
-    from workflow.access import actor_from_user
-    with app.db.read() as session:
-        return actor_from_user(session.scalar(select(User).where(User.username == username)))
 
 
 def _catalog_for(app: Gongkai, dept_code: str) -> str:
@@ -58,7 +30,7 @@ def _catalog_for(app: Gongkai, dept_code: str) -> str:
         return code or session.scalar(select(CatalogEntry.code).order_by(CatalogEntry.position))
 
 
-def _item(app: Gongkai, when: datetime, drafter, dept: Department, title: str, days_ago: int = 0) -> Item:  # noqa: ANN001
+def _item(app: Gongkai, when: datetime, drafter: Actor, dept: Department, title: str, days_ago: int = 0) -> Item:
     at = _at(app, when)
     return svc.create_item(at, drafter, {
         "title": title, "department": dept.code, "catalog_code": _catalog_for(app, dept.code),
@@ -68,11 +40,12 @@ def _item(app: Gongkai, when: datetime, drafter, dept: Department, title: str, d
 
 def demo_items(app: Gongkai, dept: Department, now: datetime) -> int:
     """One department's items across every state, some overdue."""
-    drafter, reviewer, approver = (_actor(app, f"{dept.code}-{r}") for r, _ in ROLE_USERS)
-    admin = _actor(app, "admin")
+    drafter, reviewer, approver = (demo_actor(app, f"{dept.code}-{r}") for r, _ in ROLE_USERS)
+    admin = demo_actor(app, "admin")
+    clear = dict(ALL_CLEAR)
     ago = lambda days: now - timedelta(days=days)  # noqa: E731
 
-    def run(verb: Callable[..., Item], when: datetime, *args, **kwargs) -> Item:  # noqa: ANN002,ANN003
+    def run(verb: Callable[..., Item], when: datetime, *args: object, **kwargs: object) -> Item:
         return verb(_at(app, when), *args, **kwargs)
 
     _item(app, ago(1), drafter, dept, f"{dept.name}2025-2026学年工作要点")
@@ -88,40 +61,18 @@ def demo_items(app: Gongkai, dept: Department, now: datetime) -> int:
     run(svc.return_item, ago(4), reviewer, returned.id, reason="请删除附件中的联系电话后重新提交")
     approval = _item(app, ago(4), drafter, dept, f"{dept.name}招聘信息")
     run(svc.submit, ago(3), drafter, approval.id)
-    run(svc.pass_review, ago(2), reviewer, approval.id, checklist=CLEAR_CHECKLIST)
+    run(svc.pass_review, ago(2), reviewer, approval.id, checklist=clear)
     scheduled = _item(app, ago(5), drafter, dept, f"{dept.name}下学期安排")
     run(svc.submit, ago(4), drafter, scheduled.id)
-    run(svc.pass_review, ago(3), reviewer, scheduled.id, checklist=CLEAR_CHECKLIST)
+    run(svc.pass_review, ago(3), reviewer, scheduled.id, checklist=clear)
     run(svc.approve, ago(2), approver, scheduled.id, publish_at=(now + timedelta(days=3)).isoformat())
     for n, days in enumerate((40, 25, 9)):
         published = _item(app, ago(days + 3), drafter, dept, f"{dept.name}公开信息第{n + 1}期")
         run(svc.submit, ago(days + 2), drafter, published.id)
-        run(svc.pass_review, ago(days + 1), reviewer, published.id, checklist=CLEAR_CHECKLIST)
+        run(svc.pass_review, ago(days + 1), reviewer, published.id, checklist=clear)
         run(svc.approve, ago(days), approver, published.id)
     run(svc.archive, ago(2), admin, published.id, reason="公示期满")
     return 11 + 3
-
-
-def load_demo(app: Gongkai, only_if_empty: bool = False, echo: Callable[[str], None] = print) -> str | None:
-    """Load the whole demo; with ``only_if_empty`` do nothing when items exist."""
-    from tqdm import tqdm
-    with app.db.read() as session:
-        if only_if_empty and (session.scalar(select(func.count(Item.id))) or 0) > 0:
-            return None
-    sync_catalog(app)
-    sync_departments(app)
-    with app.db.read() as session:
-        departments = list(session.scalars(select(Department).order_by(Department.code)))
-    demo_users(app, departments)
-    now = app.now().astimezone(SHANGHAI)
-    total = 0
-    for dept in tqdm(departments, desc="demo items", unit="dept", disable=None):
-        total += demo_items(app, dept, now)
-    requests = demo_applications(app, now)
-    extra = load_history(app, echo)
-    settle_old_notifications(app, now - timedelta(days=7))
-    return (f"{len(departments)} departments, {3 * len(departments) + 1} users, {total} items, "
-            f"{requests} applications{extra}")
 
 
 def settle_old_notifications(app: Gongkai, before: datetime) -> int:
@@ -138,7 +89,7 @@ def settle_old_notifications(app: Gongkai, before: datetime) -> int:
 def demo_applications(app: Gongkai, now: datetime) -> int:
     """Three 依申请公开 requests of this year: one just received, one overdue, one replied."""
     from workflow.services import applications as requests
-    admin = _actor(app, "admin")
+    admin = demo_actor(app, "admin")
     specs = [
         (2, "natural", "李明", "liming@example.com", "请公开2025年学生资助资金的使用情况", "xsc"),
         (30, "business", "某教育科技有限公司", "0596-1234567", "请提供2025年度设备采购项目的招标结果", "cwc"),
@@ -154,13 +105,12 @@ def demo_applications(app: Gongkai, now: datetime) -> int:
         made.append((application, dept, received))
     replied, dept, received = made[2]
     when = received + timedelta(days=3)
-    reply = requests.prepare_reply(_at(app, when), _actor(app, f"{dept}-drafter"), replied.id, "disclosed",
+    reply = requests.prepare_reply(_at(app, when), demo_actor(app, f"{dept}-drafter"), replied.id, "disclosed",
                                    supplied="2025年招生章程及各批次录取最低分见附件。")
-    svc.submit(_at(app, when), _actor(app, f"{dept}-drafter"), reply.id)
-    svc.pass_review(_at(app, when + timedelta(hours=1)), _actor(app, f"{dept}-reviewer"), reply.id,
-                    checklist=CLEAR_CHECKLIST)
-    svc.approve(_at(app, when + timedelta(hours=2)), _actor(app, f"{dept}-approver"), reply.id)
+    svc.submit(_at(app, when), demo_actor(app, f"{dept}-drafter"), reply.id)
+    svc.pass_review(_at(app, when + timedelta(hours=1)), demo_actor(app, f"{dept}-reviewer"), reply.id,
+                    checklist=dict(ALL_CLEAR))
+    svc.approve(_at(app, when + timedelta(hours=2)), demo_actor(app, f"{dept}-approver"), reply.id)
     return len(made)
 
 
-from workflow.history import load_history  # noqa: E402  (past academic years: the 2022-2023 report)

@@ -7,7 +7,7 @@ from flask import jsonify, request, url_for
 
 from web.api import bp
 from web.api.request import acting_user, expected_version, json_body
-from web.app import core
+from web.core import core
 from workflow.errors import ValidationFailed
 from workflow.item_spec import spec_of
 from workflow.services import items as item_service
@@ -119,19 +119,19 @@ def history(item_id: int):  # noqa: ANN201
 
 @bp.get("/items/<int:item_id>/findings")
 def findings(item_id: int):  # noqa: ANN201
-    from workflow.services.scanning import item_findings
+    from workflow.services.item_scan import item_findings
     return jsonify(item_findings(core(), acting_user(), item_id))
 
 
 @bp.get("/items/<int:item_id>/self-check")
 def self_check(item_id: int):  # noqa: ANN201
-    from workflow.services.scanning import self_check as check
+    from workflow.services.item_scan import self_check as check
     return jsonify(check(core(), acting_user(), item_id))
 
 
 @bp.post("/items/<int:item_id>/masking")
 def apply_masking(item_id: int):  # noqa: ANN201
-    from workflow.services.scanning import apply_masking as mask
+    from workflow.services.item_scan import apply_masking as mask
     actor = acting_user()
     return _item_response(mask(core(), actor, item_id, expected_version(json_body())))
 

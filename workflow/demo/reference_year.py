@@ -1,4 +1,4 @@
-"""Demo history: the reference college's 2022-2023 academic year, made through the real verbs.
+"""Demo data of a past year: the reference college's 2022-2023 academic year, made through the real verbs.
 
 The 漳州理工职业学院 report for 2022-2023 states 732 items actively published, 451 of them
 through network channels, and no applications, fees or complaints. ``load_history``
@@ -22,9 +22,14 @@ from sqlalchemy import func, select
 from db.models import CatalogEntry, Department, Item, User
 from workflow import channels
 from workflow.clock import SHANGHAI, FixedClock
+from workflow.access import actor_from_user
 from workflow.context import Gongkai
+from workflow.checklist import ALL_CLEAR
+from workflow.demo.users import demo_users
 from workflow.report.model import Period
 from workflow.report.stats import period_bounds
+from workflow.services import items as svc
+from workflow.setup import sync_departments
 
 REFERENCE_YEAR = "2022-2023"
 REFERENCE_TOTAL = 732
@@ -41,8 +46,6 @@ NOT_APPLICABLE_CATEGORIES = ("xwxk",)  # 学位学科: a vocational college awar
 RETURN_SHARE = 0.02
 ARCHIVE_SHARE = 0.06
 LATE_SHARE = 0.03
-CLEAR = {"state_secret": False, "work_secret": False, "commercial_secret": False, "personal_info": False,
-         "sensitive": False, "undecided": False}
 
 
 @dataclass
@@ -170,11 +173,6 @@ def load_history(app: Gongkai, echo: Callable[[str], None] = print, *, year: str
     """
     from tqdm import tqdm
 
-    from workflow.access import actor_from_user
-    from workflow.demo import demo_users
-    from workflow.services import items as svc
-    from workflow.setup import sync_departments
-
     period = Period.academic_year(year, str(app.settings.get("institution.academic_year_start", "09-01")))
     if _already_loaded(app, period):
         return ""
@@ -190,6 +188,7 @@ def load_history(app: Gongkai, echo: Callable[[str], None] = print, *, year: str
     demo_users(app, list(departments.values()))
     with app.db.read() as session:
         actors = {u.username: actor_from_user(u) for u in session.scalars(select(User))}
+    clear = dict(ALL_CLEAR)
     clock = FixedClock(datetime.combine(period.start, time(8), SHANGHAI))
     at = dataclasses.replace(app, clock=clock)  # one instance: the calendar is built once
     plans = plan_year(entries, {c: d.name for c, d in departments.items()}, period, total, network,
@@ -210,7 +209,7 @@ def load_history(app: Gongkai, echo: Callable[[str], None] = print, *, year: str
         elif kind == "return":
             svc.return_item(at, actors[f"{dept}-reviewer"], plan.item_id, reason="请核对公开范围，删除不宜公开的内容后重新提交")
         elif kind == "pass_review":
-            svc.pass_review(at, actors[f"{dept}-reviewer"], plan.item_id, checklist=CLEAR)
+            svc.pass_review(at, actors[f"{dept}-reviewer"], plan.item_id, checklist=clear)
         elif kind == "approve":
             svc.approve(at, actors[f"{dept}-approver"], plan.item_id)
         elif kind == "archive":

@@ -1,4 +1,4 @@
-"""Secrecy-scan verbs: stored findings of a revision, the drafter's self-check, and masking."""
+"""Verbs on the secrecy scan of an item: its stored findings, the drafter's self-check, and masking."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 from workflow import audit, contributors
 from workflow.access import DRAFTER, Actor, require_role
 from workflow.context import Gongkai
-from workflow.findings import finding_to_dict, findings_of_current_revision
+from workflow.revision_findings import finding_to_dict, findings_of_current_revision
 from workflow.services.items import load_draft, load_internal, write_transaction
 
 
@@ -30,7 +30,7 @@ def self_check(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
     such as ID numbers become 350102********1234, phones 138****5678. Classification markings
     are never masked away: such an item must not be published at all.
     """
-    from workflow.findings import content_findings
+    from workflow.revision_findings import content_findings
     from workflow.scan import blocking, mask_text
     with app.db.read() as session:
         item = load_internal(session, actor, item_id)
