@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from workflow.access import Actor
 from workflow.checklist import QUESTIONS
-from workflow.spec import Action, TriggerSpec, WorkflowSpec
+from workflow.spec import Action, Field, TriggerSpec, WorkflowSpec
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,17 @@ class ActionPanel:
     ``buttons``: actions without inputs (a button in the page header). ``forms``: actions asking for
     input, in the card of the item's state. ``refused``: labels of the decisions the state awaits that
     the user holds the role for but may not take (separation of duties: say so rather than hide it).
-    ``decider``: the user holds a role the state awaits (sees the scan findings in the card).
+    ``shows_findings``: the state awaits a decision taking a list of findings (``pass_review``'s
+    ``accept_findings``) and the user holds the role it awaits: the card shows the scan findings.
     ``findings_action``/``findings_field``: the offered action whose list input the findings table's
-    checkbox column feeds (``accept_findings`` of ``pass_review``), if any.
+    checkbox column feeds, if any.
     """
 
     state: str
     buttons: tuple[Action, ...]
     forms: tuple[Action, ...]
     refused: tuple[str, ...]
-    decider: bool
+    shows_findings: bool
     findings_action: str | None = None
     findings_field: str | None = None
 
@@ -44,15 +45,20 @@ def action_panel(spec: WorkflowSpec[Any], actor: Actor, state: str, department_i
     awaited = [trigger for trigger in spec.triggers_from(state) if trigger.awaited_by]
     holds = [trigger for trigger in awaited if actor.acts_as(str(trigger.awaited_by), department_id)]
     findings = next(((action.name, field.name) for action in actions for field in action.fields
-                     if field.kind == "multi" and not field.choices), (None, None))
+                     if _lists_findings(field)), (None, None))
     return ActionPanel(
         state=state,
         buttons=tuple(action for action in actions if not _asks(action)),
         forms=tuple(action for action in actions if _asks(action)),
         refused=tuple(trigger.label for trigger in holds if trigger.name not in offered),
-        decider=bool(holds),
+        shows_findings=any(_lists_findings(field) for trigger in holds for field in trigger.fields),
         findings_action=findings[0], findings_field=findings[1],
     )
+
+
+def _lists_findings(field: Field) -> bool:
+    # a list input without choices of its own picks from the scan findings (the table's checkbox column)
+    return field.kind == "multi" and not field.choices
 
 
 def _asks(action: Action) -> bool:
