@@ -37,6 +37,7 @@ HTML_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
 # workflow/i18n_labels.py. (module, attribute).
 LABEL_MAPS = (
     ("workflow.item_spec", "STATE_LABELS"),
+    ("workflow.item_spec", "TRIGGER_LABELS"),
     ("workflow.item_spec", "ITEM_TRIGGERS"),     # trigger labels, their inputs' labels and help texts
     ("workflow.checklist", "QUESTIONS"),
     ("workflow.channels", "LABELS"),
