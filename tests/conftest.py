@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -27,6 +27,7 @@ from workflow.clock import SHANGHAI, FixedClock
 from workflow.context import Gongkai
 from workflow.settings import load_settings
 from workflow.wiring import build_gongkai
+from workflow.spec import WorkflowSpec
 
 PG_ADMIN_URL = os.environ.get("GONGKAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -145,9 +146,16 @@ def settings(tmp_path: Path):  # noqa: ANN201
 
 
 @pytest.fixture
-def app(database: Database, settings, clock: FixedClock) -> Gongkai:  # noqa: ANN001
+def item_spec() -> WorkflowSpec[Any] | None:
+    """The item workflow the instance runs: None is ``ITEM_SPEC``; a test module overrides this fixture to
+    run a variant (``ITEM_SPEC.with_trigger(...)``, tests/web/test_spec_extension.py)."""
+    return None
+
+
+@pytest.fixture
+def app(database: Database, settings, clock: FixedClock, item_spec: WorkflowSpec[Any] | None) -> Gongkai:  # noqa: ANN001
     """A Gongkai instance on the parametrised database with the injectable clock."""
-    return build_gongkai(db=database, settings=settings, clock=clock)
+    return build_gongkai(db=database, settings=settings, clock=clock, item_spec=item_spec)
 
 
 @dataclass

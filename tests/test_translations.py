@@ -32,14 +32,18 @@ CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
 HTML_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
 
-# Dicts and tuples whose values are translated through a variable (``_(LABELS[key])``);
-# extraction sees them only through workflow/i18n_labels.py. (module, attribute).
+# Dicts and tuples whose values are translated through a variable (``_(LABELS[key])``): extraction sees
+# them where they are defined with N_ (the item spec, checklist, channels, item fields, guards) or through
+# workflow/i18n_labels.py. (module, attribute).
 LABEL_MAPS = (
     ("workflow.item_spec", "STATE_LABELS"),
     ("workflow.item_spec", "TRIGGER_LABELS"),
+    ("workflow.item_spec", "ITEM_TRIGGERS"),     # trigger labels, their inputs' labels and help texts
+    ("workflow.checklist", "QUESTIONS"),
     ("workflow.channels", "LABELS"),
-    ("workflow.checklist", "LABELS"),
     ("workflow.item_context", "ITEM_FIELD_LABELS"),
+    ("workflow.guards", "NOT_A_CONTRIBUTOR_TO_REVIEW"),
+    ("workflow.guards", "NOT_A_CONTRIBUTOR_TO_APPROVE"),
     ("workflow.access", "ROLE_LABELS"),
     ("workflow.notifications", "STAGE_LABELS"),
     ("workflow.calendar.workdays", "HOLIDAY_NAMES"),
@@ -55,7 +59,6 @@ LABEL_MAPS = (
     ("web.ui.applications", "DELIVERY_LABELS"),
     ("web.ui.applications", "CHANNEL_LABELS"),
     ("web.ui.applications", "SEGMENT_LABELS"),
-    ("web.ui.items", "CHECKLIST"),
     ("web.ui.inbox", "PREFS"),
 )
 
@@ -157,8 +160,14 @@ def test_placeholders_match_and_no_html(english: Catalog) -> None:
     assert not problems, "\n".join(problems)
 
 
+# Attributes of labelled objects holding a translated text, and those holding more labelled objects.
+LABEL_ATTRIBUTES = ("label", "help", "confirm", "what")
+NESTED_LABELS = ("fields", "reasons")
+
+
 def _label_values(value: Any) -> Iterable[str]:
-    """The Chinese strings of a label map: dict values, (code, label) pairs, Outcome rows."""
+    """The Chinese strings of a label map: dict values, (code, label) pairs, labelled objects (Outcome rows,
+    checklist questions, triggers with their fields, guards naming a decision)."""
     if isinstance(value, str):
         if CJK.search(value):
             yield value
@@ -168,9 +177,11 @@ def _label_values(value: Any) -> Iterable[str]:
     elif isinstance(value, (tuple, list)):
         for item in value:
             yield from _label_values(item)
-    elif hasattr(value, "label"):  # workflow.applications.outcomes.Outcome
-        yield from _label_values(value.label)
-        yield from _label_values(getattr(value, "reasons", ()))
+    elif any(hasattr(value, attr) for attr in (*LABEL_ATTRIBUTES, *NESTED_LABELS)):
+        for attr in LABEL_ATTRIBUTES:
+            yield from _label_values(getattr(value, attr, None))
+        for attr in NESTED_LABELS:
+            yield from _label_values(getattr(value, attr, ()))
     else:  # lazy_gettext proxies (HOLIDAY_NAMES) carry their msgid as the first argument
         args = getattr(value, "_args", None)
         if args:

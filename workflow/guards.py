@@ -4,9 +4,13 @@ Permission guards (who may fire a trigger) run for ``permitted`` as well as for 
 the inputs must satisfy) run only when firing. They read nothing but the context the service resolved,
 so they are pure and testable without a database. Separation of duties holds per revision and for every
 role, admin included: author/submitter/contributors, secrecy reviewer and approver are three people.
+
+The task lists ask the permission guards' question of the whole table: each guard's SQL form lives in
+``workflow/task_filters.py`` (this module stays free of SQL), registered under the guard's class.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from workflow import checklist
@@ -22,36 +26,63 @@ if TYPE_CHECKING:
 Guard = Callable[["ItemContext"], None]
 
 
-def role_in_department(role: str) -> Guard:
+@dataclass(frozen=True)
+class RoleInDepartment:
     """The actor holds ``role`` for the item's department (admins: any department)."""
-    def guard(ctx: ItemContext) -> None:
-        require_role(ctx.actor, role, None if role == ADMIN else ctx.department_id)
-    guard.__name__ = f"role_in_department({role})"
-    return guard
+
+    role: str
+
+    def __call__(self, ctx: ItemContext) -> None:
+        require_role(ctx.actor, self.role, None if self.role == ADMIN else ctx.department_id)
 
 
-def submitter_or_role(role: str) -> Guard:
+@dataclass(frozen=True)
+class SubmitterOrRole:
     """The person who submitted this revision, or anyone holding ``role`` for the department."""
-    def guard(ctx: ItemContext) -> None:
+
+    role: str
+
+    def __call__(self, ctx: ItemContext) -> None:
         if ctx.actor.id is not None and ctx.actor.id == ctx.submitted_by_id:
             return
-        require_role(ctx.actor, role, ctx.department_id)
-    guard.__name__ = f"submitter_or_role({role})"
-    return guard
+        require_role(ctx.actor, self.role, ctx.department_id)
 
 
-def not_a_contributor(what: str) -> Guard:
-    """Nobody who shaped the revision decides it: not its author, submitter or any contributor."""
-    def guard(ctx: ItemContext) -> None:
+@dataclass(frozen=True)
+class NotAContributor:
+    """Nobody who shaped the revision decides it: not its author, submitter or any contributor.
+
+    ``what`` names the decision in the refusal ("审查本稿"), marked with ``N_`` where it is declared.
+    """
+
+    what: str
+
+    def __call__(self, ctx: ItemContext) -> None:
         if ctx.actor.id in {ctx.author_id, ctx.submitted_by_id}:
             raise Forbidden("职责分离：您是本稿的起草人或提交人，不能%(what)s", code="separation_of_duties",
-                            what=_(what))
+                            what=_(self.what))
         # Anyone who changed the content (edit, attachment, masking, a revision's copy) wrote part
         # of what is decided on: a contributor decides on it no more than its author does.
         if ctx.actor.id is not None and ctx.actor.id in ctx.contributor_ids:
             raise Forbidden("职责分离：您修改过本稿的内容（正文、附件或脱敏），不能%(what)s",
-                            code="separation_of_duties", what=_(what))
-    return guard
+                            code="separation_of_duties", what=_(self.what))
+
+
+# Parametrised guards are values (frozen dataclasses): equal guards compare equal, so the task lists'
+# SQL forms (workflow/task_filters.py) find them by class.
+def role_in_department(role: str) -> RoleInDepartment:
+    """The permission guard "holds ``role`` for the item's department"."""
+    return RoleInDepartment(role)
+
+
+def submitter_or_role(role: str) -> SubmitterOrRole:
+    """The permission guard "submitted this revision, or holds ``role`` for the department"."""
+    return SubmitterOrRole(role)
+
+
+def not_a_contributor(what: str) -> NotAContributor:
+    """The separation-of-duties guard for the decision ``what``."""
+    return NotAContributor(what)
 
 
 NOT_A_CONTRIBUTOR_TO_REVIEW = not_a_contributor(N_("审查本稿"))

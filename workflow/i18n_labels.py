@@ -6,6 +6,11 @@ string that lives in a dict or tuple elsewhere; extraction cannot follow the var
 the literal is repeated here, wrapped in the no-op marker ``N_`` (``-k N_`` in the Makefile's
 ``I18N_KEYWORDS``). Nothing imports this module at run time.
 
+Labels defined with ``N_`` where they live need no entry here: the item workflow's states, triggers and
+inputs (``workflow/item_spec.py``), the checklist questions (``workflow/checklist.py``), the publication
+channels (``workflow/channels.py``), the item field names (``workflow/item_context.py``) and the guards'
+separation-of-duties wording (``workflow/guards.py``).
+
 When you add or change a value in one of the maps below, change it here too;
 ``tests/test_translations.py`` imports the maps and fails if a value is missing from the
 extracted catalogue.
@@ -19,13 +24,6 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker nam
 
 
 # -- A. Translated at render time today --------------------------------------------------------
-
-# workflow/machine.py STATE_LABELS (web/ui/format.py state_label, web/ui/diagram.py)
-MACHINE_STATES = (N_("草稿"), N_("保密审查"), N_("审批"), N_("待发布"), N_("已公开"), N_("已归档"))
-
-# workflow/machine.py TRIGGER_LABELS (web/ui/format.py trigger_label, web/ui/diagram.py, web/ui/items.py)
-MACHINE_TRIGGERS = (N_("提交审查"), N_("撤回"), N_("审查通过"), N_("退回修改"), N_("批准"), N_("不予批准"),
-                    N_("发布"), N_("归档"), N_("撤下"))
 
 # workflow/access.py ROLE_LABELS (web/ui/format.py role_label)
 ROLES = (N_("起草人"), N_("保密审查员"), N_("审批人"), N_("信息公开办公室管理员"))
@@ -46,10 +44,6 @@ HTTP_MESSAGES = (N_("请求格式有误"), N_("请先登录"), N_("您没有权�
                  N_("不支持该请求方法"), N_("操作冲突"), N_("请求内容过大"), N_("不支持的内容类型"),
                  N_("请求内容无效"), N_("请求过于频繁，请稍后再试"))
 
-# web/ui/format.py CHANNEL_LABELS (channel_label; web/ui/items.py channel choices)
-PUBLICATION_CHANNELS = (N_("学校网站"), N_("微信公众号"), N_("微博"), N_("移动客户端"), N_("公告栏"),
-                        N_("电子屏"), N_("会议"), N_("印发文件"), N_("其他"))
-
 # web/ui/format.py ACTION_LABELS (trigger_label, audit history)
 AUDIT_ACTIONS = (N_("创建草稿"), N_("修改草稿"), N_("发起修订"), N_("添加附件"), N_("删除附件"))
 
@@ -67,10 +61,6 @@ APPLICATION_CHANNELS = (N_("当面提交"), N_("邮寄（签收之日）"), N_("
                         N_("电子邮件"))
 CLOCK_SEGMENTS = (N_("计入期限"), N_("征求第三方意见（不计入）"), N_("等待补正（停止计时）"),
                   N_("补正前的期限（已重新计算）"))
-
-# web/ui/items.py CHECKLIST (item.html secrecy checklist)
-CHECKLIST = (N_("是否涉及国家秘密"), N_("是否涉及工作秘密"), N_("是否涉及商业秘密"), N_("是否涉及个人信息/隐私"),
-             N_("是否含有敏感信息（危及安全稳定）"), N_("是否属于正在调查、讨论、审议、处理的事项"))
 
 # web/ui/inbox.py PREFS (settings.html)
 NOTIFY_PREFS = (N_("即时邮件"), N_("每日摘要（工作日 09:00）"), N_("不发邮件（仅站内消息）"))
@@ -103,9 +93,6 @@ STATS_ROWS = (N_("一、本年新收政府信息公开申请数量"), N_("二、
 # workflow/services/applications.py _LABELS (the ``label`` param of its ValidationFailed messages)
 APPLICATION_FIELDS = (N_("申请人姓名或名称"), N_("联系方式"), N_("所需信息的内容描述"), N_("用途"), N_("申请人类型"),
                       N_("获取信息的方式"), N_("申请渠道"), N_("收到申请的时间"), N_("说明"), N_("案由"))
-
-# workflow/guards.py: the ``what`` param of the separation-of-duties Forbidden message
-SEPARATION_ACTIONS = (N_("审查本稿"), N_("批准本稿"))
 
 # web/ui/applications.py: the remedies register (REMEDY_KIND_LABELS, REMEDY_OUTCOME_LABELS)
 REMEDY_KINDS = (N_("举报/投诉"), N_("行政复议"), N_("行政诉讼"))

@@ -36,6 +36,9 @@ ACCEPT_FINDINGS = Field("accept_findings", N_("确认有法律依据公开的自
 PUBLISH_AT = Field("publish_at", N_("定时发布时间"), "datetime", help=N_("留空则批准后立即发布"))
 
 S = ItemState
+# ``awaited_by`` marks the decision a state waits for (the task lists: spec.awaited()): submit, pass_review,
+# approve. ``return`` and ``reject`` are the way out every decider also has, not a task of their own: a
+# reviewer who may only return (separation of duties) is not asked to act, the other reviewers are.
 ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
     TriggerSpec("submit", N_("提交审查"), (S.DRAFT,), S.SECRECY_REVIEW,
                 permission=(guards.role_in_department(DRAFTER),), checks=(guards.complete_for_submit,),
@@ -50,7 +53,7 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
                 decision=True, awaited_by=REVIEWER, effect=record_review, style="success"),
     TriggerSpec("return", N_("退回修改"), (S.SECRECY_REVIEW,), S.DRAFT,
                 permission=(guards.role_in_department(REVIEWER),), fields=(REASON.mandatory(),), decision=True,
-                awaited_by=REVIEWER, style="warning"),
+                style="warning"),
     TriggerSpec("approve", N_("批准"), (S.APPROVAL,), S.PUBLISHED,
                 permission=(guards.role_in_department(APPROVER), guards.NOT_A_CONTRIBUTOR_TO_APPROVE,
                             guards.not_the_reviewer),
@@ -58,7 +61,7 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
                 decision=True, awaited_by=APPROVER, effect=record_approval, style="success"),
     TriggerSpec("reject", N_("不予批准"), (S.APPROVAL,), S.DRAFT,
                 permission=(guards.role_in_department(APPROVER),), fields=(REASON.mandatory(),), decision=True,
-                awaited_by=APPROVER, style="danger"),
+                style="danger"),
     TriggerSpec("publish", N_("发布"), (S.SCHEDULED,), S.PUBLISHED,
                 permission=(guards.role_in_department(ADMIN),)),
     TriggerSpec("archive", N_("归档"), (S.PUBLISHED,), S.ARCHIVED,
@@ -79,6 +82,12 @@ OPEN_STATES: tuple[str, ...] = ITEM_SPEC.open_states
 TRIGGERS: tuple[str, ...] = tuple(ITEM_SPEC.triggers)
 STATE_LABELS: dict[str, str] = {state.value: state.label for state in ItemState}
 TRIGGER_LABELS: dict[str, str] = {name: trigger.label for name, trigger in ITEM_SPEC.triggers.items()}
+
+
+def board_states(spec: WorkflowSpec[ItemContext]) -> tuple[str, ...]:
+    """The stages a department board counts: the open states, then ``scheduled`` (approved, waiting for
+    its publication time)."""
+    return (*spec.open_states, S.SCHEDULED.value)
 
 
 def spec_of(app: Gongkai) -> WorkflowSpec[ItemContext]:

@@ -29,12 +29,13 @@ def register_hooks() -> None:
     hooks.calendar_changed(redate_open_applications)  # an admin override re-dates open applications
 
 
-def build_gongkai(db: Database, settings: Settings, clock: Clock | None = None) -> Gongkai:
+def build_gongkai(db: Database, settings: Settings, clock: Clock | None = None, item_spec: Any = None) -> Gongkai:
     """An instance over ``db`` whose calendar is the stored one (config + admin overrides),
-    with the hooks registered."""
+    with the hooks registered; ``item_spec`` replaces the item workflow (tests of the spec only)."""
     register_hooks()
     calendars = StoredCalendar(db, float(settings.get("calendar.check_seconds", 5)))
-    return Gongkai(db=db, settings=settings, clock=clock or SystemClock(), calendar_source=calendars)
+    return Gongkai(db=db, settings=settings, clock=clock or SystemClock(), calendar_source=calendars,
+                   item_spec=item_spec)
 
 
 def create_gongkai(database_url: str | None = None, settings: Settings | None = None,

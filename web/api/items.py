@@ -180,4 +180,4 @@ def public_items():  # noqa: ANN201
 @bp.get("/openapi.json")
 def openapi():  # noqa: ANN201
     from web.api.openapi import openapi_document
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(spec_of(core())))

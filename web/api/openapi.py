@@ -15,7 +15,8 @@ from typing import Any
 
 from workflow import channels
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
-from workflow.item_spec import OPEN_STATES, STATES, TRIGGERS
+from workflow.item_spec import ITEM_SPEC, OPEN_STATES, STATES
+from workflow.spec import Field, WorkflowSpec
 from workflow.services.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, REMEDY_KINDS,
                                             REMEDY_OUTCOMES, STATE_LABELS)
 from workflow.services.notifications import NOTIFY_PREFS
@@ -197,6 +198,68 @@ def page_of(item_schema: dict[str, Any]) -> dict[str, Any]:
                 "pages": {"type": "integer", "minimum": 1}})
 
 
+# ------------------------------------------------------------------ the item workflow (from its spec)
+
+# A transition input's JSON schema by its Field.kind (what workflow.inputs.parse_trigger_inputs accepts).
+FIELD_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
+    "text": nullable({"type": "string", "maxLength": 5000}),
+    "multiline": nullable({"type": "string", "maxLength": 5000}),
+    "checklist": {"type": "object", "additionalProperties": {"type": "boolean"},
+                  "description": "Every key of GET /api/v1/checklist (workflow/checklist.py), each true or false"},
+    "datetime": optional(DATETIME),
+    "date": optional(DATE),
+    "integer": nullable(INTEGER),
+    "multi": {"type": "array", "items": {"type": "string"},
+              "description": "A list of keys (accept_findings: personal-information findings accepted with "
+                             "`legal_basis`)"},
+}
+
+
+def field_schema(field: Field, takers: list[tuple[str, bool]]) -> dict[str, Any]:
+    """The schema of one transition input; its description names the triggers taking it."""
+    if field.kind == "choice":
+        schema: dict[str, Any] = nullable({"type": "string", "enum": [value for value, _label in field.choices]})
+    else:
+        schema = dict(FIELD_KIND_SCHEMAS[field.kind])
+    taken = ", ".join(f"{name} (required)" if required else name for name, required in takers)
+    note = schema.get("description")
+    schema["description"] = f"Taken by: {taken}." + (f" {note}" if note else "")
+    return schema
+
+
+def transition_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
+    """The body of POST /items/{id}/transitions: the spec's triggers and one property per declared input."""
+    fields: dict[str, Field] = {}
+    takers: dict[str, list[tuple[str, bool]]] = {}
+    for trigger in spec.triggers.values():
+        for field in trigger.fields:
+            fields.setdefault(field.name, field)
+            takers.setdefault(field.name, []).append((trigger.name, field.required))
+    properties: dict[str, Any] = {"trigger": {"type": "string", "enum": list(spec.triggers)}}
+    properties.update({name: field_schema(field, takers[name]) for name, field in fields.items()})
+    properties["version"] = VERSION
+    return obj(properties, required=["trigger"], additional=False)
+
+
+def item_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
+    """The Item response, its ``state`` restricted to the spec's states."""
+    return obj({
+        "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
+        "catalog_code": STRING, "channels": array({"type": "string"}), "formed_on": OPT_DATE,
+        "publish_deadline": OPT_DATE, "deadline_estimated": BOOLEAN,
+        "state": {"type": "string", "enum": list(spec.state_values)},
+        "stage_due": OPT_DATETIME, "overdue": BOOLEAN, "version": INTEGER, "revision": INTEGER,
+        "content_hash": OPT_STRING, "author": OPT_STRING, "submitted_by": OPT_STRING, "publish_at": OPT_DATETIME,
+        "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
+        "superseded_by": OPT_INTEGER, "is_list": BOOLEAN, "archive_reason": OPT_STRING,
+        "attachments": array(ref("Attachment")), "created_at": OPT_DATETIME, "updated_at": OPT_DATETIME})
+
+
+def spec_schemas(spec: WorkflowSpec[Any]) -> dict[str, Any]:
+    """The component schemas that follow the item spec an instance runs."""
+    return {"Transition": transition_schema(spec), "Item": item_schema(spec)}
+
+
 # ------------------------------------------------------------------ request bodies
 
 ITEM_PROPERTIES: dict[str, Any] = {
@@ -220,29 +283,10 @@ SCHEMAS: dict[str, Any] = {
                      additional=False),
     "ItemUpdate": obj({k: v for k, v in ITEM_PROPERTIES.items() if k != "department"}, required=[],
                       additional=False),
-    "Transition": obj({
-        "trigger": {"type": "string", "enum": list(TRIGGERS)},
-        "reason": nullable({"type": "string", "maxLength": 5000}),
-        "legal_basis": nullable({"type": "string", "maxLength": 5000}),
-        "checklist": {"type": "object", "additionalProperties": {"type": "boolean"},
-                      "description": "pass_review: every key of GET /api/v1/checklist (workflow/checklist.py), each true or false"},
-        "publish_at": optional(DATETIME),
-        "accept_findings": {"type": "array", "items": {"type": "string"},
-                            "description": "pass_review: keys of personal-information findings accepted "
-                                           "with `legal_basis`"},
-        "version": VERSION}, required=["trigger"], additional=False),
     "VersionOnly": obj({"version": VERSION}, required=[]),
     # --- items and their records
     "Attachment": obj({"id": INTEGER, "filename": STRING, "size": INTEGER, "sha256": STRING}),
-    "Item": obj({
-        "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
-        "catalog_code": STRING, "channels": array({"type": "string"}), "formed_on": OPT_DATE,
-        "publish_deadline": OPT_DATE, "deadline_estimated": BOOLEAN, "state": {"type": "string", "enum": list(STATES)},
-        "stage_due": OPT_DATETIME, "overdue": BOOLEAN, "version": INTEGER, "revision": INTEGER,
-        "content_hash": OPT_STRING, "author": OPT_STRING, "submitted_by": OPT_STRING, "publish_at": OPT_DATETIME,
-        "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
-        "superseded_by": OPT_INTEGER, "is_list": BOOLEAN, "archive_reason": OPT_STRING,
-        "attachments": array(ref("Attachment")), "created_at": OPT_DATETIME, "updated_at": OPT_DATETIME}),
+    **spec_schemas(ITEM_SPEC),
     "PublicItem": obj({
         "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
         "catalog_code": STRING, "channels": array({"type": "string"}), "published_at": OPT_DATETIME,
@@ -409,8 +453,8 @@ def register_schemas(schemas: dict[str, Any]) -> None:
     SCHEMAS.update(schemas)
 
 
-def openapi_document() -> dict[str, Any]:
-    """The whole document."""
+def openapi_document(spec: WorkflowSpec[Any] = ITEM_SPEC) -> dict[str, Any]:
+    """The whole document, for an instance running the item workflow ``spec``."""
     paths = {path: dict(ops) for path, ops in PATHS.items()}
     for path, operations in EXTRA_PATHS.items():
         paths.setdefault(path, {}).update(operations)
@@ -421,6 +465,6 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": paths,
-        "components": {"schemas": SCHEMAS,
+        "components": {"schemas": {**SCHEMAS, **spec_schemas(spec)},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

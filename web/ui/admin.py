@@ -19,7 +19,7 @@ from workflow.access import ROLE_LABELS
 from workflow.clock import local_date
 from workflow.errors import ValidationFailed
 from workflow.i18n import gettext as _
-from workflow.item_spec import OPEN_STATES
+from workflow.item_spec import spec_of
 from workflow.services import catalog, queries, users
 from workflow.xml_text import xml_safe
 
@@ -76,7 +76,7 @@ def overdue():  # noqa: ANN201
     summary = _summary(rows)
     totals = {b: sum(e[b] for e in summary) for b in (*BUCKETS, "total")}
     return render_template("admin/overdue.html", rows=rows, summary=summary, totals=totals, filters=filters,
-                           departments=queries.list_departments(core()), stages=OPEN_STATES, buckets=BUCKETS,
+                           departments=queries.list_departments(core()), stages=spec_of(core()).open_states, buckets=BUCKETS,
                            bucket_labels=BUCKET_LABELS, bucket_colours=BUCKET_COLOURS,
                            calendar_gaps=calendar_gaps(core()), scheduler=scheduler_status(core()),
                            **_overdue_applications())

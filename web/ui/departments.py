@@ -8,7 +8,7 @@ from web.core import core
 from web.ui.common import actor
 from web.ui.format import due_status
 from workflow.errors import ValidationFailed
-from workflow.item_spec import OPEN_STATES
+from workflow.item_spec import board_states, spec_of
 from workflow.services import queries
 
 bp = Blueprint("departments", __name__)
@@ -20,7 +20,7 @@ SORTS = ("due", "new")
 def board():  # noqa: ANN201
     app = core()
     rows = queries.department_board(app, actor())
-    return render_template("departments.html", rows=rows, stages=(*OPEN_STATES, "scheduled"),
+    return render_template("departments.html", rows=rows, stages=board_states(spec_of(app)),
                            due=lambda item: due_status(app.calendar, item.stage_due, app.now()))
 
 
@@ -42,4 +42,4 @@ def tasks(code: str):  # noqa: ANN201
     rows = [{"item": item, "due": due_status(app.calendar, item.stage_due, now)} for item in page.items]
     return render_template("department_tasks.html", dept=board["department"], counts=board["stages"],
                            page=page, rows=rows, stage=stage, overdue=overdue, sort=sort,
-                           stages=(*OPEN_STATES, "scheduled", "published", "archived"))
+                           stages=spec_of(app).state_values)

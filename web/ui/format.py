@@ -7,12 +7,13 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
+from web.core import core
 from workflow import channels
 from workflow.calendar import deadlines
 from workflow.access import ROLE_LABELS
 from workflow.i18n import gettext as _
 from workflow.i18n import ngettext
-from workflow.item_spec import STATE_LABELS, TRIGGER_LABELS, ItemState
+from workflow.item_spec import ItemState, spec_of
 
 STATE_COLOURS = {state.value: state.colour for state in ItemState}
 ACTION_LABELS = {"create": "创建草稿", "edit": "修改草稿", "revise": "发起修订", "attachment_add": "添加附件",
@@ -43,14 +44,18 @@ def fnumber(value: Any) -> str:
 
 
 def state_label(state: str | None) -> str:
-    """The translated label of a state."""
-    return _(STATE_LABELS.get(state or "", state or "—"))
+    """The translated label of a state of the instance's item spec (the raw value when unknown)."""
+    return spec_of(core()).state_label(state) if state else "—"
 
 
 def trigger_label(trigger: str | None) -> str:
-    """The translated label of a trigger or audit action."""
-    key = trigger or ""
-    return _(TRIGGER_LABELS.get(key) or ACTION_LABELS.get(key) or key)
+    """The translated label of a trigger of the instance's item spec, or of an audit action."""
+    if not trigger:
+        return "—"
+    spec = spec_of(core())
+    if trigger in spec.triggers:
+        return spec.trigger_label(trigger)
+    return _(ACTION_LABELS[trigger]) if trigger in ACTION_LABELS else trigger
 
 
 def channel_label(channel: str) -> str:

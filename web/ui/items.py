@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import login_required
 
 from web.core import core
+from web.ui.actions import action_panel, form_inputs
 from web.ui.common import actor, try_verb
 from web.ui.diagram import state_diagram_svg
 from web.ui.format import due_status
@@ -17,11 +18,10 @@ from workflow.errors import DomainError
 from workflow.channels import Channel
 from workflow.checklist import QUESTIONS
 from workflow.i18n import gettext as _
-from workflow.item_spec import TRIGGER_LABELS
+from workflow.item_spec import spec_of
 from workflow.services import attachments, catalog, item_scan, items, queries
 
 bp = Blueprint("items", __name__)
-CHECKLIST = tuple((question.key, question.label) for question in QUESTIONS)
 
 
 def _catalog_choices() -> dict[str, list[tuple[str, str]]]:
@@ -45,9 +45,12 @@ def allowed_actions(item: Any, who: Actor) -> set[str]:
     return items.available_actions(core(), who, item)
 
 
-def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | None = None):  # noqa: ANN202
+def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | None = None,
+                 posted: str | None = None):  # noqa: ANN202
+    """The item page; after a failed action ``posted`` names it and ``form_values`` refill its form."""
     app = core()
     who = actor()
+    spec = spec_of(app)
     item = items.get_item(app, who, item_id)
     now = app.now()
     # Staff outside the department see of a published item what the public sees: no history,
@@ -55,17 +58,19 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     internal = items.internal_view(who, item)
     findings = item_scan.item_findings(app, who, item_id) if item.revision and internal else None
     can = allowed_actions(item, who)
+    panel = action_panel(spec, who, item.state, item.department_id, items.item_actions(app, who, item))
     check = item_scan.self_check(app, who, item_id) if "edit" in can else None
     explanation = app.calendar.explain(item.formed_on, int(app.settings["deadlines.publish_workdays"])) \
         if item.formed_on else None
     entries = {e["code"]: (c["title"], e["title"]) for c in catalog.catalog_tree(app)["categories"] for e in c["items"]}
     return render_template(
-        "item.html", item=item, can=can, self_check=check, due=due_status(app.calendar, item.stage_due, now),
+        "item.html", item=item, can=can, panel=panel, self_check=check, is_open=item.state in spec.open_states,
+        due=due_status(app.calendar, item.stage_due, now),
         history=queries.item_history(app, who, item_id) if internal else [], findings=findings,
         explanation=explanation, internal=internal,
         diff=queries.revision_diff(app, who, item_id) if internal else None, entry=entries.get(item.catalog_code),
-        checklist=CHECKLIST, diagram=state_diagram_svg(current=item.state), values=form_values or {},
-        trigger_labels=TRIGGER_LABELS, max_upload=int(app.settings["limits.attachment_max_bytes"])), status
+        questions=QUESTIONS, diagram=state_diagram_svg(spec, item.state), values=form_values or {}, posted=posted,
+        max_upload=int(app.settings["limits.attachment_max_bytes"])), status
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -126,39 +131,19 @@ def _version() -> int | None:
         return None
 
 
-def _checklist() -> dict[str, bool] | None:
-    answers: dict[str, bool] = {}
-    for key, _label in CHECKLIST:
-        value = request.form.get(f"q_{key}")
-        if value in ("yes", "no"):
-            answers[key] = value == "yes"
-    return answers
-
-
-def _payload(trigger: str) -> dict[str, Any]:
-    payload: dict[str, Any] = {}
-    if request.form.get("reason") is not None:
-        payload["reason"] = request.form.get("reason", "").strip()
-    if trigger == "pass_review":
-        payload["checklist"] = _checklist()
-        payload["legal_basis"] = request.form.get("legal_basis", "").strip() or None
-        payload["accept_findings"] = request.form.getlist("accept")
-    if trigger == "approve" and request.form.get("publish_at"):
-        payload["publish_at"] = request.form["publish_at"]
-    return payload
-
-
 @bp.post("/items/<int:item_id>/do/<trigger>")
 @login_required
 def do(item_id: int, trigger: str):  # noqa: ANN201
-    if trigger not in TRIGGER_LABELS:
+    """Fire ``trigger``: its inputs are read from the form by the fields the spec declares for it."""
+    spec = spec_of(core())
+    declared = spec.triggers.get(trigger)
+    if declared is None:
         abort(404)
-    payload = _payload(trigger)
-    _item, error = try_verb(items.transition, core(), actor(), item_id, trigger, payload,
-                            expected_version=_version(),
-                            success=_("已执行：%(action)s", action=_(TRIGGER_LABELS[trigger])))
+    _item, error = try_verb(items.transition, core(), actor(), item_id, declared.name,
+                            form_inputs(declared, request.form), expected_version=_version(),
+                            success=_("已执行：%(action)s", action=spec.trigger_label(declared.name)))
     if error is not None:
-        return _render_item(item_id, status=error.status, form_values=request.form.to_dict())
+        return _render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=declared.name)
     return redirect(url_for("items.show", item_id=item_id))
 
 

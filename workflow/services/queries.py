@@ -11,15 +11,16 @@ from typing import Any, Sequence
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent, Department, Item, ItemContributor
+from db.models import AuditEvent, Department, Item
 from db.models.items import DISCLOSURE
+from workflow.access import Actor, public_items_filter, require_role
 from workflow.calendar import deadlines
-from workflow.access import APPROVER, DRAFTER, REVIEWER, Actor, public_items_filter, require_role
 from workflow.context import Gongkai
 from workflow.errors import NotFound, ValidationFailed
 from workflow.inputs import parse_page
-from workflow.item_spec import OPEN_STATES, STATES
+from workflow.item_spec import board_states, spec_of
 from workflow.services.items import load_internal
+from workflow.task_filters import awaited_filter
 from workflow.views import event_to_dict
 
 
@@ -82,7 +83,8 @@ def list_items(app: Gongkai, actor: Actor, *, state: str | None = None, departme
                sort: str = "due") -> Page:
     """Items in the actor's scope, filtered and paginated."""
     page_no, size = page_args(app, page, per_page)
-    if state and state not in STATES:
+    spec = spec_of(app)
+    if state and state not in spec.state_values:
         raise ValidationFailed("未知的状态：%(state)s", code="invalid_value", field="state", state=state)
     want_overdue = _bool_arg(overdue, "overdue")
     now = app.now()
@@ -93,7 +95,7 @@ def list_items(app: Gongkai, actor: Actor, *, state: str | None = None, departme
         if state:
             query = query.where(Item.state == state)
         if want_overdue is not None:
-            late = and_(Item.state.in_(OPEN_STATES), Item.stage_due < now)
+            late = and_(Item.state.in_(spec.open_states), Item.stage_due < now)
             query = query.where(late if want_overdue else ~late)
         if q:
             query = query.where(Item.title.contains(q.strip()[:100], autoescape=True))
@@ -101,31 +103,13 @@ def list_items(app: Gongkai, actor: Actor, *, state: str | None = None, departme
         return _paginate(session, query.order_by(*order), page_no, size)
 
 
-def _task_condition(actor: Actor) -> Any:
-    """Items waiting for this actor: by role, in scope, never their own to decide."""
-    conditions = []
-    contributed = select(ItemContributor.id).where(ItemContributor.item_id == Item.id,
-                                                   ItemContributor.user_id == actor.id).exists()
-    own = or_(Item.author_id == actor.id, Item.submitted_by_id == actor.id, contributed)
-
-    def in_scope_for(role: str) -> Any:
-        return True if actor.all_departments else Item.department_id.in_(sorted(actor.department_ids) or [-1])
-
-    if actor.has_role(DRAFTER):
-        conditions.append(and_(Item.state == "draft", in_scope_for(DRAFTER)))
-    if actor.has_role(REVIEWER):
-        conditions.append(and_(Item.state == "secrecy_review", in_scope_for(REVIEWER), ~own))
-    if actor.has_role(APPROVER):
-        conditions.append(and_(Item.state == "approval", in_scope_for(APPROVER), ~own,
-                               or_(Item.reviewed_by_id.is_(None), Item.reviewed_by_id != actor.id)))
-    return or_(*conditions) if conditions else False
-
-
 def my_tasks(app: Gongkai, actor: Actor, *, page: Any = None, per_page: Any = None) -> Page:
     """Items awaiting the actor's action, earliest due first."""
     page_no, size = page_args(app, page, per_page)
     with app.db.read() as session:
-        query = select(Item).where(_task_condition(actor)).order_by(Item.stage_due.asc().nulls_last(), Item.id)
+        # who acts in which state, and under which guards, is the spec's (spec.awaited(), task_filters)
+        query = select(Item).where(awaited_filter(spec_of(app), actor)) \
+            .order_by(Item.stage_due.asc().nulls_last(), Item.id)
         return _paginate(session, query, page_no, size)
 
 
@@ -137,7 +121,7 @@ def department_tasks(app: Gongkai, actor: Actor, code: str, *, limit_per_stage: 
         if dept is None or not (actor.is_admin or actor.covers(dept.id)):
             raise NotFound("部门不存在或不在您的范围内", code="department_not_found")
         stages: dict[str, Any] = {}
-        for stage in (*OPEN_STATES, "scheduled"):
+        for stage in board_states(spec_of(app)):
             base = select(Item).where(Item.department_id == dept.id, Item.state == stage)
             count = session.scalar(select(func.count()).select_from(base.subquery())) or 0
             overdue = session.scalar(select(func.count()).select_from(
@@ -148,13 +132,15 @@ def department_tasks(app: Gongkai, actor: Actor, code: str, *, limit_per_stage: 
         return {"department": dept, "stages": stages}
 
 
-def _open_items(session: Session, due_condition: Any, department: str | None, stage: str | None) -> Select[Any]:
+def _open_items(app: Gongkai, session: Session, due_condition: Any, department: str | None,
+                stage: str | None) -> Select[Any]:
     """Open items matching ``due_condition``, optionally of one department and stage."""
-    query = select(Item).where(Item.state.in_(OPEN_STATES), due_condition)
+    open_states = spec_of(app).open_states
+    query = select(Item).where(Item.state.in_(open_states), due_condition)
     if department:
         query = query.where(Item.department_id == department_id(session, department))
     if stage:
-        if stage not in OPEN_STATES:
+        if stage not in open_states:
             raise ValidationFailed("未知的阶段：%(stage)s", code="invalid_value", field="stage", stage=stage)
         query = query.where(Item.state == stage)
     return query
@@ -168,7 +154,7 @@ def overdue_items(app: Gongkai, actor: Actor, *, department: str | None = None, 
     page_no, size = page_args(app, page, per_page)
     now = app.now()
     with app.db.read() as session:
-        query = _open_items(session, Item.stage_due < now, department, stage)
+        query = _open_items(app, session, Item.stage_due < now, department, stage)
         result = _paginate(session, query.order_by(Item.stage_due.asc(), Item.id), page_no, size)
     calendar = app.calendar
     extra = {item.id: {"rung": deadlines.current_rung(calendar, item.stage_due, now, app.settings),
@@ -224,15 +210,16 @@ def department_board(app: Gongkai, actor: Actor) -> list[dict[str, Any]]:
     soon_day = app.calendar.add_workdays(deadlines.local_date(now), 1)
     from datetime import datetime as _dt, time as _time
     soon = _dt.combine(soon_day + timedelta(days=1), _time(0), tzinfo=SHANGHAI)
-    stages = (*OPEN_STATES, "scheduled")
+    stages = board_states(spec_of(app))
+    open_states = spec_of(app).open_states
     with app.db.read() as session:
         depts = list(session.scalars(select(Department).where(Department.active.is_(True))
                                      .where(scope_filter_department(actor)).order_by(Department.code)))
         ids = [d.id for d in depts] or [-1]
         rows = session.execute(
             select(Item.department_id, Item.state, func.count(),
-                   func.sum(case_when(and_(Item.state.in_(OPEN_STATES), Item.stage_due < now))),
-                   func.sum(case_when(and_(Item.state.in_(OPEN_STATES), Item.stage_due >= now,
+                   func.sum(case_when(and_(Item.state.in_(open_states), Item.stage_due < now))),
+                   func.sum(case_when(and_(Item.state.in_(open_states), Item.stage_due >= now,
                                            Item.stage_due < soon))),
                    func.min(Item.stage_entered_at))
             .where(Item.department_id.in_(ids), Item.state.in_(stages))
@@ -246,11 +233,11 @@ def department_board(app: Gongkai, actor: Actor) -> list[dict[str, Any]]:
             entry["stages"][state] = count
             entry["overdue"] += int(late or 0)
             entry["due_soon"] += int(near or 0)
-            if state in OPEN_STATES and first is not None and (dept_id not in oldest_at or first < oldest_at[dept_id]):
+            if state in open_states and first is not None and (dept_id not in oldest_at or first < oldest_at[dept_id]):
                 oldest_at[dept_id] = first
         for dept_id, first in oldest_at.items():
             board[dept_id]["oldest"] = session.scalar(
-                select(Item).where(Item.department_id == dept_id, Item.state.in_(OPEN_STATES),
+                select(Item).where(Item.department_id == dept_id, Item.state.in_(open_states),
                                    Item.stage_entered_at == first).order_by(Item.id).limit(1))
         return list(board.values())
 
@@ -279,7 +266,8 @@ def due_horizon(app: Gongkai, actor: Actor, *, workdays: int = 3, department: st
     horizon_day = app.calendar.add_workdays(deadlines.local_date(now), workdays)
     horizon = _dt.combine(horizon_day + timedelta(days=1), _time(0), tzinfo=SHANGHAI)
     with app.db.read() as session:
-        query = _open_items(session, and_(Item.stage_due.is_not(None), Item.stage_due < horizon), department, stage)
+        due = and_(Item.stage_due.is_not(None), Item.stage_due < horizon)
+        query = _open_items(app, session, due, department, stage)
         return list(session.scalars(query.order_by(Item.stage_due.asc(), Item.id).limit(limit)))
 
 
