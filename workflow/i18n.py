@@ -94,3 +94,8 @@ def lazy_gettext(message: str, **params: Any) -> LazyProxy:
 
 _ = gettext
 _l = lazy_gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark ``message`` for extraction (``-k N_``) where it is defined; it is translated where shown."""
+    return message
