@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from enum import Enum
 import shlex
 from pathlib import Path
 from collections.abc import Iterable, Mapping
@@ -40,8 +41,8 @@ LABEL_MAPS = (
     ("workflow.access", "ROLE_LABELS"),
     ("workflow.notifications", "STAGE_LABELS"),
     ("workflow.calendar", "HOLIDAY_NAMES"),
-    ("workflow.services.applications", "STATE_LABELS"),
-    ("workflow.services.applications", "_LABELS"),
+    ("workflow.applications.spec", "ApplicationState"),
+    ("workflow.applications.intake", "LABELS"),
     ("workflow.applications.stats", "COLUMNS"),
     ("workflow.applications.outcomes", "OUTCOMES"),
     ("web.errors", "HTTP_MESSAGES"),
@@ -49,10 +50,12 @@ LABEL_MAPS = (
     ("web.ui.format", "ACTION_LABELS"),
     ("web.ui.admin", "BUCKET_LABELS"),
     ("web.ui.reports", "SOURCE_LABELS"),
-    ("web.ui.applications", "KIND_LABELS"),
-    ("web.ui.applications", "DELIVERY_LABELS"),
-    ("web.ui.applications", "CHANNEL_LABELS"),
-    ("web.ui.applications", "SEGMENT_LABELS"),
+    ("workflow.applications.vocabulary", "ApplicantKind"),
+    ("workflow.applications.vocabulary", "DeliveryForm"),
+    ("workflow.applications.vocabulary", "ApplicationChannel"),
+    ("workflow.applications.vocabulary", "ClockSegment"),
+    ("workflow.applications.vocabulary", "RemedyKind"),
+    ("workflow.applications.vocabulary", "RemedyOutcome"),
     ("web.ui.items", "CHECKLIST"),
     ("web.ui.inbox", "PREFS"),
 )
@@ -156,8 +159,13 @@ def test_placeholders_match_and_no_html(english: Catalog) -> None:
 
 
 def _label_values(value: Any) -> Iterable[str]:
-    """The Chinese strings of a label map: dict values, (code, label) pairs, Outcome rows."""
-    if isinstance(value, str):
+    """The Chinese strings of a label map: dict values, (code, label) pairs, Outcome rows, and the labels of
+    a vocabulary's members (an Enum whose members carry ``label`` and other wordings)."""
+    if isinstance(value, type) and issubclass(value, Enum):
+        for member in value:
+            for attribute in ("label", "public_label", "column", "report_label"):
+                yield from _label_values(getattr(member, attribute, None))
+    elif isinstance(value, str):
         if CJK.search(value):
             yield value
     elif isinstance(value, Mapping):

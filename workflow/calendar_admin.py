@@ -47,7 +47,7 @@ def _redate(app: Gongkai, session: Any, calendar: WorkCalendar) -> list[int]:
                 schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due, calendar,
                                app.settings)
         session.flush()
-    from workflow.services.applications import redate_open_applications
+    from workflow.applications.redating import redate_open_applications
     redate_open_applications(app, session, calendar)
     return changed
 
