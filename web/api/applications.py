@@ -39,6 +39,7 @@ def client_address() -> str:
 
 @bp.get("/applications")
 def list_applications() -> Response:
+    """Applications in the caller's scope (``?state=`` filters)."""
     actor = acting_user()
     rows = svc.list_applications(core(), actor, state=request.args.get("state") or None)
     return jsonify({"items": [application_to_dict(core(), a) for a in rows]})
@@ -46,17 +47,20 @@ def list_applications() -> Response:
 
 @bp.post("/applications")
 def create_application() -> Response:
+    """Admin: register an application received on paper, by post, fax, e-mail or in person."""
     actor = acting_user()
     return _application(svc.register_application(core(), actor, json_body()), 201)
 
 
 @bp.get("/applications/<int:application_id>")
 def get_application(application_id: int) -> Response:
+    """One application with its clock explained."""
     return _application(svc.get_application(core(), acting_user(), application_id))
 
 
 @bp.get("/applications/<int:application_id>/history")
 def application_history(application_id: int) -> Response:
+    """The application's audit events, oldest first."""
     return jsonify(svc.history(core(), acting_user(), application_id))
 
 
@@ -76,29 +80,34 @@ def application_transition(application_id: int, path: str) -> Response:
 
 @bp.get("/applications/stats")
 def application_stats() -> Response:
+    """The State Council table of ``?year=2022-2023``."""
     acting_user()
     return jsonify(svc.stats_table(core(), request.args.get("year", "")))
 
 
 @bp.get("/applications/overdue")
 def overdue_applications() -> Response:
+    """Admin: open applications past due."""
     require_role(acting_user(), ADMIN)
     return jsonify(svc.overdue_applications(core()))
 
 
 @bp.get("/applications/outcomes")
 def application_outcomes() -> Response:
+    """The reply outcomes and their numbered reasons."""
     acting_user()
     return jsonify(outcomes.choices())
 
 
 @bp.get("/remedies")
 def list_remedies() -> Response:
+    """Admin: the 举报、复议、诉讼 register."""
     return jsonify([remedy_to_dict(c) for c in svc.list_remedies(core(), acting_user())])
 
 
 @bp.post("/remedies")
 def create_remedy() -> Response:
+    """Admin: register a remedy case."""
     case = svc.register_remedy(core(), acting_user(), json_body())
     response = jsonify(remedy_to_dict(case))
     response.status_code = 201
@@ -107,6 +116,7 @@ def create_remedy() -> Response:
 
 @bp.post("/remedies/<int:case_id>/outcome")
 def decide_remedy(case_id: int) -> Response:
+    """Admin: record a remedy case's outcome."""
     actor = acting_user()
     body = json_body()
     return jsonify(remedy_to_dict(svc.decide_remedy(core(), actor, case_id, body.get("outcome"),
@@ -125,6 +135,7 @@ def public_apply() -> Response:
 
 @bp.post("/public/applications/status")
 def public_status() -> Response:
+    """Status by tracking number and contact (no login; rate-limited)."""
     body = json_body()
     return jsonify(svc.track(core(), body.get("tracking_no"), body.get("contact"), client_address()))
 

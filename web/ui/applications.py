@@ -77,6 +77,7 @@ def public_status() -> Page:
 @bp.get("/applications")
 @login_required
 def index() -> str:
+    """The applications in scope, overdue ones flagged for admins."""
     who = actor()
     state = request.args.get("state") or None
     rows = svc.list_applications(core(), who, state=state if state in STATE_LABELS else None)
@@ -88,6 +89,7 @@ def index() -> str:
 @bp.route("/applications/new", methods=["GET", "POST"])
 @login_required
 def new() -> Page | Response:
+    """Admin: the staff intake form."""
     who = actor()
     if not who.is_admin:
         raise Forbidden("只有信息公开办公室可以登记申请")
@@ -103,6 +105,7 @@ def new() -> Page | Response:
 @bp.get("/applications/stats")
 @login_required
 def stats_page() -> str:
+    """The State Council table of an academic year."""
     actor()
     year = request.args.get("year") or ""
     table = None
@@ -114,6 +117,7 @@ def stats_page() -> str:
 @bp.get("/applications/<int:application_id>")
 @login_required
 def detail(application_id: int) -> str:
+    """One application: its record, clock, history and the action forms this user may use."""
     who = actor()
     application = svc.get_application(core(), who, application_id)
     view = application_to_dict(core(), application)
@@ -157,6 +161,7 @@ def remedies() -> tuple[str, int]:
 @bp.post("/applications/remedies")
 @login_required
 def add_remedy() -> tuple[str, int] | Response:
+    """Register a remedy case from the register page's form."""
     _case, error = try_verb(svc.register_remedy, core(), actor(), request.form.to_dict(), success=_("已登记"))
     if error is not None:
         return _remedies_page(error.status)
@@ -166,6 +171,7 @@ def add_remedy() -> tuple[str, int] | Response:
 @bp.post("/applications/remedies/<int:case_id>/outcome")
 @login_required
 def decide_remedy(case_id: int) -> Response:
+    """Record a remedy case's outcome from the register page."""
     try_verb(svc.decide_remedy, core(), actor(), case_id, request.form.get("outcome"),
              request.form.get("decided_on") or None, success=_("已记录结果"))
     return redirect(url_for("applications.remedies"))
