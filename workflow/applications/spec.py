@@ -109,11 +109,12 @@ def parse_input(field: Input, value: Any) -> Any:
     raise AssertionError(f"no parser for input kind {field.kind!r}")
 
 
-def parse_inputs(change: ActionContext) -> None:
-    """The first check of every action: its declared inputs, parsed into ``change.values``."""
-    for field in APPLICATION.triggers[change.action].fields:
-        assert isinstance(field, Input)
-        change.values[field.name] = parse_input(field, change.inputs.get(field.name))
+def inputs_parser(fields: tuple[Input, ...]) -> Guard:
+    """The first check of an action: its declared inputs, parsed into ``change.values``."""
+    def parse_inputs(change: ActionContext) -> None:
+        for field in fields:
+            change.values[field.name] = parse_input(field, change.inputs.get(field.name))
+    return parse_inputs
 
 
 def internal_only(change: ActionContext) -> None:
@@ -126,9 +127,9 @@ def _action(name: str, label: str, sources: tuple[str, ...], dest: str, effect: 
             permission: tuple[Guard, ...] = (clock.admin_only,), fields: tuple[Input, ...] = (),
             checks: tuple[Guard, ...] = (), routes: tuple[Route, ...] = (), style: str = "outline-primary",
             confirm: str = "") -> TriggerSpec:
-    """One action; its inputs are parsed (``parse_inputs``) before its own checks run."""
+    """One action; its inputs are parsed (``inputs_parser``) before its own checks run."""
     return TriggerSpec(name=name, label=label, sources=tuple(str(s) for s in sources), dest=str(dest),
-                       permission=permission, fields=fields, checks=(parse_inputs, *checks), routes=routes,
+                       permission=permission, fields=fields, checks=(inputs_parser(fields), *checks), routes=routes,
                        effect=effect, style=style, confirm=confirm)
 
 
@@ -181,8 +182,14 @@ TRIGGERS = (
 )
 
 APPLICATION: WorkflowSpec[ActionContext] = WorkflowSpec("application", ApplicationState, TRIGGERS, S.RECEIVED.value)
-#: The actions a request may name (``POST …/actions {action}``, ``…/transitions {trigger}``).
-ACTIONS: tuple[str, ...] = tuple(name for name, t in APPLICATION.triggers.items() if internal_only not in t.permission)
+
+
+def request_actions(spec: WorkflowSpec[ActionContext]) -> tuple[str, ...]:
+    """The actions a request may name (``POST …/actions {action}``, ``…/transitions {trigger}``)."""
+    return tuple(name for name, trigger in spec.triggers.items() if internal_only not in trigger.permission)
+
+
+ACTIONS: tuple[str, ...] = request_actions(APPLICATION)
 
 if APPLICATION.state_values != APPLICATION_STATES:  # the CHECK constraint must allow exactly these
     raise RuntimeError(f"application states {APPLICATION.state_values} differ from the stored {APPLICATION_STATES}")
