@@ -152,3 +152,23 @@ def test_reply_item_and_application_change_in_one_transaction(world: World, monk
     item = svc.prepare_reply(world.app, world.drafter, application.id, "disclosed")
     replying = svc.get_application(world.app, world.admin, application.id)
     assert (replying.state, replying.reply_item_id, item.kind) == ("replying", item.id, "reply")
+
+
+def test_an_action_added_to_a_copy_of_the_spec_is_offered_and_runs(world: World) -> None:
+    from workflow.applications import journal, transition
+    from workflow.applications.clock_actions import admin_only
+    from workflow.applications.spec import Input, declare_action
+
+    def remark(change: Any) -> None:
+        journal.record(change.db, change.app, change.audit_actor, change.application, "remark", change.from_state,
+                       reason=change.values["text"])
+
+    copy = APPLICATION.with_trigger(declare_action("remark", "备注", ("received",), STAY, remark, permission=(admin_only,),
+                                            fields=(Input("text", "备注", "multiline", True),)))
+    application = svc.register_application(world.app, world.admin, INTAKE)
+    offered = transition.permitted_actions(world.app, world.admin, application, spec=copy)
+    assert [(a.name, [f.name for f in a.fields]) for a in offered][-1] == ("remark", ["text"])
+    assert "remark" not in [a.name for a in svc.available_actions(world.app, world.admin, application)]
+    with world.app.db.write() as session:
+        transition.run(session, world.app, world.admin, application.id, "remark", {"text": "已电话联系"}, spec=copy)
+    assert [e["trigger"] for e in svc.history(world.app, world.admin, application.id)][-1] == "remark"
