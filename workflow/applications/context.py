@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,9 @@ class ActionContext:
     ``session`` is None when a screen only asks which actions are permitted (guards read the
     application and the actor, never the database). The scheduler acts as ``access.SYSTEM``,
     recorded in the audit chain without a person. ``internal`` marks an action fired by the code
-    (the reply item's approval), never by a request.
+    (the reply item's approval), never by a request. ``create_item`` is the item verbs' inner
+    function that drafts an item in this session (``services.items.create_item_in``), handed down by
+    the verb so that this layer never imports the verbs.
     """
 
     app: Gongkai
@@ -35,6 +37,7 @@ class ActionContext:
     from_state: str = ""
     at: datetime | None = None
     internal: bool = False
+    create_item: Callable[..., Any] | None = None
     result: Any = None
 
     def __post_init__(self) -> None:

@@ -17,7 +17,6 @@ from db.models.applications import Application, RemedyCase
 from workflow.applications import outcomes, stats
 from workflow.applications.vocabulary import RemedyKind, RemedyOutcome
 from workflow.context import Gongkai
-from workflow.report.model import Period
 
 
 @dataclass(frozen=True)
@@ -71,14 +70,8 @@ class YearFigures:
     check_ok: bool
 
 
-def period_of(app: Gongkai, year: Any) -> Period:
-    """The academic year ``"2022-2023"`` as dates (``institution.academic_year_start``)."""
-    return Period.academic_year(str(year or ""), str(app.settings.get("institution.academic_year_start", "09-01")))
-
-
-def stats_table(app: Gongkai, period: Period) -> dict[str, Any]:
-    """The State Council table of ``period`` (an academic year, ``period_of``), with its check rule."""
-    start, end = period.start, period.end
+def stats_table(app: Gongkai, start: date, end: date) -> dict[str, Any]:
+    """The State Council table of ``start``–``end`` (an academic year), with its check rule."""
     with app.db.read() as session:
         rows = session.execute(select(Application.applicant_kind, Application.received_on, Application.closed_on,
                                       Application.outcome, Application.outcome_reason)
@@ -90,9 +83,9 @@ def stats_table(app: Gongkai, period: Period) -> dict[str, Any]:
     return table
 
 
-def year_figures(app: Gongkai, period: Period) -> YearFigures:
-    """Figures of ``period`` for the annual report (part three and the fees/complaints parts)."""
-    table = stats_table(app, period)
+def year_figures(app: Gongkai, start: date, end: date) -> YearFigures:
+    """Figures of ``start``–``end`` for the annual report (part three and the fees/complaints parts)."""
+    table = stats_table(app, start, end)
     totals = {row["key"]: row["counts"]["total"] for row in table["rows"] if row["counts"] is not None}
     by_outcome = {o.code: OutcomeFigure(o.code, o.label, totals[f"results.{o.code}"],
                                         {n: totals[f"results.{o.code}.{n}"] for n in range(1, len(o.reasons) + 1)})
@@ -101,17 +94,17 @@ def year_figures(app: Gongkai, period: Period) -> YearFigures:
         charged, waived, count = session.execute(
             select(func.coalesce(func.sum(Application.fee_charged), 0),
                    func.coalesce(func.sum(Application.fee_waived), 0), func.count(Application.id))
-            .where(Application.fee_recorded_on.between(period.start, period.end))
+            .where(Application.fee_recorded_on.between(start, end))
             .where((Application.fee_charged > 0) | (Application.fee_waived > 0))).one()
         cases = session.execute(select(RemedyCase.kind, RemedyCase.outcome, func.count(RemedyCase.id))
-                                .where(RemedyCase.filed_on.between(period.start, period.end))
+                                .where(RemedyCase.filed_on.between(start, end))
                                 .group_by(RemedyCase.kind, RemedyCase.outcome)).all()
     by_kind = {kind: {outcome: 0 for outcome in RemedyOutcome.codes()} for kind in RemedyKind.codes()}
     for kind, outcome, n in cases:
         by_kind[kind][outcome] = int(n)
     cent = Decimal("0.01")
     return YearFigures(
-        start=period.start, end=period.end, received=totals["received"], carried_over=totals["carried_over"],
+        start=start, end=end, received=totals["received"], carried_over=totals["carried_over"],
         replied=totals["results.total"], carried_forward=totals["carried_forward"], by_outcome=by_outcome,
         fees=FeeFigures(Decimal(charged).quantize(cent), Decimal(waived).quantize(cent), int(count)),
         remedies=RemedyFigures(by_kind), check_ok=bool(table["check"]["ok"]))

@@ -1,7 +1,8 @@
 """The reply to an application (and its fee): drafting the reply item, closing on its approval, fees.
 
-``reply`` drafts the reply letter as an item of kind ``reply`` in the handling department and
-links it to the application in the same transaction: both commit, or neither does. The item then
+``reply`` drafts the reply letter as an item of kind ``reply`` in the handling department (with the
+item verbs' inner function the verb hands down, ``ActionContext.create_item``) and links it to the
+application in the same transaction: both commit, or neither does. The item then
 goes through secrecy review and approval like any item; ``workflow.applications.hooks`` fires
 ``reply_sent`` when it passes approval.
 
@@ -49,10 +50,9 @@ def reply_outcome(change: ActionContext) -> None:
 
 def prepare_reply(change: ActionContext) -> None:
     """Draft the reply item (the letter and any information supplied) and link it to the application."""
-    # Imported here: importing workflow.services runs its __init__, which imports the hooks, which import
-    # this module (the spec's effects) — at module level that is a cycle whenever the spec is imported first.
-    from workflow.services.items import create_item_in
     application, session = change.application, change.db
+    if change.create_item is None:
+        raise AssertionError("the reply needs the item verbs' create_item_in (see ActionContext)")
     code, number = change.values["outcome"], change.values["reason"]
     application.outcome, application.outcome_reason = code, number
     # Write the application row before the item: the item's audit event takes the chain lock, and every
@@ -61,7 +61,7 @@ def prepare_reply(change: ActionContext) -> None:
     body = reply_letter(change.app, application, code, number, change.values.get("supplied") or "")
     department = application.department
     assert department is not None  # reply_allowed
-    item = create_item_in(session, change.app, change.actor, {
+    item = change.create_item(session, change.app, change.actor, {
         "title": f"政府信息公开申请答复书（{application.tracking_no}）", "body": body, "department": department.code,
         "channels": ["other"], "formed_on": local_date(change.app.now()).isoformat()}, kind=REPLY)
     application.reply_item_id = item.id

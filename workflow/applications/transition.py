@@ -8,7 +8,7 @@ holds the application row (the scheduler's sweep, the reply item's approval hook
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,8 @@ Spec = WorkflowSpec[ActionContext]
 
 
 def run(session: Session, app: Gongkai, actor: Actor, application_id: int, action: Any,
-        inputs: Mapping[str, Any] | None = None, *, spec: Spec = APPLICATION) -> ActionContext:
+        inputs: Mapping[str, Any] | None = None, *, spec: Spec = APPLICATION,
+        create_item: Callable[..., Any] | None = None) -> ActionContext:
     """Take ``action`` (one a request may name: ``spec.request_actions``) on an application ``actor`` may see.
 
     Refusals are domain errors and change nothing: 400 unknown action, 404 not visible, 409 not
@@ -36,16 +37,19 @@ def run(session: Session, app: Gongkai, actor: Actor, application_id: int, actio
         raise BadInput("未知的操作：%(action)s", code="unknown_action", action=str(action)[:40])
     if not isinstance(inputs, Mapping):
         inputs = {}
-    return apply(session, app, actor, reads.load(session, actor, application_id), action, inputs, spec=spec)
+    return apply(session, app, actor, reads.load(session, actor, application_id), action, inputs, spec=spec,
+                 create_item=create_item)
 
 
 def apply(session: Session, app: Gongkai, actor: Actor, application: Application, action: str,
           inputs: Mapping[str, Any] | None = None, *, internal: bool = False, at: datetime | None = None,
-          values: Mapping[str, Any] | None = None, spec: Spec = APPLICATION) -> ActionContext:
+          values: Mapping[str, Any] | None = None, spec: Spec = APPLICATION,
+          create_item: Callable[..., Any] | None = None) -> ActionContext:
     """Fire ``action`` on ``application`` (guards, input checks, destination), set the new state, run
-    the effect; ``values`` pre-fills what a code path already knows (the reply item)."""
+    the effect; ``values`` pre-fills what a code path already knows (the reply item), ``create_item``
+    is the item verbs' inner function a reply needs (``ActionContext.create_item``)."""
     change = ActionContext(app, session, actor, application, action=action, inputs=dict(inputs or {}),
-                           values=dict(values or {}), internal=internal, at=at)
+                           values=dict(values or {}), internal=internal, at=at, create_item=create_item)
     application.state = spec.fire(application.state, action, change)
     application.updated_at = change.at or app.now()
     effect = spec.triggers[action].effect

@@ -174,7 +174,7 @@ def secrecy_review(session: Session, period: Period) -> SecrecyReview:
 
 def application_figures(app: Any, period: Period) -> tuple[dict[str, Any], Fees, Complaints]:
     """依申请公开, fees and complaints counted from the application records (``year_figures``)."""
-    figures = year_figures(app, period)
+    figures = year_figures(app, period.start, period.end)
     applications: dict[str, Any] = {
         "received": figures.received, "carried_over": figures.carried_over, "replied": figures.replied,
         "carried_forward": figures.carried_forward,

@@ -25,7 +25,8 @@ from workflow.applications.views import public_status
 from workflow.clock import local_date
 from workflow.context import Gongkai
 from workflow.errors import Conflict
-from workflow.services.items import write_transaction
+from workflow.report.model import Period
+from workflow.services.items import create_item_in, write_transaction
 from workflow.spec import Action
 
 # ------------------------------------------------------------------ intake
@@ -73,7 +74,7 @@ def track(app: Gongkai, tracking_no: Any, contact: Any, client: str) -> dict[str
 
 def _act(app: Gongkai, actor: Actor, application_id: int, action: Any, inputs: Mapping[str, Any]) -> ActionContext:
     with write_transaction(app) as session:
-        return actions.run(session, app, actor, application_id, action, inputs)
+        return actions.run(session, app, actor, application_id, action, inputs, create_item=create_item_in)
 
 
 def transition(app: Gongkai, actor: Actor, application_id: int, action: Any,
@@ -219,11 +220,18 @@ def overdue_applications(app: Gongkai, now: datetime | None = None) -> list[dict
 
 # ------------------------------------------------------------------ statistics
 
+def _academic_year(app: Gongkai, year: Any) -> Period:
+    """``"2022-2023"`` as dates (``institution.academic_year_start``); BadInput otherwise."""
+    return Period.academic_year(str(year or ""), str(app.settings.get("institution.academic_year_start", "09-01")))
+
+
 def stats_table(app: Gongkai, year: Any) -> dict[str, Any]:
     """The State Council table for an academic year (``"2022-2023"``), with its check rule."""
-    return figures.stats_table(app, figures.period_of(app, year))
+    period = _academic_year(app, year)
+    return figures.stats_table(app, period.start, period.end)
 
 
 def year_stats(app: Gongkai, year: Any) -> figures.YearFigures:
     """Typed figures of an academic year for the annual report (applications, fees, remedy cases)."""
-    return figures.year_figures(app, figures.period_of(app, year))
+    period = _academic_year(app, year)
+    return figures.year_figures(app, period.start, period.end)
