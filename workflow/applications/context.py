@@ -52,5 +52,5 @@ class ActionContext:
 
     @property
     def audit_actor(self) -> Actor | None:
-        """Who the audit chain names: the person, or nobody for the scheduler."""
-        return None if self.actor.is_system else self.actor
+        """Who the audit chain names: the person, or nobody for the scheduler (``access.SYSTEM``, no id)."""
+        return None if self.actor.id is None else self.actor
