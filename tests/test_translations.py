@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from enum import Enum
 import shlex
 from pathlib import Path
 from collections.abc import Iterable, Mapping
@@ -47,18 +48,20 @@ LABEL_MAPS = (
     ("workflow.access", "ROLE_LABELS"),
     ("workflow.notifications", "STAGE_LABELS"),
     ("workflow.calendar.workdays", "HOLIDAY_NAMES"),
-    ("workflow.services.applications", "STATE_LABELS"),
-    ("workflow.services.applications", "_LABELS"),
+    ("workflow.applications.spec", "ApplicationState"),
+    ("workflow.applications.intake", "LABELS"),
     ("workflow.applications.stats", "COLUMNS"),
     ("workflow.applications.outcomes", "OUTCOMES"),
     ("web.errors", "HTTP_MESSAGES"),
     ("web.ui.format", "ACTION_LABELS"),
     ("web.ui.admin", "BUCKET_LABELS"),
     ("web.ui.reports", "SOURCE_LABELS"),
-    ("web.ui.applications", "KIND_LABELS"),
-    ("web.ui.applications", "DELIVERY_LABELS"),
-    ("web.ui.applications", "CHANNEL_LABELS"),
-    ("web.ui.applications", "SEGMENT_LABELS"),
+    ("workflow.applications.vocabulary", "ApplicantKind"),
+    ("workflow.applications.vocabulary", "DeliveryForm"),
+    ("workflow.applications.vocabulary", "ApplicationChannel"),
+    ("workflow.applications.vocabulary", "ClockSegment"),
+    ("workflow.applications.vocabulary", "RemedyKind"),
+    ("workflow.applications.vocabulary", "RemedyOutcome"),
     ("web.ui.inbox", "PREFS"),
 )
 
@@ -167,8 +170,13 @@ NESTED_LABELS = ("fields", "reasons")
 
 def _label_values(value: Any) -> Iterable[str]:
     """The Chinese strings of a label map: dict values, (code, label) pairs, labelled objects (Outcome rows,
-    checklist questions, triggers with their fields, guards naming a decision)."""
-    if isinstance(value, str):
+    checklist questions, triggers with their fields, guards naming a decision) and the labels of a
+    vocabulary's members (an Enum whose members carry ``label`` and other wordings)."""
+    if isinstance(value, type) and issubclass(value, Enum):
+        for member in value:
+            for attribute in ("label", "public_label", "column", "report_label"):
+                yield from _label_values(getattr(member, attribute, None))
+    elif isinstance(value, str):
         if CJK.search(value):
             yield value
     elif isinstance(value, Mapping):

@@ -94,6 +94,12 @@ class ValidationFailed(DomainError):
         return body
 
 
+class RateLimited(DomainError):
+    """Too many public-form requests (applications, status lookups) from one client within the hour."""
+
+    status, code = 429, "too_many_requests"
+
+
 class TooManyAttempts(DomainError):
     """Login throttled: the caller must wait ``retry_after`` seconds (HTTP 429 + Retry-After)."""
 

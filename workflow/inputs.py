@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable
 from typing import Any, Mapping
 
 from workflow import channels
 from workflow.clock import ensure_aware
 from workflow.errors import ValidationFailed
+from workflow.i18n import gettext
 from workflow.settings import Settings
 from workflow.spec import Field, TriggerSpec
 
@@ -31,6 +34,11 @@ _BAD_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uf
 _BAD_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 # A college year as the report knows it: "2022-2023" (ASCII digits, nothing around it).
 _COLLEGE_YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
+# A contact detail: an e-mail address or a phone number (digits, spaces, dashes, brackets, leading +).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9][0-9 \-()]{5,22}$")
+CONTACT_MAX = 254
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")
 
 
 def check_text(value: str, field: str, *, single_line: bool) -> str:
@@ -59,6 +67,77 @@ def check_id(value: Any, field: str) -> int:
         raise ValidationFailed("%(field)s 必须是 1 到 %(max)d 之间的整数", code="invalid_value", field=field,
                                max=ID_MAX)
     return number
+
+
+# -- labelled fields (forms whose messages name the field by its label) --------------------------
+
+def parse_text(value: Any, field: str, *, label: str, max_len: int, required: bool = True,
+               multiline: bool = False) -> str | None:
+    """Trimmed free text named by ``label`` (a msgid) in its messages; None when absent and optional.
+
+    A value of only spaces counts as absent. ``multiline`` text keeps tab and newline; every other
+    field is a single line (``check_text``).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationFailed("请填写%(label)s", code="missing_field", field=field, label=gettext(label))
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed("%(label)s必须是文本", code="invalid_type", field=field, label=gettext(label))
+    value = value.strip()
+    check_text(value, field, single_line=not multiline)
+    if len(value) > max_len:
+        raise ValidationFailed("%(label)s过长（最多 %(max)d 个字符）", code="too_long", field=field,
+                               label=gettext(label), max=max_len)
+    return value
+
+
+def parse_choice(value: Any, field: str, codes: Iterable[str], *, label: str, default: str | None = None) -> str:
+    """One code of ``codes``; absent or an empty form field means ``default`` (never a falsy 0/false/[])."""
+    if value in (None, ""):
+        value = default
+    if not isinstance(value, str) or value not in tuple(codes):
+        raise ValidationFailed("请选择有效的%(label)s", code="invalid_value", field=field, label=gettext(label))
+    return value
+
+
+def parse_contact(value: Any, field: str = "contact", *, label: str) -> str:
+    """A phone number or an e-mail address (required, trimmed)."""
+    contact = parse_text(value, field, label=label, max_len=CONTACT_MAX)
+    assert contact is not None
+    if not (EMAIL.match(contact) or PHONE.match(contact)):
+        raise ValidationFailed("联系方式应为电话号码或电子邮件地址", code="invalid_value", field=field)
+    return contact
+
+
+def parse_integer(value: Any, field: str, *, label: str, minimum: int = 1, maximum: int = ID_MAX,
+                  required: bool = True) -> int | None:
+    """A whole number from a body (an integer, never a boolean) or a form (its digits); None when
+    absent and optional."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationFailed("请填写%(label)s", code="missing_field", field=field, label=gettext(label))
+        return None
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, bool) or not (isinstance(value, int) or (text and _WHOLE_NUMBER.fullmatch(text))):
+        raise ValidationFailed("%(label)s必须是整数", code="invalid_type", field=field, label=gettext(label))
+    number = int(value if text is None else text)
+    if not minimum <= number <= maximum:
+        raise ValidationFailed("%(label)s须在 %(min)d 到 %(max)d 之间", code="invalid_value", field=field,
+                               label=gettext(label), min=minimum, max=maximum)
+    return number
+
+
+def parse_amount(value: Any, field: str, *, maximum: Decimal) -> Decimal:
+    """An amount of money in yuan, 0 to ``maximum``, to the fen; absent or empty means 0."""
+    try:
+        amount = Decimal(str(value if value not in (None, "") else 0))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("金额格式无效", code="invalid_value", field=field) from None
+    if not amount.is_finite() or amount < 0 or amount > maximum:
+        raise ValidationFailed("金额须在 0 到 %(max)s 元之间", code="invalid_value", field=field,
+                               max=str(maximum))
+    return amount.quantize(Decimal("0.01"))
 
 
 def parse_page(page: Any, per_page: Any, *, default_size: int, max_size: int) -> tuple[int, int]:

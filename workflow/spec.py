@@ -28,6 +28,9 @@ from workflow.i18n import gettext as _
 ContextT = TypeVar("ContextT")
 Guard = Callable[[Any], None]
 Condition = Callable[[Any], bool]
+#: The destination of a trigger that leaves the state as it is (transitions' reflexive ``"="``), e.g. an
+#: application's ``extend``: it changes the clock, not the state, in each of its source states.
+STAY = "="
 
 
 class StateEnum(StrEnum):
@@ -155,7 +158,7 @@ class WorkflowSpec(Generic[ContextT]):
         for trigger in triggers:
             if trigger.name in self.triggers:
                 raise ValueError(f"{name}: trigger {trigger.name!r} declared twice")
-            unknown = {*trigger.sources, *trigger.dests} - {s.value for s in states}
+            unknown = {*trigger.sources, *trigger.dests} - {s.value for s in states} - {STAY}
             if unknown:
                 raise ValueError(f"{name}: trigger {trigger.name!r} names unknown states {sorted(unknown)}")
             self.triggers[trigger.name] = trigger
@@ -240,7 +243,7 @@ class WorkflowSpec(Generic[ContextT]):
         for trigger in self.triggers.values():
             for source in trigger.sources:
                 for dest in trigger.dests:
-                    names = edges.setdefault((source, dest), [])
+                    names = edges.setdefault((source, source if dest == STAY else dest), [])
                     if trigger.name not in names:
                         names.append(trigger.name)
         return [(source, dest, names) for (source, dest), names in edges.items()]

@@ -15,7 +15,7 @@ from workflow.applications import hooks as application_hooks
 from workflow.calendar.store import StoredCalendar
 from workflow.clock import Clock, SystemClock
 from workflow.context import Gongkai, pool_options
-from workflow.services.applications import redate_open_applications
+from workflow.applications.redating import redate_open_applications
 from workflow.settings import Settings, load_settings
 
 

@@ -1,7 +1,7 @@
 """Requests for disclosure (依申请公开): applications, notices to applicants, fees, remedies.
 
 The statutory clock of an application is kept as a list of dated events (``clock_events``:
-start, pause, resume, stop, restart, extend); ``workflow.applications.clock`` derives the due
+start, pause, resume, stop, restart, extend); ``workflow.applications.statutory_clock`` derives the due
 date and its explanation from them, and ``due_on`` caches the result for indexed queries.
 """
 from __future__ import annotations
@@ -17,11 +17,14 @@ from db.models.base import Base
 from db.models.org import Department
 from db.types import UTCDateTime
 
+# The values the CHECK constraints allow. They are defined with their labels in the workflow
+# (states: workflow/applications/spec.py; code sets: workflow/applications/vocabulary.py), which this
+# layer does not import; building the spec and tests/workflow/applications/test_vocabulary.py check
+# that both lists agree.
 APPLICANT_KINDS = ("natural", "business", "research", "public_interest", "legal_service", "other")
 APPLICATION_CHANNELS = ("in_person", "post", "online", "fax", "email")
 DELIVERY_FORMS = ("paper", "email", "disc", "other")
 APPLICATION_STATES = ("received", "consulting", "clarifying", "replying", "replied", "abandoned")
-OPEN_APPLICATION_STATES = ("received", "consulting", "clarifying", "replying")
 REMEDY_KINDS = ("report", "reconsideration", "lawsuit")
 REMEDY_OUTCOMES = ("maintained", "corrected", "other", "pending")
 

@@ -124,3 +124,37 @@ def test_api_reply_flow_and_stats_table(api, world: World) -> None:  # noqa: ANN
 def test_public_api_bad_input_is_4xx(api, body: dict) -> None:  # noqa: ANN001
     response = api(None).post("/api/v1/public/applications", json=body)
     assert 400 <= response.status_code < 500 and response.get_json()["message"]
+
+
+def test_transitions_is_the_actions_endpoint_under_the_items_name(api, world: World, clock) -> None:  # noqa: ANN001
+    admin = api("admin")
+    created = admin.post("/api/v1/applications", json=STAFF).get_json()
+    base = f"/api/v1/applications/{created['id']}"
+    paused = admin.post(f"{base}/transitions", json={"trigger": "consult", "third_party": "某企业"})
+    assert paused.status_code == 200 and paused.get_json()["state"] == "consulting"
+    again = admin.post(f"{base}/transitions", json={"trigger": "consult", "third_party": "某企业"})
+    assert again.status_code == 409 and again.get_json()["error"] == "invalid_state"
+    resumed = admin.post(f"{base}/actions", json={"action": "consulted"})
+    assert resumed.status_code == 200 and resumed.get_json()["state"] == "received"
+    for body in ({"trigger": "nope"}, {"trigger": "reply_sent"}, {"action": "consult", "third_party": "x"}):
+        assert admin.post(f"{base}/transitions", json=body).status_code == 400, body
+    missing = admin.post(f"{base}/transitions", json={"trigger": "clarify"})
+    assert missing.status_code == 422 and missing.get_json()["field"] == "note"
+    history = [e["trigger"] for e in admin.get(f"{base}/history").get_json()]
+    assert history == ["application_received", "clock_pause", "clock_resume"]
+
+
+def test_staff_page_offers_the_actions_the_spec_permits(ui_app, world: World) -> None:  # noqa: ANN001
+    from tests.web.ui_helpers import login
+    from workflow.services import applications as svc
+    application = svc.register_application(world.app, world.admin, {**STAFF, "department": "xsc"})
+    admin_page = login(ui_app.test_client(), "admin").get(f"/applications/{application.id}").get_data(as_text=True)
+    forms = set(re.findall(r'id="action-([a-z_]+)"', admin_page))
+    assert forms == {"assign", "clarify", "consult", "fee"}  # no extension without the office head, no reply
+    assert 'name="third_party"' in admin_page and 'name="answer_by"' in admin_page
+    drafter = login(ui_app.test_client(), "drafter")
+    assert set(re.findall(r'id="action-([a-z_]+)"', drafter.get(f"/applications/{application.id}")
+                          .get_data(as_text=True))) == {"reply"}
+    response = drafter.post(f"/applications/{application.id}/actions", data={"action": "reply", "outcome": "disclosed"})
+    replying = svc.get_application(world.app, world.admin, application.id)
+    assert replying.state == "replying" and response.headers["Location"].endswith(f"/items/{replying.reply_item_id}")

@@ -17,12 +17,9 @@ from workflow import channels
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.item_spec import ITEM_SPEC, OPEN_STATES, STATES
 from workflow.spec import Field, WorkflowSpec
-from workflow.services.applications import (APPLICANT_KINDS, APPLICATION_CHANNELS, DELIVERY_FORMS, REMEDY_KINDS,
-                                            REMEDY_OUTCOMES, STATE_LABELS)
 from workflow.services.notifications import NOTIFY_PREFS
 
 ROLES = (DRAFTER, REVIEWER, APPROVER, ADMIN)
-APPLICATION_STATES = tuple(STATE_LABELS)
 
 JSON = "application/json"
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL int4); no object has a larger id
@@ -331,49 +328,6 @@ SCHEMAS: dict[str, Any] = {
                             required=["notify_pref"]),
     "MailFailure": obj({"id": INTEGER, "to": STRING, "subject": STRING, "kind": OPT_STRING, "attempts": INTEGER,
                         "last_error": OPT_STRING, "created_at": STRING, "key": OPT_STRING}),
-    # --- applications (依申请公开)
-    "Notice": obj({"kind": STRING, "at": OPT_DATETIME, "body": STRING}),
-    "Clock": obj({
-        "status": {"type": "string", "enum": ["running", "paused", "stopped", "not_started"]},
-        "start": OPT_DATE, "due": OPT_DATE, "period_workdays": INTEGER, "extension_workdays": INTEGER,
-        "paused_workdays": INTEGER, "remaining_workdays": OPT_INTEGER, "estimated": BOOLEAN,
-        "segments": array(obj({"kind": STRING, "first": DATE, "last": OPT_DATE, "workdays": INTEGER}))}),
-    "Application": obj({
-        "id": INTEGER, "tracking_no": STRING, "state": {"type": "string", "enum": list(APPLICATION_STATES)},
-        "applicant_kind": {"type": "string", "enum": list(APPLICANT_KINDS)}, "name": STRING, "contact": STRING,
-        "request_text": STRING, "purpose": OPT_STRING,
-        "delivery_form": {"type": "string", "enum": list(DELIVERY_FORMS)},
-        "channel": {"type": "string", "enum": list(APPLICATION_CHANNELS)}, "received_at": OPT_DATETIME,
-        "received_on": DATE, "department": OPT_STRING, "due_on": OPT_DATE, "overdue": BOOLEAN,
-        "clarify_by": OPT_DATE, "clock": ref("Clock"), "outcome": OPT_STRING, "outcome_reason": OPT_INTEGER,
-        "outcome_label": OPT_STRING, "reply_item": OPT_INTEGER, "replied_at": OPT_DATETIME,
-        "closed_at": OPT_DATETIME, "fee": obj({"charged": STRING, "waived": STRING, "note": OPT_STRING}),
-        "notices": array(ref("Notice")), "version": INTEGER}),
-    "ApplicationList": obj({"items": array(ref("Application"))}),
-    "OverdueApplication": obj({
-        "id": INTEGER, "tracking_no": STRING, "state": STRING, "due_on": DATE,
-        "workdays_late": INTEGER, "department": OPT_STRING, "department_name": OPT_STRING,
-        "applicant_kind": STRING, "rung": nullable({"type": "string", "enum": RUNGS})}),
-    "Outcome": obj({"code": STRING, "label": STRING,
-                    "reasons": array(obj({"number": INTEGER, "label": STRING}))}),
-    "StatsTable": obj({
-        "period": ref("Period"), "year": STRING,
-        "columns": array(obj({"key": STRING, "label": STRING, "group": OPT_STRING})),
-        "rows": array(obj({"key": STRING, "label": STRING,
-                           "counts": nullable({"type": "object", "additionalProperties": INTEGER})})),
-        "organisations_subtotal": {"type": "object", "additionalProperties": INTEGER},
-        "check": obj({"rule": STRING, "ok": BOOLEAN,
-                      "first_plus_second": {"type": "object", "additionalProperties": INTEGER},
-                      "third_plus_fourth": {"type": "object", "additionalProperties": INTEGER}})}),
-    "PublicReceipt": obj({"tracking_no": STRING, "received_on": DATE, "due_on": OPT_DATE}, additional=False),
-    "PublicStatus": obj({
-        "tracking_no": STRING, "state": {"type": "string", "enum": list(APPLICATION_STATES)}, "state_label": STRING,
-        "received_on": DATE, "due_on": OPT_DATE, "clarify_by": OPT_DATE, "replied_on": OPT_DATE,
-        "notices": array(ref("Notice"))}, additional=False),
-    "Remedy": obj({"id": INTEGER, "kind": {"type": "string", "enum": list(REMEDY_KINDS)},
-                   "after_reconsideration": BOOLEAN, "application_id": OPT_INTEGER, "filed_on": DATE,
-                   "summary": STRING, "outcome": {"type": "string", "enum": list(REMEDY_OUTCOMES)},
-                   "decided_on": OPT_DATE}),
     # --- reports and calendar
     "Period": obj({"start": DATE, "end": DATE}),
     "Report": obj({"schema": STRING, "title": STRING, "institution": STRING, "period": ref("Period"),

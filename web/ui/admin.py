@@ -84,11 +84,10 @@ def overdue():  # noqa: ANN201
 
 def _overdue_applications() -> dict[str, Any]:
     """Overdue requests for disclosure (依申请公开) for the same page."""
-    from web.ui.applications import KIND_LABELS as labels
+    from workflow.applications.vocabulary import ApplicantKind
     from workflow.services.applications import overdue_applications
     rows = overdue_applications(core())
-    return {"applications": [{**row, "kind_label": labels.get(row["applicant_kind"], row["applicant_kind"])}
-                             for row in rows]}
+    return {"applications": [{**row, "kind_label": ApplicantKind.label_of(row["applicant_kind"])} for row in rows]}
 
 
 def _export_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:

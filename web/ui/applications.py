@@ -1,45 +1,52 @@
-"""Pages for requests for disclosure: the public form and status check (no login), staff pages."""
+"""Pages for requests for disclosure: the public form and status check (no login), staff pages.
+
+Labels come from the one vocabulary of each code set (``workflow.applications.vocabulary``, the
+states of ``workflow.applications.spec``); the staff page's action forms are built from the actions
+the spec permits this user on this application, with the inputs each declares.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from werkzeug.wrappers import Response
 
-from web.api.applications import client_address, run_action
+from web.api.applications import client_address
 from web.core import core
 from web.ui.common import actor, try_verb
-from workflow.applications import outcomes
+from workflow.applications.spec import ApplicationState
 from workflow.applications.stats import COLUMNS
-from workflow.errors import DomainError, Forbidden, NotFound
+from workflow.applications.views import application_to_dict
+from workflow.applications.vocabulary import (ApplicantKind, ApplicationChannel, ClockSegment, DeliveryForm,
+                                              RemedyKind, RemedyOutcome)
+from workflow.errors import DomainError, Forbidden, NotFound, RateLimited
 from workflow.i18n import gettext as _
 from workflow.services import applications as svc
+from workflow.services.queries import list_departments
 
 bp = Blueprint("applications", __name__)
 
-KIND_LABELS = {"natural": "自然人", "business": "商业企业", "research": "科研机构", "public_interest": "社会公益组织",
-               "legal_service": "法律服务机构", "other": "其他组织"}
-DELIVERY_LABELS = {"paper": "纸质", "email": "电子邮件", "disc": "光盘", "other": "其他"}
-CHANNEL_LABELS = {"in_person": "当面提交", "post": "邮寄（签收之日）", "online": "网上申请（确认之日）", "fax": "传真",
-                  "email": "电子邮件"}
-SEGMENT_LABELS = {"counted": "计入期限", "paused": "征求第三方意见（不计入）", "stopped": "等待补正（停止计时）",
-                  "superseded": "补正前的期限（已重新计算）"}
 FORM_FIELDS = ("applicant_kind", "name", "contact", "request_text", "purpose", "delivery_form")
+STATE_LABELS = {state.value: state.label for state in ApplicationState}
+STATE_COLOURS = {state.value: state.colour for state in ApplicationState}
+Page = tuple[str, int] | str
 
 
 def _labels() -> dict[str, Any]:
-    return {"kinds": KIND_LABELS, "deliveries": DELIVERY_LABELS, "channels": CHANNEL_LABELS,
-            "segments": SEGMENT_LABELS, "states": svc.STATE_LABELS}
+    return {"kinds": ApplicantKind.labels(), "deliveries": DeliveryForm.labels(),
+            "channels": ApplicationChannel.labels(), "segments": ClockSegment.labels(), "states": STATE_LABELS,
+            "state_colours": STATE_COLOURS}
 
 
 @bp.route("/public/apply", methods=["GET", "POST"])
-def public_apply():  # noqa: ANN201
+def public_apply() -> Page:
     """The public form (CSRF-protected by Flask-WTF, rate-limited per client address)."""
     form = {k: request.form.get(k, "") for k in FORM_FIELDS}
     if request.method == "POST":
         try:
             application = svc.submit_public(core(), form, client_address())
-        except svc.RateLimited as error:
+        except RateLimited as error:
             return render_template("applications/public_apply.html", form=form, error=error.message, **_labels()), 429
         except DomainError as error:
             return render_template("applications/public_apply.html", form=form, error=error.message,
@@ -49,7 +56,7 @@ def public_apply():  # noqa: ANN201
 
 
 @bp.route("/public/apply/status", methods=["GET", "POST"])
-def public_status():  # noqa: ANN201
+def public_status() -> Page:
     """Status by tracking number + contact; a wrong pair is a 404 that does not say which half."""
     tracking_no = (request.form.get("tracking_no") or request.args.get("tracking_no") or "")[:32]
     if request.method == "POST":
@@ -69,10 +76,11 @@ def public_status():  # noqa: ANN201
 
 @bp.get("/applications")
 @login_required
-def index():  # noqa: ANN201
+def index() -> str:
+    """The applications in scope, overdue ones flagged for admins."""
     who = actor()
     state = request.args.get("state") or None
-    rows = svc.list_applications(core(), who, state=state if state in svc.STATE_LABELS else None)
+    rows = svc.list_applications(core(), who, state=state if state in STATE_LABELS else None)
     overdue = svc.overdue_applications(core()) if who.is_admin else []
     return render_template("applications/list.html", rows=rows, overdue={o["id"]: o for o in overdue},
                            state=state, **_labels())
@@ -80,7 +88,8 @@ def index():  # noqa: ANN201
 
 @bp.route("/applications/new", methods=["GET", "POST"])
 @login_required
-def new():  # noqa: ANN201
+def new() -> Page | Response:
+    """Admin: the staff intake form."""
     who = actor()
     if not who.is_admin:
         raise Forbidden("只有信息公开办公室可以登记申请")
@@ -90,62 +99,59 @@ def new():  # noqa: ANN201
         if error is None:
             flash(_("已登记，查询号 %(no)s", no=application.tracking_no), "success")
             return redirect(url_for("applications.detail", application_id=application.id))
-    from workflow.services.queries import list_departments
     return render_template("applications/new.html", form=form, departments=list_departments(core()), **_labels())
 
 
 @bp.get("/applications/stats")
 @login_required
-def stats_page():  # noqa: ANN201
+def stats_page() -> str:
+    """The State Council table of an academic year."""
     actor()
     year = request.args.get("year") or ""
-    table, error = (None, None)
+    table = None
     if year:
-        table, error = try_verb(svc.stats_table, core(), year)
+        table, _error = try_verb(svc.stats_table, core(), year)
     return render_template("applications/stats.html", table=table, year=year, columns=COLUMNS, **_labels())
 
 
 @bp.get("/applications/<int:application_id>")
 @login_required
-def detail(application_id: int):  # noqa: ANN201
+def detail(application_id: int) -> str:
+    """One application: its record, clock, history and the action forms this user may use."""
     who = actor()
     application = svc.get_application(core(), who, application_id)
-    from workflow.services.queries import list_departments
-    return render_template("applications/detail.html", a=svc.application_to_dict(core(), application),
-                           history=svc.history(core(), who, application_id), outcomes=outcomes.OUTCOMES,
-                           departments=list_departments(core()), me_actor=who, **_labels())
+    view = application_to_dict(core(), application)
+    # What a form shows before the user types: the fee form starts from the recorded fee.
+    defaults = {"fee": {"charged": view["fee"]["charged"], "waived": view["fee"]["waived"],
+                        "note": view["fee"]["note"] or ""}}
+    return render_template("applications/detail.html", a=view, history=svc.history(core(), who, application_id),
+                           actions=svc.available_actions(core(), who, application), defaults=defaults,
+                           departments=list_departments(core()), **_labels())
 
 
 @bp.post("/applications/<int:application_id>/actions")
 @login_required
-def action(application_id: int):  # noqa: ANN201
+def action(application_id: int) -> Response:
+    """One action of the spec from the staff page's form (the same verb as the API's)."""
     who = actor()
     body = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    result, error = try_verb(run_action, who, application_id, body.get("action"), body, success=_("已保存"))
-    if error is None and body.get("action") == "reply" and result is not None:
-        if _has_endpoint("items.show"):
-            return redirect(url_for("items.show", item_id=result.id))
+    application, error = try_verb(svc.transition, core(), who, application_id, body.get("action"), body,
+                                  success=_("已保存"))
+    if error is None and body.get("action") == "reply" and application.reply_item_id is not None \
+            and "items.show" in current_app.view_functions:
+        return redirect(url_for("items.show", item_id=application.reply_item_id))
     return redirect(url_for("applications.detail", application_id=application_id))
 
 
-def _has_endpoint(name: str) -> bool:
-    from flask import current_app
-    return name in current_app.view_functions
-
-
-REMEDY_KIND_LABELS = {"report": "举报/投诉", "reconsideration": "行政复议", "lawsuit": "行政诉讼"}
-REMEDY_OUTCOME_LABELS = {"maintained": "维持", "corrected": "纠正", "other": "其他", "pending": "尚未审结"}
-
-
-def _remedies_page(status: int = 200):  # noqa: ANN202
+def _remedies_page(status: int = 200) -> tuple[str, int]:
     cases = svc.list_remedies(core(), actor())
-    return render_template("applications/remedies.html", cases=cases, kinds=REMEDY_KIND_LABELS,
-                           outcomes=REMEDY_OUTCOME_LABELS, values=request.form), status
+    return render_template("applications/remedies.html", cases=cases, kinds=RemedyKind.labels(),
+                           outcomes=RemedyOutcome.labels(), values=request.form), status
 
 
 @bp.get("/applications/remedies")
 @login_required
-def remedies():  # noqa: ANN201
+def remedies() -> tuple[str, int]:
     """举报、复议、诉讼 register (admins)."""
     if not actor().is_admin:
         raise Forbidden("您没有权限访问此页面")
@@ -154,7 +160,8 @@ def remedies():  # noqa: ANN201
 
 @bp.post("/applications/remedies")
 @login_required
-def add_remedy():  # noqa: ANN201
+def add_remedy() -> tuple[str, int] | Response:
+    """Register a remedy case from the register page's form."""
     _case, error = try_verb(svc.register_remedy, core(), actor(), request.form.to_dict(), success=_("已登记"))
     if error is not None:
         return _remedies_page(error.status)
@@ -163,7 +170,8 @@ def add_remedy():  # noqa: ANN201
 
 @bp.post("/applications/remedies/<int:case_id>/outcome")
 @login_required
-def decide_remedy(case_id: int):  # noqa: ANN201
+def decide_remedy(case_id: int) -> Response:
+    """Record a remedy case's outcome from the register page."""
     try_verb(svc.decide_remedy, core(), actor(), case_id, request.form.get("outcome"),
              request.form.get("decided_on") or None, success=_("已记录结果"))
     return redirect(url_for("applications.remedies"))

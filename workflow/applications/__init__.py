@@ -1,5 +1,8 @@
-"""Requests for disclosure (依申请公开): the statutory clock, outcomes, reply letters, statistics.
+"""Requests for disclosure (依申请公开): a workflow of its own, the statutory clock, replies, statistics.
 
-Pure modules (no database): ``clock``, ``outcomes``, ``letter``, ``stats``. The verbs live in
-``workflow.services.applications``; ``hooks`` links reply items to their applications.
+``spec`` declares the states and actions (a ``workflow.spec.WorkflowSpec``); ``transition`` takes an
+action inside a session; the actions' rules live in ``clock_actions`` and ``reply``; ``intake``,
+``remedies``, ``reads`` and ``figures`` do the rest, each inside the caller's session. The verbs (one
+transaction each) are ``workflow.services.applications``. Pure modules (no database):
+``statutory_clock``, ``outcomes``, ``letter``, ``stats``, ``vocabulary``.
 """

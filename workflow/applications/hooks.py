@@ -10,8 +10,9 @@ The archive is tidiness, not the protection: a reply is an item of kind ``reply`
 public read admits only ``disclosure`` items (``workflow.access.public_items_filter``), so no
 state of either record — an application in third-party consultation when the reply is
 approved, a link lost in a race — can publish a reply. The reply item is archived whatever
-the application's state; an application still ``replying`` or ``consulting`` (the approver
-decided to answer; the pause ends with the reply) becomes ``replied``.
+the application's state; an application in a source state of the spec's ``reply_sent`` (still
+``replying``, or ``consulting``: the approver decided to answer, the pause ends with the reply)
+becomes ``replied``.
 """
 from __future__ import annotations
 
@@ -23,40 +24,27 @@ from sqlalchemy.orm import Session
 from db.models.applications import Application
 from db.models.items import REPLY
 from workflow import audit
-from workflow.clock import local_date
-from workflow.hooks import TransitionEvent, after_transition
+from workflow.applications import transition
+from workflow.applications.spec import APPLICATION
+from workflow.hooks import TransitionEvent
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
 
 REPLY_ARCHIVE_REASON = "application_reply"
-ANSWERABLE = ("replying", "consulting")  # application states in which an approved reply closes it
 
 
-@after_transition
 def reply_item_approved(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
-    """Mark the application replied when its reply item passes approval."""
+    """Fire the application's ``reply_sent`` when its reply item passes approval."""
     if event.to_state not in ("published", "scheduled"):
         return
-    item, now = event.item, event.at
+    item = event.item
     application = session.scalar(select(Application).where(Application.reply_item_id == item.id))
     if application is None and item.kind != REPLY:
         return
-    if application is None or application.state not in ANSWERABLE:
-        _archive(session, event, application)
-        return
-    from_state = application.state
-    application.state = "replied"
-    application.replied_at = application.closed_at = now
-    application.closed_on = local_date(now)
-    application.due_on = None
-    application.updated_at = now
-    session.flush()
-    from workflow.reminders import follow_application
-    follow_application(app, session, application)  # replied: its pending reminder rungs are cancelled
-    audit.defer(session, at=now, actor=event.actor, subject=f"application:{application.id}", action="reply_sent",
-                from_state=from_state, to_state="replied", revision_hash=item.content_hash,
-                data={"reply_item": item.id, "outcome": application.outcome, "reason": application.outcome_reason})
+    if application is not None and application.state in APPLICATION.triggers["reply_sent"].sources:
+        transition.apply(session, app, event.actor, application, "reply_sent", internal=True, at=event.at,
+                         values={"item": item})
     _archive(session, event, application)
 
 

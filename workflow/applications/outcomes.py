@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflow.errors import ValidationFailed
-from workflow.i18n import gettext
+from workflow.i18n import N_, gettext
 
 
 @dataclass(frozen=True)
@@ -21,20 +21,20 @@ class Outcome:
 
 
 OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("disclosed", "（一）", "予以公开"),
-    Outcome("partial", "（二）", "部分公开"),
-    Outcome("withheld", "（三）", "不予公开", (
-        "属于国家秘密", "其他法律行政法规禁止公开", "危及\u201c三安全一稳定\u201d", "保护第三方合法权益",
-        "属于三类内部事务信息", "属于四类过程性信息", "属于行政执法案卷", "属于行政查询事项")),
-    Outcome("unavailable", "（四）", "无法提供", (
-        "本机关不掌握相关政府信息", "没有现成信息需要另行制作", "补正后申请内容仍不明确")),
-    Outcome("not_handled", "（五）", "不予处理", (
-        "信访举报投诉类申请", "重复申请", "要求提供公开出版物", "无正当理由大量反复申请",
-        "要求行政机关确认或重新出具已获取信息")),
-    Outcome("other", "（六）", "其他处理", (
-        "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-        "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-        "其他")),
+    Outcome("disclosed", "（一）", N_("予以公开")),
+    Outcome("partial", "（二）", N_("部分公开")),
+    Outcome("withheld", "（三）", N_("不予公开"), (
+        N_("属于国家秘密"), N_("其他法律行政法规禁止公开"), N_("危及\u201c三安全一稳定\u201d"), N_("保护第三方合法权益"),
+        N_("属于三类内部事务信息"), N_("属于四类过程性信息"), N_("属于行政执法案卷"), N_("属于行政查询事项"))),
+    Outcome("unavailable", "（四）", N_("无法提供"), (
+        N_("本机关不掌握相关政府信息"), N_("没有现成信息需要另行制作"), N_("补正后申请内容仍不明确"))),
+    Outcome("not_handled", "（五）", N_("不予处理"), (
+        N_("信访举报投诉类申请"), N_("重复申请"), N_("要求提供公开出版物"), N_("无正当理由大量反复申请"),
+        N_("要求行政机关确认或重新出具已获取信息"))),
+    Outcome("other", "（六）", N_("其他处理"), (
+        N_("申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+        N_("申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+        N_("其他"))),
 )
 BY_CODE = {outcome.code: outcome for outcome in OUTCOMES}
 

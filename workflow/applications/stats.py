@@ -13,14 +13,16 @@ from datetime import date
 from typing import Any, Iterable
 
 from workflow.applications.outcomes import OUTCOMES
+from workflow.applications.vocabulary import ApplicantKind
+from workflow.i18n import N_
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("natural", "自然人"), ("business", "商业企业"), ("research", "科研机构"),
-    ("public_interest", "社会公益组织"), ("legal_service", "法律服务机构"), ("other", "其他"), ("total", "总计"),
-)
-KINDS = tuple(code for code, _ in COLUMNS if code != "total")
-ORGANISATION_KINDS = KINDS[1:]
-CHECK_RULE = "第一项加第二项之和，等于第三项加第四项之和"
+# One column per applicant kind (its heading in the table), then the total.
+COLUMNS: tuple[tuple[str, str], ...] = (*((kind.value, kind.column) for kind in ApplicantKind), ("total", N_("总计")))
+KINDS = ApplicantKind.codes()
+ORGANISATION_KINDS = tuple(kind.value for kind in ApplicantKind if kind.is_organisation)
+ORGANISATIONS = N_("法人或其他组织")
+CHECK_RULE = N_("第一项加第二项之和，等于第三项加第四项之和")
+PARTIAL_NOTE = N_("（区分处理的，只计这一情形，不计其他情形）")
 
 
 @dataclass(frozen=True)
@@ -36,16 +38,16 @@ class Record:
 
 def row_keys() -> list[tuple[str, str]]:
     """``(key, label)`` of every row in table order."""
-    rows = [("received", "一、本年新收政府信息公开申请数量"), ("carried_over", "二、上年结转政府信息公开申请数量"),
-            ("results", "三、本年度办理结果")]
+    rows = [("received", N_("一、本年新收政府信息公开申请数量")), ("carried_over", N_("二、上年结转政府信息公开申请数量")),
+            ("results", N_("三、本年度办理结果"))]
     for outcome in OUTCOMES:
         label = f"{outcome.numeral}{outcome.label}"
         if outcome.code == "partial":
-            label += "（区分处理的，只计这一情形，不计其他情形）"
+            label += PARTIAL_NOTE
         rows.append((f"results.{outcome.code}", label))
         rows.extend((f"results.{outcome.code}.{i}", f"{i}.{text}") for i, text in enumerate(outcome.reasons, 1))
-    rows.append(("results.total", "（七）总计"))
-    rows.append(("carried_forward", "四、结转下年度继续办理"))
+    rows.append(("results.total", N_("（七）总计")))
+    rows.append(("carried_forward", N_("四、结转下年度继续办理")))
     return rows
 
 
@@ -93,7 +95,7 @@ def _shape(counts: dict[str, dict[str, int]], start: date, end: date) -> dict[st
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "columns": [{"key": code, "label": label,
-                     "group": "法人或其他组织" if code in ORGANISATION_KINDS else None} for code, label in COLUMNS],
+                     "group": ORGANISATIONS if code in ORGANISATION_KINDS else None} for code, label in COLUMNS],
         "rows": rows,
         "organisations_subtotal": organisations,
         "check": {"rule": CHECK_RULE, "ok": left == right, "first_plus_second": left, "third_plus_fourth": right},

@@ -16,6 +16,8 @@ from typing import Any, Iterable, Mapping
 
 from workflow import channels
 from workflow.errors import BadInput
+from workflow.applications.outcomes import OUTCOMES
+from workflow.applications.vocabulary import RemedyOutcome
 
 SCHEMA = "gongkai.annual-report/1"
 
@@ -23,19 +25,9 @@ CHANNEL_LABELS: dict[str, str] = channels.LABELS  # the one vocabulary (workflow
 
 # Reply outcomes (docs/applications.md); the query layer may use finer codes, which
 # are shown as given unless ``labels.outcomes`` names them.
-OUTCOME_LABELS: dict[str, str] = {
-    "disclosed": "予以公开",
-    "partial": "部分公开",
-    "withheld": "不予公开",
-    "unavailable": "无法提供",
-    "not_handled": "不予处理",
-    "other": "其他处理",
-    # 举报、复议、诉讼 outcomes
-    "upheld": "结果维持",
-    "corrected": "结果纠正",
-    "other_result": "其他结果",
-    "pending": "尚未审结",
-}
+OUTCOME_LABELS: dict[str, str] = {outcome.code: outcome.label for outcome in OUTCOMES}
+# Outcomes of 举报、复议、诉讼 cases as stored (maintained/corrected/other/pending), in the report's wording.
+COMPLAINT_OUTCOME_LABELS: dict[str, str] = {outcome.value: outcome.report_label for outcome in RemedyOutcome}
 
 APPLICATION_KEYS = ("received", "carried_over", "replied", "carried_forward")
 
@@ -244,7 +236,7 @@ class ReportData:
                 "reports": self.complaints.reports,
                 "reconsiderations": self.complaints.reconsiderations,
                 "lawsuits": self.complaints.lawsuits,
-                "by_outcome": ordered_counts(self.complaints.by_outcome, OUTCOME_LABELS),
+                "by_outcome": ordered_counts(self.complaints.by_outcome, COMPLAINT_OUTCOME_LABELS),
             },
             "secrecy_review": {
                 "reviewed": self.secrecy_review.reviewed,
@@ -514,7 +506,8 @@ def statistics_tables(data: ReportData) -> dict[str, list[StatTable]]:
         ("举报（件）", str(c.reports)),
         ("行政复议（件）", str(c.reconsiderations)),
         ("行政诉讼（件）", str(c.lawsuits)),
-    ] + [(f"其中：{labels.outcome(k)}（件）", str(v)) for k, v in ordered_counts(c.by_outcome, OUTCOME_LABELS).items()]
+    ] + [(f"其中：{COMPLAINT_OUTCOME_LABELS.get(k, k)}（件）", str(v))
+         for k, v in ordered_counts(c.by_outcome, COMPLAINT_OUTCOME_LABELS).items()]
     tables["complaints"] = [StatTable("complaints", "举报、复议、诉讼情况统计", ("指标", "数量"),
                                       tuple(complaint_rows))]
     return tables

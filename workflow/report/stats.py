@@ -20,7 +20,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 from urllib.parse import quote
 
 from sqlalchemy import distinct, func, select
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from db.models import CatalogCategory, CatalogEntry, Decision, Department, Item
 from workflow import channels
 from workflow.access import disclosure_filter
+from workflow.applications.figures import YearFigures
 from workflow.clock import SHANGHAI, local_date
 from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees, Labels, Period, ReportData,
                                    SecrecyReview, Timeliness)
@@ -172,44 +173,29 @@ def secrecy_review(session: Session, period: Period) -> SecrecyReview:
                          taken_down=items_with("take_down"))
 
 
-def application_figures(figures: Mapping[str, Any]) -> tuple[dict[str, Any], Fees, Complaints]:
-    """依申请公开, fees and complaints from the application records' figures of the period
-    (``year_stats``, which the caller passes in: this module only reads item records)."""
-    applications: dict[str, Any] = {key: int(figures.get(key, 0))
-                                    for key in ("received", "carried_over", "replied", "carried_forward")}
-    detail = figures.get("by_outcome", {}) or {}
-    applications["by_outcome"] = {code: int(v["count"] if isinstance(v, dict) else v) for code, v in detail.items()}
-    applications["outcome_reasons"] = {code: dict(v.get("reasons", {})) for code, v in detail.items()
-                                       if isinstance(v, dict) and v.get("reasons")}
-    applications["source"] = APPLICATION_RECORDS
-    if "check_ok" in figures:
-        applications["check_ok"] = bool(figures["check_ok"])
-    return applications, _fees(figures.get("fees")), _complaints(figures.get("complaints"))
+def application_figures(figures: YearFigures) -> tuple[dict[str, Any], Fees, Complaints]:
+    """依申请公开, fees and complaints from the period's application figures (``year_figures``, which the
+    caller passes in: this module only reads item records)."""
+    applications: dict[str, Any] = {
+        "received": figures.received, "carried_over": figures.carried_over, "replied": figures.replied,
+        "carried_forward": figures.carried_forward,
+        "by_outcome": {code: outcome.count for code, outcome in figures.by_outcome.items()},
+        "outcome_reasons": {code: {str(n): count for n, count in outcome.reasons.items()}
+                            for code, outcome in figures.by_outcome.items() if outcome.reasons},
+        "source": APPLICATION_RECORDS, "check_ok": figures.check_ok}
+    fees = Fees(charged_total=float(figures.fees.charged_total), waived_total=float(figures.fees.waived_total),
+                count=figures.fees.count)
+    remedies = figures.remedies
+    complaints = Complaints(reports=remedies.total("report"), reconsiderations=remedies.total("reconsideration"),
+                            lawsuits=remedies.total("lawsuit"),
+                            by_outcome={k: v for k, v in remedies.by_outcome().items() if v})
+    return applications, fees, complaints
 
 
-def _fees(raw: Any) -> Fees:
-    raw = dict(raw or {})
-    return Fees(charged_total=float(raw.get("charged_total", 0)), waived_total=float(raw.get("waived_total", 0)),
-                count=int(raw.get("count", 0)))
-
-
-def _complaints(raw: Any) -> Complaints:
-    """Counts per kind; ``by_outcome`` summed over 举报/复议/诉讼 (it may come per kind)."""
-    raw = dict(raw or {})
-    outcomes: Counter[str] = Counter()
-    for key, value in (raw.get("by_outcome") or {}).items():
-        if isinstance(value, dict):
-            outcomes.update({k: int(v) for k, v in value.items()})
-        else:
-            outcomes[key] += int(value)
-    return Complaints(reports=int(raw.get("reports", 0)), reconsiderations=int(raw.get("reconsiderations", 0)),
-                      lawsuits=int(raw.get("lawsuits", 0)), by_outcome={k: v for k, v in outcomes.items() if v})
-
-
-def build_report(app: Any, period: Period, application_records: Mapping[str, Any]) -> ReportData:
+def build_report(app: Any, period: Period, application_records: YearFigures) -> ReportData:
     """The whole report data of ``period`` (narrative left empty: the caller adds it).
 
-    ``application_records`` are the period's 依申请公开 figures (``year_stats``).
+    ``application_records`` are the period's 依申请公开 figures (``applications.figures.year_figures``).
     """
     settings = app.settings
     calendar = app.calendar  # built before the session: it may read overrides itself

@@ -131,30 +131,37 @@ def refresh_deadlines(app: Gongkai, item: Item) -> None:
 
 
 def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: str = DISCLOSURE) -> Item:
-    """Create a draft in a department the actor drafts for.
+    """Create a draft in a department the actor drafts for (one transaction: ``create_item_in``)."""
+    with write_transaction(app) as session:
+        return create_item_in(session, app, actor, data, kind=kind)
+
+
+def create_item_in(session: Session, app: Gongkai, actor: Actor, data: Mapping[str, Any], *,
+                   kind: str = DISCLOSURE) -> Item:
+    """Create a draft inside the caller's transaction, so a composite verb (an application's reply)
+    commits the draft together with its own changes or not at all.
 
     ``kind`` is set by the code path, never by the client: ``reply`` only for the reply letter of
-    an application (``services.applications.prepare_reply``), which carries no 清单 entry.
+    an application (``workflow.applications.reply``), which carries no 清单 entry.
     """
     if kind not in KINDS:
         raise BadInput("未知的事项类型：%(kind)s", code="invalid_value", kind=str(kind)[:20])
     fields = parse_item_fields(data, app.settings, creating=True, with_catalog=kind != REPLY)
     now = app.now()
-    with write_transaction(app) as session:
-        department = _department_by_code(session, fields.values["department"])
-        require_role(actor, DRAFTER, department.id)
-        item = Item(department=department, author=_user(session, actor.id), state="draft", stage_entered_at=now,
-                    stage_entry=1, created_at=now, updated_at=now, channels=[], attachments=[], submitted_by=None,
-                    kind=kind)
-        _apply_fields(app, session, item, fields.values)
-        session.add(item)
-        session.flush()
-        contributors.record(session, item.id, actor, now, "create")
-        run_deadlines_changed(app, session, item)
-        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
-                     to_state="draft", data={"title": item.title, "department": department.code})
-        session.flush()
-        return item
+    department = _department_by_code(session, fields.values["department"])
+    require_role(actor, DRAFTER, department.id)
+    item = Item(department=department, author=_user(session, actor.id), state="draft", stage_entered_at=now,
+                stage_entry=1, created_at=now, updated_at=now, channels=[], attachments=[], submitted_by=None,
+                kind=kind)
+    _apply_fields(app, session, item, fields.values)
+    session.add(item)
+    session.flush()
+    contributors.record(session, item.id, actor, now, "create")
+    run_deadlines_changed(app, session, item)
+    audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
+                 to_state="draft", data={"title": item.title, "department": department.code})
+    session.flush()
+    return item
 
 
 def load_draft(session: Session, actor: Actor, item_id: int, expected_version: int | None = None) -> Item:

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from workflow.applications.clock import ClockEvent, clarify_deadline, compute, parse_events, workdays_late
+from workflow.applications.statutory_clock import ClockEvent, clarify_deadline, compute, parse_events, workdays_late
 from workflow.calendar.workdays import WorkCalendar
 
 CAL = WorkCalendar.default()

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
 from tests.conftest import CLEAR, World
 from workflow.access import Actor
 from workflow.clock import SHANGHAI
-from workflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from workflow.applications.figures import FeeFigures
+from workflow.applications.views import application_to_dict
+from workflow.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from workflow.services import applications as svc
 from workflow.services import items as item_service
 from workflow.services import queries
@@ -43,7 +46,7 @@ def test_whole_clock_through_holidays_with_pause_and_history(world: World, clock
     clock.set(_at(2025, 10, 16))
     application = svc.end_consultation(app, world.admin, application.id)
     assert application.due_on == date(2025, 10, 31)
-    view = svc.application_to_dict(app, svc.get_application(app, world.admin, application.id))
+    view = application_to_dict(app, svc.get_application(app, world.admin, application.id))
     assert [(s["kind"], s["workdays"]) for s in view["clock"]["segments"]] == [
         ("counted", 4), ("paused", 6), ("counted", 11)]
     actions = [event["trigger"] for event in svc.history(app, world.admin, application.id)]
@@ -126,7 +129,7 @@ def test_public_submit_track_and_rate_limit(world: World) -> None:
         svc.track(app, application.tracking_no, "13900000000", "203.0.113.9")
     for _ in range(4):
         svc.submit_public(app, INTAKE, "203.0.113.9")
-    with pytest.raises(svc.RateLimited):
+    with pytest.raises(RateLimited):
         svc.submit_public(app, INTAKE, "203.0.113.9")
     svc.submit_public(app, INTAKE, "198.51.100.1")  # another client is not affected
 
@@ -145,13 +148,13 @@ def test_year_stats_fees_and_remedies(world: World, clock) -> None:  # noqa: ANN
     svc.decide_remedy(app, world.admin, case.id, "maintained")
     svc.register_remedy(app, world.admin, {"kind": "report", "filed_on": "2025-10-10"})
     figures = svc.year_stats(app, "2025-2026")
-    assert (figures["received"], figures["carried_over"], figures["replied"], figures["carried_forward"]) == (2, 0, 1, 1)
-    assert figures["by_outcome"]["other"]["reasons"]["1"] == 1
-    assert figures["fees"] == {"charged_total": "12.50", "waived_total": "0.00", "count": 1}
-    assert figures["complaints"]["reconsiderations"] == 1 and figures["complaints"]["reports"] == 1
-    assert figures["complaints"]["by_outcome"]["reconsideration"]["maintained"] == 1
-    assert figures["check_ok"]
-    assert svc.year_stats(app, "2026-2027")["carried_over"] == 1
+    assert (figures.received, figures.carried_over, figures.replied, figures.carried_forward) == (2, 0, 1, 1)
+    assert figures.by_outcome["other"].reasons[1] == 1
+    assert figures.fees == FeeFigures(Decimal("12.50"), Decimal("0.00"), 1)
+    assert figures.remedies.total("reconsideration") == 1 and figures.remedies.total("report") == 1
+    assert figures.remedies.by_kind["reconsideration"]["maintained"] == 1
+    assert figures.check_ok
+    assert svc.year_stats(app, "2026-2027").carried_over == 1
 
 
 def test_calendar_override_redates_open_applications(world: World, clock) -> None:  # noqa: ANN001

@@ -1,0 +1,126 @@
+"""The code sets of applications and remedy cases, each defined once with its labels.
+
+Forms, pages, validation, the statistics table and the yearly report read these. Labels are
+msgids marked ``N_`` here, where they are defined, and translated where they are shown. The
+stored codes are also listed in ``db.models.applications`` for the CHECK constraints (the database
+layer imports nothing from the workflow); ``tests/workflow/applications/test_vocabulary.py`` fails
+if the two lists differ.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from workflow.i18n import N_
+
+
+class Vocabulary(StrEnum):
+    """A code set: each member is a stored code carrying its label."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> Vocabulary:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def codes(cls) -> tuple[str, ...]:
+        """Every code, in declaration order."""
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """Code → label (msgid), in declaration order."""
+        return {member.value: member.label for member in cls}
+
+    @classmethod
+    def label_of(cls, code: str | None) -> str:
+        """The label (msgid) of ``code``; the code itself when unknown."""
+        try:
+            return cls(code).label
+        except ValueError:
+            return code or ""
+
+
+class ApplicantKind(Vocabulary):
+    """Who applies: the columns of the State Council statistics table.
+
+    ``column`` is the table's heading; every kind but ``natural`` sits under 法人或其他组织.
+    """
+
+    column: str
+
+    def __new__(cls, value: str, label: str, column: str = "") -> ApplicantKind:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.column = column or label
+        return member
+
+    NATURAL = "natural", N_("自然人")
+    BUSINESS = "business", N_("商业企业")
+    RESEARCH = "research", N_("科研机构")
+    PUBLIC_INTEREST = "public_interest", N_("社会公益组织")
+    LEGAL_SERVICE = "legal_service", N_("法律服务机构")
+    OTHER = "other", N_("其他组织"), N_("其他")
+
+    @property
+    def is_organisation(self) -> bool:
+        """法人或其他组织 (every kind but a natural person)."""
+        return self is not ApplicantKind.NATURAL
+
+
+class DeliveryForm(Vocabulary):
+    """How the applicant wants the information (获取信息的方式)."""
+
+    PAPER = "paper", N_("纸质")
+    EMAIL = "email", N_("电子邮件")
+    DISC = "disc", N_("光盘")
+    OTHER = "other", N_("其他")
+
+
+class ApplicationChannel(Vocabulary):
+    """How the application arrived; the label says when it counts as received (条例 Art. 31)."""
+
+    IN_PERSON = "in_person", N_("当面提交")
+    POST = "post", N_("邮寄（签收之日）")
+    ONLINE = "online", N_("网上申请（确认之日）")
+    FAX = "fax", N_("传真")
+    EMAIL = "email", N_("电子邮件")
+
+
+class ClockSegment(Vocabulary):
+    """A stretch of the statutory clock's explanation (``statutory_clock.Segment.kind``)."""
+
+    COUNTED = "counted", N_("计入期限")
+    PAUSED = "paused", N_("征求第三方意见（不计入）")
+    STOPPED = "stopped", N_("等待补正（停止计时）")
+    SUPERSEDED = "superseded", N_("补正前的期限（已重新计算）")
+
+
+class RemedyKind(Vocabulary):
+    """A case against the disclosure work: 举报/投诉, 行政复议, 行政诉讼."""
+
+    REPORT = "report", N_("举报/投诉")
+    RECONSIDERATION = "reconsideration", N_("行政复议")
+    LAWSUIT = "lawsuit", N_("行政诉讼")
+
+
+class RemedyOutcome(Vocabulary):
+    """A remedy case's outcome; ``report_label`` is the yearly report's column heading (结果维持 …)."""
+
+    report_label: str
+
+    def __new__(cls, value: str, label: str, report_label: str) -> RemedyOutcome:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.report_label = report_label
+        return member
+
+    MAINTAINED = "maintained", N_("维持"), N_("结果维持")
+    CORRECTED = "corrected", N_("纠正"), N_("结果纠正")
+    OTHER = "other", N_("其他"), N_("其他结果")
+    PENDING = "pending", N_("尚未审结"), N_("尚未审结")
+
