@@ -49,6 +49,7 @@ LABEL_MAPS = (
     ("workflow.notifications", "STAGE_LABELS"),
     ("workflow.calendar.workdays", "HOLIDAY_NAMES"),
     ("workflow.applications.spec", "ApplicationState"),
+    ("workflow.applications.spec", "TRIGGERS"),
     ("workflow.applications.intake", "LABELS"),
     ("workflow.applications.stats", "COLUMNS"),
     ("workflow.applications.outcomes", "OUTCOMES"),
