@@ -11,7 +11,7 @@ from workflow.i18n import set_locale
 from workflow.settings import SettingsError
 
 
-def _app():  # noqa: ANN202 - Gongkai
+def _app():
     from workflow.wiring import create_gongkai
     return create_gongkai()
 
@@ -19,7 +19,7 @@ def _app():  # noqa: ANN202 - Gongkai
 class DomainErrorsAsClickErrors(click.Group):
     """Show domain errors as one clear line and a non-zero exit, not a traceback."""
 
-    def invoke(self, ctx: click.Context):  # noqa: ANN201
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except DomainError as error:
@@ -59,13 +59,13 @@ def demo(if_empty: bool) -> None:
     click.echo(f"demo password for every demo user: {DEMO_PASSWORD}")
 
 
-def start_logging(app) -> None:  # noqa: ANN001 - Gongkai
+def start_logging(app) -> None:
     """Configure logging from the settings (``GONGKAI_LOG_LEVEL``, ``GONGKAI_LOG_FORMAT``) for a long-running command."""
     from workflow.logs import configure_logging
     configure_logging(app.settings)
 
 
-def require_schema(app) -> None:  # noqa: ANN001 - Gongkai
+def require_schema(app) -> None:
     """Exit non-zero with the (already logged) bilingual message unless the schema is current."""
     from workflow.health import SchemaNotReady, require_current_schema
     try:
@@ -190,7 +190,7 @@ def calendar() -> None:
 @calendar.command("explain")
 @click.option("--from", "start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.option("--workdays", required=True, type=int)
-def calendar_explain(start, workdays: int) -> None:  # noqa: ANN001
+def calendar_explain(start, workdays: int) -> None:
     """Print the deadline N working days after a date, and every day counted or skipped."""
     explanation = _app().calendar.explain(start.date() if hasattr(start, "date") else date.fromisoformat(start),
                                           workdays)

@@ -139,7 +139,7 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path):  # noqa: ANN201
+def settings(tmp_path: Path):
     # A cheap password hash keeps user-heavy fixtures fast; production keeps scrypt.
     settings = load_settings(overrides={"security": {"password_hash_method": "pbkdf2:sha256:1000"}})
     return settings.__class__(settings.data, settings.database_url, tmp_path / "instance")
@@ -153,7 +153,7 @@ def item_spec() -> WorkflowSpec[Any] | None:
 
 
 @pytest.fixture
-def app(database: Database, settings, clock: FixedClock, item_spec: WorkflowSpec[Any] | None) -> Gongkai:  # noqa: ANN001
+def app(database: Database, settings, clock: FixedClock, item_spec: WorkflowSpec[Any] | None) -> Gongkai:
     """A Gongkai instance on the parametrised database with the injectable clock."""
     return build_gongkai(db=database, settings=settings, clock=clock, item_spec=item_spec)
 

@@ -39,7 +39,7 @@ class CatalogueDomain(Domain):
     """Templates use the same catalogues as the domain layer (compiled in memory from the .po),
     so a fresh checkout shows English pages without a separate compile step."""
 
-    def get_translations(self):  # noqa: ANN201
+    def get_translations(self):
         from workflow.i18n import translations_for
         return translations_for(normalize_locale(str(get_locale() or DEFAULT_LOCALE)))
 
@@ -124,7 +124,7 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         set_locale(select_locale())
 
     @app.after_request
-    def _security_headers(response):  # noqa: ANN001,ANN202
+    def _security_headers(response):
         # No inline script anywhere in the templates: scripts only from our own static files.
         response.headers.setdefault(
             "Content-Security-Policy",

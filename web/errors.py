@@ -29,7 +29,7 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _respond(status: int, body: dict[str, object]):  # noqa: ANN202 - flask response
+def _respond(status: int, body: dict[str, object]):
     if wants_json():
         response = jsonify(body)
         response.status_code = status
@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
     """Install the handlers."""
 
     @app.errorhandler(DomainError)
-    def _domain(error: DomainError):  # noqa: ANN202
+    def _domain(error: DomainError):
         response = app.make_response(_respond(error.status, error.to_dict()))
         retry_after = getattr(error, "retry_after", None)
         if retry_after:
@@ -55,18 +55,18 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError):  # noqa: ANN202
+    def _csrf(error: CSRFError):
         return _respond(400, {"error": "csrf_failed", "message": _("表单已过期或缺少安全令牌，请刷新页面后重试")})
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):  # noqa: ANN202
+    def _http(error: HTTPException):
         status = error.code or 500
         code = HTTP_CODES.get(status, "error")
         message = _(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else (error.description or "")
         return _respond(status, {"error": code, "message": message})
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):  # noqa: ANN202
+    def _unexpected(error: Exception):
         from web.request_log import request_summary
         summary = request_summary()
         log.exception("unhandled error: %s %s (request id %s)", summary["method"], summary["path"],

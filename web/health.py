@@ -15,19 +15,19 @@ from workflow.health import readiness
 bp = Blueprint("health", __name__)
 
 
-def _no_store(response):  # noqa: ANN001,ANN202 - flask response
+def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/healthz")
-def healthz():  # noqa: ANN201
+def healthz():
     """200 while the process serves."""
     return _no_store(jsonify({"status": "alive"}))
 
 
 @bp.get("/readyz")
-def readyz():  # noqa: ANN201
+def readyz():
     """200 when the database answers and its schema is current, else 503 with the reason."""
     answer = readiness(core())
     response = jsonify(answer.to_dict())

@@ -96,7 +96,7 @@ def wait_seconds(session: Session, settings: "Settings", keys: dict[str, str], n
     return int(-(-max(waits) // 1)) if waits else 0  # round up: "wait 0 s" would be a lie
 
 
-def _upsert(session: Session):  # noqa: ANN202 - an INSERT … ON CONFLICT statement of the session's dialect
+def _upsert(session: Session):
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = LoginThrottle.__table__
     now, cutoff = bindparam("now", type_=UTCDateTime()), bindparam("cutoff", type_=UTCDateTime())

@@ -6,12 +6,12 @@ import sys
 import click
 
 
-def _app():  # noqa: ANN202 - Gongkai
+def _app():
     from workflow.wiring import create_gongkai
     return create_gongkai()
 
 
-def _local(at) -> str:  # noqa: ANN001
+def _local(at) -> str:
     from workflow.clock import SHANGHAI
     return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else "-"
 

@@ -62,7 +62,7 @@ def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     """Headless Debian Chromium through Playwright."""
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -76,11 +76,11 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def open_as(browser, live_server: LiveServer):  # noqa: ANN001,ANN201
+def open_as(browser, live_server: LiveServer):
     """``open_as("drafter")`` → a logged-in page (desktop size; ``mobile=True`` for phone width)."""
     contexts = []
 
-    def make(username: str | None, mobile: bool = False):  # noqa: ANN202
+    def make(username: str | None, mobile: bool = False):
         size = {"width": 390, "height": 844} if mobile else {"width": 1366, "height": 900}
         context = browser.new_context(viewport=size, locale="zh-CN", accept_downloads=True)
         contexts.append(context)
@@ -99,7 +99,7 @@ def open_as(browser, live_server: LiveServer):  # noqa: ANN001,ANN201
         context.close()
 
 
-def shot(page, name: str) -> Path:  # noqa: ANN001
+def shot(page, name: str) -> Path:
     """Full-page screenshot into test-artifacts/screenshots/NAME.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 TITLE = "2025年秋季学期国家助学金评审结果公示"
 
 
-def _create_and_submit(open_as, live_server: LiveServer) -> int:  # noqa: ANN001
+def _create_and_submit(open_as, live_server: LiveServer) -> int:
     page = open_as("drafter")
     page.goto(live_server.url + "/items/new")
     page.fill("#title", TITLE)
@@ -28,7 +28,7 @@ def _create_and_submit(open_as, live_server: LiveServer) -> int:  # noqa: ANN001
     return item_id
 
 
-def test_full_cycle_to_public_directory(open_as, live_server: LiveServer) -> None:  # noqa: ANN001
+def test_full_cycle_to_public_directory(open_as, live_server: LiveServer) -> None:
     item_id = _create_and_submit(open_as, live_server)
     url = f"{live_server.url}/items/{item_id}"
 
@@ -83,7 +83,7 @@ def test_full_cycle_to_public_directory(open_as, live_server: LiveServer) -> Non
     shot(phone, "09-public-phone")
 
 
-def test_admin_sees_overdue_item_and_exports(open_as, live_server: LiveServer) -> None:  # noqa: ANN001
+def test_admin_sees_overdue_item_and_exports(open_as, live_server: LiveServer) -> None:
     item_id = _create_and_submit(open_as, live_server)
     live_server.clock.advance(days=14)  # far past the 3 working days of secrecy review
     try:

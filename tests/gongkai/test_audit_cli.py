@@ -13,14 +13,14 @@ from gongkai.cli import main
 
 
 @pytest.fixture
-def cli(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # noqa: ANN201
+def cli(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("GONGKAI_DATABASE_URL", database.url)
     monkeypatch.setenv("GONGKAI_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.delenv("GONGKAI_AUDIT_KEY", raising=False)
     monkeypatch.delenv("GONGKAI_AUDIT_KEY_FILE", raising=False)
     runner = CliRunner()
 
-    def run(*args: str):  # noqa: ANN202
+    def run(*args: str):
         return runner.invoke(main, ["--lang", "en", *args], catch_exceptions=False)
 
     return run
@@ -35,7 +35,7 @@ def _delete_newest(database: Database, keep: int) -> None:
         conn.execute(text("DELETE FROM audit_events WHERE seq > :keep"), {"keep": keep})
 
 
-def test_anchor_then_verify_and_deleted_newest_events(cli, database: Database, tmp_path: Path) -> None:  # noqa: ANN001
+def test_anchor_then_verify_and_deleted_newest_events(cli, database: Database, tmp_path: Path) -> None:
     for code in ("xsc", "jwc", "cwc", "rsc"):
         assert cli("department", "add", code, code).exit_code == 0
     anchored = cli("audit", "anchor")
@@ -53,7 +53,7 @@ def test_anchor_then_verify_and_deleted_newest_events(cli, database: Database, t
     assert chain_only.exit_code == 0
 
 
-def test_anchor_to_an_output_file_and_verify_against_it(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_anchor_to_an_output_file_and_verify_against_it(cli, tmp_path: Path) -> None:
     cli("department", "add", "xsc", "学生处")
     target = tmp_path / "offsite" / "anchors.jsonl"
     assert cli("audit", "anchor", "--output", str(target), "--no-mail").exit_code == 0
@@ -66,7 +66,7 @@ def test_anchor_to_an_output_file_and_verify_against_it(cli, tmp_path: Path) -> 
     assert unreadable.exit_code == 2 and "line 1" in unreadable.output
 
 
-def test_rotate_key_then_verify(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_rotate_key_then_verify(cli, tmp_path: Path) -> None:
     cli("department", "add", "xsc", "学生处")
     rotated = cli("audit", "rotate-key")
     assert rotated.exit_code == 0 and "audit key rotated" in rotated.output
@@ -75,7 +75,7 @@ def test_rotate_key_then_verify(cli, tmp_path: Path) -> None:  # noqa: ANN001
     assert ok.exit_code == 0 and "3 events verified" in ok.output
 
 
-def test_missing_key_is_exit_2_with_a_clear_message(cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_missing_key_is_exit_2_with_a_clear_message(cli, tmp_path: Path) -> None:
     cli("department", "add", "xsc", "学生处")
     (tmp_path / "instance" / "audit_keys").unlink()
     missing = cli("audit", "verify")  # catch_exceptions=False: a traceback would fail the test
@@ -83,7 +83,7 @@ def test_missing_key_is_exit_2_with_a_clear_message(cli, tmp_path: Path) -> None
     assert "cannot verify" in missing.output and "audit_keys" in missing.output
 
 
-def test_named_key_file_missing_refuses_writes_clearly(cli, tmp_path: Path,  # noqa: ANN001
+def test_named_key_file_missing_refuses_writes_clearly(cli, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_AUDIT_KEY_FILE", str(tmp_path / "typo" / "keys"))
     refused = cli("department", "add", "xsc", "学生处")

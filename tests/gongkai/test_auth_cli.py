@@ -8,7 +8,7 @@ import pytest
 
 
 @pytest.fixture
-def cli(cli):  # noqa: ANN001,ANN201 - the shared runner, with a department and a user
+def cli(cli):
     run = cli
     assert run("department", "add", "xsc", "学生处").exit_code == 0
     added = run("user", "add", "li", "--role", "drafter", "--department", "xsc", "--password-stdin",
@@ -17,7 +17,7 @@ def cli(cli):  # noqa: ANN001,ANN201 - the shared runner, with a department and 
     return run
 
 
-def test_user_add_refuses_12345678(cli) -> None:  # noqa: ANN001
+def test_user_add_refuses_12345678(cli) -> None:
     weak = cli("user", "add", "wang", "--role", "drafter", "--department", "xsc", "--password-stdin", input="12345678\n")
     assert weak.exit_code != 0 and "密码至少需要 10 个字符" in weak.output
     common = cli("user", "add", "wang", "--role", "drafter", "--department", "xsc", "--password-stdin",
@@ -25,7 +25,7 @@ def test_user_add_refuses_12345678(cli) -> None:  # noqa: ANN001
     assert common.exit_code != 0 and "过于常见" in common.output
 
 
-def test_tokens_listed_and_revoked_by_id_or_all(cli) -> None:  # noqa: ANN001
+def test_tokens_listed_and_revoked_by_id_or_all(cli) -> None:
     first = cli("user", "token", "li", "--label", "nightly", "--expires-days", "7")
     assert first.exit_code == 0 and first.output.strip().startswith("gk_")
     cli("user", "token", "li", "--label", "report")
@@ -43,7 +43,7 @@ def test_tokens_listed_and_revoked_by_id_or_all(cli) -> None:  # noqa: ANN001
     assert too_long.exit_code != 0 and "令牌有效期须为 1 到 730 天" in too_long.output
 
 
-def test_set_password_applies_the_policy(cli) -> None:  # noqa: ANN001
+def test_set_password_applies_the_policy(cli) -> None:
     weak = cli("user", "set-password", "li", "--password-stdin", input="li-li-li-li\n")
     assert weak.exit_code != 0 and "重复的字符" in weak.output
     ok = cli("user", "set-password", "li", "--password-stdin", input="Another-Passphrase-42\n")

@@ -61,7 +61,7 @@ def empty_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dat
         yield target
 
 
-def _cli(database: Database, monkeypatch: pytest.MonkeyPatch, *args: str, instance: Path | None = None):  # noqa: ANN202
+def _cli(database: Database, monkeypatch: pytest.MonkeyPatch, *args: str, instance: Path | None = None):
     monkeypatch.setenv("GONGKAI_DATABASE_URL", database.url)
     if instance is not None:  # the audit keyring lives there, outside the database (and outside the backup)
         monkeypatch.setenv("GONGKAI_INSTANCE", str(instance))

@@ -48,7 +48,7 @@ def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002,ANN003,ANN201
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
@@ -60,7 +60,7 @@ class Http:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
                                                   _NoRedirect())
 
-    def call(self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None):  # noqa: ANN201
+    def call(self, path: str, data: dict[str, str] | None = None, headers: dict[str, str] | None = None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.base + path, data=body, headers=headers or {})
         try:

@@ -143,7 +143,7 @@ def silent_smtp() -> Iterator[_SilentSmtp]:
 
 
 def test_sigterm_hands_mail_claims_to_the_next_scheduler_at_once(database: Database, silent_smtp: _SilentSmtp,
-                                                                 smtp, tmp_path: Path) -> None:  # noqa: ANN001,F811
+                                                                 smtp, tmp_path: Path) -> None:  # noqa: F811
     """A scheduler stuck sending mail is stopped: its mail goes back to the queue, another sends it now."""
     now = datetime.now(timezone.utc)
     with database.engine.begin() as conn:  # today is a working day, whatever the real calendar says

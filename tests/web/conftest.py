@@ -29,18 +29,18 @@ class Api:
         self.client = client
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def get(self, path: str, **kw):  # noqa: ANN003,ANN201
+    def get(self, path: str, **kw):
         return self.client.get(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
-    def post(self, path: str, json=None, **kw):  # noqa: ANN001,ANN003,ANN201
+    def post(self, path: str, json=None, **kw):
         return self.client.post(path, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
-    def patch(self, path: str, json=None, **kw):  # noqa: ANN001,ANN003,ANN201
+    def patch(self, path: str, json=None, **kw):
         return self.client.patch(path, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
 
 @pytest.fixture
-def api(client: FlaskClient, world: World):  # noqa: ANN201
+def api(client: FlaskClient, world: World):
     """``api("drafter").get(...)``."""
     # Tokens up front: creating one writes an audit event, which would blur "nothing changed" checks.
     tokens: dict[str, str] = {name: create_token(world.app, name) for name in (

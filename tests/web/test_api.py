@@ -8,12 +8,12 @@ from db.models import AuditEvent, Item
 from tests.conftest import CLEAR, item_payload
 
 
-def _counts(world) -> tuple[int, int]:  # noqa: ANN001
+def _counts(world) -> tuple[int, int]:
     with world.app.db.read() as session:
         return (session.scalar(select(func.count(Item.id))), session.scalar(select(func.count(AuditEvent.id))))
 
 
-def test_whole_cycle_over_http(api, world) -> None:  # noqa: ANN001
+def test_whole_cycle_over_http(api, world) -> None:
     created = api("drafter").post("/api/v1/items", json=item_payload())
     assert created.status_code == 201, created.json
     item = created.json
@@ -36,14 +36,14 @@ def test_whole_cycle_over_http(api, world) -> None:  # noqa: ANN001
     assert set(history[0]) >= {"at", "actor", "trigger", "from", "to", "reason", "revision"}
 
 
-def test_unauthenticated_and_bad_token(api) -> None:  # noqa: ANN001
+def test_unauthenticated_and_bad_token(api) -> None:
     response = api(None).get("/api/v1/items")
     assert response.status_code == 401 and response.json["error"] == "not_authenticated"
     bad = api(None).get("/api/v1/me", headers={"Authorization": "Bearer gk_nope"})
     assert bad.status_code == 401 and bad.json["message"]
 
 
-def test_other_department_gets_404_not_a_leak(api) -> None:  # noqa: ANN001
+def test_other_department_gets_404_not_a_leak(api) -> None:
     item = api("drafter").post("/api/v1/items", json=item_payload()).json
     response = api("other_drafter").get(f"/api/v1/items/{item['id']}")
     assert response.status_code == 404 and response.json["error"] == "item_not_found"
@@ -58,7 +58,7 @@ def test_other_department_gets_404_not_a_leak(api) -> None:  # noqa: ANN001
     ({"trigger": "return"}, 409, "invalid_state"),
     ({"trigger": "submit", "surprise": 1}, 422, "unknown_field"),
 ])
-def test_bad_transitions_change_nothing(api, world, body, status, code) -> None:  # noqa: ANN001
+def test_bad_transitions_change_nothing(api, world, body, status, code) -> None:
     item = api("drafter").post("/api/v1/items", json=item_payload()).json
     before = _counts(world)
     response = api("drafter").post(f"/api/v1/items/{item['id']}/transitions", json=body)
@@ -72,7 +72,7 @@ def test_bad_transitions_change_nothing(api, world, body, status, code) -> None:
     (b"[1, 2]", "application/json", 400, "malformed_json"),
     ('{"title": "\xff"}'.encode("latin-1"), "application/json", 400, "bad_encoding"),
 ])
-def test_malformed_bodies(api, world, raw, content_type, status, code) -> None:  # noqa: ANN001
+def test_malformed_bodies(api, world, raw, content_type, status, code) -> None:
     before = _counts(world)
     response = api("drafter").post("/api/v1/items", data=raw, headers={"Content-Type": content_type})
     assert (response.status_code, response.json["error"]) == (status, code)
@@ -89,7 +89,7 @@ def test_malformed_bodies(api, world, raw, content_type, status, code) -> None: 
     ("title", "", "missing_field"),
     ("title", "长" * 201, "too_long"),
 ])
-def test_invalid_fields_are_422(api, world, field, value, code) -> None:  # noqa: ANN001
+def test_invalid_fields_are_422(api, world, field, value, code) -> None:
     before = _counts(world)
     response = api("drafter").post("/api/v1/items", json=item_payload(**{field: value}))
     assert response.status_code == 422, response.json
@@ -97,13 +97,13 @@ def test_invalid_fields_are_422(api, world, field, value, code) -> None:  # noqa
     assert _counts(world) == before
 
 
-def test_oversized_body_is_413(api, world, flask_app) -> None:  # noqa: ANN001
+def test_oversized_body_is_413(api, world, flask_app) -> None:
     flask_app.config["MAX_CONTENT_LENGTH"] = 1024
     response = api("drafter").post("/api/v1/items", json=item_payload(body="字" * 2000))
     assert response.status_code == 413 and response.json["error"] == "too_large"
 
 
-def test_patch_only_drafts_and_with_version(api) -> None:  # noqa: ANN001
+def test_patch_only_drafts_and_with_version(api) -> None:
     item = api("drafter").post("/api/v1/items", json=item_payload()).json
     path = f"/api/v1/items/{item['id']}"
     ok = api("drafter").patch(path, json={"title": "新标题", "version": item["version"]})
@@ -115,7 +115,7 @@ def test_patch_only_drafts_and_with_version(api) -> None:  # noqa: ANN001
     assert locked.status_code == 409
 
 
-def test_english_messages_on_request(api) -> None:  # noqa: ANN001
+def test_english_messages_on_request(api) -> None:
     response = api("drafter").post("/api/v1/items?lang=en", json=item_payload(department="nope"))
     assert response.status_code == 422
     assert response.json["message"].startswith("Unknown department")
@@ -123,7 +123,7 @@ def test_english_messages_on_request(api) -> None:  # noqa: ANN001
     assert chinese.json["message"].startswith("未知的部门")
 
 
-def test_openapi_matches_routes(flask_app, api) -> None:  # noqa: ANN001
+def test_openapi_matches_routes(flask_app, api) -> None:
     doc = api(None).get("/api/v1/openapi.json").json
     documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
     routed = set()
@@ -134,7 +134,7 @@ def test_openapi_matches_routes(flask_app, api) -> None:  # noqa: ANN001
     assert documented == routed
 
 
-def test_department_board_and_catalog(api) -> None:  # noqa: ANN001
+def test_department_board_and_catalog(api) -> None:
     item = api("drafter").post("/api/v1/items", json=item_payload()).json
     api("drafter").post(f"/api/v1/items/{item['id']}/transitions", json={"trigger": "submit"})
     board = api("reviewer").get("/api/v1/departments/xsc/tasks").json
@@ -145,7 +145,7 @@ def test_department_board_and_catalog(api) -> None:  # noqa: ANN001
     assert {"code": "xsc", "name": "学生处"} in api("drafter").get("/api/v1/departments").json
 
 
-def test_pagination(api) -> None:  # noqa: ANN001
+def test_pagination(api) -> None:
     for n in range(5):
         api("drafter").post("/api/v1/items", json=item_payload(title=f"事项{n}"))
     page = api("drafter").get("/api/v1/items?per_page=2&page=3").json

@@ -21,7 +21,7 @@ def _param_schema(path: str, method: str, name: str) -> Any:
     return jsonschema_rs.validator_for({**param["schema"], "components": doc["components"]}, validate_formats=True)
 
 
-def test_unknown_application_state_is_422_not_an_empty_list(api) -> None:  # noqa: ANN001
+def test_unknown_application_state_is_422_not_an_empty_list(api) -> None:
     """GET /applications?state=<anything> used to answer 200 (an empty list): a typo looked like "none"."""
     response = api("admin").get("/api/v1/applications?state=bogus")
     assert response.status_code == 422
@@ -38,14 +38,14 @@ def test_unknown_application_state_is_422_not_an_empty_list(api) -> None:  # noq
     ("/api/v1/items", "page"),
     ("/api/v1/public/items", "per_page"),
 ])
-def test_empty_query_value_means_the_default_in_handler_and_document(api, path, name) -> None:  # noqa: ANN001
+def test_empty_query_value_means_the_default_in_handler_and_document(api, path, name) -> None:
     """The document called ``?year=`` / ``?page=`` invalid while the handlers take them as the default."""
     response = api("admin").get(f"{path}?{name}=")
     assert response.status_code == 200, response.json
     assert _param_schema(path, "get", name).is_valid("")
 
 
-def test_report_year_with_a_newline_is_not_a_500(api) -> None:  # noqa: ANN001
+def test_report_year_with_a_newline_is_not_a_500(api) -> None:
     """``year=2022-2023%0A`` went raw into the Content-Disposition header: a 500 for the HTML and DOCX
     formats. Only a college year (NNNN-NNNN+1) is accepted now: a clear 422, no header built from it."""
     response = api("admin").get("/api/v1/reports/annual?year=2022-2023%0A&format=html")
@@ -55,7 +55,7 @@ def test_report_year_with_a_newline_is_not_a_500(api) -> None:  # noqa: ANN001
     assert good.headers["Content-Disposition"] == 'attachment; filename="annual-report-2022-2023.html"'
 
 
-def test_empty_optional_date_means_the_default_in_handler_and_document(api) -> None:  # noqa: ANN001
+def test_empty_optional_date_means_the_default_in_handler_and_document(api) -> None:
     """``decided_on: ""`` is taken as today by the handler; the document called it invalid."""
     case = api("admin").post("/api/v1/remedies", json={"kind": "report", "summary": "举报"}).json
     response = api("admin").post(f"/api/v1/remedies/{case['id']}/outcome", json={"outcome": "maintained",
@@ -80,7 +80,7 @@ def test_empty_optional_date_means_the_default_in_handler_and_document(api) -> N
     # "no" used to be stored as true
     ("/api/v1/remedies", {"kind": "report", "after_reconsideration": "no"}, "after_reconsideration"),
 ])
-def test_falsy_or_mistyped_values_are_422_not_the_default(api, path, body, field) -> None:  # noqa: ANN001
+def test_falsy_or_mistyped_values_are_422_not_the_default(api, path, body, field) -> None:
     intake = {"name": "张三", "contact": "13800138000", "request_text": "请公开学费收支情况"}
     payload = {**(intake if "applications" in path else {}), **body}
     caller = api(None) if path.startswith("/api/v1/public/") else api("admin")
@@ -89,7 +89,7 @@ def test_falsy_or_mistyped_values_are_422_not_the_default(api, path, body, field
     assert response.json["field"] == field
 
 
-def test_clarify_rejects_a_falsy_answer_by(api) -> None:  # noqa: ANN001
+def test_clarify_rejects_a_falsy_answer_by(api) -> None:
     """``answer_by: false`` used to mean "the default deadline"."""
     created = api("admin").post("/api/v1/applications", json={
         "name": "张三", "contact": "13800138000", "request_text": "请公开学费收支情况", "channel": "email",

@@ -24,7 +24,7 @@ def _token(client: FlaskClient, path: str) -> str:
 _ADDRESSES = iter(f"198.51.100.{n}" for n in range(1, 255))
 
 
-def _apply(client: FlaskClient, ip: str | None = None, **fields: str):  # noqa: ANN202
+def _apply(client: FlaskClient, ip: str | None = None, **fields: str):
     """Post the public form; each call from a fresh address unless ``ip`` is given."""
     return client.post("/public/apply", data={**FORM, **fields, "csrf_token": _token(client, "/public/apply")},
                        environ_base={"REMOTE_ADDR": ip or next(_ADDRESSES)})
@@ -73,7 +73,7 @@ def test_public_form_is_rate_limited_per_address(client: FlaskClient) -> None:
     assert "请一小时后再试" in _apply(client, ip="192.0.2.7").get_data(as_text=True)
 
 
-def test_staff_page_shows_the_escaped_application_and_its_clock(client: FlaskClient, api) -> None:  # noqa: ANN001
+def test_staff_page_shows_the_escaped_application_and_its_clock(client: FlaskClient, api) -> None:
     created = api("admin").post("/api/v1/applications", json={**STAFF, "name": "<b>王五</b>"})
     assert created.status_code == 201, created.get_json()
     token = _token(client, "/login")
@@ -86,7 +86,7 @@ def test_staff_page_shows_the_escaped_application_and_its_clock(client: FlaskCli
     assert client.get("/applications/stats?year=2025-2026").status_code == 200
 
 
-def test_api_extension_without_office_head_is_403(api, world: World, clock) -> None:  # noqa: ANN001
+def test_api_extension_without_office_head_is_403(api, world: World, clock) -> None:
     created = api("admin").post("/api/v1/applications", json=STAFF).get_json()
     refused = api("admin").post(f"/api/v1/applications/{created['id']}/actions",
                                 json={"action": "extend", "workdays": 10, "reason": "复杂"})
@@ -99,7 +99,7 @@ def test_api_extension_without_office_head_is_403(api, world: World, clock) -> N
                                json={"action": "consult", "third_party": "x"}).status_code in (403, 404)
 
 
-def test_api_reply_flow_and_stats_table(api, world: World) -> None:  # noqa: ANN001
+def test_api_reply_flow_and_stats_table(api, world: World) -> None:
     admin = api("admin")
     created = admin.post("/api/v1/applications", json={**STAFF, "department": "xsc"}).get_json()
     reply = api("drafter").post(f"/api/v1/applications/{created['id']}/actions",
@@ -121,12 +121,12 @@ def test_api_reply_flow_and_stats_table(api, world: World) -> None:  # noqa: ANN
 
 
 @pytest.mark.parametrize("body", [{}, {"name": "x"}, {**FORM, "contact": "x" * 300}, {**FORM, "delivery_form": 3}])
-def test_public_api_bad_input_is_4xx(api, body: dict) -> None:  # noqa: ANN001
+def test_public_api_bad_input_is_4xx(api, body: dict) -> None:
     response = api(None).post("/api/v1/public/applications", json=body)
     assert 400 <= response.status_code < 500 and response.get_json()["message"]
 
 
-def test_transitions_is_the_actions_endpoint_under_the_items_name(api, world: World, clock) -> None:  # noqa: ANN001
+def test_transitions_is_the_actions_endpoint_under_the_items_name(api, world: World, clock) -> None:
     admin = api("admin")
     created = admin.post("/api/v1/applications", json=STAFF).get_json()
     base = f"/api/v1/applications/{created['id']}"
@@ -144,7 +144,7 @@ def test_transitions_is_the_actions_endpoint_under_the_items_name(api, world: Wo
     assert history == ["application_received", "clock_pause", "clock_resume"]
 
 
-def test_staff_page_offers_the_actions_the_spec_permits(ui_app, world: World) -> None:  # noqa: ANN001
+def test_staff_page_offers_the_actions_the_spec_permits(ui_app, world: World) -> None:
     from tests.web.ui_helpers import login
     from workflow.services import applications as svc
     application = svc.register_application(world.app, world.admin, {**STAFF, "department": "xsc"})

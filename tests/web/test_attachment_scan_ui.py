@@ -10,7 +10,7 @@ from workflow.services.attachments import add_attachment
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def test_item_page_views_and_api_reads_do_not_rescan(as_user, api, world) -> None:  # noqa: ANN001
+def test_item_page_views_and_api_reads_do_not_rescan(as_user, api, world) -> None:
     item = svc.create_item(world.app, world.drafter, item_payload(title="关于招生工作的通知", body="见附件。"))
     add_attachment(world.app, world.drafter, item.id, "通知.docx", DOCX, docx_bytes(["手机：13812345678"]))
     scans = worker.scans_started

@@ -15,19 +15,19 @@ OVERRIDES = "/api/v1/calendar/overrides"
 REST_MONDAY = {"date": "2025-09-29", "kind": "rest", "reason": "校庆放假", "source": "校办〔2025〕9号"}
 
 
-def _delete(api, username: str, path: str):  # noqa: ANN001,ANN202 - the Api helper has no delete()
+def _delete(api, username: str, path: str):
     client = api(username)
     return client.client.delete(path, headers=client.headers)
 
 
-def _submitted_item(api) -> dict:  # noqa: ANN001
+def _submitted_item(api) -> dict:
     item = api("drafter").post("/api/v1/items", json=item_payload()).json
     submitted = api("drafter").post(f"/api/v1/items/{item['id']}/transitions", json={"trigger": "submit"})
     assert submitted.status_code == 200, submitted.json
     return submitted.json
 
 
-def _dates(api, item_id: int) -> tuple[str, datetime]:  # noqa: ANN001
+def _dates(api, item_id: int) -> tuple[str, datetime]:
     item = api("drafter").get(f"/api/v1/items/{item_id}").json
     return item["publish_deadline"], datetime.fromisoformat(item["stage_due"])
 
@@ -37,7 +37,7 @@ def _audit(world: World, action: str) -> list[AuditEvent]:
         return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_rest_day_override_redates_open_items_and_removal_restores(api, world) -> None:  # noqa: ANN001
+def test_rest_day_override_redates_open_items_and_removal_restores(api, world) -> None:
     item = _submitted_item(api)
     deadline, due = _dates(api, item["id"])
     assert deadline == "2025-10-30"
@@ -68,12 +68,12 @@ def test_rest_day_override_redates_open_items_and_removal_restores(api, world) -
         assert verify(session).ok
 
 
-def test_removing_an_unknown_override_is_404(api) -> None:  # noqa: ANN001
+def test_removing_an_unknown_override_is_404(api) -> None:
     response = _delete(api, "admin", f"{OVERRIDES}/2025-09-29")
     assert response.status_code == 404 and response.json["error"] == "override_not_found"
 
 
-def test_only_admins_change_the_calendar_over_the_api(api, world) -> None:  # noqa: ANN001
+def test_only_admins_change_the_calendar_over_the_api(api, world) -> None:
     for user in ("drafter", "reviewer", "approver", "all_rounder"):
         response = api(user).post(OVERRIDES, json=REST_MONDAY)
         assert response.status_code == 403 and response.json["error"] == "forbidden", user
@@ -97,14 +97,14 @@ def test_only_admins_change_the_calendar_over_the_api(api, world) -> None:  # no
     ({**REST_MONDAY, "source": ["x"]}, "source", "invalid_type"),
     ({**REST_MONDAY, "colour": "red"}, "colour", "unknown_field"),
 ])
-def test_bad_override_input_is_422_and_changes_nothing(api, world, body, field, code) -> None:  # noqa: ANN001
+def test_bad_override_input_is_422_and_changes_nothing(api, world, body, field, code) -> None:
     response = api("admin").post(OVERRIDES, json=body)
     assert response.status_code == 422, response.json
     assert (response.json["error"], response.json["field"]) == (code, field) and response.json["message"]
     assert _audit(world, "calendar_override") == []
 
 
-def test_bad_dates_in_delete_and_queries_are_422(api) -> None:  # noqa: ANN001
+def test_bad_dates_in_delete_and_queries_are_422(api) -> None:
     assert _delete(api, "admin", f"{OVERRIDES}/2025-13-01").status_code == 422
     for query in ("year=abc", "year=3000"):
         response = api("drafter").get(f"/api/v1/calendar?{query}")
@@ -115,7 +115,7 @@ def test_bad_dates_in_delete_and_queries_are_422(api) -> None:  # noqa: ANN001
         assert response.status_code == 422 and response.json["error"] and response.json["message"], query
 
 
-def test_explain_over_the_api(api) -> None:  # noqa: ANN001
+def test_explain_over_the_api(api) -> None:
     response = api("drafter").get("/api/v1/calendar/explain?from=2025-09-26&workdays=20")
     assert response.status_code == 200
     body = response.json
@@ -126,7 +126,7 @@ def test_explain_over_the_api(api) -> None:  # noqa: ANN001
     assert api(None).get("/api/v1/calendar/explain?from=2025-09-26&workdays=20").status_code == 401
 
 
-def test_calendar_year_lists_notable_days_and_coverage(api) -> None:  # noqa: ANN001
+def test_calendar_year_lists_notable_days_and_coverage(api) -> None:
     year = api("reviewer").get("/api/v1/calendar?year=2025").json
     assert year["covered"] is True and year["estimated"] is False and 2025 in year["covered_years"]
     days = {d["date"]: d for d in year["days"]}
@@ -138,7 +138,7 @@ def test_calendar_year_lists_notable_days_and_coverage(api) -> None:  # noqa: AN
 
 # -- the admin page ---------------------------------------------------------------------------------
 
-def test_admin_adds_and_removes_an_override_on_the_page(as_user, api, world) -> None:  # noqa: ANN001
+def test_admin_adds_and_removes_an_override_on_the_page(as_user, api, world) -> None:
     item = _submitted_item(api)
     before = _dates(api, item["id"])
     admin = as_user("admin")
@@ -156,7 +156,7 @@ def test_admin_adds_and_removes_an_override_on_the_page(as_user, api, world) -> 
     assert len(_audit(world, "calendar_override_removed")) == 1
 
 
-def test_page_form_errors_are_shown_not_500(as_user, world) -> None:  # noqa: ANN001
+def test_page_form_errors_are_shown_not_500(as_user, world) -> None:
     admin = as_user("admin")
     missing_reason = admin.post("/admin/calendar/overrides", data={"day": "2025-09-29", "kind": "rest", "reason": ""})
     assert missing_reason.status_code == 422 and "override-form" in missing_reason.get_data(as_text=True)
@@ -172,7 +172,7 @@ def test_page_form_errors_are_shown_not_500(as_user, world) -> None:  # noqa: AN
         assert session.scalar(select(func.count()).select_from(CalendarOverride)) == 0
 
 
-def test_non_admins_get_403_on_the_page_actions(as_user, world) -> None:  # noqa: ANN001
+def test_non_admins_get_403_on_the_page_actions(as_user, world) -> None:
     for user in ("drafter", "reviewer", "approver"):
         client = as_user(user)
         assert client.get("/admin/calendar").status_code == 403
@@ -183,7 +183,7 @@ def test_non_admins_get_403_on_the_page_actions(as_user, world) -> None:  # noqa
         assert session.scalar(select(func.count()).select_from(CalendarOverride)) == 0
 
 
-def test_page_explains_a_deadline_and_warns_about_estimated_years(as_user) -> None:  # noqa: ANN001
+def test_page_explains_a_deadline_and_warns_about_estimated_years(as_user) -> None:
     admin = as_user("admin")
     page = admin.get("/admin/calendar?year=2025&from=2025-09-26&workdays=20").get_data(as_text=True)
     assert "explain-table" in page and "2025-10-30 周四" in page and "第20天" in page
@@ -194,7 +194,7 @@ def test_page_explains_a_deadline_and_warns_about_estimated_years(as_user) -> No
     assert "2099年尚无官方节假日数据，期限按周末推算并标注为估算" in future
 
 
-def test_page_forms_require_the_csrf_token(world) -> None:  # noqa: ANN001
+def test_page_forms_require_the_csrf_token(world) -> None:
     app = create_app(world.app, {"TESTING": True})  # CSRF on
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)

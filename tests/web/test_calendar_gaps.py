@@ -6,7 +6,7 @@ from datetime import datetime
 from workflow.clock import SHANGHAI
 
 
-def test_banner_for_missing_next_year(as_user, clock) -> None:  # noqa: ANN001
+def test_banner_for_missing_next_year(as_user, clock) -> None:
     clock.set(datetime(2026, 10, 30, 10, 0, tzinfo=SHANGHAI))
     page = as_user("admin").get("/admin/overdue").get_data(as_text=True)
     assert "calendar-gap-2027" not in page  # not yet November

@@ -7,7 +7,7 @@ from tests.conftest import CLEAR, World, item_payload
 from workflow.services import items as svc
 
 
-def _submitted_after(api, edit: str) -> int:  # noqa: ANN001
+def _submitted_after(api, edit: str) -> int:
     created = api("drafter").post("/api/v1/items", json=item_payload())
     item_id = created.get_json()["id"]
     helper = api("all_rounder")
@@ -21,7 +21,7 @@ def _submitted_after(api, edit: str) -> int:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("edit", ["body", "mask"])
-def test_api_contributor_cannot_pass_review_or_approve(api, world: World, edit: str) -> None:  # noqa: ANN001
+def test_api_contributor_cannot_pass_review_or_approve(api, world: World, edit: str) -> None:
     item_id = _submitted_after(api, edit)
     refused = api("all_rounder").post(f"/api/v1/items/{item_id}/transitions",
                                       json={"trigger": "pass_review", "checklist": CLEAR})
@@ -34,7 +34,7 @@ def test_api_contributor_cannot_pass_review_or_approve(api, world: World, edit: 
 
 
 @pytest.mark.parametrize("edit", ["attachment_add", "attachment_remove"])
-def test_ui_attachment_contributor_sees_no_decision_buttons(as_user, world: World, edit: str) -> None:  # noqa: ANN001
+def test_ui_attachment_contributor_sees_no_decision_buttons(as_user, world: World, edit: str) -> None:
     import io
     app = world.app
     item = svc.create_item(app, world.drafter, item_payload())

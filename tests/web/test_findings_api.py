@@ -8,7 +8,7 @@ from workflow.services import items as svc
 ID_NUMBER = resident_id()
 
 
-def test_findings_api_shape(api, world) -> None:  # noqa: ANN001
+def test_findings_api_shape(api, world) -> None:
     item = svc.create_item(world.app, world.drafter, item_payload(body=f"身份证号：{ID_NUMBER}"))
     svc.submit(world.app, world.drafter, item.id)
     item_id = item.id

@@ -204,7 +204,7 @@ def _requests(rule: Any, method: str, stage: Stage) -> Iterator[dict[str, Any]]:
 SKIP_ENDPOINTS = {"static", "bootstrap.static", "ui.logout", "ui.password"}
 
 
-def _send(caller: Caller, method: str, spec: dict[str, Any]):  # noqa: ANN202
+def _send(caller: Caller, method: str, spec: dict[str, Any]):
     kwargs: dict[str, Any] = {"headers": dict(caller.headers) if spec["path"].startswith("/api/") else {}}
     if "json" in spec:  # ASCII-escaped, so lone surrogates travel as \udfff escapes like a real client's
         kwargs["data"] = json.dumps(spec["json"]).encode("ascii")
@@ -273,7 +273,7 @@ def _short(spec: dict[str, Any]) -> str:
 
 # -- one regression test per class of bad input ------------------------------------------------------
 
-def _error(response) -> dict[str, Any]:  # noqa: ANN001
+def _error(response) -> dict[str, Any]:
     body = response.get_json()
     assert set(body) >= {"error", "message"}, body
     return body
@@ -283,7 +283,7 @@ def _error(response) -> dict[str, Any]:  # noqa: ANN001
     "/api/v1/items/2147483648", "/api/v1/items/9223372036854775808", "/api/v1/items/0",
     "/api/v1/applications/99999999999999999999", "/api/v1/notifications/2147483648/read",
 ])
-def test_api_ids_beyond_the_id_column_are_404(api, path: str) -> None:  # noqa: ANN001
+def test_api_ids_beyond_the_id_column_are_404(api, path: str) -> None:
     caller = api("admin")
     response = caller.post(path) if path.endswith("/read") else caller.get(path)
     assert response.status_code == 404
@@ -294,13 +294,13 @@ def test_api_ids_beyond_the_id_column_are_404(api, path: str) -> None:  # noqa: 
     "/public/items/2147483648", "/public/items/9223372036854775808",
     "/public/items/1/attachments/2147483648", "/public/items/9223372036854775808/attachments/1",
 ])
-def test_public_ids_beyond_the_id_column_are_404_without_login(client, path: str) -> None:  # noqa: ANN001
+def test_public_ids_beyond_the_id_column_are_404_without_login(client, path: str) -> None:
     assert client.get(path).status_code == 404
 
 
 @pytest.mark.parametrize("query", ["page=2147483648", "page=9223372036854775808", "page=100000000000000000000",
                                    "per_page=100000000000000000000", "page=0", "page=-1", "page=x"])
-def test_public_api_page_out_of_range_is_422_with_a_clear_message(client, query: str) -> None:  # noqa: ANN001
+def test_public_api_page_out_of_range_is_422_with_a_clear_message(client, query: str) -> None:
     response = client.get(f"/api/v1/public/items?{query}")
     assert response.status_code == 422
     assert "1 到 10000000 之间的整数" in _error(response)["message"]
@@ -308,7 +308,7 @@ def test_public_api_page_out_of_range_is_422_with_a_clear_message(client, query:
     assert "whole number from 1 to 10000000" in _error(english)["message"]
 
 
-def test_staff_pages_refuse_a_page_out_of_range(as_user) -> None:  # noqa: ANN001
+def test_staff_pages_refuse_a_page_out_of_range(as_user) -> None:
     assert as_user("drafter").get("/?page=100000000000000000000").status_code == 422
     assert as_user("drafter").get("/inbox?page=9223372036854775808").status_code == 422
 
@@ -328,7 +328,7 @@ HOSTILE_JSON = {
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE_JSON))
-def test_hostile_json_on_the_public_application_form_is_400(client, world: World, kind: str) -> None:  # noqa: ANN001
+def test_hostile_json_on_the_public_application_form_is_400(client, world: World, kind: str) -> None:
     raw, words = HOSTILE_JSON[kind]
     before = fingerprint(world)
     response = client.post("/api/v1/public/applications", data=raw, content_type="application/json")
@@ -338,7 +338,7 @@ def test_hostile_json_on_the_public_application_form_is_400(client, world: World
 
 
 @pytest.mark.parametrize("kind", ["deep_array", "long_int", "lone_surrogate", "nan"])
-def test_hostile_json_on_staff_endpoints_is_400(api, world: World, kind: str) -> None:  # noqa: ANN001
+def test_hostile_json_on_staff_endpoints_is_400(api, world: World, kind: str) -> None:
     raw = HOSTILE_JSON[kind][0].replace(b'"name"', b'"title"')
     draft = items.create_item(world.app, world.drafter, item_payload())
     before = fingerprint(world)
@@ -350,7 +350,7 @@ def test_hostile_json_on_staff_endpoints_is_400(api, world: World, kind: str) ->
     assert fingerprint(world) == before
 
 
-def test_json_errors_are_english_on_request(client) -> None:  # noqa: ANN001
+def test_json_errors_are_english_on_request(client) -> None:
     response = client.post("/api/v1/public/applications", data=DEEP, content_type="application/json",
                            headers={"Accept-Language": "en"})
     assert response.status_code == 400 and "nested too deeply" in _error(response)["message"]
@@ -358,17 +358,17 @@ def test_json_errors_are_english_on_request(client) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("path", ["/public/?q=%00", "/api/v1/public/items?q=%00", "/public/?department=%00",
                                   "/api/v1/public/items?catalog_code=a%00b", "/public/apply/status?tracking_no=%00"])
-def test_nul_in_a_query_string_is_400(client, path: str) -> None:  # noqa: ANN001
+def test_nul_in_a_query_string_is_400(client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 400
     assert "不允许的字符" in response.get_data(as_text=True)
 
 
-def test_nul_in_a_path_segment_is_400(as_user) -> None:  # noqa: ANN001
+def test_nul_in_a_path_segment_is_400(as_user) -> None:
     assert as_user("drafter").get("/departments/x%00").status_code == 400
 
 
-def test_nul_and_control_characters_in_form_fields_are_refused(as_user, world: World) -> None:  # noqa: ANN001
+def test_nul_and_control_characters_in_form_fields_are_refused(as_user, world: World) -> None:
     drafter = as_user("drafter")
     before = fingerprint(world)
     form = {"title": "标题", "body": "正文", "catalog_code": "1", "channels": "website", "formed_on": "2025-09-26"}
@@ -379,7 +379,7 @@ def test_nul_and_control_characters_in_form_fields_are_refused(as_user, world: W
     assert fingerprint(world) == before
 
 
-def test_lone_surrogate_bytes_in_query_and_form_never_500(as_user) -> None:  # noqa: ANN001
+def test_lone_surrogate_bytes_in_query_and_form_never_500(as_user) -> None:
     # CESU-8 bytes of U+D800: werkzeug decodes them as U+FFFD; the point is that nothing breaks.
     anonymous = as_user(None)
     assert anonymous.get("/public/?q=%ED%A0%80").status_code < 500
@@ -393,7 +393,7 @@ def test_lone_surrogate_bytes_in_query_and_form_never_500(as_user) -> None:  # n
     ("formed_on", "0001-01-01"), ("formed_on", "9999-12-31"), ("publish_at", "9999-12-31T23:59:59-12:00"),
     ("publish_at", "0001-01-01T00:00:00+14:00"), ("display_until", "9999-12-31T23:59:59"),
 ])
-def test_dates_outside_the_accepted_range_are_422(api, world: World, field: str, value: str) -> None:  # noqa: ANN001
+def test_dates_outside_the_accepted_range_are_422(api, world: World, field: str, value: str) -> None:
     before = fingerprint(world)
     response = api("drafter").post("/api/v1/items", json=item_payload(**{field: value}))
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
@@ -402,7 +402,7 @@ def test_dates_outside_the_accepted_range_are_422(api, world: World, field: str,
     assert fingerprint(world) == before
 
 
-def test_dates_out_of_range_elsewhere_are_422(api, world: World) -> None:  # noqa: ANN001
+def test_dates_out_of_range_elsewhere_are_422(api, world: World) -> None:
     admin = api("admin")
     assert admin.get("/api/v1/calendar/explain?from=9999-12-31&workdays=20").status_code == 422
     draft = items.create_item(world.app, world.drafter, item_payload())
@@ -415,14 +415,14 @@ def test_dates_out_of_range_elsewhere_are_422(api, world: World) -> None:  # noq
 
 @pytest.mark.parametrize("year", ["2022-2023%0A", "2022-2023%0D%0AX-Evil:%201", "%202022-2023", "2022-2024",
                                   "0000-0001", "２０２２-２０２３"])
-def test_report_year_must_be_a_college_year(api, as_user, year: str) -> None:  # noqa: ANN001
+def test_report_year_must_be_a_college_year(api, as_user, year: str) -> None:
     response = api("admin").get(f"/api/v1/reports/annual?format=html&year={year}")
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert "2022-2023" in _error(response)["message"]
     assert as_user("admin").get(f"/admin/reports/download?format=html&year={year}").status_code in (400, 422)
 
 
-def test_control_characters_in_single_line_fields_are_422_body_keeps_newlines(api, world: World) -> None:  # noqa: ANN001
+def test_control_characters_in_single_line_fields_are_422_body_keeps_newlines(api, world: World) -> None:
     drafter = api("drafter")
     before = fingerprint(world)
     for title in ("标题\n换行", "标\r题", "a\tb", "a\x1bb", "a\x7fb", "a\x85b", "a\u2028b"):
@@ -445,7 +445,7 @@ def _store_title(world: World, item_id: int, title: str) -> None:
         session.get(Item, item_id).title = title
 
 
-def test_stored_control_characters_do_not_break_feed_xlsx_or_docx(client, as_user, api, world: World) -> None:  # noqa: ANN001
+def test_stored_control_characters_do_not_break_feed_xlsx_or_docx(client, as_user, api, world: World) -> None:
     import xml.etree.ElementTree as ET
     from io import BytesIO
 
@@ -481,7 +481,7 @@ def test_stored_control_characters_do_not_break_feed_xlsx_or_docx(client, as_use
     assert "学生处" in text
 
 
-def test_remedy_with_an_application_id_beyond_the_column_is_422(api, world: World) -> None:  # noqa: ANN001
+def test_remedy_with_an_application_id_beyond_the_column_is_422(api, world: World) -> None:
     before = fingerprint(world)
     response = api("admin").post("/api/v1/remedies", json={"kind": "reconsideration", "application_id": 2**31})
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
@@ -489,7 +489,7 @@ def test_remedy_with_an_application_id_beyond_the_column_is_422(api, world: Worl
     assert fingerprint(world) == before
 
 
-def test_public_attachment_of_a_published_item_downloads(client, world: World) -> None:  # noqa: ANN001
+def test_public_attachment_of_a_published_item_downloads(client, world: World) -> None:
     # Found by the fuzz walk: the public download was a 500 (deferred bytes loaded after the session).
     stage = _stage(world)
     response = client.get(f"/public/items/{stage.published}/attachments/{stage.attachment}")

@@ -39,7 +39,7 @@ def _clean(text: str) -> bool:
 
 
 @pytest.mark.parametrize("outsider", ["other_reviewer", "other_drafter"])
-def test_other_department_sees_only_the_public_view(as_user, api, world: World, outsider: str) -> None:  # noqa: ANN001
+def test_other_department_sees_only_the_public_view(as_user, api, world: World, outsider: str) -> None:
     item_id, old_attachment = _published_after_masking(world)
     page = as_user(outsider).get(f"/items/{item_id}")
     assert page.status_code == 200
@@ -62,7 +62,7 @@ def test_other_department_sees_only_the_public_view(as_user, api, world: World, 
 
 
 @pytest.mark.parametrize("insider", ["reviewer", "drafter2", "admin"])
-def test_own_department_and_admin_still_see_the_diff(as_user, api, world: World, insider: str) -> None:  # noqa: ANN001
+def test_own_department_and_admin_still_see_the_diff(as_user, api, world: World, insider: str) -> None:
     item_id, _old = _published_after_masking(world)
     html = as_user(insider).get(f"/items/{item_id}").get_data(as_text=True)
     assert ID_NUMBER in html and "r1 → r2" in html  # the diff's removed lines
@@ -73,7 +73,7 @@ def test_own_department_and_admin_still_see_the_diff(as_user, api, world: World,
     assert client.get(f"/api/v1/items/{item_id}/findings").status_code == 200
 
 
-def test_earlier_item_of_a_revision_stays_inside(as_user, api, world: World) -> None:  # noqa: ANN001
+def test_earlier_item_of_a_revision_stays_inside(as_user, api, world: World) -> None:
     app = world.app
     item_id, _old = _published_after_masking(world)
     kept = svc.get_item(app, world.admin, item_id).attachments[0].id

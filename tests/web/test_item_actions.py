@@ -21,7 +21,7 @@ def _person(uid: int, *roles: str) -> Actor:
     return Actor(id=uid, username=f"u{uid}", roles=frozenset(roles), department_ids=frozenset({DEPT}))
 
 
-def _panel(state: str, actor: Actor, **people: int):  # noqa: ANN202
+def _panel(state: str, actor: Actor, **people: int):
     context = ItemContext(actor=actor, department_id=DEPT, now=NOW, **people)
     return action_panel(ITEM_SPEC, actor, state, DEPT, ITEM_SPEC.actions(state, context))
 
@@ -61,7 +61,7 @@ def test_grouping_buttons_forms_and_separation_of_duties() -> None:
     assert not approver.shows_findings
 
 
-def test_page_says_why_a_decision_is_missing(as_user, world: World) -> None:  # noqa: ANN001
+def test_page_says_why_a_decision_is_missing(as_user, world: World) -> None:
     app = world.app
     item = svc.create_item(app, world.all_rounder, item_payload())
     svc.submit(app, world.all_rounder, item.id)

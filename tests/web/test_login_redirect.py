@@ -14,7 +14,7 @@ BASE = "http://localhost/login"  # the test client's origin
 REFUSED = None  # the request itself was refused (400: NUL or a control character in the query): no redirect at all
 
 
-def _login_location(ui_app, query_string) -> str | None:  # noqa: ANN001
+def _login_location(ui_app, query_string) -> str | None:
     client = ui_app.test_client()
     response = client.post("/login", query_string=query_string, data={"username": "drafter", "password": PASSWORD})
     if response.status_code == 400:
@@ -46,7 +46,7 @@ def _stays_home(location: str | None) -> bool:
     "next=/%0a/evil.example",
     "next=/%00/evil.example",
 ])
-def test_encoded_tricks_land_on_our_own_site(ui_app, raw_query: str) -> None:  # noqa: ANN001
+def test_encoded_tricks_land_on_our_own_site(ui_app, raw_query: str) -> None:
     location = _login_location(ui_app, raw_query)
     assert _stays_home(location), location
     assert "evil" not in (location or "")
@@ -57,14 +57,14 @@ def test_encoded_tricks_land_on_our_own_site(ui_app, raw_query: str) -> None:  #
     "https://evil.example/", "http:/evil.example", "//", "///evil.example", " //evil.example", "\x00//evil.example",
     "/\x0b/evil.example", "javascript:alert(1)", "/" + "a" * 5000, "evil.example",
 ])
-def test_foreign_or_malformed_targets_go_to_the_landing_page(ui_app, target: str) -> None:  # noqa: ANN001
+def test_foreign_or_malformed_targets_go_to_the_landing_page(ui_app, target: str) -> None:
     location = _login_location(ui_app, {"next": target})
     assert _stays_home(location), location
     assert location in ("/", REFUSED), location  # the drafter's landing page, 我的待办
 
 
 @pytest.mark.parametrize("target", ["/items/3", "/public/?q=奖学金&page=2", "/inbox#top", "/items/3?tab=history"])
-def test_local_targets_are_kept(ui_app, target: str) -> None:  # noqa: ANN001
+def test_local_targets_are_kept(ui_app, target: str) -> None:
     location = _login_location(ui_app, {"next": target})
     assert _stays_home(location)
     assert URL(location, base=BASE).pathname == URL(target, base=BASE).pathname
@@ -84,6 +84,6 @@ PIECES = st.lists(st.sampled_from(["/", "//", "\\", "\t", "\r\n", "\x00", " ", "
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(target="/\t/evil.example")
 @given(target=st.one_of(PIECES, URLISH, st.text(max_size=60)))
-def test_any_next_resolves_to_our_own_host(ui_app, target: str) -> None:  # noqa: ANN001
+def test_any_next_resolves_to_our_own_host(ui_app, target: str) -> None:
     location = _login_location(ui_app, {"next": target})
     assert _stays_home(location), (target, location)

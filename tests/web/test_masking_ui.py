@@ -8,7 +8,7 @@ from workflow.services import items as svc
 ID_NUMBER = resident_id()
 
 
-def test_one_click_masking(as_user, world) -> None:  # noqa: ANN001
+def test_one_click_masking(as_user, world) -> None:
     item = svc.create_item(world.app, world.drafter, item_payload(body=f"王五 身份证号 {ID_NUMBER}"))
     drafter = as_user("drafter")
     page = drafter.get(f"/items/{item.id}").get_data(as_text=True)

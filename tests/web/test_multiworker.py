@@ -57,7 +57,7 @@ def _post(port: int, path: str, token: str, body: dict) -> int:
 
 
 @pytest.fixture
-def workers(world: World, tmp_path: Path):  # noqa: ANN201
+def workers(world: World, tmp_path: Path):
     env = {**os.environ, "GONGKAI_DATABASE_URL": world.app.db.url, "GONGKAI_INSTANCE": str(tmp_path),
            "GONGKAI_SECRET_KEY": "test-only-secret",
            # one audit key for every process (docs/audit.md), else the test's verify cannot check theirs

@@ -9,22 +9,22 @@ from db.models import OutboxMail
 from tests.conftest import World, item_payload
 
 
-def _put(api, username: str, path: str, json):  # noqa: ANN001,ANN202 - the Api helper has no put()
+def _put(api, username: str, path: str, json):
     client = api(username)
     return client.client.put(path, json=json, headers=client.headers)
 
 
-def _submit(api) -> int:  # noqa: ANN001
+def _submit(api) -> int:
     item = api("drafter").post("/api/v1/items", json=item_payload(title="助学金名单")).json
     assert api("drafter").post(f"/api/v1/items/{item['id']}/transitions", json={"trigger": "submit"}).status_code == 200
     return item["id"]
 
 
-def _unread(api, username: str) -> int:  # noqa: ANN001
+def _unread(api, username: str) -> int:
     return api(username).get("/api/v1/notifications?unread=1").json["total"]
 
 
-def test_submit_notifies_the_reviewer_who_reads_it(api) -> None:  # noqa: ANN001
+def test_submit_notifies_the_reviewer_who_reads_it(api) -> None:
     item_id = _submit(api)
     inbox = api("reviewer").get("/api/v1/notifications")
     assert inbox.status_code == 200
@@ -45,14 +45,14 @@ def test_submit_notifies_the_reviewer_who_reads_it(api) -> None:  # noqa: ANN001
     assert _unread(api, "reviewer") == unread_before - 1
 
 
-def test_submit_does_not_reach_other_departments_or_the_submitter(api) -> None:  # noqa: ANN001
+def test_submit_does_not_reach_other_departments_or_the_submitter(api) -> None:
     item_id = _submit(api)
     for user in ("other_reviewer", "other_drafter", "drafter"):
         items = api(user).get("/api/v1/notifications").json["items"]
         assert not [n for n in items if n["item_id"] == item_id and n["kind"] == "submitted"], user
 
 
-def test_nobody_reads_another_users_notification(api) -> None:  # noqa: ANN001
+def test_nobody_reads_another_users_notification(api) -> None:
     _submit(api)
     entry = api("reviewer").get("/api/v1/notifications").json["items"][0]
     for user in ("other_reviewer", "drafter", "admin"):
@@ -63,14 +63,14 @@ def test_nobody_reads_another_users_notification(api) -> None:  # noqa: ANN001
     assert api(None).get("/api/v1/notifications").status_code == 401
 
 
-def test_inbox_pages(api) -> None:  # noqa: ANN001
+def test_inbox_pages(api) -> None:
     for _n in range(3):
         _submit(api)
     page = api("reviewer").get("/api/v1/notifications?per_page=2&page=2").json
     assert page["page"] == 2 and page["per_page"] == 2 and page["total"] >= 3 and len(page["items"]) >= 1
 
 
-def test_preferences_are_read_and_validated(api) -> None:  # noqa: ANN001
+def test_preferences_are_read_and_validated(api) -> None:
     current = api("drafter").get("/api/v1/me/preferences")
     assert current.status_code == 200
     assert current.json == {"notify_pref": "daily_digest", "email": "drafter@example.edu.cn"}
@@ -81,21 +81,21 @@ def test_preferences_are_read_and_validated(api) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("body", [{"notify_pref": "hourly"}, {"notify_pref": None}, {"notify_pref": 1}, {}])
-def test_bad_preference_is_422_and_changes_nothing(api, body) -> None:  # noqa: ANN001
+def test_bad_preference_is_422_and_changes_nothing(api, body) -> None:
     response = _put(api, "drafter", "/api/v1/me/preferences", body)
     assert response.status_code == 422, response.json
     assert response.json["error"] == "invalid_value" and response.json["field"] == "notify_pref"
     assert api("drafter").get("/api/v1/me/preferences").json["notify_pref"] == "daily_digest"
 
 
-def test_malformed_preference_body_is_400(api) -> None:  # noqa: ANN001
+def test_malformed_preference_body_is_400(api) -> None:
     client = api("drafter")
     response = client.client.put("/api/v1/me/preferences", data=b"{nope",
                                  headers={**client.headers, "Content-Type": "application/json"})
     assert response.status_code == 400 and response.json["error"] == "malformed_json"
 
 
-def test_mail_failures_are_for_admins_only(api, world: World) -> None:  # noqa: ANN001
+def test_mail_failures_are_for_admins_only(api, world: World) -> None:
     now = world.app.now()
     with world.app.db.write() as session:
         session.add(OutboxMail(idempotency_key="test:failed:1", to_addr="reviewer@example.edu.cn", subject="待保密审查",
@@ -110,7 +110,7 @@ def test_mail_failures_are_for_admins_only(api, world: World) -> None:  # noqa: 
         ("reviewer@example.edu.cn", "550 mailbox unavailable", 5)]
 
 
-def test_admin_page_lists_failed_mail_and_requeues_it(world: World, ui_app) -> None:  # noqa: ANN001
+def test_admin_page_lists_failed_mail_and_requeues_it(world: World, ui_app) -> None:
     from sqlalchemy import select
 
     from tests.web.ui_helpers import login

@@ -64,7 +64,7 @@ def _object_schemas(doc: dict[str, Any], schema: dict[str, Any], seen: set[int] 
         yield from _object_schemas(doc, inner, seen)
 
 
-def test_every_operation_has_a_success_schema(doc) -> None:  # noqa: ANN001
+def test_every_operation_has_a_success_schema(doc) -> None:
     loose = []
     for method, path, operation in _operations(doc):
         success = [status for status in operation["responses"] if status.startswith("2")]
@@ -76,7 +76,7 @@ def test_every_operation_has_a_success_schema(doc) -> None:  # noqa: ANN001
     assert not loose, loose
 
 
-def test_every_write_has_a_request_body(doc) -> None:  # noqa: ANN001
+def test_every_write_has_a_request_body(doc) -> None:
     for method, path, operation in _operations(doc):
         if method not in WRITES:
             assert "requestBody" not in operation, (method, path)
@@ -105,11 +105,11 @@ def test_every_write_has_a_request_body(doc) -> None:  # noqa: ANN001
     ("OverrideInput", {"date", "kind", "reason"}),
     ("NarrativesInput", {"sections"}),
 ])
-def test_required_request_fields(doc, name, required) -> None:  # noqa: ANN001
+def test_required_request_fields(doc, name, required) -> None:
     assert set(doc["components"]["schemas"][name]["required"]) == required
 
 
-def test_response_objects_mark_their_fields_required(doc) -> None:  # noqa: ANN001
+def test_response_objects_mark_their_fields_required(doc) -> None:
     for method, path, operation in _operations(doc):
         for status, response in operation["responses"].items():
             for content in response.get("content", {}).values():
@@ -117,7 +117,7 @@ def test_response_objects_mark_their_fields_required(doc) -> None:  # noqa: ANN0
                     assert schema.get("required"), f"{method.upper()} {path} {status}: {sorted(schema['properties'])}"
 
 
-def test_errors_use_the_error_schema(doc) -> None:  # noqa: ANN001
+def test_errors_use_the_error_schema(doc) -> None:
     for method, path, operation in _operations(doc):
         responses = operation["responses"]
         for status, response in responses.items():
@@ -138,7 +138,7 @@ def test_errors_use_the_error_schema(doc) -> None:  # noqa: ANN001
                                                                                       "details"}
 
 
-def test_parameters_are_typed_and_ids_bounded(doc) -> None:  # noqa: ANN001
+def test_parameters_are_typed_and_ids_bounded(doc) -> None:
     for method, path, operation in _operations(doc):
         for param in operation.get("parameters", []):
             schema = param["schema"]
@@ -149,7 +149,7 @@ def test_parameters_are_typed_and_ids_bounded(doc) -> None:  # noqa: ANN001
                 assert schema["minimum"] == 1 and schema["maximum"] == 2**31 - 1
 
 
-def test_enumerations_match_the_workflow(doc) -> None:  # noqa: ANN001
+def test_enumerations_match_the_workflow(doc) -> None:
     schemas = doc["components"]["schemas"]
     assert schemas["Transition"]["properties"]["trigger"]["enum"] == list(TRIGGERS)
     assert schemas["Item"]["properties"]["state"]["enum"] == list(STATES)

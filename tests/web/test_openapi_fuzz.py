@@ -95,7 +95,7 @@ def _run(operation: Any, mode: GenerationMode, examples: int, headers: dict[str,
 
 
 @pytest.fixture
-def fuzz_world(world: World, flask_app) -> tuple[Any, dict[str, list[Any]], dict[str, dict[str, str]]]:  # noqa: ANN001
+def fuzz_world(world: World, flask_app) -> tuple[Any, dict[str, list[Any]], dict[str, dict[str, str]]]:
     seeded = _seed(world)
     headers = {role: ({"Authorization": f"Bearer {create_token(world.app, user)}"} if user else {})
                for role, user in CALLERS.items()}
@@ -106,7 +106,7 @@ def fuzz_world(world: World, flask_app) -> tuple[Any, dict[str, list[Any]], dict
 
 
 @pytest.mark.slow
-def test_every_operation_conforms_to_the_document(fuzz_world) -> None:  # noqa: ANN001
+def test_every_operation_conforms_to_the_document(fuzz_world) -> None:
     schema, seeded, headers = fuzz_world
     operations = [result.ok() for result in schema.get_all_operations()]
     documented = {f"{method.upper()} {path}" for path, ops in schema.raw_schema["paths"].items() for method in ops}

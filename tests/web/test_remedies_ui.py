@@ -5,7 +5,7 @@ from tests.web.ui_helpers import login
 from workflow.services import applications as svc
 
 
-def test_admin_records_a_case_and_its_outcome(ui_app, world) -> None:  # noqa: ANN001
+def test_admin_records_a_case_and_its_outcome(ui_app, world) -> None:
     admin = login(ui_app.test_client(), "admin")
     assert "本系统尚无举报" in admin.get("/applications/remedies").get_data(as_text=True)
     response = admin.post("/applications/remedies", data={"kind": "reconsideration", "filed_on": "2025-10-09",

@@ -53,7 +53,7 @@ def _published_disclosure(world: World) -> int:
     return item.id
 
 
-def _assert_no_public_surface_returns(client, world: World, reply_id: int, attachment_id: int,  # noqa: ANN001
+def _assert_no_public_surface_returns(client, world: World, reply_id: int, attachment_id: int,
                                       control_id: int) -> None:
     app = world.app
     for path in ("/public/", f"/public/?q={SEARCHED}", "/public/?catalog=1", "/public/feed.atom",
@@ -81,7 +81,7 @@ def _assert_no_public_surface_returns(client, world: World, reply_id: int, attac
         attachments.get_attachment(app, world.other_reviewer, reply_id, attachment_id)
 
 
-def test_reply_approved_during_consultation_is_never_public(world: World, client) -> None:  # noqa: ANN001
+def test_reply_approved_during_consultation_is_never_public(world: World, client) -> None:
     app = world.app
     control = _published_disclosure(world)
     application_id, reply_id, attachment_id = _reply_in_review(world)
@@ -120,7 +120,7 @@ APPLICATION_STATES = ("received", "consulting", "clarifying", "replying", "repli
                                                                     HealthCheck.too_slow])
 @given(combos=st.lists(st.tuples(st.sampled_from(ITEM_STATES), st.sampled_from(APPLICATION_STATES), st.booleans()),
                        min_size=1, max_size=3))
-def test_no_state_combination_makes_a_reply_public(reply_world, client, combos) -> None:  # noqa: ANN001
+def test_no_state_combination_makes_a_reply_public(reply_world, client, combos) -> None:
     world, application_id, reply_id, attachment_id, control = reply_world
     for item_state, application_state, stamped in combos:
         with world.app.db.write() as session:  # as a SQL console or a future code path might
@@ -136,7 +136,7 @@ def test_no_state_combination_makes_a_reply_public(reply_world, client, combos) 
 
 
 @pytest.fixture
-def reply_world(world: World):  # noqa: ANN201
+def reply_world(world: World):
     control = _published_disclosure(world)
     application_id, reply_id, attachment_id = _reply_in_review(world)
     return world, application_id, reply_id, attachment_id, control

@@ -9,7 +9,7 @@ from workflow.clock import SHANGHAI
 from workflow.services import items as svc
 
 
-def _published(world) -> int:  # noqa: ANN001
+def _published(world) -> int:
     world.app.clock.set(datetime(2023, 4, 10, 9, tzinfo=SHANGHAI))
     item = svc.create_item(world.app, world.drafter, item_payload(formed_on="2023-04-07", catalog_code="20"))
     svc.submit(world.app, world.drafter, item.id)
@@ -18,7 +18,7 @@ def _published(world) -> int:  # noqa: ANN001
     return item.id
 
 
-def test_annual_report_api_admin_only(api, world) -> None:  # noqa: ANN001
+def test_annual_report_api_admin_only(api, world) -> None:
     item_id = _published(world)
     response = api("admin").get("/api/v1/reports/annual?year=2022-2023&format=json")
     assert response.status_code == 200, response.json
@@ -42,7 +42,7 @@ def test_annual_report_api_admin_only(api, world) -> None:  # noqa: ANN001
     assert {"/api/v1/reports/annual", "/api/v1/catalog/coverage"} <= set(paths)
 
 
-def test_narrative_edit_over_api_persists_and_escape_is_422(api, world) -> None:  # noqa: ANN001
+def test_narrative_edit_over_api_persists_and_escape_is_422(api, world) -> None:
     _published(world)
     saved = api("admin").client.put("/api/v1/reports/narratives?year=2022-2023",
                                     json={"sections": {"evaluation": "本学年共公开{{ active.total }}条，评议良好。"}},
@@ -61,7 +61,7 @@ def test_narrative_edit_over_api_persists_and_escape_is_422(api, world) -> None:
     assert forbidden.status_code == 403
 
 
-def test_report_pages_for_admin_only_and_narrative_form(as_user, world) -> None:  # noqa: ANN001
+def test_report_pages_for_admin_only_and_narrative_form(as_user, world) -> None:
     _published(world)
     admin = as_user("admin")
     page = admin.get("/admin/reports/?year=2022-2023")
@@ -91,7 +91,7 @@ def test_report_pages_for_admin_only_and_narrative_form(as_user, world) -> None:
     assert 'data-code="20"' in text and "本学年无公开记录的事项" in text
 
 
-def test_publishing_puts_the_report_in_the_public_directory(api, world, flask_app) -> None:  # noqa: ANN001
+def test_publishing_puts_the_report_in_the_public_directory(api, world, flask_app) -> None:
     from workflow.services.reports import publish_report
     public = flask_app.test_client()
     assert public.get("/public/reports/2024-2025").status_code == 404

@@ -7,7 +7,7 @@ from workflow.clock import SHANGHAI
 from workflow.liveness import Instance, beat
 
 
-def test_overdue_page_warns_when_no_scheduler_beats(as_user, world, clock) -> None:  # noqa: ANN001
+def test_overdue_page_warns_when_no_scheduler_beats(as_user, world, clock) -> None:
     clock.set(datetime(2025, 9, 26, 10, 0, tzinfo=SHANGHAI))
     page = as_user("admin").get("/admin/overdue").get_data(as_text=True)
     assert 'id="scheduler-down"' in page and "从未收到过计划任务进程的心跳" in page

@@ -10,7 +10,7 @@ from web.app import create_app
 NEW_PASSWORD = "Another-Passphrase-42"
 
 
-def _copy_of(client: FlaskClient, ui_app) -> FlaskClient:  # noqa: ANN001
+def _copy_of(client: FlaskClient, ui_app) -> FlaskClient:
     """A second browser holding a copy of the first one's session cookie (a stolen or left-behind cookie)."""
     thief = ui_app.test_client()
     thief.set_cookie("session", client.get_cookie("session").value)
@@ -22,7 +22,7 @@ def _works(client: FlaskClient) -> bool:
     return response.status_code == 200
 
 
-def test_cookie_copied_before_logout_is_dead_after_logout(ui_app) -> None:  # noqa: ANN001
+def test_cookie_copied_before_logout_is_dead_after_logout(ui_app) -> None:
     client = login(ui_app.test_client(), "drafter")
     copy = _copy_of(client, ui_app)
     assert _works(copy)
@@ -32,7 +32,7 @@ def test_cookie_copied_before_logout_is_dead_after_logout(ui_app) -> None:  # no
     assert not _works(client)
 
 
-def test_password_change_ends_other_sessions_but_not_this_one(ui_app) -> None:  # noqa: ANN001
+def test_password_change_ends_other_sessions_but_not_this_one(ui_app) -> None:
     laptop = login(ui_app.test_client(), "drafter")
     phone = login(ui_app.test_client(), "drafter")
     copy = _copy_of(laptop, ui_app)
@@ -44,21 +44,21 @@ def test_password_change_ends_other_sessions_but_not_this_one(ui_app) -> None:  
     assert ui_app.test_client().post("/login", data={"username": "drafter", "password": NEW_PASSWORD}).status_code == 302
 
 
-def test_admin_password_reset_ends_every_session(ui_app, world) -> None:  # noqa: ANN001
+def test_admin_password_reset_ends_every_session(ui_app, world) -> None:
     from workflow.services.users import set_password
     client = login(ui_app.test_client(), "reviewer")
     assert set_password(world.app, "reviewer", NEW_PASSWORD, actor=world.admin) == 1
     assert not _works(client)
 
 
-def test_session_cookie_is_secure_by_default(ui_app) -> None:  # noqa: ANN001
+def test_session_cookie_is_secure_by_default(ui_app) -> None:
     response = ui_app.test_client().post("/login", data={"username": "drafter", "password": PASSWORD})
     cookie = response.headers.get("Set-Cookie", "")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_secure_flag_can_be_switched_off_for_plain_http(world, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_secure_flag_can_be_switched_off_for_plain_http(world, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_SECURE_COOKIES", "0")
     app = create_app(world.app, {"TESTING": True, "WTF_CSRF_ENABLED": False})
     response = app.test_client().post("/login", data={"username": "drafter", "password": PASSWORD})
@@ -68,7 +68,7 @@ def test_secure_flag_can_be_switched_off_for_plain_http(world, monkeypatch: pyte
     assert "Strict-Transport-Security" in app.test_client().get("/login", base_url="https://localhost").headers
 
 
-def test_staff_pages_and_api_are_not_stored_public_pages_may_be(as_user, api) -> None:  # noqa: ANN001
+def test_staff_pages_and_api_are_not_stored_public_pages_may_be(as_user, api) -> None:
     drafter = as_user("drafter")
     for path in ("/", "/inbox", "/settings"):
         assert drafter.get(path).headers.get("Cache-Control") == "no-store", path

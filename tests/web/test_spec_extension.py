@@ -51,7 +51,7 @@ def test_the_instance_runs_the_variant_and_the_original_is_untouched(world: Worl
     assert "recheck" in VARIANT.triggers and "recheck" not in ITEM_SPEC.triggers
 
 
-def test_item_page_offers_the_button_with_a_reason_box(as_user, world: World) -> None:  # noqa: ANN001
+def test_item_page_offers_the_button_with_a_reason_box(as_user, world: World) -> None:
     item_id = _in_approval(world)
     approver = as_user("approver")
     page = approver.get(f"/items/{item_id}").get_data(as_text=True)
@@ -71,7 +71,7 @@ def test_item_page_offers_the_button_with_a_reason_box(as_user, world: World) ->
     assert "请复核第三段的学号" in history and "提请复核" in history
 
 
-def test_api_fires_it_and_asks_for_the_reason(api, world: World) -> None:  # noqa: ANN001
+def test_api_fires_it_and_asks_for_the_reason(api, world: World) -> None:
     item_id = _in_approval(world)
     path = f"/api/v1/items/{item_id}/transitions"
     missing = api("approver").post(path, json={"trigger": "recheck"})
@@ -85,7 +85,7 @@ def test_api_fires_it_and_asks_for_the_reason(api, world: World) -> None:  # noq
         ("recheck", "approval", "secrecy_review", "请复核第三段的学号")
 
 
-def test_diagram_help_and_openapi_show_it(as_user, api, world: World) -> None:  # noqa: ANN001
+def test_diagram_help_and_openapi_show_it(as_user, api, world: World) -> None:
     item_id = _in_approval(world)
     help_page = as_user("approver").get("/help").get_data(as_text=True)
     svg = help_page.split("<svg", 1)[1].split("</svg>", 1)[0]
@@ -98,7 +98,7 @@ def test_diagram_help_and_openapi_show_it(as_user, api, world: World) -> None:  
     assert "recheck (required)" in transition["reason"]["description"]
 
 
-def test_task_list_offers_it_to_an_approver_who_could_not_otherwise_act(api, world: World) -> None:  # noqa: ANN001
+def test_task_list_offers_it_to_an_approver_who_could_not_otherwise_act(api, world: World) -> None:
     # The all-rounder edited the draft: a contributor may not approve it (separation of duties), and
     # ``reject`` is not a decision the stage waits for, so under ITEM_SPEC it is not their task.
     item_id = _in_approval(world, helper=True)

@@ -12,7 +12,7 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_token_expires_after_the_default_lifetime(client, world: World, clock) -> None:  # noqa: ANN001
+def test_token_expires_after_the_default_lifetime(client, world: World, clock) -> None:
     token = create_token(world.app, "drafter", "script")
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 200
     clock.advance(days=89)
@@ -34,7 +34,7 @@ def test_token_lifetime_can_be_chosen_within_bounds(world: World) -> None:
         create_token(world.app, "drafter", "forever", expires_days=100000)
 
 
-def test_revoked_token_is_refused_at_once_and_audited(client, world: World) -> None:  # noqa: ANN001
+def test_revoked_token_is_refused_at_once_and_audited(client, world: World) -> None:
     token = create_token(world.app, "drafter", "script")
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 200
     [info] = list_tokens(world.app, "drafter")
@@ -46,7 +46,7 @@ def test_revoked_token_is_refused_at_once_and_audited(client, world: World) -> N
     assert "token_create" in actions and "token_revoke" in actions
 
 
-def test_last_used_is_written_at_most_once_a_minute(client, world: World, clock) -> None:  # noqa: ANN001
+def test_last_used_is_written_at_most_once_a_minute(client, world: World, clock) -> None:
     token = create_token(world.app, "drafter", "script")
     assert list_tokens(world.app, "drafter")[0].last_used_at is None
     client.get("/api/v1/me", headers=_bearer(token))
@@ -60,7 +60,7 @@ def test_last_used_is_written_at_most_once_a_minute(client, world: World, clock)
     assert list_tokens(world.app, "drafter")[0].last_used_at == world.app.now()
 
 
-def test_user_sees_and_revokes_own_tokens_in_settings(as_user, client, world: World) -> None:  # noqa: ANN001
+def test_user_sees_and_revokes_own_tokens_in_settings(as_user, client, world: World) -> None:
     token = create_token(world.app, "drafter", "报表脚本")
     others = create_token(world.app, "reviewer", "审查脚本")
     drafter = as_user("drafter")
@@ -75,7 +75,7 @@ def test_user_sees_and_revokes_own_tokens_in_settings(as_user, client, world: Wo
     assert drafter.post("/settings/tokens/9223372036854775808/revoke").status_code == 404
 
 
-def test_admin_revokes_anyones_tokens_others_may_not(as_user, client, world: World) -> None:  # noqa: ANN001
+def test_admin_revokes_anyones_tokens_others_may_not(as_user, client, world: World) -> None:
     token = create_token(world.app, "reviewer", "审查脚本")
     [info] = list_tokens(world.app, "reviewer")
     assert as_user("drafter").get("/admin/users/reviewer/tokens").status_code == 403

@@ -30,7 +30,7 @@ def items(world: World) -> dict[str, int]:
     return {"draft": draft.id, "review": review.id, "published": published.id, "jwc": jwc.id}
 
 
-def test_every_page_for_every_role(as_user, items) -> None:  # noqa: ANN001
+def test_every_page_for_every_role(as_user, items) -> None:
     for role in ROLES:
         client = as_user(role)
         for path in STAFF_PAGES + PUBLIC_PAGES[:-1]:
@@ -49,7 +49,7 @@ def test_every_page_for_every_role(as_user, items) -> None:  # noqa: ANN001
         assert client.get("/items/999999").status_code == 404
 
 
-def test_anonymous_is_sent_to_login_and_sees_public_pages(as_user, items) -> None:  # noqa: ANN001
+def test_anonymous_is_sent_to_login_and_sees_public_pages(as_user, items) -> None:
     client = as_user(None)
     for path in STAFF_PAGES + ADMIN_PAGES + [f"/items/{items['draft']}", "/items/new"]:
         response = client.get(path)
@@ -61,7 +61,7 @@ def test_anonymous_is_sent_to_login_and_sees_public_pages(as_user, items) -> Non
     assert client.get("/public/items/999999").status_code == 404
 
 
-def test_edit_and_actions_respect_scope(as_user, items) -> None:  # noqa: ANN001
+def test_edit_and_actions_respect_scope(as_user, items) -> None:
     other = as_user("other_drafter")
     assert other.get(f"/items/{items['draft']}/edit").status_code == 404
     assert other.post(f"/items/{items['draft']}/do/submit").status_code == 404
@@ -75,7 +75,7 @@ def test_edit_and_actions_respect_scope(as_user, items) -> None:  # noqa: ANN001
     assert response.status_code == 403
 
 
-def test_review_cycle_through_forms(as_user, items) -> None:  # noqa: ANN001
+def test_review_cycle_through_forms(as_user, items) -> None:
     reviewer, drafter, approver = as_user("reviewer"), as_user("drafter"), as_user("approver")
     item = items["review"]
     refused = reviewer.post(f"/items/{item}/do/return", data={"reason": " "})
@@ -92,7 +92,7 @@ def test_review_cycle_through_forms(as_user, items) -> None:  # noqa: ANN001
     assert "审查中事项" in as_user(None).get("/public/feed.atom").get_data(as_text=True)
 
 
-def test_create_edit_and_attach(as_user, world) -> None:  # noqa: ANN001
+def test_create_edit_and_attach(as_user, world) -> None:
     drafter = as_user("drafter")
     form = {"title": "新事项", "body": "正文<script>alert(1)</script>", "department": "xsc", "catalog_code": "1",
             "channels": ["website"], "formed_on": "2025-09-25"}
@@ -127,7 +127,7 @@ def test_csrf_is_required(world: World) -> None:
     assert ok.status_code == 302
 
 
-def test_chinese_by_default_english_on_request(as_user) -> None:  # noqa: ANN001
+def test_chinese_by_default_english_on_request(as_user) -> None:
     client = as_user("admin")
     page = client.get("/admin/overdue").get_data(as_text=True)
     assert "超期预警" in page and 'lang="zh-CN"' in page
@@ -137,7 +137,7 @@ def test_chinese_by_default_english_on_request(as_user) -> None:  # noqa: ANN001
     assert 'lang="en"' in client.get("/").get_data(as_text=True)  # remembered by the cookie
 
 
-def test_admin_lands_on_overdue_and_exports(as_user, world, clock, items) -> None:  # noqa: ANN001
+def test_admin_lands_on_overdue_and_exports(as_user, world, clock, items) -> None:
     clock.advance(days=20)  # before logging in: a session lasts security.session_hours, not 20 days
     client = as_user(None)
     response = client.post("/login", data={"username": "admin", "password": "password-123"})
@@ -150,7 +150,7 @@ def test_admin_lands_on_overdue_and_exports(as_user, world, clock, items) -> Non
     assert client.get("/admin/overdue?department=nope").status_code == 400
 
 
-def test_admin_adds_user_and_department(as_user) -> None:  # noqa: ANN001
+def test_admin_adds_user_and_department(as_user) -> None:
     admin = as_user("admin")
     assert admin.post("/admin/departments", data={"code": "cwc", "name": "财务处"}).status_code == 302
     assert "财务处" in admin.get("/admin/departments").get_data(as_text=True)

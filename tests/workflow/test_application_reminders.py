@@ -26,7 +26,7 @@ def _at(month: int, day: int, hour: int = 9) -> datetime:
     return datetime(2025, month, day, hour, tzinfo=SHANGHAI)
 
 
-def _receive(world: World, department: str | None = "xsc", **extra: object):  # noqa: ANN202
+def _receive(world: World, department: str | None = "xsc", **extra: object):
     application = svc.register_application(world.app, world.admin, {**INTAKE, **extra})
     if department:
         svc.assign(world.app, world.admin, application.id, department)
@@ -56,7 +56,7 @@ def _inbox(world: World, username: str) -> list[str]:
                                         ("due_soon", "overdue", "very_overdue"))).order_by(Notification.id)))
 
 
-def test_rungs_walk_the_clock_across_national_day(world: World, clock) -> None:  # noqa: ANN001
+def test_rungs_walk_the_clock_across_national_day(world: World, clock) -> None:
     application = _receive(world)
     assert application.due_on.isoformat() == "2025-10-23"  # 国庆/中秋 10-01..08 skipped, 09-28, 10-11 worked
     # due_soon 1 working day before the due day, overdue when it ends, very_overdue 5 working days
@@ -91,7 +91,7 @@ def test_unassigned_application_reminds_the_admins(world: World) -> None:
                      _at(10, 24, 1): [("overdue", application.id, frozenset({"admin"}))]}
 
 
-def test_clarification_stops_reminders_and_the_restart_schedules_fresh_ones(world: World, clock) -> None:  # noqa: ANN001
+def test_clarification_stops_reminders_and_the_restart_schedules_fresh_ones(world: World, clock) -> None:
     application = _receive(world)
     clock.set(_at(9, 30))
     svc.request_clarification(world.app, world.admin, application.id, "请说明所需信息的年份", answer_by="2025-10-24")
@@ -110,7 +110,7 @@ def test_clarification_stops_reminders_and_the_restart_schedules_fresh_ones(worl
     assert states[(1, "due_soon")] == "cancelled" and states[(3, "very_overdue")] == "pending"
 
 
-def test_pause_and_extension_re_date_the_rungs(world: World, clock) -> None:  # noqa: ANN001
+def test_pause_and_extension_re_date_the_rungs(world: World, clock) -> None:
     application = _receive(world)
     clock.set(_at(10, 9))
     svc.start_consultation(world.app, world.admin, application.id, "第三方：某企业")
@@ -125,13 +125,13 @@ def test_pause_and_extension_re_date_the_rungs(world: World, clock) -> None:  # 
     assert _fired(world, [_at(10, 30, 1), _at(11, 3, 1)]) == {}  # the old dates are void
 
 
-def _office_head(world: World):  # noqa: ANN202
+def _office_head(world: World):
     from workflow.services.users import add_user
     add_user(world.app, "head", roles=["admin"], departments=["*"], office_head=True)
     return world.actor("head")
 
 
-def test_reply_cancels_pending_rungs(world: World, clock) -> None:  # noqa: ANN001
+def test_reply_cancels_pending_rungs(world: World, clock) -> None:
     application = _receive(world)
     item = svc.prepare_reply(world.app, world.drafter, application.id, "disclosed")
     assert len(_pending(world, application.id)) == 3  # replying: the statutory clock still runs
@@ -144,7 +144,7 @@ def test_reply_cancels_pending_rungs(world: World, clock) -> None:  # noqa: ANN0
     assert all(n[1] is None for notices in fired.values() for n in notices)  # nothing about the application
 
 
-def test_abandon_job_closes_expired_clarifications_once(world: World, clock) -> None:  # noqa: ANN001
+def test_abandon_job_closes_expired_clarifications_once(world: World, clock) -> None:
     application = _receive(world)
     clock.set(_at(9, 30))
     svc.request_clarification(world.app, world.admin, application.id, "内容不明确", answer_by="2025-10-17")
@@ -175,7 +175,7 @@ def test_ledger_row_names_exactly_one_subject(world: World) -> None:
                                  rung=row.rung, due_at=_at(12, 1), state="pending"))
 
 
-def test_admin_overdue_page_lists_overdue_applications(world: World, clock) -> None:  # noqa: ANN001
+def test_admin_overdue_page_lists_overdue_applications(world: World, clock) -> None:
     from web.app import create_app
     application = _receive(world)
     clock.set(_at(10, 30, 10))

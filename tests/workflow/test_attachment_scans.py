@@ -55,7 +55,7 @@ def test_upload_scans_once_and_page_views_only_read(world: World) -> None:
 
 
 @pytest.mark.parametrize("filename,make", [("通知.docx", docx_with_huge_headers), ("名单.docx", truncated_docx)])
-def test_an_attachment_that_cannot_be_scanned_blocks_review(world: World, filename, make) -> None:  # noqa: ANN001
+def test_an_attachment_that_cannot_be_scanned_blocks_review(world: World, filename, make) -> None:
     app = world.app
     item = svc.create_item(app, world.drafter, item_payload(title="关于招生工作的通知", body="见附件。"))
     add_attachment(app, world.drafter, item.id, filename, DOCX, make())

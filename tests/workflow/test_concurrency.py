@@ -50,7 +50,7 @@ def test_sixteen_threads_one_winner(world: World) -> None:
     outcomes: list[str] = []
     lock = threading.Lock()
 
-    def race(actor) -> None:  # noqa: ANN001
+    def race(actor) -> None:
         barrier.wait()
         try:
             svc.pass_review(world.app, actor, item_id, checklist=CLEAR)

@@ -17,7 +17,7 @@ from workflow.setup import sync_departments
 
 
 @pytest.fixture
-def departments(app) -> list[Department]:  # noqa: ANN001
+def departments(app) -> list[Department]:
     """The configured departments with their demo users, the clock in November 2025."""
     app.clock.set(datetime(2025, 11, 20, 10, 0, tzinfo=SHANGHAI))
     sync_departments(app)
@@ -27,7 +27,7 @@ def departments(app) -> list[Department]:  # noqa: ANN001
     return found
 
 
-def test_demo_covers_every_state_and_overdue(app, departments) -> None:  # noqa: ANN001
+def test_demo_covers_every_state_and_overdue(app, departments) -> None:
     now = app.now()
     for dept in departments[:2]:
         demo_items(app, dept, now)
@@ -43,7 +43,7 @@ def test_demo_covers_every_state_and_overdue(app, departments) -> None:  # noqa:
     assert {"received", "replied"} <= application_states
 
 
-def test_old_demo_notifications_are_settled(app, departments) -> None:  # noqa: ANN001
+def test_old_demo_notifications_are_settled(app, departments) -> None:
     from datetime import timedelta
 
     from db.models import Notification

@@ -70,7 +70,7 @@ STEPS = st.one_of(st.lists(step(), min_size=1, max_size=20),
                   contributed_then_decided())
 
 
-def _contributors(session, item_id: int | None) -> set[int]:  # noqa: ANN001
+def _contributors(session, item_id: int | None) -> set[int]:
     """Who changed the content, from the audit trail (independent of the contributors table);
     a revision carries the content, hence the contributors, of the item it supersedes."""
     found: set[int] = set()
@@ -106,7 +106,7 @@ def _check_published_invariants(world: World, item_id: int) -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                     HealthCheck.too_slow])
 @given(steps=STEPS)
-def test_random_sequences_keep_invariants(multi_world: World, steps) -> None:  # noqa: ANN001
+def test_random_sequences_keep_invariants(multi_world: World, steps) -> None:
     from workflow.services import attachments, item_scan
     world = multi_world
     app = world.app

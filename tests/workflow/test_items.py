@@ -23,7 +23,7 @@ def _published(world: World) -> Item:
     return svc.approve(app, world.approver, item.id)
 
 
-def _snapshot(app, item_id: int) -> tuple:  # noqa: ANN001
+def _snapshot(app, item_id: int) -> tuple:
     with app.db.read() as session:
         item = session.get(Item, item_id)
         events = session.scalar(select(func.count(AuditEvent.id)))

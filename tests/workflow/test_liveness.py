@@ -30,7 +30,7 @@ def _due_reminders(world: World) -> int:
             Reminder.state == "pending", Reminder.due_at <= DUE)) or 0
 
 
-def test_no_heartbeat_then_a_live_scheduler_then_a_silent_one(world: World, clock) -> None:  # noqa: ANN001
+def test_no_heartbeat_then_a_live_scheduler_then_a_silent_one(world: World, clock) -> None:
     app = world.app
     assert status(app).alive is False and status(app).last_beat_at is None
     instance = Instance(started_at=app.now())
@@ -45,7 +45,7 @@ def test_no_heartbeat_then_a_live_scheduler_then_a_silent_one(world: World, cloc
     assert not status(app).alive
 
 
-def test_beat_records_the_last_job_and_prunes_long_silent_rows(world: World, clock) -> None:  # noqa: ANN001
+def test_beat_records_the_last_job_and_prunes_long_silent_rows(world: World, clock) -> None:
     app = world.app
     dead = Instance(started_at=app.now())
     beat(app, dead)
@@ -60,7 +60,7 @@ def test_beat_records_the_last_job_and_prunes_long_silent_rows(world: World, clo
     assert (rows[0].last_job, rows[0].last_job_ok, rows[0].last_job_result) == ("publish", True, "items=0")
 
 
-def test_every_job_run_is_logged_with_its_figures(world: World, clock, caplog) -> None:  # noqa: ANN001
+def test_every_job_run_is_logged_with_its_figures(world: World, clock, caplog) -> None:
     due = _due_reminders(world)
     assert due > 0
     clock.set(DUE)
@@ -73,7 +73,7 @@ def test_every_job_run_is_logged_with_its_figures(world: World, clock, caplog) -
     assert any(line.startswith("job publish done in ") and "items=0" in line for line in lines), lines
 
 
-def test_a_reclaimed_reminder_lease_is_logged_as_a_warning(world: World, clock, caplog) -> None:  # noqa: ANN001
+def test_a_reclaimed_reminder_lease_is_logged_as_a_warning(world: World, clock, caplog) -> None:
     due = _due_reminders(world)
     clock.set(DUE)
     assert len(claim_batch(world.app, DUE, "deadhost:4242:abcd")) == due  # a claimer that then died
@@ -94,7 +94,7 @@ def _queued_mail(world: World, n: int, state: str = "queued", claimed_at: dateti
              "claimed_at": claimed_at, "created_at": DUE - timedelta(hours=1)} for i in range(n)])
 
 
-def test_a_reclaimed_mail_lease_is_logged_as_a_warning(world: World, clock, caplog) -> None:  # noqa: ANN001
+def test_a_reclaimed_mail_lease_is_logged_as_a_warning(world: World, clock, caplog) -> None:
     _queued_mail(world, 2, state="sending", claimed_at=DUE - timedelta(minutes=30))
     caplog.set_level(logging.WARNING, logger="workflow.mailer")
     settings = world.app.settings.with_overrides({"mail": {"port": 1, "max_attempts": 6}})  # nothing listens
@@ -105,7 +105,7 @@ def test_a_reclaimed_mail_lease_is_logged_as_a_warning(world: World, clock, capl
     assert len(warnings) == 1 and "lease reclaim: 2 mail(s)" in warnings[0]
 
 
-def test_stopping_hands_back_this_process_claims_at_once(world: World, clock) -> None:  # noqa: ANN001
+def test_stopping_hands_back_this_process_claims_at_once(world: World, clock) -> None:
     app = world.app
     due = _due_reminders(world)
     clock.set(DUE)
@@ -130,7 +130,7 @@ def test_stopping_hands_back_this_process_claims_at_once(world: World, clock) ->
     assert shutdown.release_leases(app) == {"reminders": 0, "mails": 0}
 
 
-def test_graceful_stop_waits_for_a_running_job_but_not_forever(world: World, clock) -> None:  # noqa: ANN001
+def test_graceful_stop_waits_for_a_running_job_but_not_forever(world: World, clock) -> None:
     import threading
     import time
     app = world.app

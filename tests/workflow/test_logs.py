@@ -12,7 +12,7 @@ from workflow import logs
 from workflow.settings import SettingsError, load_settings
 
 
-def _capture(settings, gunicorn: bool = False) -> tuple[io.StringIO, logging.Handler]:  # noqa: ANN001
+def _capture(settings, gunicorn: bool = False) -> tuple[io.StringIO, logging.Handler]:
     """Build the handler ``configure_logging`` would install, writing to a buffer instead of stderr."""
     config = logs.logging_config(settings, gunicorn=gunicorn)
     buffer = io.StringIO()
@@ -22,7 +22,7 @@ def _capture(settings, gunicorn: bool = False) -> tuple[io.StringIO, logging.Han
     return buffer, handler
 
 
-def _log_through(handler: logging.Handler, name: str, emit) -> None:  # noqa: ANN001
+def _log_through(handler: logging.Handler, name: str, emit) -> None:
     logger = logging.getLogger(name)
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)

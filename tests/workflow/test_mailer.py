@@ -33,7 +33,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001,ANN201,N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -68,7 +68,7 @@ def _at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2025, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def test_instant_mail_in_chinese_exactly_once(world: World, clock, smtp) -> None:  # noqa: ANN001
+def test_instant_mail_in_chinese_exactly_once(world: World, clock, smtp) -> None:
     inbox, port = smtp
     app = _point_at(world.app, port)
     _prefs(app, reviewer="instant", all_rounder="off")
@@ -85,7 +85,7 @@ def test_instant_mail_in_chinese_exactly_once(world: World, clock, smtp) -> None
     assert mails[0]["Message-ID"].startswith("<") and inbox.to("all_rounder@example.edu.cn") == []
 
 
-def test_daily_digest_on_working_days_only(world: World, clock, smtp) -> None:  # noqa: ANN001
+def test_daily_digest_on_working_days_only(world: World, clock, smtp) -> None:
     inbox, port = smtp
     app = _point_at(world.app, port)
     _prefs(app, all_rounder="instant")
@@ -105,7 +105,7 @@ def test_daily_digest_on_working_days_only(world: World, clock, smtp) -> None:  
     assert len(inbox.messages) == 2
 
 
-def test_failed_delivery_is_retried_then_delivered_once(world: World, clock, smtp) -> None:  # noqa: ANN001
+def test_failed_delivery_is_retried_then_delivered_once(world: World, clock, smtp) -> None:
     inbox, port = smtp
     _prefs(world.app, reviewer="instant")
     closed = _point_at(world.app, _free_port())  # nothing listens there
@@ -127,7 +127,7 @@ def test_failed_delivery_is_retried_then_delivered_once(world: World, clock, smt
     assert len(inbox.to("reviewer@example.edu.cn")) == 1
 
 
-def test_gives_up_after_max_attempts_and_admins_see_it(world: World, clock) -> None:  # noqa: ANN001
+def test_gives_up_after_max_attempts_and_admins_see_it(world: World, clock) -> None:
     settings = world.app.settings.with_overrides({"mail": {"port": _free_port(), "max_attempts": 2,
                                                            "retry_base_seconds": 1}})
     app = build_gongkai(db=world.app.db, settings=settings, clock=clock)
@@ -149,7 +149,7 @@ def _outbox(app: Gongkai, key: str, to: str, subject: str, now: datetime) -> Non
                                kind="instant", state="queued", attempts=0, next_attempt_at=now, created_at=now))
 
 
-def test_one_unbuildable_mail_fails_alone_and_admins_see_it(world: World, clock, smtp) -> None:  # noqa: ANN001
+def test_one_unbuildable_mail_fails_alone_and_admins_see_it(world: World, clock, smtp) -> None:
     """A header that cannot be built used to raise out of deliver(): that mail and every one
     claimed after it stayed 'sending' and never reached the failures list."""
     from workflow.services.notifications import mail_failures as admin_failures
@@ -170,7 +170,7 @@ def test_one_unbuildable_mail_fails_alone_and_admins_see_it(world: World, clock,
     assert deliver(app).sent == 0 and len(inbox.messages) == 2  # nothing left to retry
 
 
-def test_crlf_in_a_title_cannot_inject_headers(world: World, clock, smtp) -> None:  # noqa: ANN001
+def test_crlf_in_a_title_cannot_inject_headers(world: World, clock, smtp) -> None:
     """A CR/LF (and other control characters) in a title is flattened into the one Subject line."""
     inbox, port = smtp
     app = _point_at(world.app, port)

@@ -24,7 +24,7 @@ def _inbox(world: World, username: str) -> list[tuple[str, int | None]]:
     return [tuple(r) for r in rows]
 
 
-def test_reviewer_walks_across_national_day(world: World, clock) -> None:  # noqa: ANN001
+def test_reviewer_walks_across_national_day(world: World, clock) -> None:
     app = world.app
     clock.set(_at(9, 29, 10))
     item = svc.create_item(app, world.drafter, item_payload(formed_on="2025-09-29"))
@@ -55,7 +55,7 @@ def test_reviewer_walks_across_national_day(world: World, clock) -> None:  # noq
     assert extra[item.id] == {"rung": "very_overdue", "workdays_late": 5}
 
 
-def test_leaving_the_stage_cancels_its_rungs(world: World, clock) -> None:  # noqa: ANN001
+def test_leaving_the_stage_cancels_its_rungs(world: World, clock) -> None:
     app = world.app
     item = svc.create_item(app, world.drafter, item_payload())
     with app.db.read() as session:
@@ -75,7 +75,7 @@ def test_leaving_the_stage_cancels_its_rungs(world: World, clock) -> None:  # no
     assert ("approver", "all_rounder") == next(n.recipients for n in result.notices if n.rung == "due_soon")
 
 
-def test_item_moved_on_after_claim_is_skipped(world: World, clock) -> None:  # noqa: ANN001
+def test_item_moved_on_after_claim_is_skipped(world: World, clock) -> None:
     app = world.app
     item = svc.create_item(app, world.drafter, item_payload())
     svc.submit(app, world.drafter, item.id)
@@ -114,7 +114,7 @@ def test_events_notify_author_reviewers_and_admins(world: World) -> None:
     assert ("taken_down", item.id) in _inbox(world, "drafter")
 
 
-def test_sweep_summary_twice_is_empty(world: World, clock) -> None:  # noqa: ANN001
+def test_sweep_summary_twice_is_empty(world: World, clock) -> None:
     app = world.app
     for _ in range(3):
         item = svc.create_item(app, world.drafter, item_payload())
@@ -125,7 +125,7 @@ def test_sweep_summary_twice_is_empty(world: World, clock) -> None:  # noqa: ANN
     assert sweep(app).notices == []
 
 
-def test_calendar_override_redates_items_and_reminders(world: World, clock) -> None:  # noqa: ANN001
+def test_calendar_override_redates_items_and_reminders(world: World, clock) -> None:
     from datetime import date
 
     from workflow.calendar import admin as calendar_admin

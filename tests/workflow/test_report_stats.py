@@ -23,7 +23,7 @@ CODES = ("1", "7", "20", "30", "41")
 CHANNEL_SETS = (["website"], ["wechat", "bulletin_board"], ["meeting"], ["print", "led_screen"], ["weibo", "app"])
 
 
-def publish(world, when: datetime, *, dept: str = "xsc", code: str = "1", channels=("website",),  # noqa: ANN001
+def publish(world, when: datetime, *, dept: str = "xsc", code: str = "1", channels=("website",),
             formed_days: int = 3) -> int:
     """One item through create → submit → pass_review → approve, published at ``when``."""
     app, clock = world.app, world.app.clock
@@ -42,12 +42,12 @@ def publish(world, when: datetime, *, dept: str = "xsc", code: str = "1", channe
 
 
 @pytest.fixture
-def jwc_world(world):  # noqa: ANN001,ANN201
+def jwc_world(world):
     add_user(world.app, "jwc_approver", roles=["approver"], departments=["jwc"], password="password-123")
     return world
 
 
-def test_year_counts_published_items_archived_included_outside_excluded(jwc_world) -> None:  # noqa: ANN001
+def test_year_counts_published_items_archived_included_outside_excluded(jwc_world) -> None:
     world = jwc_world
     inside = datetime(2022, 10, 10, 10, tzinfo=SHANGHAI)
     first = publish(world, datetime(2022, 9, 1, 0, 30, tzinfo=SHANGHAI), channels=["website", "wechat"])
@@ -85,7 +85,7 @@ def test_year_counts_published_items_archived_included_outside_excluded(jwc_worl
     assert data.applications["received"] == 0 and data.fees.count == 0 and data.complaints.reports == 0
 
 
-def test_admin_only_and_bad_year(world) -> None:  # noqa: ANN001
+def test_admin_only_and_bad_year(world) -> None:
     with pytest.raises(Forbidden):
         reports.annual_report(world.app, world.drafter, "2022-2023")
     with pytest.raises(Forbidden):
@@ -101,7 +101,7 @@ SPEC = st.tuples(st.integers(-40, 405), st.integers(0, 23), st.sampled_from(CHAN
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start_year=st.integers(2016, 2019), specs=st.lists(SPEC, min_size=1, max_size=5))
-def test_random_years_sum_to_totals(jwc_world, start_year: int, specs) -> None:  # noqa: ANN001
+def test_random_years_sum_to_totals(jwc_world, start_year: int, specs) -> None:
     world = jwc_world
     made = getattr(world, "made", None)
     if made is None:
@@ -130,12 +130,12 @@ def test_random_years_sum_to_totals(jwc_world, start_year: int, specs) -> None: 
     assert {k: v for k, v in a.by_department.items() if v} == dict(Counter(m[3] for m in expected))
 
 
-def test_json_shape_is_stable(world) -> None:  # noqa: ANN001
+def test_json_shape_is_stable(world) -> None:
     empty = json.loads(reports.render_annual(world.app, None, "2022-2023", "json"))
     publish(world, datetime(2023, 5, 4, 10, tzinfo=SHANGHAI))
     full = json.loads(reports.render_annual(world.app, None, "2022-2023", "json"))
 
-    def shape(obj, depth=0):  # noqa: ANN001,ANN202
+    def shape(obj, depth=0):
         if isinstance(obj, dict) and depth < 2:
             return {k: shape(v, depth + 1) for k, v in obj.items() if k not in ("by_department", "links")}
         return type(obj).__name__ if obj is not None else "null"
@@ -149,7 +149,7 @@ def test_json_shape_is_stable(world) -> None:  # noqa: ANN001
     assert (empty["active"]["total"], full["active"]["total"]) == (0, 1)
 
 
-def test_docx_reads_back_with_python_docx(world) -> None:  # noqa: ANN001
+def test_docx_reads_back_with_python_docx(world) -> None:
     from docx import Document
     for n, code in enumerate(("1", "20", "20")):
         publish(world, datetime(2022, 11, 7 + n, 10, tzinfo=SHANGHAI), code=code,
@@ -164,7 +164,7 @@ def test_docx_reads_back_with_python_docx(world) -> None:  # noqa: ANN001
     assert any(load_catalog().entry("20").title in row and "2" in row for row in cells)
 
 
-def test_narratives_inherit_from_previous_year_and_refuse_sandbox_escape(world) -> None:  # noqa: ANN001
+def test_narratives_inherit_from_previous_year_and_refuse_sandbox_escape(world) -> None:
     reports.save_narratives(world.app, world.admin, "2021-2022", {"evaluation": "师生评议良好，共{{ active.total }}条。"})
     texts = reports.narratives(world.app, world.admin, "2022-2023")
     assert texts["evaluation"].source == "previous" and texts["evaluation"].from_year == "2021-2022"
@@ -184,7 +184,7 @@ def test_narratives_inherit_from_previous_year_and_refuse_sandbox_escape(world) 
     assert reports.narratives(world.app, None, "2022-2023")["improvements"].source == "default"
 
 
-def test_history_smoke_small_year(world) -> None:  # noqa: ANN001
+def test_history_smoke_small_year(world) -> None:
     """The demo-year generator, scaled down (the full 732-item year is run by hand, see docs)."""
     from workflow.demo.reference_year import load_history
     from workflow.setup import sync_departments

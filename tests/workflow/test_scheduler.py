@@ -30,7 +30,7 @@ def _approved(world: World, **payload: object) -> Item:
     return item
 
 
-def test_scheduled_publish_and_display_end(world: World, clock) -> None:  # noqa: ANN001
+def test_scheduled_publish_and_display_end(world: World, clock) -> None:
     app = world.app
     item = _approved(world)
     svc.approve(app, world.approver, item.id, publish_at="2025-09-27T08:00:00+08:00")
@@ -46,7 +46,7 @@ def test_scheduled_publish_and_display_end(world: World, clock) -> None:  # noqa
     assert archived.state == "archived" and archived.archive_reason == "公示期满"
 
 
-def test_calendar_coverage_warns_admins_once_a_year(world: World, clock) -> None:  # noqa: ANN001
+def test_calendar_coverage_warns_admins_once_a_year(world: World, clock) -> None:
     app = world.app
     clock.set(datetime(2026, 10, 31, 9, tzinfo=SHANGHAI))
     assert check_calendar_coverage(app) == 0  # before 1 November

@@ -102,7 +102,7 @@ def notable_days(cal: WorkCalendar, year: int) -> list[dict[str, Any]]:
 
 
 @bp.get("/calendar")
-def calendar_year():  # noqa: ANN201
+def calendar_year():
     acting_user()
     app = core()
     raw = request.args.get("year")
@@ -125,7 +125,7 @@ def calendar_year():  # noqa: ANN201
 
 
 @bp.get("/calendar/explain")
-def calendar_explain():  # noqa: ANN201
+def calendar_explain():
     acting_user()
     start = parse_day(request.args.get("from"), "from")
     n = parse_workdays(request.args.get("workdays"))
@@ -133,12 +133,12 @@ def calendar_explain():  # noqa: ANN201
     return jsonify({**explanation.to_dict(), "text": explanation.as_text()})
 
 
-def _change_response(day: date, changed: list[int], **extra: Any):  # noqa: ANN202
+def _change_response(day: date, changed: list[int], **extra: Any):
     return jsonify({"date": day.isoformat(), **extra, "redated": len(changed), "items": changed})
 
 
 @bp.post("/calendar/overrides")
-def add_calendar_override():  # noqa: ANN201
+def add_calendar_override():
     actor = acting_user()
     require_role(actor, ADMIN)  # before parsing: a non-admin learns nothing from validation
     day, kind, reason, source = parse_override(json_body())
@@ -147,7 +147,7 @@ def add_calendar_override():  # noqa: ANN201
 
 
 @bp.delete("/calendar/overrides/<day>")
-def remove_calendar_override(day: str):  # noqa: ANN201
+def remove_calendar_override(day: str):
     actor = acting_user()
     require_role(actor, ADMIN)
     parsed = parse_day(day)

@@ -11,7 +11,7 @@ from workflow.services import notifications as service
 
 
 @bp.get("/notifications")
-def notifications():  # noqa: ANN201
+def notifications():
     actor = acting_user()
     unread = request.args.get("unread", "").lower() in ("1", "true", "yes")
     page = service.inbox(core(), actor, unread=unread, page=request.args.get("page"),
@@ -21,24 +21,24 @@ def notifications():  # noqa: ANN201
 
 
 @bp.post("/notifications/<int:notification_id>/read")
-def notification_read(notification_id: int):  # noqa: ANN201
+def notification_read(notification_id: int):
     row = service.mark_read(core(), acting_user(), notification_id)
     return jsonify(service.notification_to_dict(row))
 
 
 @bp.get("/me/preferences")
-def get_preferences():  # noqa: ANN201
+def get_preferences():
     return jsonify(service.preferences(core(), acting_user()))
 
 
 @bp.put("/me/preferences")
-def put_preferences():  # noqa: ANN201
+def put_preferences():
     actor = acting_user()
     return jsonify(service.set_preferences(core(), actor, json_body()))
 
 
 @bp.get("/admin/mail-failures")
-def mail_failures():  # noqa: ANN201
+def mail_failures():
     return jsonify(service.mail_failures(core(), acting_user()))
 
 

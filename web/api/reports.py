@@ -22,7 +22,7 @@ def _year() -> str:
 
 
 @bp.get("/reports/annual")
-def annual_report():  # noqa: ANN201
+def annual_report():
     actor = acting_user()
     fmt = request.args.get("format", "json")
     if fmt not in MIME:
@@ -38,13 +38,13 @@ def annual_report():  # noqa: ANN201
 
 
 @bp.get("/reports/narratives")
-def get_narratives():  # noqa: ANN201
+def get_narratives():
     texts = reports.narratives(core(), acting_user(), _year())
     return jsonify({key: {"text": n.text, "source": n.source, "from_year": n.from_year} for key, n in texts.items()})
 
 
 @bp.put("/reports/narratives")
-def put_narratives():  # noqa: ANN201
+def put_narratives():
     actor = acting_user()
     body = json_body()
     texts = reports.save_narratives(core(), actor, _year(), body.get("sections"))
@@ -52,7 +52,7 @@ def put_narratives():  # noqa: ANN201
 
 
 @bp.get("/catalog/coverage")
-def catalog_coverage():  # noqa: ANN201
+def catalog_coverage():
     actor = acting_user()
     return jsonify(reports.coverage(core(), _year(), actor).to_dict())
 

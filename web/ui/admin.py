@@ -69,7 +69,7 @@ def _summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @bp.get("/overdue")
 @login_required
-def overdue():  # noqa: ANN201
+def overdue():
     from workflow.calendar.admin import calendar_gaps
     from workflow.liveness import status as scheduler_status
     rows, filters = _overdue_rows()
@@ -106,7 +106,7 @@ def _filename(ext: str) -> str:
 
 @bp.get("/overdue.csv")
 @login_required
-def overdue_csv():  # noqa: ANN201
+def overdue_csv():
     rows, _filters = _overdue_rows()
     header, body = _export_table(rows)
     out = io.StringIO()
@@ -127,7 +127,7 @@ def _csv_safe(value: Any) -> Any:
 
 @bp.get("/overdue.xlsx")
 @login_required
-def overdue_xlsx():  # noqa: ANN201
+def overdue_xlsx():
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     rows, _filters = _overdue_rows()
@@ -158,7 +158,7 @@ def overdue_xlsx():  # noqa: ANN201
 
 @bp.route("/users", methods=["GET", "POST"])
 @login_required
-def users_page():  # noqa: ANN201
+def users_page():
     app, who = core(), require_admin()
     form = UserForm()
     form.roles.choices = [(role, f"{_(label)}（{role}）") for role, label in ROLE_LABELS.items()]
@@ -178,7 +178,7 @@ def users_page():  # noqa: ANN201
 
 @bp.route("/departments", methods=["GET", "POST"])
 @login_required
-def departments_page():  # noqa: ANN201
+def departments_page():
     app, who = core(), require_admin()
     form = DepartmentForm()
     status = 200
@@ -194,7 +194,7 @@ def departments_page():  # noqa: ANN201
 
 @bp.get("/calendar")
 @login_required
-def calendar_page():  # noqa: ANN201
+def calendar_page():
     from web.ui.forms import CalendarOverrideForm
     app = core()
     require_admin()
@@ -208,7 +208,7 @@ def calendar_page():  # noqa: ANN201
     return _render_calendar(year, CalendarOverrideForm(formdata=None))
 
 
-def _render_calendar(year: int, form: Any, status: int = 200):  # noqa: ANN202
+def _render_calendar(year: int, form: Any, status: int = 200):
     """The year grid, coverage, the overrides (form + list) and an optional deadline explanation."""
     from web.api.calendar import parse_day, parse_workdays
     from workflow.calendar import admin as calendar_admin
@@ -249,7 +249,7 @@ def _set_override_from_form(app: Any, who: Any, form: Any) -> list[int]:
 
 @bp.post("/calendar/overrides")
 @login_required
-def calendar_override_add():  # noqa: ANN201
+def calendar_override_add():
     from flask import flash
 
     from web.ui.forms import CalendarOverrideForm
@@ -270,7 +270,7 @@ def calendar_override_add():  # noqa: ANN201
 
 @bp.post("/calendar/overrides/<day>/delete")
 @login_required
-def calendar_override_remove(day: str):  # noqa: ANN201
+def calendar_override_remove(day: str):
     from flask import flash
 
     from web.api.calendar import parse_day
@@ -285,7 +285,7 @@ def calendar_override_remove(day: str):  # noqa: ANN201
 
 @bp.get("/catalog")
 @login_required
-def catalog_page():  # noqa: ANN201
+def catalog_page():
     require_admin()
     app = core()
     return render_template("admin/catalog.html", tree=catalog.catalog_tree(app),
@@ -294,14 +294,14 @@ def catalog_page():  # noqa: ANN201
 
 @bp.get("/mail-failures")
 @login_required
-def mail_failures_page():  # noqa: ANN201
+def mail_failures_page():
     from workflow.services.notifications import mail_failures
     return render_template("admin/mail_failures.html", mails=mail_failures(core(), require_admin()))
 
 
 @bp.post("/mail-failures/<int:mail_id>/retry")
 @login_required
-def mail_retry(mail_id: int):  # noqa: ANN201
+def mail_retry(mail_id: int):
     from workflow.services.notifications import retry_mail
     try_verb(retry_mail, core(), require_admin(), mail_id, success=_("已重新排队发送"))
     return redirect(url_for("admin.mail_failures_page"))

@@ -18,12 +18,12 @@ from workflow.services import sessions, users
 bp = Blueprint("ui", __name__)
 
 
-def _landing(who) -> str:  # noqa: ANN001
+def _landing(who) -> str:
     """Admins land on 超期预警, everybody else on 我的待办."""
     return url_for("admin.overdue") if who.is_admin else url_for("tasks.index")
 
 
-def _refused(form: LoginForm, error: NotAuthenticated | TooManyAttempts):  # noqa: ANN202
+def _refused(form: LoginForm, error: NotAuthenticated | TooManyAttempts):
     """The login page again (or JSON) with the reason; 429 carries Retry-After."""
     if wants_json():
         response = jsonify(error.to_dict())
@@ -36,7 +36,7 @@ def _refused(form: LoginForm, error: NotAuthenticated | TooManyAttempts):  # noq
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login():
     form = LoginForm()
     if request.method == "POST":
         try:
@@ -56,7 +56,7 @@ def login():  # noqa: ANN201
 
 @bp.post("/logout")
 @login_required
-def logout():  # noqa: ANN201
+def logout():
     sessions.end(core(), session.get(SESSION_ID_KEY))
     logout_user()
     session.clear()
@@ -66,7 +66,7 @@ def logout():  # noqa: ANN201
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def password():  # noqa: ANN201
+def password():
     form = PasswordForm()
     status = 200
     if request.method == "POST":

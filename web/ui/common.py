@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
                 "institution": core().settings["institution.name"]}
 
     @app.after_request
-    def _remember_language(response):  # noqa: ANN001,ANN202
+    def _remember_language(response):
         wanted = request.args.get("lang")
         # Only pages remember the language; an API call's ?lang= is for that call alone.
         if wanted and not request.path.startswith("/api/"):

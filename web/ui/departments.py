@@ -17,7 +17,7 @@ SORTS = ("due", "new")
 
 @bp.get("/departments")
 @login_required
-def board():  # noqa: ANN201
+def board():
     app = core()
     rows = queries.department_board(app, actor())
     return render_template("departments.html", rows=rows, stages=board_states(spec_of(app)),
@@ -26,7 +26,7 @@ def board():  # noqa: ANN201
 
 @bp.get("/departments/<code>")
 @login_required
-def tasks(code: str):  # noqa: ANN201
+def tasks(code: str):
     app = core()
     who = actor()
     board = queries.department_tasks(app, who, code, limit_per_stage=0)  # 404 outside scope

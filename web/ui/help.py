@@ -13,7 +13,7 @@ bp = Blueprint("help", __name__)
 
 @bp.get("/help")
 @login_required
-def index():  # noqa: ANN201
+def index():
     settings = core().settings
     spec = spec_of(core())
     rows = [(trigger.sources, dest, trigger.name) for trigger in spec.triggers.values() for dest in trigger.dests]

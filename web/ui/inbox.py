@@ -15,7 +15,7 @@ PREFS = (("instant", "即时邮件"), ("daily_digest", "每日摘要（工作日
 
 @bp.get("/inbox")
 @login_required
-def index():  # noqa: ANN201
+def index():
     page = notifications.inbox(core(), actor(), unread=request.args.get("unread") == "1",
                                page=request.args.get("page"))
     return render_template("inbox.html", page=page, messages=list(page.items))
@@ -23,14 +23,14 @@ def index():  # noqa: ANN201
 
 @bp.post("/inbox/<int:notification_id>/read")
 @login_required
-def mark_read(notification_id: int):  # noqa: ANN201
+def mark_read(notification_id: int):
     try_verb(notifications.mark_read, core(), actor(), notification_id)
     return redirect(url_for("inbox.index"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
-def settings():  # noqa: ANN201
+def settings():
     who = actor()
     status = 200
     if request.method == "POST":

@@ -46,7 +46,7 @@ def allowed_actions(item: Any, who: Actor) -> set[str]:
 
 
 def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | None = None,
-                 posted: str | None = None):  # noqa: ANN202
+                 posted: str | None = None):
     """The item page; after a failed action ``posted`` names it and ``form_values`` refill its form."""
     app = core()
     who = actor()
@@ -75,7 +75,7 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
 
 @bp.route("/items/new", methods=["GET", "POST"])
 @login_required
-def new():  # noqa: ANN201
+def new():
     who = actor()
     if not who.has_role(DRAFTER):
         abort(403)
@@ -92,13 +92,13 @@ def new():  # noqa: ANN201
 
 @bp.get("/items/<int:item_id>")
 @login_required
-def show(item_id: int):  # noqa: ANN201
+def show(item_id: int):
     return _render_item(item_id)
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(item_id: int):  # noqa: ANN201
+def edit(item_id: int):
     app, who = core(), actor()
     item = items.get_item(app, who, item_id)
     if "edit" not in allowed_actions(item, who):
@@ -133,7 +133,7 @@ def _version() -> int | None:
 
 @bp.post("/items/<int:item_id>/do/<trigger>")
 @login_required
-def do(item_id: int, trigger: str):  # noqa: ANN201
+def do(item_id: int, trigger: str):
     """Fire ``trigger``: its inputs are read from the form by the fields the spec declares for it."""
     spec = spec_of(core())
     declared = spec.triggers.get(trigger)
@@ -149,7 +149,7 @@ def do(item_id: int, trigger: str):  # noqa: ANN201
 
 @bp.post("/items/<int:item_id>/mask")
 @login_required
-def mask(item_id: int):  # noqa: ANN201
+def mask(item_id: int):
     _item, error = try_verb(item_scan.apply_masking, core(), actor(), item_id, expected_version=_version(),
                             success=_("已按建议完成脱敏，请核对后再提交"))
     if error is not None:
@@ -159,7 +159,7 @@ def mask(item_id: int):  # noqa: ANN201
 
 @bp.post("/items/<int:item_id>/revise")
 @login_required
-def revise(item_id: int):  # noqa: ANN201
+def revise(item_id: int):
     new_item, error = try_verb(items.revise, core(), actor(), item_id, success=_("已创建修订草稿"))
     if error is not None:
         return _render_item(item_id, status=error.status)
@@ -168,7 +168,7 @@ def revise(item_id: int):  # noqa: ANN201
 
 @bp.post("/items/<int:item_id>/attachments")
 @login_required
-def upload(item_id: int):  # noqa: ANN201
+def upload(item_id: int):
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
         flash(_("请选择要上传的文件"), "danger")
@@ -182,7 +182,7 @@ def upload(item_id: int):  # noqa: ANN201
 
 @bp.post("/items/<int:item_id>/attachments/<int:attachment_id>/delete")
 @login_required
-def remove_attachment(item_id: int, attachment_id: int):  # noqa: ANN201
+def remove_attachment(item_id: int, attachment_id: int):
     _done, error = try_verb(attachments.remove_attachment, core(), actor(), item_id, attachment_id,
                             success=_("附件已删除"))
     if error is not None:
@@ -192,7 +192,7 @@ def remove_attachment(item_id: int, attachment_id: int):  # noqa: ANN201
 
 @bp.get("/items/<int:item_id>/attachments/<int:attachment_id>")
 @login_required
-def download(item_id: int, attachment_id: int):  # noqa: ANN201
+def download(item_id: int, attachment_id: int):
     row = attachments.get_attachment(core(), actor(), item_id, attachment_id)
     return attachment_response(row)
 

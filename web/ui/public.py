@@ -20,7 +20,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 
 @bp.get("/")
-def directory():  # noqa: ANN201
+def directory():
     app = core()
     q = (request.args.get("q") or "").strip()[:100] or None
     department = request.args.get("department") or None
@@ -40,7 +40,7 @@ def directory():  # noqa: ANN201
 
 
 @bp.get("/items/<int:item_id>")
-def item(item_id: int):  # noqa: ANN201
+def item(item_id: int):
     app = core()
     try:
         found = queries.public_item(app, item_id)
@@ -54,18 +54,18 @@ def item(item_id: int):  # noqa: ANN201
 
 
 @bp.get("/items/<int:item_id>/attachments/<int:attachment_id>")
-def attachment(item_id: int, attachment_id: int):  # noqa: ANN201
+def attachment(item_id: int, attachment_id: int):
     return attachment_response(attachments.get_attachment(core(), None, item_id, attachment_id))
 
 
 @bp.get("/reports")
-def reports():  # noqa: ANN201
+def reports():
     from workflow.services.reports import published_reports
     return render_template("public/reports.html", reports=published_reports(core()))
 
 
 @bp.get("/reports/<year>")
-def report(year: str):  # noqa: ANN201
+def report(year: str):
     from workflow.services.reports import published_report
     row = published_report(core(), year)
     response = Response(row.html, content_type="text/html; charset=utf-8")
@@ -75,7 +75,7 @@ def report(year: str):  # noqa: ANN201
 
 
 @bp.get("/reports/<year>.docx")
-def report_docx(year: str):  # noqa: ANN201
+def report_docx(year: str):
     from workflow.services.reports import published_report
     row = published_report(core(), year)
     response = Response(row.docx, content_type=DOCX_MIME)
@@ -84,7 +84,7 @@ def report_docx(year: str):  # noqa: ANN201
 
 
 @bp.get("/feed.atom")
-def feed():  # noqa: ANN201
+def feed():
     app = core()
     page = queries.public_items(app, per_page=50)
     ET.register_namespace("", ATOM)

@@ -28,7 +28,7 @@ def _section_titles() -> dict[str, str]:
     return {"preamble": _("导语"), **default_headings()}
 
 
-def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | None = None, status: int = 200):  # noqa: ANN202
+def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | None = None, status: int = 200):
     who = require_admin()
     stored = reports.narratives(core(), who, year)
     sections = []
@@ -43,13 +43,13 @@ def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | N
 
 @bp.get("/")
 @login_required
-def index():  # noqa: ANN201
+def index():
     return _page(_year())
 
 
 @bp.post("/narratives")
 @login_required
-def save():  # noqa: ANN201
+def save():
     who = require_admin()
     year = _year()
     texts = {key: request.form.get(f"section_{key}", "") for key in NARRATIVE_KEYS if f"section_{key}" in request.form}
@@ -69,14 +69,14 @@ def save():  # noqa: ANN201
 
 @bp.get("/view")
 @login_required
-def view():  # noqa: ANN201
+def view():
     body = reports.render_annual(core(), require_admin(), _year(), "html")
     return Response(body, content_type="text/html; charset=utf-8")
 
 
 @bp.get("/download")
 @login_required
-def download():  # noqa: ANN201
+def download():
     fmt = request.args.get("format", "docx")
     if fmt not in MIME:
         fmt = "docx"
@@ -89,7 +89,7 @@ def download():  # noqa: ANN201
 
 @bp.post("/publish")
 @login_required
-def publish():  # noqa: ANN201
+def publish():
     year = _year()
     try:
         row = reports.publish_report(core(), require_admin(), year)
@@ -102,7 +102,7 @@ def publish():  # noqa: ANN201
 
 @bp.get("/coverage")
 @login_required
-def coverage():  # noqa: ANN201
+def coverage():
     year = _year()
     matrix = reports.coverage(core(), year, require_admin())
     return render_template("reports/coverage.html", year=year, matrix=matrix)

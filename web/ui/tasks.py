@@ -14,7 +14,7 @@ bp = Blueprint("tasks", __name__)
 
 @bp.get("/")
 @login_required
-def index():  # noqa: ANN201
+def index():
     app = core()
     page = queries.my_tasks(app, actor(), page=request.args.get("page"))
     now = app.now()

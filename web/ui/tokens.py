@@ -14,7 +14,7 @@ bp = Blueprint("tokens", __name__)
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_own(token_id: int):  # noqa: ANN201
+def revoke_own(token_id: int):
     who = actor()
     try_verb(tokens.revoke_tokens, core(), who.username, token_id=token_id, actor=who, success=_("令牌已撤销"))
     return redirect(url_for("inbox.settings"))
@@ -22,7 +22,7 @@ def revoke_own(token_id: int):  # noqa: ANN201
 
 @bp.get("/admin/users/<username>/tokens")
 @login_required
-def admin_list(username: str):  # noqa: ANN201
+def admin_list(username: str):
     who = require_admin()
     return render_template("admin/user_tokens.html", username=username,
                            tokens=tokens.list_tokens(core(), username, who))
@@ -30,7 +30,7 @@ def admin_list(username: str):  # noqa: ANN201
 
 @bp.post("/admin/users/<username>/tokens/<int:token_id>/revoke")
 @login_required
-def admin_revoke(username: str, token_id: int):  # noqa: ANN201
+def admin_revoke(username: str, token_id: int):
     who = require_admin()
     try_verb(tokens.revoke_tokens, core(), username, token_id=token_id, actor=who, success=_("令牌已撤销"))
     return redirect(url_for("tokens.admin_list", username=username))

@@ -13,7 +13,7 @@ CAL = WorkCalendar.default()
 RECEIVED = date(2025, 9, 26)  # Friday before 国庆/中秋 2025 (10-01..08 off; 09-28 and 10-11 worked)
 
 
-def _run(*events: ClockEvent, **kw):  # noqa: ANN003,ANN202
+def _run(*events: ClockEvent, **kw):
     return compute(CAL, events, **kw)
 
 

@@ -133,7 +133,7 @@ def test_a_refused_guard_or_input_changes_nothing(world: World) -> None:
     assert _snapshot(world, application.id) == before
 
 
-def test_reply_item_and_application_change_in_one_transaction(world: World, monkeypatch) -> None:  # noqa: ANN001
+def test_reply_item_and_application_change_in_one_transaction(world: World, monkeypatch) -> None:
     """A failure after the reply item is created leaves no stray draft (it used to commit on its own)."""
     application = svc.register_application(world.app, world.admin, INTAKE)
     before = _snapshot(world, application.id)

@@ -30,12 +30,12 @@ def _at(y: int, m: int, d: int, h: int = 10) -> datetime:
     return datetime(y, m, d, h, tzinfo=SHANGHAI)
 
 
-def _staff_intake(world: World, **extra: object):  # noqa: ANN202
+def _staff_intake(world: World, **extra: object):
     data = {**INTAKE, "channel": "post", "received_at": "2025-09-26T09:00:00+08:00", **extra}
     return svc.register_application(world.app, world.admin, data)
 
 
-def test_whole_clock_through_holidays_with_pause_and_history(world: World, clock) -> None:  # noqa: ANN001
+def test_whole_clock_through_holidays_with_pause_and_history(world: World, clock) -> None:
     app = world.app
     application = _staff_intake(world)
     assert application.received_on == date(2025, 9, 26) and application.due_on == date(2025, 10, 23)
@@ -55,7 +55,7 @@ def test_whole_clock_through_holidays_with_pause_and_history(world: World, clock
     assert [(row["id"], row["workdays_late"]) for row in late] == [(application.id, 2)]
 
 
-def test_clarification_restart_and_abandonment(world: World, clock) -> None:  # noqa: ANN001
+def test_clarification_restart_and_abandonment(world: World, clock) -> None:
     app = world.app
     first = _staff_intake(world)
     clock.set(_at(2025, 9, 30))
@@ -77,14 +77,14 @@ def test_clarification_restart_and_abandonment(world: World, clock) -> None:  # 
     assert (closed.state, closed.outcome, closed.outcome_reason) == ("abandoned", "other", 1)
 
 
-def test_clarification_after_seven_working_days_is_refused(world: World, clock) -> None:  # noqa: ANN001
+def test_clarification_after_seven_working_days_is_refused(world: World, clock) -> None:
     application = _staff_intake(world)
     clock.set(_at(2025, 10, 14))
     with pytest.raises(Conflict):
         svc.request_clarification(world.app, world.admin, application.id, "太晚了")
 
 
-def test_extension_needs_the_office_head_and_notifies(world: World, clock) -> None:  # noqa: ANN001
+def test_extension_needs_the_office_head_and_notifies(world: World, clock) -> None:
     application = _staff_intake(world)
     clock.set(_at(2025, 10, 20))
     with pytest.raises(Forbidden):
@@ -98,7 +98,7 @@ def test_extension_needs_the_office_head_and_notifies(world: World, clock) -> No
         svc.extend(world.app, world.actor("head"), application.id, 1, "再延一次")
 
 
-def test_reply_goes_through_review_and_stays_out_of_the_directory(world: World, clock) -> None:  # noqa: ANN001
+def test_reply_goes_through_review_and_stays_out_of_the_directory(world: World, clock) -> None:
     app = world.app
     application = _staff_intake(world)
     svc.assign(app, world.admin, application.id, "xsc")
@@ -134,7 +134,7 @@ def test_public_submit_track_and_rate_limit(world: World) -> None:
     svc.submit_public(app, INTAKE, "198.51.100.1")  # another client is not affected
 
 
-def test_year_stats_fees_and_remedies(world: World, clock) -> None:  # noqa: ANN001
+def test_year_stats_fees_and_remedies(world: World, clock) -> None:
     app = world.app
     open_one = _staff_intake(world, applicant_kind="business")
     second = _staff_intake(world)
@@ -157,7 +157,7 @@ def test_year_stats_fees_and_remedies(world: World, clock) -> None:  # noqa: ANN
     assert svc.year_stats(app, "2026-2027").carried_over == 1
 
 
-def test_calendar_override_redates_open_applications(world: World, clock) -> None:  # noqa: ANN001
+def test_calendar_override_redates_open_applications(world: World, clock) -> None:
     from datetime import date
 
     from workflow.calendar.admin import remove_override, set_override
