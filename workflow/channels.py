@@ -1,4 +1,4 @@
-"""Publication channels (公开渠道): the codes of DESIGN.md §7, their labels, which ones are online.
+"""Publication channels (公开渠道): the codes the API accepts, their labels, which ones are online.
 
 Defined once: the item form's choices, the item page, input validation, the yearly report's channel
 table and its "网络渠道" figure all read ``Channel``.

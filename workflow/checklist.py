@@ -3,7 +3,7 @@
 Defined once here, with their labels: the review form, the API, the demo data and the guard all read
 ``QUESTIONS``. Every question is answered with a boolean; a "yes" to a blocking question means the item
 cannot pass (it goes back to the drafter); a "yes" to ``personal_info`` passes only with the legal basis
-for publishing it, which is recorded with the decision (DESIGN.md §3).
+for publishing it, which is recorded with the decision.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The disclosure item's workflow, declared once (DESIGN.md §3).
+"""The disclosure item's workflow, declared once.
 
 draft → secrecy_review → approval → (scheduled →) published → archived. Each trigger below carries
 its label, who may fire it, what it takes from the request, what the inputs must satisfy, whether it
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from workflow.context import Gongkai
 
 
-# The inputs triggers take from the request (DESIGN.md §7: POST /items/{id}/transitions).
+# The inputs triggers take from the request (POST /api/v1/items/{id}/transitions, docs/api.md).
 REASON = Field("reason", N_("理由"), "multiline")
 CHECKLIST = Field("checklist", N_("保密审查清单"), "checklist", required=True)
 LEGAL_BASIS = Field("legal_basis", N_("公开的法律依据"), "multiline",
