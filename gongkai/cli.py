@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -10,8 +11,11 @@ from workflow.errors import DomainError
 from workflow.i18n import set_locale
 from workflow.settings import SettingsError
 
+if TYPE_CHECKING:  # importing the context at run time would load SQLAlchemy for every `gongkai --help`
+    from workflow.context import Gongkai
 
-def _app():
+
+def _app() -> Gongkai:
     from workflow.wiring import create_gongkai
     return create_gongkai()
 
@@ -19,7 +23,7 @@ def _app():
 class DomainErrorsAsClickErrors(click.Group):
     """Show domain errors as one clear line and a non-zero exit, not a traceback."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:  # whatever the command returns (click's own type)
         try:
             return super().invoke(ctx)
         except DomainError as error:
@@ -59,13 +63,13 @@ def demo(if_empty: bool) -> None:
     click.echo(f"demo password for every demo user: {DEMO_PASSWORD}")
 
 
-def start_logging(app) -> None:
+def start_logging(app: Gongkai) -> None:
     """Configure logging from the settings (``GONGKAI_LOG_LEVEL``, ``GONGKAI_LOG_FORMAT``) for a long-running command."""
     from workflow.logs import configure_logging
     configure_logging(app.settings)
 
 
-def require_schema(app) -> None:
+def require_schema(app: Gongkai) -> None:
     """Exit non-zero with the (already logged) bilingual message unless the schema is current."""
     from workflow.health import SchemaNotReady, require_current_schema
     try:
@@ -190,10 +194,9 @@ def calendar() -> None:
 @calendar.command("explain")
 @click.option("--from", "start", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.option("--workdays", required=True, type=int)
-def calendar_explain(start, workdays: int) -> None:
+def calendar_explain(start: datetime, workdays: int) -> None:
     """Print the deadline N working days after a date, and every day counted or skipped."""
-    explanation = _app().calendar.explain(start.date() if hasattr(start, "date") else date.fromisoformat(start),
-                                          workdays)
+    explanation = _app().calendar.explain(start.date(), workdays)  # click.DateTime always gives a datetime
     click.echo(explanation.as_text())
 
 

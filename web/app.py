@@ -11,7 +11,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from babel.support import NullTranslations
+from flask import Flask, Response, request
 from flask_babel import Domain, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -39,7 +40,7 @@ class CatalogueDomain(Domain):
     """Templates use the same catalogues as the domain layer (compiled in memory from the .po),
     so a fresh checkout shows English pages without a separate compile step."""
 
-    def get_translations(self):
+    def get_translations(self) -> NullTranslations:
         from workflow.i18n import translations_for
         return translations_for(normalize_locale(str(get_locale() or DEFAULT_LOCALE)))
 
@@ -124,7 +125,7 @@ def create_app(gongkai: Gongkai | None = None, config: dict[str, Any] | None = N
         set_locale(select_locale())
 
     @app.after_request
-    def _security_headers(response):
+    def _security_headers(response: Response) -> Response:
         # No inline script anywhere in the templates: scripts only from our own static files.
         response.headers.setdefault(
             "Content-Security-Policy",

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -29,7 +30,7 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _respond(status: int, body: dict[str, object]):
+def _respond(status: int, body: dict[str, object]) -> ResponseReturnValue:
     if wants_json():
         response = jsonify(body)
         response.status_code = status
@@ -47,7 +48,7 @@ def init_app(app: Flask) -> None:
     """Install the handlers."""
 
     @app.errorhandler(DomainError)
-    def _domain(error: DomainError):
+    def _domain(error: DomainError) -> Response:
         response = app.make_response(_respond(error.status, error.to_dict()))
         retry_after = getattr(error, "retry_after", None)
         if retry_after:
@@ -55,18 +56,18 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError):
+    def _csrf(error: CSRFError) -> ResponseReturnValue:
         return _respond(400, {"error": "csrf_failed", "message": _("表单已过期或缺少安全令牌，请刷新页面后重试")})
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):
+    def _http(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
         code = HTTP_CODES.get(status, "error")
         message = _(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else (error.description or "")
         return _respond(status, {"error": code, "message": message})
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
+    def _unexpected(error: Exception) -> ResponseReturnValue:
         from web.request_log import request_summary
         summary = request_summary()
         log.exception("unhandled error: %s %s (request id %s)", summary["method"], summary["path"],

@@ -7,7 +7,8 @@ for its schema revision and says 503 with the reason when it cannot serve.
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
+from flask.typing import ResponseReturnValue
 
 from web.core import core
 from workflow.health import readiness
@@ -15,19 +16,19 @@ from workflow.health import readiness
 bp = Blueprint("health", __name__)
 
 
-def _no_store(response):
+def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     """200 while the process serves."""
     return _no_store(jsonify({"status": "alive"}))
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> ResponseReturnValue:
     """200 when the database answers and its schema is current, else 503 with the reason."""
     answer = readiness(core())
     response = jsonify(answer.to_dict())

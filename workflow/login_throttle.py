@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from db.models import LoginThrottle
 from db.types import UTCDateTime
@@ -96,7 +97,7 @@ def wait_seconds(session: Session, settings: "Settings", keys: dict[str, str], n
     return int(-(-max(waits) // 1)) if waits else 0  # round up: "wait 0 s" would be a lie
 
 
-def _upsert(session: Session):
+def _upsert(session: Session) -> ReturningInsert[tuple[int, datetime, datetime | None]]:
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = LoginThrottle.__table__
     now, cutoff = bindparam("now", type_=UTCDateTime()), bindparam("cutoff", type_=UTCDateTime())

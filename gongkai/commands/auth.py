@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 
 
-def _app():
-    from workflow.wiring import create_gongkai
-    return create_gongkai()
-
-
-def _local(at) -> str:
+def _local(at: datetime | None) -> str:
     from workflow.clock import SHANGHAI
     return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else "-"
 
 
 def register(main: click.Group) -> None:
     """Add the token and password sub-commands to the ``user`` group of ``gongkai``."""
+    from gongkai.cli import _app  # at call time, like the other feature modules: gongkai.cli loads this one
     user = main.commands["user"]
     assert isinstance(user, click.Group)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from web.api import bp
 from web.api.openapi import (BOOLEAN, DATE, INTEGER, OPT_STRING, STRING, _op, _q, array, nullable, obj, or_empty,
@@ -102,7 +103,7 @@ def notable_days(cal: WorkCalendar, year: int) -> list[dict[str, Any]]:
 
 
 @bp.get("/calendar")
-def calendar_year():
+def calendar_year() -> ResponseReturnValue:
     acting_user()
     app = core()
     raw = request.args.get("year")
@@ -125,7 +126,7 @@ def calendar_year():
 
 
 @bp.get("/calendar/explain")
-def calendar_explain():
+def calendar_explain() -> ResponseReturnValue:
     acting_user()
     start = parse_day(request.args.get("from"), "from")
     n = parse_workdays(request.args.get("workdays"))
@@ -133,12 +134,12 @@ def calendar_explain():
     return jsonify({**explanation.to_dict(), "text": explanation.as_text()})
 
 
-def _change_response(day: date, changed: list[int], **extra: Any):
+def _change_response(day: date, changed: list[int], **extra: Any) -> Response:
     return jsonify({"date": day.isoformat(), **extra, "redated": len(changed), "items": changed})
 
 
 @bp.post("/calendar/overrides")
-def add_calendar_override():
+def add_calendar_override() -> ResponseReturnValue:
     actor = acting_user()
     require_role(actor, ADMIN)  # before parsing: a non-admin learns nothing from validation
     day, kind, reason, source = parse_override(json_body())
@@ -147,7 +148,7 @@ def add_calendar_override():
 
 
 @bp.delete("/calendar/overrides/<day>")
-def remove_calendar_override(day: str):
+def remove_calendar_override(day: str) -> ResponseReturnValue:
     actor = acting_user()
     require_role(actor, ADMIN)
     parsed = parse_day(day)

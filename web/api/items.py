@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 
 from web.api import bp
 from web.api.request import acting_user, expected_version, json_body
@@ -19,7 +20,7 @@ def _page_json(page: queries.Page, rows: list[dict[str, Any]]) -> dict[str, Any]
     return {"items": rows, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
 
 
-def _item_response(item: Any, status: int = 200):
+def _item_response(item: Any, status: int = 200) -> Response:
     response = jsonify(item_to_dict(item, core().now()))
     response.status_code = status
     response.headers["ETag"] = f'"{item.version}"'
@@ -29,7 +30,7 @@ def _item_response(item: Any, status: int = 200):
 
 
 @bp.get("/me")
-def me():
+def me() -> ResponseReturnValue:
     actor = acting_user()
     return jsonify({"id": actor.id, "username": actor.username, "roles": sorted(actor.roles),
                     "departments": "*" if actor.all_departments else _department_codes(actor.department_ids),
@@ -41,27 +42,27 @@ def _department_codes(ids: frozenset[int]) -> list[str]:
 
 
 @bp.get("/departments")
-def departments():
+def departments() -> ResponseReturnValue:
     acting_user()
     return jsonify([{"code": d.code, "name": d.name} for d in queries.list_departments(core())])
 
 
 @bp.get("/catalog")
-def catalog():
+def catalog() -> ResponseReturnValue:
     acting_user()
     from workflow.services.catalog import catalog_tree
     return jsonify(catalog_tree(core()))
 
 
 @bp.post("/items")
-def create_item():
+def create_item() -> ResponseReturnValue:
     actor = acting_user()
     item = item_service.create_item(core(), actor, json_body())
     return _item_response(item, 201)
 
 
 @bp.get("/items")
-def list_items():
+def list_items() -> ResponseReturnValue:
     actor = acting_user()
     args = request.args
     page = queries.list_items(core(), actor, state=args.get("state") or None, department=args.get("department") or None,
@@ -72,7 +73,7 @@ def list_items():
 
 
 @bp.get("/items/<int:item_id>")
-def get_item(item_id: int):
+def get_item(item_id: int) -> ResponseReturnValue:
     actor = acting_user()
     item = item_service.get_item(core(), actor, item_id)
     if not item_service.internal_view(actor, item):
@@ -81,7 +82,7 @@ def get_item(item_id: int):
 
 
 @bp.patch("/items/<int:item_id>")
-def update_item(item_id: int):
+def update_item(item_id: int) -> ResponseReturnValue:
     actor = acting_user()
     body = json_body()
     version = expected_version(body)
@@ -90,7 +91,7 @@ def update_item(item_id: int):
 
 
 @bp.post("/items/<int:item_id>/transitions")
-def transition(item_id: int):
+def transition(item_id: int) -> ResponseReturnValue:
     actor = acting_user()
     body = json_body()
     trigger = body.pop("trigger", None)
@@ -108,36 +109,36 @@ def transition(item_id: int):
 
 
 @bp.post("/items/<int:item_id>/revisions")
-def revise(item_id: int):
+def revise(item_id: int) -> ResponseReturnValue:
     return _item_response(item_service.revise(core(), acting_user(), item_id), 201)
 
 
 @bp.get("/items/<int:item_id>/history")
-def history(item_id: int):
+def history(item_id: int) -> ResponseReturnValue:
     return jsonify(queries.item_history(core(), acting_user(), item_id))
 
 
 @bp.get("/items/<int:item_id>/findings")
-def findings(item_id: int):
+def findings(item_id: int) -> ResponseReturnValue:
     from workflow.services.item_scan import item_findings
     return jsonify(item_findings(core(), acting_user(), item_id))
 
 
 @bp.get("/items/<int:item_id>/self-check")
-def self_check(item_id: int):
+def self_check(item_id: int) -> ResponseReturnValue:
     from workflow.services.item_scan import self_check as check
     return jsonify(check(core(), acting_user(), item_id))
 
 
 @bp.post("/items/<int:item_id>/masking")
-def apply_masking(item_id: int):
+def apply_masking(item_id: int) -> ResponseReturnValue:
     from workflow.services.item_scan import apply_masking as mask
     actor = acting_user()
     return _item_response(mask(core(), actor, item_id, expected_version(json_body())))
 
 
 @bp.get("/tasks")
-def tasks():
+def tasks() -> ResponseReturnValue:
     actor = acting_user()
     page = queries.my_tasks(core(), actor, page=request.args.get("page"), per_page=request.args.get("per_page"))
     now = core().now()
@@ -145,7 +146,7 @@ def tasks():
 
 
 @bp.get("/departments/<code>/tasks")
-def department_tasks(code: str):
+def department_tasks(code: str) -> ResponseReturnValue:
     board = queries.department_tasks(core(), acting_user(), code)
     now = core().now()
     return jsonify({
@@ -157,7 +158,7 @@ def department_tasks(code: str):
 
 
 @bp.get("/overdue")
-def overdue():
+def overdue() -> ResponseReturnValue:
     actor = acting_user()
     args = request.args
     page, extra = queries.overdue_items(core(), actor, department=args.get("department") or None,
@@ -169,7 +170,7 @@ def overdue():
 
 
 @bp.get("/public/items")
-def public_items():
+def public_items() -> ResponseReturnValue:
     args = request.args
     page = queries.public_items(core(), q=args.get("q"), department=args.get("department") or None,
                                 catalog_code=args.get("catalog_code") or None, page=args.get("page"),
@@ -178,6 +179,6 @@ def public_items():
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi() -> ResponseReturnValue:
     from web.api.openapi import openapi_document
     return jsonify(openapi_document(spec_of(core())))

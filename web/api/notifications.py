@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 
 from web.api import bp
 from web.api.openapi import PAGING, _op, _q, array, path_id, ref, register_paths
@@ -11,7 +12,7 @@ from workflow.services import notifications as service
 
 
 @bp.get("/notifications")
-def notifications():
+def notifications() -> ResponseReturnValue:
     actor = acting_user()
     unread = request.args.get("unread", "").lower() in ("1", "true", "yes")
     page = service.inbox(core(), actor, unread=unread, page=request.args.get("page"),
@@ -21,24 +22,24 @@ def notifications():
 
 
 @bp.post("/notifications/<int:notification_id>/read")
-def notification_read(notification_id: int):
+def notification_read(notification_id: int) -> ResponseReturnValue:
     row = service.mark_read(core(), acting_user(), notification_id)
     return jsonify(service.notification_to_dict(row))
 
 
 @bp.get("/me/preferences")
-def get_preferences():
+def get_preferences() -> ResponseReturnValue:
     return jsonify(service.preferences(core(), acting_user()))
 
 
 @bp.put("/me/preferences")
-def put_preferences():
+def put_preferences() -> ResponseReturnValue:
     actor = acting_user()
     return jsonify(service.set_preferences(core(), actor, json_body()))
 
 
 @bp.get("/admin/mail-failures")
-def mail_failures():
+def mail_failures() -> ResponseReturnValue:
     return jsonify(service.mail_failures(core(), acting_user()))
 
 

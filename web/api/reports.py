@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from web.api import bp
 from web.api.openapi import ACADEMIC_YEAR, _op, _q, obj, ref, register_paths, register_schemas
@@ -22,7 +23,7 @@ def _year() -> str:
 
 
 @bp.get("/reports/annual")
-def annual_report():
+def annual_report() -> ResponseReturnValue:
     actor = acting_user()
     fmt = request.args.get("format", "json")
     if fmt not in MIME:
@@ -38,13 +39,13 @@ def annual_report():
 
 
 @bp.get("/reports/narratives")
-def get_narratives():
+def get_narratives() -> ResponseReturnValue:
     texts = reports.narratives(core(), acting_user(), _year())
     return jsonify({key: {"text": n.text, "source": n.source, "from_year": n.from_year} for key, n in texts.items()})
 
 
 @bp.put("/reports/narratives")
-def put_narratives():
+def put_narratives() -> ResponseReturnValue:
     actor = acting_user()
     body = json_body()
     texts = reports.save_narratives(core(), actor, _year(), body.get("sections"))
@@ -52,7 +53,7 @@ def put_narratives():
 
 
 @bp.get("/catalog/coverage")
-def catalog_coverage():
+def catalog_coverage() -> ResponseReturnValue:
     actor = acting_user()
     return jsonify(reports.coverage(core(), _year(), actor).to_dict())
 

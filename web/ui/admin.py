@@ -8,15 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
 from web.ui.common import require_admin, try_verb
 from web.ui.format import fdatetime, state_label
-from web.ui.forms import DepartmentForm, UserForm
+from web.ui.forms import CalendarOverrideForm, DepartmentForm, UserForm
 from workflow.calendar import deadlines
-from workflow.access import ROLE_LABELS
+from workflow.access import ROLE_LABELS, Actor
 from workflow.clock import local_date
+from workflow.context import Gongkai
 from workflow.errors import ValidationFailed
 from workflow.i18n import gettext as _
 from workflow.item_spec import spec_of
@@ -29,7 +31,7 @@ BUCKET_LABELS = {"very_overdue": "严重超期", "overdue": "已超期", "due_to
 BUCKET_COLOURS = {"very_overdue": "danger", "overdue": "danger", "due_today": "warning", "due_soon": "info"}
 
 
-def _bucket(app: Any, item: Any, now: datetime) -> tuple[str, int]:
+def _bucket(app: Gongkai, item: Any, now: datetime) -> tuple[str, int]:
     """The bucket of one open item and its working days late (0 when not late)."""
     late = deadlines.workdays_late(app.calendar, item.stage_due, now)
     if now > item.stage_due:
@@ -69,7 +71,7 @@ def _summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @bp.get("/overdue")
 @login_required
-def overdue():
+def overdue() -> ResponseReturnValue:
     from workflow.calendar.admin import calendar_gaps
     from workflow.liveness import status as scheduler_status
     rows, filters = _overdue_rows()
@@ -106,7 +108,7 @@ def _filename(ext: str) -> str:
 
 @bp.get("/overdue.csv")
 @login_required
-def overdue_csv():
+def overdue_csv() -> ResponseReturnValue:
     rows, _filters = _overdue_rows()
     header, body = _export_table(rows)
     out = io.StringIO()
@@ -127,7 +129,7 @@ def _csv_safe(value: Any) -> Any:
 
 @bp.get("/overdue.xlsx")
 @login_required
-def overdue_xlsx():
+def overdue_xlsx() -> ResponseReturnValue:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     rows, _filters = _overdue_rows()
@@ -158,7 +160,7 @@ def overdue_xlsx():
 
 @bp.route("/users", methods=["GET", "POST"])
 @login_required
-def users_page():
+def users_page() -> ResponseReturnValue:
     app, who = core(), require_admin()
     form = UserForm()
     form.roles.choices = [(role, f"{_(label)}（{role}）") for role, label in ROLE_LABELS.items()]
@@ -178,7 +180,7 @@ def users_page():
 
 @bp.route("/departments", methods=["GET", "POST"])
 @login_required
-def departments_page():
+def departments_page() -> ResponseReturnValue:
     app, who = core(), require_admin()
     form = DepartmentForm()
     status = 200
@@ -194,8 +196,7 @@ def departments_page():
 
 @bp.get("/calendar")
 @login_required
-def calendar_page():
-    from web.ui.forms import CalendarOverrideForm
+def calendar_page() -> ResponseReturnValue:
     app = core()
     require_admin()
     today = local_date(app.now())
@@ -208,7 +209,7 @@ def calendar_page():
     return _render_calendar(year, CalendarOverrideForm(formdata=None))
 
 
-def _render_calendar(year: int, form: Any, status: int = 200):
+def _render_calendar(year: int, form: CalendarOverrideForm, status: int = 200) -> tuple[str, int]:
     """The year grid, coverage, the overrides (form + list) and an optional deadline explanation."""
     from web.api.calendar import parse_day, parse_workdays
     from workflow.calendar import admin as calendar_admin
@@ -238,7 +239,7 @@ def _render_calendar(year: int, form: Any, status: int = 200):
                            explain_error=explain_error, explain_args=explain_args), status
 
 
-def _set_override_from_form(app: Any, who: Any, form: Any) -> list[int]:
+def _set_override_from_form(app: Gongkai, who: Actor, form: CalendarOverrideForm) -> list[int]:
     """Validate the form's values like the API does, then add the override."""
     from web.api.calendar import parse_override
     from workflow.calendar import admin as calendar_admin
@@ -249,10 +250,9 @@ def _set_override_from_form(app: Any, who: Any, form: Any) -> list[int]:
 
 @bp.post("/calendar/overrides")
 @login_required
-def calendar_override_add():
+def calendar_override_add() -> ResponseReturnValue:
     from flask import flash
 
-    from web.ui.forms import CalendarOverrideForm
     app, who = core(), require_admin()
     form = CalendarOverrideForm()
     fallback_year = form.day.data.year if form.day.data and 1990 <= form.day.data.year <= 2100 \
@@ -270,7 +270,7 @@ def calendar_override_add():
 
 @bp.post("/calendar/overrides/<day>/delete")
 @login_required
-def calendar_override_remove(day: str):
+def calendar_override_remove(day: str) -> ResponseReturnValue:
     from flask import flash
 
     from web.api.calendar import parse_day
@@ -285,7 +285,7 @@ def calendar_override_remove(day: str):
 
 @bp.get("/catalog")
 @login_required
-def catalog_page():
+def catalog_page() -> ResponseReturnValue:
     require_admin()
     app = core()
     return render_template("admin/catalog.html", tree=catalog.catalog_tree(app),
@@ -294,14 +294,14 @@ def catalog_page():
 
 @bp.get("/mail-failures")
 @login_required
-def mail_failures_page():
+def mail_failures_page() -> ResponseReturnValue:
     from workflow.services.notifications import mail_failures
     return render_template("admin/mail_failures.html", mails=mail_failures(core(), require_admin()))
 
 
 @bp.post("/mail-failures/<int:mail_id>/retry")
 @login_required
-def mail_retry(mail_id: int):
+def mail_retry(mail_id: int) -> ResponseReturnValue:
     from workflow.services.notifications import retry_mail
     try_verb(retry_mail, core(), require_admin(), mail_id, success=_("已重新排队发送"))
     return redirect(url_for("admin.mail_failures_page"))

@@ -1,7 +1,8 @@
 """Login, logout and password change (blueprint ``ui``: Flask-Login's login view is ``ui.login``)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
 from web.core import core
@@ -10,6 +11,7 @@ from web.errors import wants_json
 from web.safe_redirect import safe_next
 from web.ui.common import actor, try_verb
 from web.ui.forms import LoginForm, PasswordForm
+from workflow.access import Actor
 from workflow.errors import NotAuthenticated, TooManyAttempts
 from workflow.i18n import gettext as _
 from workflow.services import login as login_service
@@ -18,12 +20,12 @@ from workflow.services import sessions, users
 bp = Blueprint("ui", __name__)
 
 
-def _landing(who) -> str:
+def _landing(who: Actor) -> str:
     """Admins land on 超期预警, everybody else on 我的待办."""
     return url_for("admin.overdue") if who.is_admin else url_for("tasks.index")
 
 
-def _refused(form: LoginForm, error: NotAuthenticated | TooManyAttempts):
+def _refused(form: LoginForm, error: NotAuthenticated | TooManyAttempts) -> Response:
     """The login page again (or JSON) with the reason; 429 carries Retry-After."""
     if wants_json():
         response = jsonify(error.to_dict())
@@ -36,7 +38,7 @@ def _refused(form: LoginForm, error: NotAuthenticated | TooManyAttempts):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "POST":
         try:
@@ -56,7 +58,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
-def logout():
+def logout() -> ResponseReturnValue:
     sessions.end(core(), session.get(SESSION_ID_KEY))
     logout_user()
     session.clear()
@@ -66,7 +68,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def password():
+def password() -> ResponseReturnValue:
     form = PasswordForm()
     status = 200
     if request.method == "POST":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import Flask, abort, flash, g, request
+from flask import Flask, Response, abort, flash, g, request
 from flask_login import current_user
 
 from web.core import core
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
                 "institution": core().settings["institution.name"]}
 
     @app.after_request
-    def _remember_language(response):
+    def _remember_language(response: Response) -> Response:
         wanted = request.args.get("lang")
         # Only pages remember the language; an API call's ?lang= is for that call alone.
         if wanted and not request.path.startswith("/api/"):

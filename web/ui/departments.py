@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
@@ -17,7 +18,7 @@ SORTS = ("due", "new")
 
 @bp.get("/departments")
 @login_required
-def board():
+def board() -> ResponseReturnValue:
     app = core()
     rows = queries.department_board(app, actor())
     return render_template("departments.html", rows=rows, stages=board_states(spec_of(app)),
@@ -26,7 +27,7 @@ def board():
 
 @bp.get("/departments/<code>")
 @login_required
-def tasks(code: str):
+def tasks(code: str) -> ResponseReturnValue:
     app = core()
     who = actor()
     board = queries.department_tasks(app, who, code, limit_per_stage=0)  # 404 outside scope

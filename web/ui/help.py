@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
@@ -13,7 +14,7 @@ bp = Blueprint("help", __name__)
 
 @bp.get("/help")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     settings = core().settings
     spec = spec_of(core())
     rows = [(trigger.sources, dest, trigger.name) for trigger in spec.triggers.values() for dest in trigger.dests]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
@@ -15,7 +16,7 @@ PREFS = (("instant", "即时邮件"), ("daily_digest", "每日摘要（工作日
 
 @bp.get("/inbox")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     page = notifications.inbox(core(), actor(), unread=request.args.get("unread") == "1",
                                page=request.args.get("page"))
     return render_template("inbox.html", page=page, messages=list(page.items))
@@ -23,14 +24,14 @@ def index():
 
 @bp.post("/inbox/<int:notification_id>/read")
 @login_required
-def mark_read(notification_id: int):
+def mark_read(notification_id: int) -> ResponseReturnValue:
     try_verb(notifications.mark_read, core(), actor(), notification_id)
     return redirect(url_for("inbox.index"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
-def settings():
+def settings() -> ResponseReturnValue:
     who = actor()
     status = 200
     if request.method == "POST":

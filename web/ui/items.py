@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
@@ -46,7 +47,7 @@ def allowed_actions(item: Any, who: Actor) -> set[str]:
 
 
 def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | None = None,
-                 posted: str | None = None):
+                 posted: str | None = None) -> tuple[str, int]:
     """The item page; after a failed action ``posted`` names it and ``form_values`` refill its form."""
     app = core()
     who = actor()
@@ -75,7 +76,7 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
 
 @bp.route("/items/new", methods=["GET", "POST"])
 @login_required
-def new():
+def new() -> ResponseReturnValue:
     who = actor()
     if not who.has_role(DRAFTER):
         abort(403)
@@ -92,13 +93,13 @@ def new():
 
 @bp.get("/items/<int:item_id>")
 @login_required
-def show(item_id: int):
+def show(item_id: int) -> ResponseReturnValue:
     return _render_item(item_id)
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(item_id: int):
+def edit(item_id: int) -> ResponseReturnValue:
     app, who = core(), actor()
     item = items.get_item(app, who, item_id)
     if "edit" not in allowed_actions(item, who):
@@ -133,7 +134,7 @@ def _version() -> int | None:
 
 @bp.post("/items/<int:item_id>/do/<trigger>")
 @login_required
-def do(item_id: int, trigger: str):
+def do(item_id: int, trigger: str) -> ResponseReturnValue:
     """Fire ``trigger``: its inputs are read from the form by the fields the spec declares for it."""
     spec = spec_of(core())
     declared = spec.triggers.get(trigger)
@@ -149,7 +150,7 @@ def do(item_id: int, trigger: str):
 
 @bp.post("/items/<int:item_id>/mask")
 @login_required
-def mask(item_id: int):
+def mask(item_id: int) -> ResponseReturnValue:
     _item, error = try_verb(item_scan.apply_masking, core(), actor(), item_id, expected_version=_version(),
                             success=_("已按建议完成脱敏，请核对后再提交"))
     if error is not None:
@@ -159,7 +160,7 @@ def mask(item_id: int):
 
 @bp.post("/items/<int:item_id>/revise")
 @login_required
-def revise(item_id: int):
+def revise(item_id: int) -> ResponseReturnValue:
     new_item, error = try_verb(items.revise, core(), actor(), item_id, success=_("已创建修订草稿"))
     if error is not None:
         return _render_item(item_id, status=error.status)
@@ -168,7 +169,7 @@ def revise(item_id: int):
 
 @bp.post("/items/<int:item_id>/attachments")
 @login_required
-def upload(item_id: int):
+def upload(item_id: int) -> ResponseReturnValue:
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
         flash(_("请选择要上传的文件"), "danger")
@@ -182,7 +183,7 @@ def upload(item_id: int):
 
 @bp.post("/items/<int:item_id>/attachments/<int:attachment_id>/delete")
 @login_required
-def remove_attachment(item_id: int, attachment_id: int):
+def remove_attachment(item_id: int, attachment_id: int) -> ResponseReturnValue:
     _done, error = try_verb(attachments.remove_attachment, core(), actor(), item_id, attachment_id,
                             success=_("附件已删除"))
     if error is not None:
@@ -192,7 +193,7 @@ def remove_attachment(item_id: int, attachment_id: int):
 
 @bp.get("/items/<int:item_id>/attachments/<int:attachment_id>")
 @login_required
-def download(item_id: int, attachment_id: int):
+def download(item_id: int, attachment_id: int) -> ResponseReturnValue:
     row = attachments.get_attachment(core(), actor(), item_id, attachment_id)
     return attachment_response(row)
 

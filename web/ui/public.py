@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from web.core import core
 from web.ui.items import attachment_response
@@ -20,7 +21,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 
 @bp.get("/")
-def directory():
+def directory() -> ResponseReturnValue:
     app = core()
     q = (request.args.get("q") or "").strip()[:100] or None
     department = request.args.get("department") or None
@@ -40,7 +41,7 @@ def directory():
 
 
 @bp.get("/items/<int:item_id>")
-def item(item_id: int):
+def item(item_id: int) -> ResponseReturnValue:
     app = core()
     try:
         found = queries.public_item(app, item_id)
@@ -54,18 +55,18 @@ def item(item_id: int):
 
 
 @bp.get("/items/<int:item_id>/attachments/<int:attachment_id>")
-def attachment(item_id: int, attachment_id: int):
+def attachment(item_id: int, attachment_id: int) -> ResponseReturnValue:
     return attachment_response(attachments.get_attachment(core(), None, item_id, attachment_id))
 
 
 @bp.get("/reports")
-def reports():
+def reports() -> ResponseReturnValue:
     from workflow.services.reports import published_reports
     return render_template("public/reports.html", reports=published_reports(core()))
 
 
 @bp.get("/reports/<year>")
-def report(year: str):
+def report(year: str) -> ResponseReturnValue:
     from workflow.services.reports import published_report
     row = published_report(core(), year)
     response = Response(row.html, content_type="text/html; charset=utf-8")
@@ -75,7 +76,7 @@ def report(year: str):
 
 
 @bp.get("/reports/<year>.docx")
-def report_docx(year: str):
+def report_docx(year: str) -> ResponseReturnValue:
     from workflow.services.reports import published_report
     row = published_report(core(), year)
     response = Response(row.docx, content_type=DOCX_MIME)
@@ -84,7 +85,7 @@ def report_docx(year: str):
 
 
 @bp.get("/feed.atom")
-def feed():
+def feed() -> ResponseReturnValue:
     app = core()
     page = queries.public_items(app, per_page=50)
     ET.register_namespace("", ATOM)

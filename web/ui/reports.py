@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
@@ -28,7 +29,8 @@ def _section_titles() -> dict[str, str]:
     return {"preamble": _("导语"), **default_headings()}
 
 
-def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | None = None, status: int = 200):
+def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | None = None,
+          status: int = 200) -> tuple[str, int]:
     who = require_admin()
     stored = reports.narratives(core(), who, year)
     sections = []
@@ -43,13 +45,13 @@ def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | N
 
 @bp.get("/")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     return _page(_year())
 
 
 @bp.post("/narratives")
 @login_required
-def save():
+def save() -> ResponseReturnValue:
     who = require_admin()
     year = _year()
     texts = {key: request.form.get(f"section_{key}", "") for key in NARRATIVE_KEYS if f"section_{key}" in request.form}
@@ -69,14 +71,14 @@ def save():
 
 @bp.get("/view")
 @login_required
-def view():
+def view() -> ResponseReturnValue:
     body = reports.render_annual(core(), require_admin(), _year(), "html")
     return Response(body, content_type="text/html; charset=utf-8")
 
 
 @bp.get("/download")
 @login_required
-def download():
+def download() -> ResponseReturnValue:
     fmt = request.args.get("format", "docx")
     if fmt not in MIME:
         fmt = "docx"
@@ -89,7 +91,7 @@ def download():
 
 @bp.post("/publish")
 @login_required
-def publish():
+def publish() -> ResponseReturnValue:
     year = _year()
     try:
         row = reports.publish_report(core(), require_admin(), year)
@@ -102,7 +104,7 @@ def publish():
 
 @bp.get("/coverage")
 @login_required
-def coverage():
+def coverage() -> ResponseReturnValue:
     year = _year()
     matrix = reports.coverage(core(), year, require_admin())
     return render_template("reports/coverage.html", year=year, matrix=matrix)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
@@ -14,7 +15,7 @@ bp = Blueprint("tasks", __name__)
 
 @bp.get("/")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     app = core()
     page = queries.my_tasks(app, actor(), page=request.args.get("page"))
     now = app.now()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
@@ -14,7 +15,7 @@ bp = Blueprint("tokens", __name__)
 
 @bp.post("/settings/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_own(token_id: int):
+def revoke_own(token_id: int) -> ResponseReturnValue:
     who = actor()
     try_verb(tokens.revoke_tokens, core(), who.username, token_id=token_id, actor=who, success=_("令牌已撤销"))
     return redirect(url_for("inbox.settings"))
@@ -22,7 +23,7 @@ def revoke_own(token_id: int):
 
 @bp.get("/admin/users/<username>/tokens")
 @login_required
-def admin_list(username: str):
+def admin_list(username: str) -> ResponseReturnValue:
     who = require_admin()
     return render_template("admin/user_tokens.html", username=username,
                            tokens=tokens.list_tokens(core(), username, who))
@@ -30,7 +31,7 @@ def admin_list(username: str):
 
 @bp.post("/admin/users/<username>/tokens/<int:token_id>/revoke")
 @login_required
-def admin_revoke(username: str, token_id: int):
+def admin_revoke(username: str, token_id: int) -> ResponseReturnValue:
     who = require_admin()
     try_verb(tokens.revoke_tokens, core(), username, token_id=token_id, actor=who, success=_("令牌已撤销"))
     return redirect(url_for("tokens.admin_list", username=username))

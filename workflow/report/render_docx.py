@@ -10,6 +10,7 @@ are removed so that Word does not substitute Calibri/宋体.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -22,10 +23,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Length, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from workflow.clock import SHANGHAI
 from workflow.report.model import ReportDocument, StatTable
@@ -227,7 +229,7 @@ def _footer_page_number(doc: DocxDocument, fonts: DocxFonts) -> None:
     _run(paragraph, " —", fonts, SIZE_SI)
 
 
-def _run(paragraph: Paragraph, text: str, fonts: DocxFonts, size: float):
+def _run(paragraph: Paragraph, text: str, fonts: DocxFonts, size: float) -> Run:
     run = paragraph.add_run(xml_safe(text))
     run.font.size = Pt(size)
     run.font.name = fonts.latin
@@ -237,7 +239,7 @@ def _run(paragraph: Paragraph, text: str, fonts: DocxFonts, size: float):
 
 def add_field(paragraph: Paragraph, instruction: str, fonts: DocxFonts, size: float) -> None:
     """Append a complex field (``PAGE``, ``NUMPAGES`` …) that Word updates when it lays out."""
-    def char(kind: str):
+    def char(kind: str) -> None:
         run = _run(paragraph, "", fonts, size)
         element = OxmlElement("w:fldChar")
         element.set(qn("w:fldCharType"), kind)
@@ -318,7 +320,7 @@ def _new_table(doc: DocxDocument, columns: tuple[str, ...]) -> Table:
     return table
 
 
-def _cell(cell, text: str, align_right: bool = False) -> Paragraph:
+def _cell(cell: _Cell, text: str, align_right: bool = False) -> Paragraph:
     paragraph = cell.paragraphs[0]
     _set_style(paragraph, "Table Text")
     if text:
@@ -339,7 +341,7 @@ def _stat_table(doc: DocxDocument, stat: StatTable) -> None:
     _column_widths(table, widths)
 
 
-def _column_widths(table: Table, widths) -> None:
+def _column_widths(table: Table, widths: Sequence[Length]) -> None:
     table.autofit = False  # fixed layout: Word and LibreOffice then use the grid below
     for column, width in zip(table.columns, widths):
         column.width = width  # w:gridCol

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from db.models import ROLES, Department, User, UserRole
@@ -45,7 +46,7 @@ def add_department(app: Gongkai, code: str, name: str, actor: Actor | None = Non
     return department
 
 
-def _resolve_departments(session, codes: Iterable[str]) -> tuple[list[Department], bool]:
+def _resolve_departments(session: Session, codes: Iterable[str]) -> tuple[list[Department], bool]:
     wanted = [c.strip() for c in codes if c and c.strip()]
     if "*" in wanted:
         return [], True
