@@ -5,23 +5,17 @@ table and its "网络渠道" figure all read ``Channel``.
 """
 from __future__ import annotations
 
-from enum import StrEnum
-
 from workflow.i18n import N_
+from workflow.vocabulary import Vocabulary, member
 
 
-class Channel(StrEnum):
+class Channel(Vocabulary):
     """A publication channel; ``network`` marks the online ones counted as 网络渠道 in the report."""
 
-    label: str
     network: bool
 
     def __new__(cls, value: str, label: str, network: bool) -> Channel:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.network = network
-        return member
+        return member(cls, value, label=label, network=network)
 
     WEBSITE = "website", N_("学校网站"), True
     WECHAT = "wechat", N_("微信公众号"), True
@@ -36,4 +30,4 @@ class Channel(StrEnum):
 
 CODES: tuple[str, ...] = tuple(channel.value for channel in Channel)
 NETWORK: frozenset[str] = frozenset(channel.value for channel in Channel if channel.network)
-LABELS: dict[str, str] = {channel.value: channel.label for channel in Channel}
+LABELS: dict[str, str] = Channel.labels()

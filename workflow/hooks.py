@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -36,30 +36,46 @@ class TransitionEvent:
 TransitionHook = Callable[["Gongkai", Session, TransitionEvent], None]
 DeadlineHook = Callable[["Gongkai", Session, "Item", Any], None]  # app, session, item, calendar
 CalendarHook = Callable[["Gongkai", Session, Any], None]  # app, session, the new calendar
-_after_transition: list[TransitionHook] = []
-_deadlines_changed: list[DeadlineHook] = []
-_calendar_changed: list[CalendarHook] = []
+HookT = TypeVar("HookT", bound=Callable[..., None])
+
+
+class Registry(Generic[HookT]):
+    """Hooks of one kind, in registration order; registering a hook twice registers it once."""
+
+    def __init__(self) -> None:
+        self.hooks: list[HookT] = []
+
+    def register(self, hook: HookT) -> HookT:
+        """Add ``hook`` (once)."""
+        if hook not in self.hooks:
+            self.hooks.append(hook)
+        return hook
+
+    def run(self, *args: Any) -> None:
+        """Call every hook with ``args``, in registration order."""
+        for hook in list(self.hooks):
+            hook(*args)
+
+
+_after_transition: Registry[TransitionHook] = Registry()
+_deadlines_changed: Registry[DeadlineHook] = Registry()
+_calendar_changed: Registry[CalendarHook] = Registry()
 
 
 def after_transition(hook: TransitionHook) -> TransitionHook:
-    """Register ``hook`` to run after every item transition; each hook is registered once."""
-    if hook not in _after_transition:
-        _after_transition.append(hook)
-    return hook
+    """Register ``hook`` to run after every item transition."""
+    return _after_transition.register(hook)
 
 
 def run_after_transition(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
     """Call every registered hook in registration order."""
-    for hook in list(_after_transition):
-        hook(app, session, event)
+    _after_transition.run(app, session, event)
 
 
 def deadlines_changed(hook: DeadlineHook) -> DeadlineHook:
     """Register ``hook`` for items whose stage due date was set outside a transition
-    (created, revised, formed_on edited, re-dated by a calendar override); each hook is registered once."""
-    if hook not in _deadlines_changed:
-        _deadlines_changed.append(hook)
-    return hook
+    (created, revised, formed_on edited, re-dated by a calendar override)."""
+    return _deadlines_changed.register(hook)
 
 
 def run_deadlines_changed(app: "Gongkai", session: Session, item: "Item", calendar: Any = None) -> None:
@@ -68,20 +84,15 @@ def run_deadlines_changed(app: "Gongkai", session: Session, item: "Item", calend
     ``calendar`` is the one the new dates were counted on (default: ``app.calendar``); a calendar
     override passes the calendar it is about to commit.
     """
-    calendar = calendar if calendar is not None else app.calendar
-    for hook in list(_deadlines_changed):
-        hook(app, session, item, calendar)
+    _deadlines_changed.run(app, session, item, calendar if calendar is not None else app.calendar)
 
 
 def calendar_changed(hook: CalendarHook) -> CalendarHook:
     """Register ``hook`` to re-date what depends on the working-day calendar (open applications)
-    when an admin override changes it; each hook is registered once."""
-    if hook not in _calendar_changed:
-        _calendar_changed.append(hook)
-    return hook
+    when an admin override changes it."""
+    return _calendar_changed.register(hook)
 
 
 def run_calendar_changed(app: "Gongkai", session: Session, calendar: Any) -> None:
     """Call every calendar hook with the new ``calendar``, inside the override's transaction."""
-    for hook in list(_calendar_changed):
-        hook(app, session, calendar)
+    _calendar_changed.run(app, session, calendar)

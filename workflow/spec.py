@@ -17,13 +17,13 @@ the input checks (what a user still has to type in is not a question of permissi
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any, Callable, Generic, Iterable, Mapping, Sequence, TypeVar
 
 from transitions import EventData, Machine
 
 from workflow.errors import BadInput, DomainError, InvalidState, ValidationFailed
 from workflow.i18n import gettext as _
+from workflow.vocabulary import Vocabulary, member
 
 ContextT = TypeVar("ContextT")
 Guard = Callable[[Any], None]
@@ -33,24 +33,18 @@ Condition = Callable[[Any], bool]
 STAY = "="
 
 
-class StateEnum(StrEnum):
+class StateEnum(Vocabulary):
     """A workflow state: the stored value plus its label, colour and whether work is still open.
 
     Members are declared as ``NAME = "value", N_("label"), "colour", is_open``; the colour is a
     Bootstrap contextual name (``secondary``, ``info``, ``primary``, ``warning``, ``success``, ``dark``).
     """
 
-    label: str
     colour: str
     is_open: bool
 
     def __new__(cls, value: str, label: str = "", colour: str = "secondary", is_open: bool = False) -> StateEnum:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.colour = colour
-        member.is_open = is_open
-        return member
+        return member(cls, value, label=label, colour=colour, is_open=is_open)
 
 
 @dataclass(frozen=True)

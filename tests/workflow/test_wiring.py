@@ -9,9 +9,9 @@ from tests.conftest import World
 
 def test_register_hooks_twice_registers_each_hook_once(world: World) -> None:
     register_hooks()
-    before = (list(hooks._after_transition), list(hooks._deadlines_changed), list(hooks._calendar_changed))
+    before = (list(hooks._after_transition.hooks), list(hooks._deadlines_changed.hooks), list(hooks._calendar_changed.hooks))
     register_hooks()
-    after = (list(hooks._after_transition), list(hooks._deadlines_changed), list(hooks._calendar_changed))
+    after = (list(hooks._after_transition.hooks), list(hooks._deadlines_changed.hooks), list(hooks._calendar_changed.hooks))
     assert after == before
     assert all(len(registry) == len(set(registry)) and registry for registry in after)
 

@@ -192,7 +192,7 @@ def action_schemas(name_key: str) -> dict[str, Any]:
     return {"oneOf": alternatives}
 
 
-APPLICATION_STATES = list(ApplicationState.values())
+APPLICATION_STATES = list(ApplicationState.codes())
 register_schemas({
     "Notice": obj({"kind": STRING, "at": OPT_DATETIME, "body": STRING}),
     "Clock": obj({
@@ -257,7 +257,7 @@ ACTION_SUMMARY = " | ".join(ACTIONS)
 register_paths({
     "/api/v1/applications": {
         "get": _op("Applications in scope (at most 200, by due date)", schema=ref("ApplicationList"),
-                   params=[_q("state", enum_filter(ApplicationState.values()))]),
+                   params=[_q("state", enum_filter(ApplicationState.codes()))]),
         "post": _op("Admin: register an application received on paper, by post or e-mail", ok="201",
                     body=ref("ApplicationInput"), schema=ref("Application"), headers=LOCATION)},
     "/api/v1/applications/{application_id}": {"get": _op("One application with its clock", params=[APP_ID],

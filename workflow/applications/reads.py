@@ -34,7 +34,7 @@ def load(session: Session, actor: Actor, application_id: int) -> Application:
 
 def in_scope(session: Session, actor: Actor, state: str | None = None, limit: int = 200) -> list[Application]:
     """Applications ``actor`` may see, open ones by due date first; an unknown ``state`` is a 422."""
-    if state and state not in ApplicationState.values():
+    if state and state not in ApplicationState.codes():
         raise ValidationFailed("未知的状态：%(state)s", code="invalid_value", field="state", state=str(state)[:40])
     query = select(Application)
     if not actor.is_admin:

@@ -30,6 +30,7 @@ from workflow.errors import Forbidden, ValidationFailed
 from workflow.i18n import N_, gettext
 from workflow.inputs import parse_amount, parse_choice, parse_date, parse_datetime, parse_integer, parse_text
 from workflow.spec import STAY, Field, Guard, Route, StateEnum, TriggerSpec, WorkflowSpec
+from workflow.vocabulary import member
 
 TEXT_MAX, NAME_MAX, CODE_MAX, SUPPLIED_MAX = 5000, 200, 32, 100_000
 MONEY_MAX = 1_000_000
@@ -43,11 +44,7 @@ class ApplicationState(StateEnum):
 
     def __new__(cls, value: str, label: str = "", colour: str = "secondary", is_open: bool = False,
                 public_label: str = "") -> ApplicationState:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label, member.colour, member.is_open = label, colour, is_open
-        member.public_label = public_label or label
-        return member
+        return member(cls, value, label=label, colour=colour, is_open=is_open, public_label=public_label or label)
 
     RECEIVED = "received", N_("办理中"), "primary", True, N_("办理中")
     CONSULTING = "consulting", N_("征求第三方意见"), "info", True, N_("办理中（征求第三方意见）")
@@ -55,11 +52,6 @@ class ApplicationState(StateEnum):
     REPLYING = "replying", N_("答复审核中"), "primary", True, N_("答复审核中")
     REPLIED = "replied", N_("已答复"), "success", False, N_("已答复")
     ABANDONED = "abandoned", N_("视为放弃"), "dark", False, N_("已终止（视为放弃）")
-
-    @classmethod
-    def values(cls) -> tuple[str, ...]:
-        """Every stored value, in declaration order."""
-        return tuple(state.value for state in cls)
 
 
 S = ApplicationState
@@ -173,7 +165,7 @@ TRIGGERS = (
                           help=N_("不予公开 1–8，无法提供 1–3，不予处理 1–5，其他处理 1–3")),
                     Input("supplied", N_("提供的信息"), "multiline", max_length=SUPPLIED_MAX)),
             checks=(reply.reply_outcome,)),
-    declare_action("fee", N_("保存费用"), S.values(), STAY, reply.record_fee, style="outline-secondary",
+    declare_action("fee", N_("保存费用"), S.codes(), STAY, reply.record_fee, style="outline-secondary",
             fields=(Input("charged", N_("收取（元）"), "money", maximum=MONEY_MAX),
                     Input("waived", N_("减免（元）"), "money", maximum=MONEY_MAX),
                     Input("note", N_("说明"), "multiline"))),

@@ -8,39 +8,8 @@ if the two lists differ.
 """
 from __future__ import annotations
 
-from enum import StrEnum
-
 from workflow.i18n import N_
-
-
-class Vocabulary(StrEnum):
-    """A code set: each member is a stored code carrying its label."""
-
-    label: str
-
-    def __new__(cls, value: str, label: str) -> Vocabulary:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
-
-    @classmethod
-    def codes(cls) -> tuple[str, ...]:
-        """Every code, in declaration order."""
-        return tuple(member.value for member in cls)
-
-    @classmethod
-    def labels(cls) -> dict[str, str]:
-        """Code → label (msgid), in declaration order."""
-        return {member.value: member.label for member in cls}
-
-    @classmethod
-    def label_of(cls, code: str | None) -> str:
-        """The label (msgid) of ``code``; the code itself when unknown."""
-        try:
-            return cls(code).label
-        except ValueError:
-            return code or ""
+from workflow.vocabulary import Vocabulary, member
 
 
 class ApplicantKind(Vocabulary):
@@ -52,11 +21,7 @@ class ApplicantKind(Vocabulary):
     column: str
 
     def __new__(cls, value: str, label: str, column: str = "") -> ApplicantKind:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.column = column or label
-        return member
+        return member(cls, value, label=label, column=column or label)
 
     NATURAL = "natural", N_("自然人")
     BUSINESS = "business", N_("商业企业")
@@ -113,11 +78,7 @@ class RemedyOutcome(Vocabulary):
     report_label: str
 
     def __new__(cls, value: str, label: str, report_label: str) -> RemedyOutcome:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.report_label = report_label
-        return member
+        return member(cls, value, label=label, report_label=report_label)
 
     MAINTAINED = "maintained", N_("维持"), N_("结果维持")
     CORRECTED = "corrected", N_("纠正"), N_("结果纠正")

@@ -59,7 +59,7 @@ def _snapshot(world: World, application_id: int) -> tuple[Any, ...]:
 
 
 def test_the_spec_keeps_the_stored_states_and_the_api_actions() -> None:
-    assert ApplicationState.values() == APPLICATION_STATES
+    assert ApplicationState.codes() == APPLICATION_STATES
     assert ACTIONS == ("assign", "clarify", "supplement", "abandon", "consult", "consulted", "extend", "reply", "fee")
     assert set(APPLICATION.triggers) == {*ACTIONS, "reply_sent"}
 

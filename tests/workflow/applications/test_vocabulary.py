@@ -22,7 +22,7 @@ def test_the_check_constraints_allow_exactly_the_vocabulary(vocabulary: type[Voc
 
 
 def test_states_and_clock_segments() -> None:
-    assert ApplicationState.values() == stored.APPLICATION_STATES
+    assert ApplicationState.codes() == stored.APPLICATION_STATES
     assert OPEN_STATES == ("received", "consulting", "clarifying", "replying")
     assert reminders.APPLICATION_RUNNING == RUNNING_STATES  # the ledger's copy (reminders cannot import the spec)
     assert {s.public_label for s in ApplicationState} >= {"办理中", "已答复"}
