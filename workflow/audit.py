@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, User
@@ -74,35 +74,74 @@ def legacy_hash(seq: int, at: datetime, actor_name: str, subject: str, action: s
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# Built once: a statement object keeps its SQLAlchemy cache key, a new one per call must derive it again.
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+_INSERT = insert(AuditEvent.__table__)
+_HEAD_INFO = "gongkai_audit_head"  # session.info: the chain head this transaction has seen or written
+
+
 def _lock_chain(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        session.connection().execute(_LOCK, {"key": AUDIT_LOCK_KEY})
+
+
+def _transaction_of(session: Session) -> tuple[Any, Any]:
+    # the innermost transaction too: a savepoint rolled back must not leave a head that was never committed
+    return session.get_transaction(), session.get_nested_transaction()
+
+
+def _chain_head(session: Session) -> tuple[int, str]:
+    """``(seq, hash)`` of the newest event; the lock is taken (PostgreSQL) and the head read once per
+    transaction: after that the transaction holds the lock and knows the head it wrote itself."""
+    known = session.info.get(_HEAD_INFO)
+    if known is not None and known[0] == _transaction_of(session):
+        return known[1], known[2]
+    _lock_chain(session)
+    last = session.connection().execute(_HEAD).first()
+    return (last.seq, last.hash) if last else (0, GENESIS_HASH)
+
+
+def _signed_rows(session: Session, events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of ``events`` (``append``'s keyword arguments), numbered and chained after the head."""
+    kid, key = keys_of(session).current()  # before the lock: may read (or create) the key file
+    seq, prev_hash = _chain_head(session)
+    rows = []
+    for event in events:
+        actor = event.get("actor")
+        seq += 1
+        fields: dict[str, Any] = {
+            "key_id": kid, "seq": seq, "at": event["at"], "actor_id": actor.id if actor else None,
+            "actor_name": actor.username if actor else "system", "subject": event["subject"],
+            "item_id": event.get("item_id"), "action": event["action"], "from_state": event.get("from_state"),
+            "to_state": event.get("to_state"), "reason": event.get("reason"),
+            "revision_hash": event.get("revision_hash"), "data": event.get("data") or {}, "prev_hash": prev_hash,
+        }
+        prev_hash = keyed_hash(key, fields)
+        rows.append({**fields, "hash": prev_hash})
+    return rows
+
+
+def _write(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    if not events:
+        return
+    rows = _signed_rows(session, events)
+    session.connection().execute(_INSERT, rows)  # several rows: one executemany
+    session.info[_HEAD_INFO] = (_transaction_of(session), rows[-1]["seq"], rows[-1]["hash"])
 
 
 def append(session: Session, *, at: datetime, actor: Actor | None, subject: str, action: str,
            item_id: int | None = None, from_state: str | None = None, to_state: str | None = None,
            reason: str | None = None, revision_hash: str | None = None,
-           data: dict[str, Any] | None = None) -> AuditEvent:
+           data: dict[str, Any] | None = None) -> None:
     """Append one event to the chain inside the caller's transaction.
 
     Call it last in a transaction: on PostgreSQL the chain lock is held until commit. Signed
     with the instance's current audit key; ``AuditKeyError`` (nothing written) without one.
     """
-    kid, key = keys_of(session).current()  # before the lock: may read (or create) the key file
-    _lock_chain(session)
-    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq = (last.seq + 1) if last else 1
-    prev_hash = last.hash if last else GENESIS_HASH
-    fields: dict[str, Any] = {
-        "key_id": kid, "seq": seq, "at": at, "actor_id": actor.id if actor else None,
-        "actor_name": actor.username if actor else "system", "subject": subject, "item_id": item_id,
-        "action": action, "from_state": from_state, "to_state": to_state, "reason": reason,
-        "revision_hash": revision_hash, "data": data or {}, "prev_hash": prev_hash,
-    }
-    event = AuditEvent(**fields, hash=keyed_hash(key, fields))
-    session.add(event)
-    session.flush()
-    return event
+    _write(session, [{"at": at, "actor": actor, "subject": subject, "action": action, "item_id": item_id,
+                      "from_state": from_state, "to_state": to_state, "reason": reason,
+                      "revision_hash": revision_hash, "data": data}])
 
 
 _DEFERRED = "gongkai_deferred_audit"
@@ -118,12 +157,14 @@ def defer(session: Session, **event: Any) -> None:
     session.info.setdefault(_DEFERRED, []).append(event)
 
 
-def append_deferred(session: Session) -> list[AuditEvent]:
-    """Append the queued events in the order they were deferred."""
-    queued = session.info.pop(_DEFERRED, [])
-    return [append(session, **event) for event in queued]
+def append_deferred(session: Session) -> None:
+    """Append the queued events in the order they were deferred (one INSERT for all of them)."""
+    _write(session, session.info.pop(_DEFERRED, []))
 
 
+def append_with_deferred(session: Session, **event: Any) -> None:
+    """Append ``event`` followed by the queued ones, in one INSERT: a verb's own event comes first."""
+    _write(session, [event, *session.info.pop(_DEFERRED, [])])
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,23 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defaultload, lazyload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from db.models import Attachment, CatalogEntry, Department, Item, Revision, User
+from db.models import Attachment, CatalogEntry, Department, Item, User
 from db.models.items import DISCLOSURE, KINDS, REPLY
-from workflow import audit, contributors, deadlines
+from workflow import audit, contributors, deadlines, item_store
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
 from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
-from workflow.findings import current_revision, open_blocking_findings
+from workflow.findings import open_blocking_findings
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_item_fields, parse_trigger_inputs
 from workflow.item_context import ItemContext
-from workflow.item_effects import Step, enter_state, record_decision
+from workflow.item_effects import Step, entering_state, record_decision
+from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
 from workflow.spec import Action
 
@@ -42,18 +43,6 @@ def write_transaction(app: Gongkai) -> Iterator[Session]:
         if "audit_events" in str(error.orig) or "seq" in str(error.orig):
             raise StaleVersion("并发操作冲突，请重试") from error
         raise
-
-
-# What a verb and the item's API shape (views.item_to_dict) need: the author's and submitter's
-# roles and department scopes (selectin collections of User) are loaded only if touched inside the
-# session. Eager-loading them cost 2-4 extra queries per transition (see bench.transitions).
-ITEM_LOAD_OPTIONS = (
-    defaultload(Item.author).lazyload(User.role_rows), defaultload(Item.author).lazyload(User.departments),
-    defaultload(Item.submitted_by).lazyload(User.role_rows),
-    defaultload(Item.submitted_by).lazyload(User.departments),
-)
-
-USER_LOAD_OPTIONS = (lazyload(User.role_rows), lazyload(User.departments))
 
 
 def load_visible(session: Session, actor: Actor, item_id: int) -> Item:
@@ -192,16 +181,23 @@ def _missing_for_submit(item: Item) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-def _context(session: Session, item: Item, revision: Revision | None, actor: Actor, inputs: dict[str, Any],
+def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[str, Any],
              payload: Mapping[str, Any], now: datetime) -> ItemContext:
+    item = loaded.item
     return ItemContext(
         actor=actor, department_id=item.department_id, now=now, author_id=item.author_id,
         submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
-        contributor_ids=contributors.of_item(session, item.id), inputs=inputs, current_publish_at=item.publish_at,
+        contributor_ids=loaded.contributor_ids, inputs=inputs, current_publish_at=item.publish_at,
         missing_fields=_missing_for_submit(item) if item.state == "draft" else [],
-        open_blocking_findings=open_blocking_findings(session, revision, payload) if item.state == "secrecy_review"
-        else [],
+        open_blocking_findings=open_blocking_findings(session, loaded.revision_id, payload,
+                                                      any_open=loaded.open_blocking)
+        if item.state == "secrecy_review" else [],
     )
+
+
+# submit's pre-read: enough of the item to decide whether the actor may see it, and its attachments
+_SCAN_PREREAD = (select(Item.department_id, Item.state, Item.kind, Attachment.id.label("attachment_id"))
+                 .outerjoin(Attachment, Attachment.item_id == Item.id).where(Item.id == bindparam("item_id")))
 
 
 def _scan_attachments_before_submit(app: Gongkai, actor: Actor, item_id: int) -> None:
@@ -212,11 +208,12 @@ def _scan_attachments_before_submit(app: Gongkai, actor: Actor, item_id: int) ->
     """
     from workflow.attachment_scans import ensure_scanned
     with app.db.read() as session:
-        item = load_visible(session, actor, item_id)     # no scanning for someone who may not see it
-        if item.state != "draft":
-            return
-        ids = list(session.scalars(select(Attachment.id).where(Attachment.item_id == item_id)))
-    ensure_scanned(app, ids)
+        rows = session.execute(_SCAN_PREREAD, {"item_id": item_id}).all()
+    if not rows or not can_view_item(actor, rows[0].department_id, rows[0].state, rows[0].kind):
+        raise NotFound("事项不存在或您无权查看", code="item_not_found")  # no scanning for someone who may not see it
+    if rows[0].state != "draft":
+        return
+    ensure_scanned(app, [row.attachment_id for row in rows if row.attachment_id is not None])
 
 
 def _apply(step: Step, new_state: str) -> list[TransitionEvent]:
@@ -230,35 +227,48 @@ def _apply(step: Step, new_state: str) -> list[TransitionEvent]:
     return extra
 
 
+def _load_for_transition(session: Session, actor: Actor, item_id: int) -> LoadedItem:
+    loaded = item_store.load(session, item_id)
+    if loaded is None or not can_view_item(actor, loaded.item.department_id, loaded.item.state, loaded.item.kind):
+        raise NotFound("事项不存在或您无权查看", code="item_not_found")
+    return loaded
+
+
 def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: Mapping[str, Any] | None = None,
                expected_version: int | None = None) -> Item:
-    """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction."""
+    """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction.
+
+    The item, its contributors, current revision and open findings are read in one query; the item's
+    changes are written in one UPDATE (``workflow.item_store``); decision, revision, reminder, inbox and
+    audit rows are Core inserts of statements built once.
+    """
     payload = payload or {}
-    declared = spec_of(app).trigger(trigger)
+    spec = spec_of(app)
+    declared = spec.trigger(trigger)
     inputs = parse_trigger_inputs(declared, payload)
     if declared.name == "submit":
         _scan_attachments_before_submit(app, actor, item_id)
     now = app.now()
     with write_transaction(app) as session:
-        item = load_visible(session, actor, item_id)
+        loaded = _load_for_transition(session, actor, item_id)
+        item = loaded.item
         _check_version(item, expected_version)
         from_state = item.state
-        revision = current_revision(session, item) if item.revision else None
-        ctx = _context(session, item, revision, actor, inputs, payload, now)
-        new_state = spec_of(app).fire(from_state, declared.name, ctx)
-        step = Step(app, session, item, revision, actor, ctx, declared, now, payload)
+        ctx = _context(session, loaded, actor, inputs, payload, now)
+        new_state = spec.fire(from_state, declared.name, ctx)
+        step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload)
         extra = _apply(step, new_state)
-        enter_state(app, item, new_state, now)
-        session.flush()
+        step.set(**entering_state(app, item, new_state, now))
+        item_store.write(session, item, step.changes)
         events = [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason, now), *extra]
         for event in events:
             run_after_transition(app, session, event)
-        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action=declared.name,
-                     from_state=from_state, to_state=new_state, reason=ctx.reason,
-                     revision_hash=item.content_hash,
-                     data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {})})
-        audit.append_deferred(session)  # superseded items, hooks' events: after it, chain lock last
-        session.flush()
+        session.flush()  # what hooks and effects changed through the ORM (superseded item, findings accepted)
+        # its own event, then the superseded items' and hooks': the chain lock is taken last
+        audit.append_with_deferred(
+            session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action=declared.name,
+            from_state=from_state, to_state=new_state, reason=ctx.reason, revision_hash=item.content_hash,
+            data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {})})
         return item
 
 
