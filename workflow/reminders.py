@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import and_, case, literal, select, update
+from sqlalchemy import and_, bindparam, case, literal, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Item, Reminder
@@ -57,7 +57,7 @@ def _insert_or_redate(session: Session, subject: Any, entry: int, rows: list[dic
     need no UPDATE at all; existing ones are re-dated in a single statement with a CASE on the
     rung, touching only rows nobody has been told about yet whose time actually changed.
     """
-    inserted = session.execute(insert_ignore(session, Reminder.__table__).returning(Reminder.id), rows).all()
+    inserted = session.execute(insert_ignore(session, Reminder.__table__, returning=("id",)), rows).all()
     if len(inserted) == len(rows):
         return
     # typed binds: the UTC normalisation of UTCDateTime must apply inside the CASE too
@@ -68,23 +68,29 @@ def _insert_or_redate(session: Session, subject: Any, entry: int, rows: list[dic
         .execution_options(synchronize_session=False))
 
 
+_reminders = Reminder.__table__
+_CANCEL_ENTRY = (update(_reminders).where(_reminders.c.item_id == bindparam("of_item"),
+                                          _reminders.c.stage_entry == bindparam("entry"),
+                                          _reminders.c.state == "pending").values(state="cancelled"))
+_CANCEL_EARLIER = (update(_reminders).where(_reminders.c.item_id == bindparam("of_item"),
+                                            _reminders.c.stage_entry < bindparam("entry"),
+                                            _reminders.c.state.in_(("pending", "claimed"))).values(state="cancelled"))
+
+
 def schedule_stage(session: Session, item_id: int, stage: str, entry: int, due: datetime | None,
                    calendar: Any, settings: Any) -> None:
     """Create (or re-date, while still pending) the rungs of one stage entry."""
     if stage not in OPEN_STAGES:
         return
     if due is None:
-        session.execute(update(Reminder).where(Reminder.item_id == item_id, Reminder.stage_entry == entry,
-                                               Reminder.state == "pending").values(state="cancelled"))
+        session.connection().execute(_CANCEL_ENTRY, {"of_item": item_id, "entry": entry})
         return
     _insert_or_redate(session, Reminder.item_id == item_id, entry, _rows(item_id, stage, entry, due, calendar, settings))
 
 
 def cancel_previous(session: Session, item_id: int, current_entry: int) -> None:
     """Cancel the rungs of earlier stage entries that were not yet notified."""
-    session.execute(update(Reminder).where(
-        Reminder.item_id == item_id, Reminder.stage_entry < current_entry,
-        Reminder.state.in_(("pending", "claimed"))).values(state="cancelled"))
+    session.connection().execute(_CANCEL_EARLIER, {"of_item": item_id, "entry": current_entry})
 
 
 @after_transition

@@ -79,7 +79,10 @@ def _check_version(item: Item, expected_version: int | None) -> None:
 
 
 def _department_by_code(session: Session, code: str) -> Department:
-    department = session.scalar(select(Department).where(Department.code == code))
+    return _require_department(code, session.scalar(select(Department).where(Department.code == code)))
+
+
+def _require_department(code: str, department: Department | None) -> Department:
     if department is None or not department.active:
         raise ValidationFailed("未知的部门：%(dept)s", code="unknown_department", field="department", dept=code)
     return department
@@ -87,13 +90,19 @@ def _department_by_code(session: Session, code: str) -> Department:
 
 def _check_catalog(session: Session, code: str) -> None:
     entry = session.get(CatalogEntry, code)
-    if entry is None or not entry.active:
+    _require_catalog(code, entry.active if entry is not None else None)
+
+
+def _require_catalog(code: str, active: bool | None) -> None:
+    """``active``: the entry's flag, None when there is no such entry."""
+    if not active:
         raise ValidationFailed("未知的清单事项：%(catalog)s", code="unknown_catalog_code", field="catalog_code",
                                catalog=code)
 
 
-def _apply_fields(app: Gongkai, session: Session, item: Item, values: Mapping[str, Any]) -> None:
-    if "catalog_code" in values:
+def _apply_fields(app: Gongkai, session: Session, item: Item, values: Mapping[str, Any],
+                  catalog_checked: bool = False) -> None:
+    if "catalog_code" in values and not catalog_checked:
         _check_catalog(session, values["catalog_code"])
     publish_at = values.get("publish_at", item.publish_at)
     display_until = values.get("display_until", item.display_until)
@@ -118,6 +127,13 @@ def refresh_deadlines(app: Gongkai, item: Item) -> None:
                                          app.settings)
 
 
+# create's one lookup: the author (the actor), the department named and whether the 清单 entry is active
+_CREATE_LOOKUP = (select(User, Department, select(CatalogEntry.active).where(CatalogEntry.code == bindparam("catalog"))
+                         .scalar_subquery().label("catalog_active"))
+                  .outerjoin(Department, Department.code == bindparam("department"))
+                  .where(User.id == bindparam("user_id")).options(*USER_LOAD_OPTIONS))
+
+
 def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: str = DISCLOSURE) -> Item:
     """Create a draft in a department the actor drafts for.
 
@@ -129,19 +145,23 @@ def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: st
     fields = parse_item_fields(data, app.settings, creating=True, with_catalog=kind != REPLY)
     now = app.now()
     with write_transaction(app) as session:
-        department = _department_by_code(session, fields.values["department"])
+        code = fields.values["department"]
+        found = session.execute(_CREATE_LOOKUP, {"user_id": actor.id, "department": code,
+                                                 "catalog": fields.values.get("catalog_code")}).first()
+        department = _require_department(code, found.Department if found is not None else None)
         require_role(actor, DRAFTER, department.id)
-        item = Item(department=department, author=_user(session, actor.id), state="draft", stage_entered_at=now,
+        if "catalog_code" in fields.values:
+            _require_catalog(fields.values["catalog_code"], found.catalog_active)
+        item = Item(department=department, author=found.User, state="draft", stage_entered_at=now,
                     stage_entry=1, created_at=now, updated_at=now, channels=[], attachments=[], submitted_by=None,
                     kind=kind)
-        _apply_fields(app, session, item, fields.values)
+        _apply_fields(app, session, item, fields.values, catalog_checked=True)
         session.add(item)
         session.flush()
         contributors.record(session, item.id, actor, now, "create")
         run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
                      to_state="draft", data={"title": item.title, "department": department.code})
-        session.flush()
         return item
 
 
