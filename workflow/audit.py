@@ -24,6 +24,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, User
+from db.session import is_write_connection
 from workflow.access import Actor
 from workflow.audit_keys import AuditKeyError, AuditKeys, Keyring, keys_of
 from workflow.clock import SHANGHAI
@@ -75,15 +76,12 @@ def legacy_hash(seq: int, at: datetime, actor_name: str, subject: str, action: s
 
 
 # Built once: a statement object keeps its SQLAlchemy cache key, a new one per call must derive it again.
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# PostgreSQL: take the chain lock and read the head in one call (migration 0016 explains why the read
+# inside the function sees every append committed before the lock was granted).
+_LOCKED_HEAD = text("SELECT head_seq AS seq, head_hash AS hash FROM gongkai_audit_chain_head(:key)")
 _HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
 _INSERT = insert(AuditEvent.__table__)
 _HEAD_INFO = "gongkai_audit_head"  # session.info: the chain head this transaction has seen or written
-
-
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(_LOCK, {"key": AUDIT_LOCK_KEY})
 
 
 def _transaction_of(session: Session) -> tuple[Any, Any]:
@@ -92,14 +90,38 @@ def _transaction_of(session: Session) -> tuple[Any, Any]:
 
 
 def _chain_head(session: Session) -> tuple[int, str]:
-    """``(seq, hash)`` of the newest event; the lock is taken (PostgreSQL) and the head read once per
-    transaction: after that the transaction holds the lock and knows the head it wrote itself."""
+    """``(seq, hash)`` of the newest event. The lock is taken (PostgreSQL) and the head read once per
+    transaction: from then on the transaction holds the lock and knows the head it wrote itself."""
     known = session.info.get(_HEAD_INFO)
     if known is not None and known[0] == _transaction_of(session):
         return known[1], known[2]
-    _lock_chain(session)
-    last = session.connection().execute(_HEAD).first()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        last = connection.execute(_LOCKED_HEAD, {"key": AUDIT_LOCK_KEY}).first()
+    else:  # SQLite: the write transaction (BEGIN IMMEDIATE) holds the database's write lock already
+        last = connection.execute(_HEAD).first()
     return (last.seq, last.hash) if last else (0, GENESIS_HASH)
+
+
+# The chain head as two scalar subqueries, for a verb's first query to read along where
+# ``head_readable_early`` (then ``remember_head``): NULL on an empty chain.
+HEAD_SEQ = select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1).scalar_subquery().label("audit_head_seq")
+HEAD_HASH = select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1).scalar_subquery().label("audit_head_hash")
+
+
+def head_readable_early(session: Session) -> bool:
+    """Whether the chain head may be read at the start of this transaction rather than just before the
+    append: on SQLite in a write transaction, whose ``BEGIN IMMEDIATE`` holds the database's write lock
+    from its first statement to its commit, so no other transaction can append meanwhile. (PostgreSQL
+    reads it under the chain lock, taken as late as possible.)"""
+    connection = session.connection()
+    return connection.dialect.name == "sqlite" and is_write_connection(connection)
+
+
+def remember_head(session: Session, seq: int | None, hash_: str | None) -> None:
+    """Record the head read along by a query of this transaction (``HEAD_SEQ``, ``HEAD_HASH``; only where
+    ``head_readable_early``): the append then needs no read of its own."""
+    session.info[_HEAD_INFO] = (_transaction_of(session), seq or 0, hash_ or GENESIS_HASH)
 
 
 def _signed_rows(session: Session, events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -13,33 +13,24 @@ two concurrent edits by the same person never fail on the unique (item, user) ke
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db.insert_ignore import insert_ignore
 from db.models import ItemContributor
 from workflow.access import Actor
 
 
-@lru_cache(maxsize=None)
-def _insert_for(dialect: str) -> Any:
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(ItemContributor.__table__).on_conflict_do_nothing(index_elements=["item_id", "user_id"])
-
-
-def _insert(session: Session) -> Any:
-    # built once per dialect: a new statement object per call costs more than running it
-    return _insert_for(session.get_bind().dialect.name)
+# any unique key: the only one besides the primary key is (item_id, user_id)
+_INSERT = insert_ignore(ItemContributor.__table__)
 
 
 def record(session: Session, item_id: int, actor: Actor, at: datetime, action: str) -> None:
     """Record ``actor`` as a contributor of the item (the scheduler is nobody's contributor)."""
     if actor.id is None:
         return
-    session.execute(_insert(session), [{"item_id": item_id, "user_id": actor.id, "first_at": at,
+    session.execute(_INSERT, [{"item_id": item_id, "user_id": actor.id, "first_at": at,
                                         "first_action": action}])
 
 
@@ -48,7 +39,7 @@ def carry_over(session: Session, from_item_id: int, to_item_id: int, at: datetim
     rows = [{"item_id": to_item_id, "user_id": user_id, "first_at": at, "first_action": "revise"}
             for user_id in sorted(of_item(session, from_item_id))]
     if rows:
-        session.execute(_insert(session), rows)
+        session.execute(_INSERT, rows)
 
 
 def of_item(session: Session, item_id: int | None) -> frozenset[int]:

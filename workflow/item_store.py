@@ -22,6 +22,7 @@ from sqlalchemy.orm import MANYTOONE, Session, defaultload, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Item, ItemContributor, Revision, ScanFinding, User
+from workflow import audit
 from workflow.errors import StaleVersion
 
 # What a verb and the item's API shape (views.item_to_dict) need: the author's and submitter's
@@ -46,6 +47,9 @@ _LOAD = (select(Item, _CURRENT_REVISION.label("revision_id"), _CONTRIBUTORS.labe
          .where(Item.id == bindparam("item_id"))
          .options(joinedload(Item.attachments), *ITEM_LOAD_OPTIONS))
 
+# SQLite write transactions read the audit chain's head along (workflow.audit.head_readable_early)
+_LOAD_WITH_HEAD = _LOAD.add_columns(audit.HEAD_SEQ, audit.HEAD_HASH)
+
 _table = Item.__table__
 _WRITE = update(_table).where(_table.c.id == bindparam("_id"), _table.c.version == bindparam("_version"))
 # Many-to-one relationships a change may name instead of their column (``submitted_by=user``).
@@ -64,10 +68,14 @@ class LoadedItem:
 
 
 def load(session: Session, item_id: int) -> LoadedItem | None:
-    """The item with its attachments, contributors, current revision and open-blocking flag (one query)."""
-    row = session.execute(_LOAD, {"item_id": item_id}).unique().first()
+    """The item with its attachments, contributors, current revision and open-blocking flag (one query;
+    on SQLite also the audit chain's head, which the transition's audit event then needs no query for)."""
+    with_head = audit.head_readable_early(session)
+    row = session.execute(_LOAD_WITH_HEAD if with_head else _LOAD, {"item_id": item_id}).unique().first()
     if row is None:
         return None
+    if with_head:
+        audit.remember_head(session, row.audit_head_seq, row.audit_head_hash)
     contributors = frozenset(int(user_id) for user_id in row.contributors.split(",")) if row.contributors \
         else frozenset()
     return LoadedItem(row[0], row.revision_id, contributors, bool(row.open_blocking))

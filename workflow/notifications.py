@@ -15,9 +15,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from sqlalchemy import Integer, String, Table, Text, and_, bindparam, case, cast, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db.insert_ignore import insert_ignore as cacheable_insert_ignore
 from db.models import Item, Notification, User, UserRole, user_departments
 from db.types import UTCDateTime
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
@@ -70,17 +70,16 @@ class ItemFacts:
 
 
 @lru_cache(maxsize=None)
-def _insert_ignore(dialect: str, table: Table, returning: tuple[str, ...] = ()) -> Any:
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table).on_conflict_do_nothing()
+def _insert_ignore(table: Table, returning: tuple[str, ...] = ()) -> Any:
+    statement = cacheable_insert_ignore(table)
     return statement.returning(*(table.c[name] for name in returning)) if returning else statement
 
 
-def insert_ignore(session: Session, table: Table, returning: tuple[str, ...] = ()) -> Any:
+def insert_ignore(_session: Session, table: Table, returning: tuple[str, ...] = ()) -> Any:
     """An INSERT that skips rows violating a unique key (PostgreSQL and SQLite), returning the columns
-    named in ``returning`` of the rows it inserted. Built once per dialect, table and ``returning``: a new
-    statement object per call would cost SQLAlchemy more than running it."""
-    return _insert_ignore(session.get_bind().dialect.name, table, returning)
+    named in ``returning`` of the rows it inserted (``db.insert_ignore``: cacheable, built once per table
+    and ``returning``)."""
+    return _insert_ignore(table, returning)
 
 
 def _holding(head: bool, scoped: bool) -> list[Any]:
@@ -195,7 +194,7 @@ def _audience(name: str) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _inbox_insert(dialect: str, audience: str) -> Any:
+def _inbox_insert(audience: str) -> Any:
     """INSERT … SELECT of one inbox row per user of ``audience`` (unique key: no one twice), built once."""
     key = func.substr(bindparam("key", type_=String) + ":u" + cast(User.id, String), 1, 200)
     source = select(User.id, bindparam("kind", type_=String), bindparam("item_id", type_=Integer),
@@ -203,7 +202,7 @@ def _inbox_insert(dialect: str, audience: str) -> Any:
                     bindparam("created_at", type_=UTCDateTime()), key, MAIL_STATUS
                     ).where(_audience(audience)).order_by(User.id)
     columns = ["user_id", "kind", "item_id", "title", "body", "created_at", "idempotency_key", "mail_status"]
-    return _insert_ignore(dialect, Notification.__table__).from_select(columns, source)
+    return cacheable_insert_ignore(Notification.__table__).from_select(columns, source)
 
 
 def notify_audience(session: Session, audience: str, *, kind: str, key: str, title: str, body: str, now: datetime,
@@ -214,7 +213,7 @@ def notify_audience(session: Session, audience: str, *, kind: str, key: str, tit
     ``audience``: ``CANDIDATES`` (active holders of ``role`` covering ``department_id`` but ``excluded``),
     ``PEOPLE`` (active users of ``ids``) or ``PEOPLE_AND_ADMINS`` (those and every active admin).
     """
-    session.execute(_inbox_insert(session.get_bind().dialect.name, audience), {
+    session.execute(_inbox_insert(audience), {
         "kind": kind, "key": key, "title": title, "body": body, "created_at": now, "item_id": item_id,
         "role": role, "department_id": department_id, "excluded": sorted(excluded), "admin_role": ADMIN,
         "ids": sorted({i for i in ids if i is not None})})

@@ -1,7 +1,8 @@
 """The reminder ledger and the sweep.
 
 Ledger: one row per (item, stage entry, rung), created in the transaction that puts the item
-into ``draft``/``secrecy_review``/``approval`` and cancelled when it leaves that stage entry.
+into ``draft``/``secrecy_review``/``approval`` and cancelled when it leaves that stage entry — by the
+database, in the item's own UPDATE (trigger ``items_stage_left_cancels_rungs``, migration 0016).
 Requests for disclosure (applications) use the same ledger: one row per (application, clock
 entry, rung), kept in step by ``follow_application`` inside every application verb.
 
@@ -72,9 +73,6 @@ _reminders = Reminder.__table__
 _CANCEL_ENTRY = (update(_reminders).where(_reminders.c.item_id == bindparam("of_item"),
                                           _reminders.c.stage_entry == bindparam("entry"),
                                           _reminders.c.state == "pending").values(state="cancelled"))
-_CANCEL_EARLIER = (update(_reminders).where(_reminders.c.item_id == bindparam("of_item"),
-                                            _reminders.c.stage_entry < bindparam("entry"),
-                                            _reminders.c.state.in_(("pending", "claimed"))).values(state="cancelled"))
 
 
 def schedule_stage(session: Session, item_id: int, stage: str, entry: int, due: datetime | None,
@@ -88,16 +86,11 @@ def schedule_stage(session: Session, item_id: int, stage: str, entry: int, due: 
     _insert_or_redate(session, Reminder.item_id == item_id, entry, _rows(item_id, stage, entry, due, calendar, settings))
 
 
-def cancel_previous(session: Session, item_id: int, current_entry: int) -> None:
-    """Cancel the rungs of earlier stage entries that were not yet notified."""
-    session.connection().execute(_CANCEL_EARLIER, {"of_item": item_id, "entry": current_entry})
-
-
 @after_transition
 def follow_transition(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
-    """Leaving a stage cancels its rungs; entering an open stage schedules the new ones."""
+    """Entering an open stage schedules the new entry's rungs. (Leaving a stage entry cancels its unsent
+    rungs inside the item's own UPDATE: trigger ``items_stage_left_cancels_rungs``, migration 0016.)"""
     item = event.item
-    cancel_previous(session, item.id, item.stage_entry)
     if item.state in OPEN_STAGES:
         schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due,
                        app.calendar, app.settings)

@@ -344,3 +344,32 @@ def test_history_still_shows_after_the_change(world: World) -> None:
     item = svc.create_item(world.app, world.drafter, item_payload())
     history = queries.item_history(world.app, world.admin, item.id)
     assert history and history[0]["trigger"] == "create" and history[0]["actor"] == "drafter"
+
+
+def test_locked_head_read_sees_an_append_committed_while_it_waited(app: Gongkai) -> None:
+    """PostgreSQL: the chain head is read under the lock in one call (migration 0016); the read must see
+    what the lock holder committed, which a read in the same statement as the lock would not."""
+    if not app.db.is_postgres:
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE")
+    import threading
+    holder = app.db.engine.connect()
+    transaction = holder.begin()
+    holder.execute(text("SELECT * FROM gongkai_audit_chain_head(:key)"), {"key": audit.AUDIT_LOCK_KEY})
+    seen: list[tuple[int, str]] = []
+
+    def wait_for_the_lock() -> None:
+        with app.db.write() as session:
+            seen.append(audit._chain_head(session))
+
+    waiter = threading.Thread(target=wait_for_the_lock)
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive()  # blocked on the chain lock
+    holder.execute(text(
+        "INSERT INTO audit_events (seq, at, actor_name, subject, action, data, prev_hash, hash) "
+        "VALUES (1, now(), 'system', 'test', 'test', '{}', :genesis, :hash)"), {"genesis": audit.GENESIS_HASH,
+                                                                              "hash": "a" * 64})
+    transaction.commit()
+    holder.close()
+    waiter.join(10)
+    assert seen == [(1, "a" * 64)]
