@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sqlalchemy import String, bindparam, cast, exists, func, select, update
-from sqlalchemy.orm import MANYTOONE, Session, defaultload, joinedload, lazyload
+from sqlalchemy import String, bindparam, cast, exists, func, insert, select, update
+from sqlalchemy.orm import MANYTOONE, Session, defaultload, joinedload, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Item, ItemContributor, Revision, ScanFinding, User
@@ -51,6 +51,7 @@ _LOAD = (select(Item, _CURRENT_REVISION.label("revision_id"), _CONTRIBUTORS.labe
 _LOAD_WITH_HEAD = _LOAD.add_columns(audit.HEAD_SEQ, audit.HEAD_HASH)
 
 _table = Item.__table__
+_INSERT = insert(_table).returning(_table.c.id)
 _WRITE = update(_table).where(_table.c.id == bindparam("_id"), _table.c.version == bindparam("_version"))
 # Many-to-one relationships a change may name instead of their column (``submitted_by=user``).
 _COLUMN_OF = {rel.key: next(iter(rel.local_columns)).key for rel in Item.__mapper__.relationships
@@ -96,3 +97,33 @@ def write(session: Session, item: Item, changes: Mapping[str, Any]) -> None:
         raise StaleVersion("该事项已被他人修改，请刷新后重试", details={"item_id": item.id})
     for key, value in (*changes.items(), *values.items()):
         set_committed_value(item, key, value)
+
+
+def insert_new(session: Session, item: Item) -> None:
+    """INSERT the new (transient) ``item`` with one Core statement and add it to ``session`` as a persistent,
+    clean object — what a flush would do, without the unit of work's bookkeeping.
+
+    Every column is written: the value set on the object (a many-to-one relationship gives its column:
+    ``department`` → ``department_id``), else the column's default; ``version`` starts at 1. The object
+    then holds exactly what its row holds, with the relationships it was given (set them all: one left
+    unset could not be loaded once the session is closed).
+    """
+    given = item.__dict__
+    values: dict[str, Any] = {}
+    for column in _table.columns:
+        if column.primary_key:
+            continue
+        value = given.get(column.key)
+        if value is None and column.default is not None:
+            value = column.default.arg(None) if column.default.is_callable else column.default.arg
+        values[column.key] = value
+    for relationship, column_key in _COLUMN_OF.items():
+        if given.get(relationship) is not None:
+            values[column_key] = given[relationship].id
+    values["version"] = 1
+    item_id = session.connection().execute(_INSERT, values).scalar_one()
+    for key, value in values.items():
+        setattr(item, key, value)
+    item.id = item_id
+    make_transient_to_detached(item)  # its attributes become the loaded state of the row with that id
+    session.add(item)

@@ -25,10 +25,10 @@ from workflow.findings import open_blocking_findings
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_item_fields, parse_trigger_inputs
 from workflow.item_context import ItemContext
-from workflow.item_effects import Step, entering_state, record_decision
+from workflow.item_effects import Step, entering_state, record_decision, take_revision
 from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
-from workflow.spec import Action
+from workflow.spec import Action, TriggerSpec
 
 
 @contextmanager
@@ -160,8 +160,7 @@ def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: st
                     stage_entry=1, created_at=now, updated_at=now, channels=[], attachments=[], submitted_by=None,
                     kind=kind)
         _apply_fields(app, session, item, fields.values, catalog_checked=True)
-        session.add(item)
-        session.flush()
+        item_store.insert_new(session, item)
         contributors.record(session, item.id, actor, now, "create")
         run_deadlines_changed(app, session, item)
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
@@ -219,25 +218,14 @@ def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[st
     )
 
 
-# submit's pre-read: enough of the item to decide whether the actor may see it, and its attachments
-_SCAN_PREREAD = (select(Item.department_id, Item.state, Item.kind, Attachment.id.label("attachment_id"))
-                 .outerjoin(Attachment, Attachment.item_id == Item.id).where(Item.id == bindparam("item_id")))
+class _ScanFirst(Exception):
+    """A draft being submitted has attachments without a stored scan: its transaction is rolled back,
+    they are scanned outside any transaction (bounded, possibly slow: never while holding the write
+    lock), and the submission runs again."""
 
-
-def _scan_attachments_before_submit(app: Gongkai, actor: Actor, item_id: int) -> None:
-    """Scan (bounded) any attachment without a stored scan, before the write transaction.
-
-    Normally the upload scanned it already; this covers a scan lost to a crash, a new scanner
-    version or changed settings. The submission itself then only reads stored scans.
-    """
-    from workflow.attachment_scans import ensure_scanned
-    with app.db.read() as session:
-        rows = session.execute(_SCAN_PREREAD, {"item_id": item_id}).all()
-    if not rows or not can_view_item(actor, rows[0].department_id, rows[0].state, rows[0].kind):
-        raise NotFound("事项不存在或您无权查看", code="item_not_found")  # no scanning for someone who may not see it
-    if rows[0].state != "draft":
-        return
-    ensure_scanned(app, [row.attachment_id for row in rows if row.attachment_id is not None])
+    def __init__(self, attachment_ids: list[int]):
+        super().__init__(attachment_ids)
+        self.attachment_ids = attachment_ids
 
 
 def _apply(step: Step, new_state: str) -> list[TransitionEvent]:
@@ -265,13 +253,25 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
     The item, its contributors, current revision and open findings are read in one query; the item's
     changes are written in one UPDATE (``workflow.item_store``); decision, revision, reminder, inbox and
     audit rows are Core inserts of statements built once.
+
+    A submission snapshots and scans the content; an attachment without a stored scan (normally the
+    upload scanned it; a crash, a new scanner version or changed settings may have lost it) is scanned
+    first, outside the transaction, which then runs again. Should the scan be missing still, its
+    finding says so and blocks the review.
     """
     payload = payload or {}
-    spec = spec_of(app)
-    declared = spec.trigger(trigger)
+    declared = spec_of(app).trigger(trigger)
     inputs = parse_trigger_inputs(declared, payload)
-    if declared.name == "submit":
-        _scan_attachments_before_submit(app, actor, item_id)
+    try:
+        return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=True)
+    except _ScanFirst as first:
+        from workflow.attachment_scans import ensure_scanned
+        ensure_scanned(app, first.attachment_ids)
+        return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=False)
+
+
+def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, inputs: dict[str, Any],
+          payload: Mapping[str, Any], expected_version: int | None, scan_missing: bool) -> Item:
     now = app.now()
     with write_transaction(app) as session:
         loaded = _load_for_transition(session, actor, item_id)
@@ -279,7 +279,12 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
         _check_version(item, expected_version)
         from_state = item.state
         ctx = _context(session, loaded, actor, inputs, payload, now)
-        new_state = spec.fire(from_state, declared.name, ctx)
+        new_state = spec_of(app).fire(from_state, declared.name, ctx)
+        if scan_missing and declared.effect is take_revision and item.attachments:
+            from workflow.attachment_scans import unscanned
+            missing = unscanned(app, session, item.attachments)
+            if missing:
+                raise _ScanFirst(missing)
         step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload)
         extra = _apply(step, new_state)
         step.set(**entering_state(app, item, new_state, now))
