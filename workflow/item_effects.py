@@ -3,8 +3,8 @@
 Each effect takes one ``Step`` (the item, its current revision, the actor, the resolved context and
 the open write session) and returns extra transition events (items archived as superseded), which
 the service hands to the after-transition hooks like its own event. Effects stage the item's new
-column values on the step (``Step.set``); the service writes them, with the state, in one UPDATE.
-Rows of their own (revision, decision) are Core inserts of statements built once.
+column values on the step (``Step.set``), and the decision row; the service writes them, with the
+state, in one UPDATE. The revision and its findings are Core inserts of statements built once.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from db.models import Decision, Item, Revision, User
+from db.models import Item, Revision, User
 from workflow import audit, deadlines
 from workflow.access import Actor
 from workflow.findings import accept_findings, record_scan
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 SUPERSEDED = "superseded"
 _INSERT_REVISION = insert(Revision.__table__).returning(Revision.__table__.c.id)
-_INSERT_DECISION = insert(Decision.__table__)
 
 
 @dataclass
@@ -47,6 +46,7 @@ class Step:
     now: datetime
     payload: Mapping[str, Any]
     changes: dict[str, Any] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None  # the trigger's decision row (record_decision), written with the item
 
     def set(self, **values: Any) -> None:
         """Stage new values of the item's columns (or of a many-to-one relationship, ``submitted_by=user``):
@@ -89,14 +89,15 @@ def record_approval(step: Step) -> list[TransitionEvent]:
 
 
 def record_decision(step: Step) -> None:
-    """The decision row of a deciding trigger, bound to the revision decided on, with its inputs."""
+    """The decision row of a deciding trigger, bound to the revision decided on, with its inputs: staged
+    on the step, written with the item's UPDATE (``item_store.write``)."""
     inputs = step.context.inputs
     checklist = inputs.get("checklist")
-    step.session.connection().execute(_INSERT_DECISION, [{
+    step.decision = {
         "item_id": step.item.id, "revision_id": step.revision_id, "kind": step.trigger.name,
         "actor_id": step.actor.id, "at": step.now, "reason": inputs.get("reason"),
         "checklist": dict(checklist) if isinstance(checklist, dict) else None,
-        "legal_basis": inputs.get("legal_basis")}])
+        "legal_basis": inputs.get("legal_basis")}
 
 
 def enter_published(step: Step) -> list[TransitionEvent]:

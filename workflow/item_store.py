@@ -3,8 +3,8 @@
 A transition needs the item with what its API shape shows (department, author, submitter,
 attachments), the users who contributed to its content, the id of its current revision and whether
 that revision still has a blocking scan finding nobody accepted: ``load`` reads all of it in one round
-trip. ``write`` stores the columns a trigger changed in one UPDATE that also checks and bumps
-``version`` — the optimistic lock the ORM keeps through ``version_id_col``; no row matched means a
+trip. ``write`` stores the columns a trigger changed (and its decision row) in one UPDATE that also
+checks and bumps ``version`` — the optimistic lock the ORM keeps through ``version_id_col``; no row matched means a
 concurrent change, ``StaleVersion`` (HTTP 409) — and then makes the values the object's committed
 state: the session has nothing left to flush, and a hook that changes the item afterwards is
 versioned as any ORM change is.
@@ -21,7 +21,7 @@ from sqlalchemy import String, bindparam, cast, exists, func, insert, select, up
 from sqlalchemy.orm import MANYTOONE, Session, defaultload, joinedload, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from db.models import Item, ItemContributor, Revision, ScanFinding, User
+from db.models import Decision, Item, ItemContributor, Revision, ScanFinding, User
 from workflow import audit
 from workflow.errors import StaleVersion
 
@@ -53,6 +53,13 @@ _LOAD_WITH_HEAD = _LOAD.add_columns(audit.HEAD_SEQ, audit.HEAD_HASH)
 _table = Item.__table__
 _INSERT = insert(_table).returning(_table.c.id)
 _WRITE = update(_table).where(_table.c.id == bindparam("_id"), _table.c.version == bindparam("_version"))
+_decisions = Decision.__table__
+_INSERT_DECISION = insert(_decisions)
+# PostgreSQL: a trigger's decision row rides along with the item's UPDATE (a data-modifying WITH): one
+# round trip for both. Were the UPDATE to match no row, the transaction is rolled back (StaleVersion).
+_WRITE_WITH_DECISION = _WRITE.add_cte(insert(_decisions).values(
+    {column.key: bindparam(f"decision_{column.key}") for column in _decisions.columns if not column.primary_key})
+    .cte("decision"))
 # Many-to-one relationships a change may name instead of their column (``submitted_by=user``).
 _COLUMN_OF = {rel.key: next(iter(rel.local_columns)).key for rel in Item.__mapper__.relationships
               if rel.direction is MANYTOONE}
@@ -82,9 +89,12 @@ def load(session: Session, item_id: int) -> LoadedItem | None:
     return LoadedItem(row[0], row.revision_id, contributors, bool(row.open_blocking))
 
 
-def write(session: Session, item: Item, changes: Mapping[str, Any]) -> None:
+def write(session: Session, item: Item, changes: Mapping[str, Any],
+          decision: Mapping[str, Any] | None = None) -> None:
     """Store ``changes`` (column or many-to-one relationship → new value) in one UPDATE that checks and
-    bumps ``version``; StaleVersion when another transaction changed the item first."""
+    bumps ``version``; StaleVersion when another transaction changed the item first. ``decision``: the
+    trigger's row of ``decisions`` (every column), written in the same round trip where the database
+    allows it."""
     values: dict[str, Any] = {}
     for key, value in changes.items():
         if key in _COLUMN_OF:
@@ -92,8 +102,15 @@ def write(session: Session, item: Item, changes: Mapping[str, Any]) -> None:
         else:
             values[key] = value
     values["version"] = item.version + 1
-    result = session.connection().execute(_WRITE, {**values, "_id": item.id, "_version": item.version})
-    if result.rowcount != 1:
+    params = {**values, "_id": item.id, "_version": item.version}
+    connection = session.connection()
+    statement = _WRITE
+    if decision is not None and connection.dialect.name == "postgresql":
+        statement = _WRITE_WITH_DECISION
+        params.update({f"decision_{key}": value for key, value in decision.items()})
+    elif decision is not None:
+        connection.execute(_INSERT_DECISION, [dict(decision)])
+    if connection.execute(statement, params).rowcount != 1:
         raise StaleVersion("该事项已被他人修改，请刷新后重试", details={"item_id": item.id})
     for key, value in (*changes.items(), *values.items()):
         set_committed_value(item, key, value)

@@ -288,7 +288,7 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
         step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload)
         extra = _apply(step, new_state)
         step.set(**entering_state(app, item, new_state, now))
-        item_store.write(session, item, step.changes)
+        item_store.write(session, item, step.changes, step.decision)
         events = [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason, now), *extra]
         for event in events:
             run_after_transition(app, session, event)
