@@ -78,10 +78,6 @@ def _check_version(item: Item, expected_version: int | None) -> None:
                            details={"current_version": item.version})
 
 
-def _department_by_code(session: Session, code: str) -> Department:
-    return _require_department(code, session.scalar(select(Department).where(Department.code == code)))
-
-
 def _require_department(code: str, department: Department | None) -> Department:
     if department is None or not department.active:
         raise ValidationFailed("未知的部门：%(dept)s", code="unknown_department", field="department", dept=code)
