@@ -4,10 +4,10 @@ A transition needs the item with what its API shape shows (department, author, s
 attachments), the users who contributed to its content, the id of its current revision and whether
 that revision still has a blocking scan finding nobody accepted: ``load`` reads all of it in one round
 trip. ``write`` stores the columns a trigger changed (and its decision row) in one UPDATE that also
-checks and bumps ``version`` — the optimistic lock the ORM keeps through ``version_id_col``; no row matched means a
-concurrent change, ``StaleVersion`` (HTTP 409) — and then makes the values the object's committed
-state: the session has nothing left to flush, and a hook that changes the item afterwards is
-versioned as any ORM change is.
+checks and bumps ``version``, the optimistic lock the ORM keeps through ``version_id_col`` (no row
+matched: a concurrent change, ``StaleVersion``, HTTP 409), and then makes the values the object's
+committed state: the session has nothing left to flush, and a hook that changes the item afterwards
+is versioned as any ORM change is. ``insert_new`` is create's INSERT, in the same spirit.
 
 The statements are built once per process: SQLAlchemy derives a cache key from every new statement
 object, which costs more than running it; a module-level statement keeps its key.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from sqlalchemy import String, bindparam, cast, exists, func, insert, select, update
+from sqlalchemy import String, bindparam, cast, exists, func, insert, inspect, select, update
 from sqlalchemy.orm import MANYTOONE, Session, defaultload, joinedload, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -125,7 +125,7 @@ def insert_new(session: Session, item: Item) -> None:
     then holds exactly what its row holds, with the relationships it was given (set them all: one left
     unset could not be loaded once the session is closed).
     """
-    given = item.__dict__
+    given = inspect(item).dict
     values: dict[str, Any] = {}
     for column in _table.columns:
         if column.primary_key:
