@@ -89,11 +89,15 @@ def schedule_stage(session: Session, item_id: int, stage: str, entry: int, due: 
 @after_transition
 def follow_transition(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
     """Entering an open stage schedules the new entry's rungs. (Leaving a stage entry cancels its unsent
-    rungs inside the item's own UPDATE: trigger ``items_stage_left_cancels_rungs``, migration 0016.)"""
+    rungs inside the item's own UPDATE: trigger ``items_stage_left_cancels_rungs``, migration 0016.)
+
+    The entry a transition opens is new (entries only grow), so none of its rungs exist yet: a plain
+    insert, without the look for existing rows to re-date that ``schedule_stage`` makes.
+    """
     item = event.item
-    if item.state in OPEN_STAGES:
-        schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due,
-                       app.calendar, app.settings)
+    if item.state in OPEN_STAGES and item.stage_due is not None:
+        rows = _rows(item.id, item.state, item.stage_entry, item.stage_due, app.calendar, app.settings)
+        session.connection().execute(insert_ignore(session, _reminders), rows)
 
 
 @deadlines_changed
