@@ -47,7 +47,7 @@ _LOAD = (select(Item, _CURRENT_REVISION.label("revision_id"), _CONTRIBUTORS.labe
          .where(Item.id == bindparam("item_id"))
          .options(joinedload(Item.attachments), *ITEM_LOAD_OPTIONS))
 
-# SQLite write transactions read the audit chain's head along (workflow.audit.head_readable_early)
+# write transactions read the audit chain's head along (workflow.audit.reads_head_along)
 _LOAD_WITH_HEAD = _LOAD.add_columns(audit.HEAD_SEQ, audit.HEAD_HASH)
 
 _table = Item.__table__
@@ -77,8 +77,8 @@ class LoadedItem:
 
 def load(session: Session, item_id: int) -> LoadedItem | None:
     """The item with its attachments, contributors, current revision and open-blocking flag (one query;
-    on SQLite also the audit chain's head, which the transition's audit event then needs no query for)."""
-    with_head = audit.head_readable_early(session)
+    in a write transaction also the audit chain's head, which spares the audit append a round trip)."""
+    with_head = audit.reads_head_along(session)
     row = session.execute(_LOAD_WITH_HEAD if with_head else _LOAD, {"item_id": item_id}).unique().first()
     if row is None:
         return None

@@ -359,7 +359,7 @@ def test_locked_head_read_sees_an_append_committed_while_it_waited(app: Gongkai)
 
     def wait_for_the_lock() -> None:
         with app.db.write() as session:
-            seen.append(audit._chain_head(session))
+            seen.append(audit._locked_head(session))
 
     waiter = threading.Thread(target=wait_for_the_lock)
     waiter.start()
@@ -373,3 +373,32 @@ def test_locked_head_read_sees_an_append_committed_while_it_waited(app: Gongkai)
     holder.close()
     waiter.join(10)
     assert seen == [(1, "a" * 64)]
+
+
+def test_an_append_after_a_stale_guess_of_the_head_is_signed_again(app: Gongkai) -> None:
+    """PostgreSQL: a verb reads the head along with its first query, unlocked (a guess). When another
+    transaction appended meanwhile, ``gongkai_audit_append`` inserts nothing and returns the real head;
+    the event is signed after it and the chain stays one chain."""
+    if not app.db.is_postgres:
+        pytest.skip("SQLite's head read is exact: BEGIN IMMEDIATE keeps other writers out")
+    from datetime import datetime
+    now = datetime(2025, 9, 26, 2, 0, tzinfo=timezone.utc)
+    with app.db.write() as session:
+        audit.append(session, at=now, actor=None, subject="test", action="first")
+    with app.db.write() as guessing:
+        assert audit.reads_head_along(guessing)
+        head = guessing.execute(select(audit.HEAD_SEQ, audit.HEAD_HASH)).one()
+        audit.remember_head(guessing, *head)
+        with app.db.write() as other:  # appends after the guess, before the guessing transaction does
+            audit.append(other, at=now, actor=None, subject="test", action="meanwhile")
+        audit.append_with_deferred(guessing, at=now, actor=None, subject="test", action="after the guess")
+    with app.db.write() as session:  # a guess that holds: appended in the same call that checks it
+        head = session.execute(select(audit.HEAD_SEQ, audit.HEAD_HASH)).one()
+        audit.remember_head(session, *head)
+        audit.defer(session, at=now, actor=None, subject="test", action="deferred")
+        audit.append_with_deferred(session, at=now, actor=None, subject="test", action="guessed right")
+    with app.db.read() as session:
+        events = session.execute(select(AuditEvent.seq, AuditEvent.action).order_by(AuditEvent.seq)).all()
+        assert [tuple(e) for e in events] == [(1, "first"), (2, "meanwhile"), (3, "after the guess"),
+                                              (4, "guessed right"), (5, "deferred")]
+        assert audit.verify(session).ok

@@ -3,8 +3,8 @@
 Counts are deterministic, unlike timings (bench/transitions.py measures those against raw SQL).
 BEGIN/COMMIT are not counted (SQLite sends them as statements, PostgreSQL's driver implicitly). The
 bounds are today's counts: a change that adds a statement to a hot verb should be a decision, not an
-accident. The databases differ by design: SQLite reads the audit chain's head along with the verb's
-first query, PostgreSQL locks and reads it in one call and writes a decision row with the item's
+accident. Both databases read the audit chain's head along with the verb's first query (exact on SQLite,
+a guess PostgreSQL confirms while appending); PostgreSQL also writes a decision row with the item's
 UPDATE (workflow/audit.py, workflow/item_store.py). ``approve`` includes the reply-item hook's look-up
 of an application (workflow/applications/hooks.py).
 """
@@ -15,8 +15,8 @@ from tests.conftest import CLEAR, World, item_payload
 from workflow.services import items as svc
 
 BOUNDS = {  # verb → (SQLite, PostgreSQL)
-    "create": (5, 6), "submit": (6, 7), "pass_review": (5, 5), "approve": (5, 5),
-    "return": (6, 6), "withdraw": (5, 5),
+    "create": (5, 5), "submit": (6, 6), "pass_review": (5, 4), "approve": (5, 4),
+    "return": (6, 5), "withdraw": (5, 4),
 }
 
 

@@ -128,7 +128,7 @@ _CREATE_LOOKUP = (select(User, Department, select(CatalogEntry.active).where(Cat
                          .scalar_subquery().label("catalog_active"))
                   .outerjoin(Department, Department.code == bindparam("department"))
                   .where(User.id == bindparam("user_id")).options(*USER_LOAD_OPTIONS))
-_CREATE_LOOKUP_WITH_HEAD = _CREATE_LOOKUP.add_columns(audit.HEAD_SEQ, audit.HEAD_HASH)  # audit.head_readable_early
+_CREATE_LOOKUP_WITH_HEAD = _CREATE_LOOKUP.add_columns(audit.HEAD_SEQ, audit.HEAD_HASH)  # audit.reads_head_along
 
 
 def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: str = DISCLOSURE) -> Item:
@@ -143,7 +143,7 @@ def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: st
     now = app.now()
     with write_transaction(app) as session:
         code = fields.values["department"]
-        with_head = audit.head_readable_early(session)
+        with_head = audit.reads_head_along(session)
         found = session.execute(_CREATE_LOOKUP_WITH_HEAD if with_head else _CREATE_LOOKUP, {
             "user_id": actor.id, "department": code, "catalog": fields.values.get("catalog_code")}).first()
         if with_head and found is not None:
