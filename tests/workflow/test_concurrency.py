@@ -116,8 +116,9 @@ def test_sixteen_processes_one_winner(world: World, tmp_path: Path) -> None:
 
 def test_sixteen_threads_on_sixteen_items_all_win_and_the_chain_holds(world: World) -> None:
     """Different items do not conflict: every transition commits, and their audit events, appended
-    concurrently under the chain lock (PostgreSQL: locked and read in one call, migration 0016), form
-    one gap-free chain."""
+    concurrently under the chain lock, form one gap-free chain (PostgreSQL: all sixteen guessed the same
+    head with their first query; ``gongkai_audit_append`` takes one, the others are signed again after
+    the real head, migration 0016)."""
     item_ids = [_item_in_review(world) for _ in range(RACERS)]
     reviewers = _reviewers(world)
     barrier = threading.Barrier(RACERS)
