@@ -402,3 +402,16 @@ def test_an_append_after_a_stale_guess_of_the_head_is_signed_again(app: Gongkai)
         assert [tuple(e) for e in events] == [(1, "first"), (2, "meanwhile"), (3, "after the guess"),
                                               (4, "guessed right"), (5, "deferred")]
         assert audit.verify(session).ok
+
+
+def test_the_conditional_append_function_writes_every_hashed_column(app: Gongkai) -> None:
+    """``gongkai_audit_append`` (migration 0016) names the columns it inserts: a column added to
+    ``audit_events`` (and so to ``HASHED_COLUMNS``) must be added there too, or PostgreSQL would store an
+    event without the value its hash covers."""
+    if not app.db.is_postgres:
+        pytest.skip("PostgreSQL function")
+    import re
+    with app.db.read() as session:
+        source = session.scalar(text("SELECT pg_get_functiondef('gongkai_audit_append'::regproc)"))
+    inserted = re.search(r"INSERT INTO audit_events \(([^)]*)\)", source).group(1)
+    assert {column.strip() for column in inserted.split(",")} == {*audit.HASHED_COLUMNS, "hash"}
