@@ -220,3 +220,61 @@ def today() -> date:
     """Today in Asia/Shanghai."""
     from workflow.clock import local_date
     return local_date(utc_now())
+
+
+# ---------------------------------------------------------------- statement counts
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+class StatementCounter:
+    """Counts the SQL statements sent to the database, per step label (deterministic, unlike timings).
+
+    Gongkai's statements are seen through SQLAlchemy's ``before_cursor_execute`` engine event
+    (``listening``); a raw DBAPI path reports its own through ``record``. An ``executemany`` counts
+    as one statement; transaction control (BEGIN, COMMIT …) is not counted: SQLite sends it as
+    statements, PostgreSQL's driver implicitly, so counting it would compare unlike with unlike.
+    Statements outside a write transaction (the read before ``submit`` that scans attachments)
+    are counted apart, under ``outside``.
+    """
+
+    def __init__(self) -> None:
+        self.label: str | None = None
+        self.counts: dict[str, int] = {}
+        self.outside: dict[str, int] = {}
+        self.statements: dict[str, list[str]] = {}
+
+    @contextmanager
+    def step(self, label: str) -> Iterator[None]:
+        """Count what runs inside the block under ``label``."""
+        self.label = label
+        self.counts.setdefault(label, 0)
+        self.outside.setdefault(label, 0)
+        try:
+            yield
+        finally:
+            self.label = None
+
+    def record(self, statement: str, in_write_transaction: bool = True) -> None:
+        """Count one statement under the current label (ignored outside ``step``)."""
+        if self.label is None or statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            return
+        counts = self.counts if in_write_transaction else self.outside
+        counts[self.label] = counts.get(self.label, 0) + 1
+        self.statements.setdefault(self.label, []).append(" ".join(statement.split())[:160])
+
+    @contextmanager
+    def listening(self, engine: Any) -> Iterator["StatementCounter"]:
+        """Count every statement ``engine`` executes while the block runs."""
+        from sqlalchemy import event
+
+        from db.session import is_write_connection
+
+        def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            self.record(statement, is_write_connection(conn))
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield self
+        finally:
+            event.remove(engine, "before_cursor_execute", before)

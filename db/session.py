@@ -104,10 +104,15 @@ def _sqlite_engine(url: str, database: str | None, pool: PoolOptions, **kwargs: 
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_connection(connection) else "BEGIN")
 
     return engine
+
+
+def is_write_connection(connection: Any) -> bool:
+    """Whether ``connection`` belongs to a ``Database.write()`` transaction (SQLite: ``BEGIN IMMEDIATE``,
+    so the database's write lock is held from its first statement until commit)."""
+    return bool(connection.get_execution_options().get(_WRITE_OPTION, False))
 
 
 class Database:

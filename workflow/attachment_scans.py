@@ -123,6 +123,18 @@ def ensure_scanned(app: "Gongkai", attachment_ids: Iterable[int]) -> int:
     return made
 
 
+def unscanned(app: "Gongkai", session: Session, attachments: Iterable[Attachment]) -> list[int]:
+    """Ids of ``attachments`` without a stored scan under the current fingerprint (one query; none
+    without attachments)."""
+    attachments = list(attachments)
+    if not attachments:
+        return []
+    fingerprint = current_fingerprint(app)
+    keys = {a.id: key_of(a, fingerprint) for a in attachments}
+    have = cached(session, keys.values())
+    return [attachment_id for attachment_id, key in keys.items() if key not in have]
+
+
 def scan_pending(app: "Gongkai", limit: int = 20) -> int:
     """Scheduler job: scan attachments of open items that have no scan under the current fingerprint."""
     from workflow.item_states import OPEN_STATES
@@ -175,4 +187,4 @@ def scan_stats(app: "Gongkai") -> dict[str, int]:
 
 
 __all__ = ["ScanKey", "attachment_findings", "cached", "current_fingerprint", "ensure_scanned", "extension_of",
-           "findings_for", "key_of", "scan_and_store", "scan_pending", "scan_stats"]
+           "findings_for", "key_of", "scan_and_store", "scan_pending", "scan_stats", "unscanned"]

@@ -3,7 +3,10 @@
 Every event stores the HMAC-SHA256, under a key kept outside the database, of every column
 of its row (``id`` and ``hash`` excepted) including the previous event's hash, and the id of
 the key. Appends are serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: the
-write lock already held by ``BEGIN IMMEDIATE``), so the chain never forks. ``verify`` walks
+write lock already held by ``BEGIN IMMEDIATE``), so the chain never forks. A verb that read the
+head along with its first query (``reads_head_along``) appends in one statement: on PostgreSQL
+``gongkai_audit_append`` checks under the lock that the head is still the one the event was signed
+after, and hands back the real head to sign against when it is not (migration 0016). ``verify`` walks
 the chain, checks it against the anchors written outside the database
 (``workflow.audit_anchor``) and names the first event whose hash, link or sequence number
 is wrong — or the events missing after an anchor.
@@ -20,10 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping, Protocol, Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import JSON, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, User
+from db.session import is_write_connection
 from workflow.access import Actor
 from workflow.audit_keys import AuditKeyError, AuditKeys, Keyring, keys_of
 from workflow.clock import SHANGHAI
@@ -83,35 +87,135 @@ def legacy_hash(seq: int, at: datetime, actor_name: str, subject: str, action: s
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+# Built once: a statement object keeps its SQLAlchemy cache key, a new one per call must derive it again.
+# PostgreSQL: take the chain lock and read the head in one call (migration 0016 explains why the read
+# inside the function sees every append committed before the lock was granted) …
+_LOCKED_HEAD = text("SELECT head_seq AS seq, head_hash AS hash FROM gongkai_audit_chain_head(:key)")
+# … or append an event in the same call when the head is still the one it was signed after.
+_APPEND_IF_HEAD = text(
+    "SELECT appended, head_seq, head_hash FROM gongkai_audit_append(CAST(:key AS bigint), "
+    "CAST(:expected_seq AS bigint), CAST(:expected_hash AS varchar), CAST(:seq AS bigint), "
+    "CAST(:at AS timestamptz), CAST(:actor_id AS integer), CAST(:actor_name AS varchar), "
+    "CAST(:subject AS varchar), CAST(:item_id AS integer), CAST(:action AS varchar), CAST(:from_state AS varchar), "
+    "CAST(:to_state AS varchar), CAST(:reason AS text), CAST(:revision_hash AS varchar), CAST(:data AS json), "
+    "CAST(:prev_hash AS varchar), CAST(:hash AS varchar), CAST(:key_id AS varchar))"
+).bindparams(bindparam("at", type_=AuditEvent.__table__.c.at.type), bindparam("data", type_=JSON()))
+_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+_INSERT = insert(AuditEvent.__table__)
+_HEAD_INFO = "gongkai_audit_head"  # session.info: the chain head this transaction has read or written
+
+# The chain head as two scalar subqueries, for a verb's first query to read along (``reads_head_along``,
+# then ``remember_head``): NULL on an empty chain.
+HEAD_SEQ = select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1).scalar_subquery().label("audit_head_seq")
+HEAD_HASH = select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1).scalar_subquery().label("audit_head_hash")
+
+
+@dataclass(frozen=True)
+class _Head:
+    """The chain head as this transaction knows it: ``exact`` when no other transaction can append before
+    this one commits (SQLite's write lock, or PostgreSQL's chain lock once taken), else a guess."""
+
+    transaction: tuple[Any, Any]
+    seq: int
+    hash: str
+    exact: bool
+
+
+def _transaction_of(session: Session) -> tuple[Any, Any]:
+    # the innermost transaction too: a savepoint rolled back must not leave a head that was never committed
+    return session.get_transaction(), session.get_nested_transaction()
+
+
+def _known_head(session: Session) -> _Head | None:
+    known = session.info.get(_HEAD_INFO)
+    return known if known is not None and known.transaction == _transaction_of(session) else None
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    """``(seq, hash)`` of the newest event, read under the chain lock (PostgreSQL: taken here and held
+    until commit; SQLite: the write transaction's ``BEGIN IMMEDIATE`` holds the database's write lock)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        last = connection.execute(_LOCKED_HEAD, {"key": AUDIT_LOCK_KEY}).first()
+    else:
+        last = connection.execute(_HEAD).first()
+    return (last.seq, last.hash) if last and last.seq is not None else (0, GENESIS_HASH)
+
+
+def reads_head_along(session: Session) -> bool:
+    """Whether a verb's first query should read the chain head along (``HEAD_SEQ``, ``HEAD_HASH``, then
+    ``remember_head``), sparing the append a round trip: in every write transaction. On SQLite the read is
+    exact: ``BEGIN IMMEDIATE`` holds the write lock from the first statement to the commit, so no other
+    transaction can append meanwhile. On PostgreSQL it is a guess, which the append confirms under the
+    chain lock (``gongkai_audit_append``); should another transaction have appended meanwhile, the event is
+    signed again after the real head."""
+    return is_write_connection(session.connection())
+
+
+def remember_head(session: Session, seq: int | None, hash_: str | None) -> None:
+    """Record the head read along by a query of this transaction (``reads_head_along``)."""
+    exact = session.get_bind().dialect.name == "sqlite"
+    session.info[_HEAD_INFO] = _Head(_transaction_of(session), seq or 0, hash_ or GENESIS_HASH, exact)
+
+
+def _signed_rows(key_id: str, key: bytes, seq: int, prev_hash: str,
+                 events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of ``events`` (``append``'s keyword arguments), numbered and chained after ``(seq, prev_hash)``."""
+    rows = []
+    for event in events:
+        actor = event.get("actor")
+        seq += 1
+        fields: dict[str, Any] = {
+            "key_id": key_id, "seq": seq, "at": event["at"], "actor_id": actor.id if actor else None,
+            "actor_name": actor.username if actor else "system", "subject": event["subject"],
+            "item_id": event.get("item_id"), "action": event["action"], "from_state": event.get("from_state"),
+            "to_state": event.get("to_state"), "reason": event.get("reason"),
+            "revision_hash": event.get("revision_hash"), "data": event.get("data") or {}, "prev_hash": prev_hash,
+        }
+        prev_hash = keyed_hash(key, fields)
+        rows.append({**fields, "hash": prev_hash})
+    return rows
+
+
+def _write(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """Sign and insert ``events`` after the chain head: one INSERT after a head this transaction knows
+    exactly; after a guessed one, the first event goes through ``gongkai_audit_append`` (which takes the
+    lock and checks the guess), the rest in one INSERT; else the head is read under the lock first."""
+    if not events:
+        return
+    key_id, key = keys_of(session).current()  # before the lock: may read (or create) the key file
+    connection = session.connection()
+    head = _known_head(session)
+    if head is not None and not head.exact:
+        rows = _signed_rows(key_id, key, head.seq, head.hash, events)
+        expected = (head.seq, head.hash) if head.seq else (None, None)
+        confirmed = connection.execute(_APPEND_IF_HEAD, {
+            **rows[0], "key": AUDIT_LOCK_KEY, "expected_seq": expected[0], "expected_hash": expected[1]}).one()
+        if confirmed.appended:
+            rest = rows[1:]
+        else:  # another transaction appended after the guess: sign again after the real head (locked now)
+            rows = rest = _signed_rows(key_id, key, confirmed.head_seq or 0, confirmed.head_hash or GENESIS_HASH,
+                                       events)
+    else:
+        seq, prev_hash = (head.seq, head.hash) if head is not None else _locked_head(session)
+        rows = rest = _signed_rows(key_id, key, seq, prev_hash, events)
+    if rest:
+        connection.execute(_INSERT, rest)  # several rows: one executemany
+    session.info[_HEAD_INFO] = _Head(_transaction_of(session), rows[-1]["seq"], rows[-1]["hash"], exact=True)
 
 
 def append(session: Session, *, at: datetime, actor: Actor | None, subject: str, action: str,
            item_id: int | None = None, from_state: str | None = None, to_state: str | None = None,
            reason: str | None = None, revision_hash: str | None = None,
-           data: dict[str, Any] | None = None) -> AuditEvent:
+           data: dict[str, Any] | None = None) -> None:
     """Append one event to the chain inside the caller's transaction.
 
     Call it last in a transaction: on PostgreSQL the chain lock is held until commit. Signed
     with the instance's current audit key; ``AuditKeyError`` (nothing written) without one.
     """
-    kid, key = keys_of(session).current()  # before the lock: may read (or create) the key file
-    _lock_chain(session)
-    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq = (last.seq + 1) if last else 1
-    prev_hash = last.hash if last else GENESIS_HASH
-    fields: dict[str, Any] = {
-        "key_id": kid, "seq": seq, "at": at, "actor_id": actor.id if actor else None,
-        "actor_name": actor.username if actor else "system", "subject": subject, "item_id": item_id,
-        "action": action, "from_state": from_state, "to_state": to_state, "reason": reason,
-        "revision_hash": revision_hash, "data": data or {}, "prev_hash": prev_hash,
-    }
-    event = AuditEvent(**fields, hash=keyed_hash(key, fields))
-    session.add(event)
-    session.flush()
-    return event
+    _write(session, [{"at": at, "actor": actor, "subject": subject, "action": action, "item_id": item_id,
+                      "from_state": from_state, "to_state": to_state, "reason": reason,
+                      "revision_hash": revision_hash, "data": data}])
 
 
 _DEFERRED = "gongkai_deferred_audit"
@@ -127,12 +231,14 @@ def defer(session: Session, **event: Any) -> None:
     session.info.setdefault(_DEFERRED, []).append(event)
 
 
-def append_deferred(session: Session) -> list[AuditEvent]:
-    """Append the queued events in the order they were deferred."""
-    queued = session.info.pop(_DEFERRED, [])
-    return [append(session, **event) for event in queued]
+def append_deferred(session: Session) -> None:
+    """Append the queued events in the order they were deferred (one INSERT for all of them)."""
+    _write(session, session.info.pop(_DEFERRED, []))
 
 
+def append_with_deferred(session: Session, **event: Any) -> None:
+    """Append ``event`` followed by the queued ones, in one INSERT: a verb's own event comes first."""
+    _write(session, [event, *session.info.pop(_DEFERRED, [])])
 
 
 @dataclass(frozen=True)

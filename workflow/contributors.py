@@ -15,32 +15,31 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from db.insert_ignore import insert_ignore
 from db.models import ItemContributor
 from workflow.access import Actor
 
 
-def _insert(session: Session):  # noqa: ANN202
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(ItemContributor)
+# any unique key: the only one besides the primary key is (item_id, user_id)
+_INSERT = insert_ignore(ItemContributor.__table__)
 
 
 def record(session: Session, item_id: int, actor: Actor, at: datetime, action: str) -> None:
     """Record ``actor`` as a contributor of the item (the scheduler is nobody's contributor)."""
     if actor.id is None:
         return
-    statement = _insert(session).values(item_id=item_id, user_id=actor.id, first_at=at, first_action=action)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["item_id", "user_id"]))
+    session.execute(_INSERT, [{"item_id": item_id, "user_id": actor.id, "first_at": at,
+                                        "first_action": action}])
 
 
 def carry_over(session: Session, from_item_id: int, to_item_id: int, at: datetime) -> None:
     """Make the contributors of ``from_item_id`` contributors of ``to_item_id`` (revise copies content)."""
-    for user_id in of_item(session, from_item_id):
-        statement = _insert(session).values(item_id=to_item_id, user_id=user_id, first_at=at, first_action="revise")
-        session.execute(statement.on_conflict_do_nothing(index_elements=["item_id", "user_id"]))
+    rows = [{"item_id": to_item_id, "user_id": user_id, "first_at": at, "first_action": "revise"}
+            for user_id in sorted(of_item(session, from_item_id))]
+    if rows:
+        session.execute(_INSERT, rows)
 
 
 def of_item(session: Session, item_id: int | None) -> frozenset[int]:

@@ -2,23 +2,27 @@
 
 Each effect takes one ``Step`` (the item, its current revision, the actor, the resolved context and
 the open write session) and returns extra transition events (items archived as superseded), which
-the service hands to the after-transition hooks like its own event.
+the service hands to the after-transition hooks like its own event. Effects stage the item's new
+column values on the step (``Step.set``), and the decision row; the service writes them, with the
+state, in one UPDATE. The revision and its findings are Core inserts of statements built once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
-from db.models import Decision, Item, Revision, User
+from db.models import Item, Revision, User
 from workflow import audit
 from workflow.access import Actor
 from workflow.calendar import deadlines
 from workflow.revision_findings import accept_findings, record_scan
 from workflow.hooks import TransitionEvent
 from workflow.item_context import ItemContext
+from workflow.item_store import USER_LOAD_OPTIONS
 from workflow.revisions import content_hash, snapshot
 
 if TYPE_CHECKING:
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from workflow.spec import TriggerSpec
 
 SUPERSEDED = "superseded"
+_INSERT_REVISION = insert(Revision.__table__).returning(Revision.__table__.c.id)
 
 
 @dataclass
@@ -35,12 +40,19 @@ class Step:
     app: Gongkai
     session: Session
     item: Item
-    revision: Revision | None
+    revision_id: int | None
     actor: Actor
     context: ItemContext
     trigger: TriggerSpec
     now: datetime
     payload: Mapping[str, Any]
+    changes: dict[str, Any] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None  # the trigger's decision row (record_decision), written with the item
+
+    def set(self, **values: Any) -> None:
+        """Stage new values of the item's columns (or of a many-to-one relationship, ``submitted_by=user``):
+        the service writes every staged value and the new state in one UPDATE that checks the version."""
+        self.changes.update(values)
 
 
 Effect = Callable[[Step], list[TransitionEvent]]
@@ -48,67 +60,65 @@ Effect = Callable[[Step], list[TransitionEvent]]
 
 def take_revision(step: Step) -> list[TransitionEvent]:
     """submit: freeze the content as a numbered revision, bind the decisions to it, scan it."""
-    item, now = step.item, step.now
+    item, now, session, actor_id = step.item, step.now, step.session, step.actor.id
     content = snapshot(item)
-    item.revision = (item.revision or 0) + 1
-    item.content_hash = content_hash(content)
-    item.submitted_by = step.session.get(User, step.actor.id, options=(lazyload(User.role_rows), lazyload(
-        User.departments))) if step.actor.id is not None else None
-    item.reviewed_by_id = None
-    item.approved_by_id = None
-    revision = Revision(item_id=item.id, number=item.revision, content=content, content_hash=item.content_hash,
-                        submitted_by_id=step.actor.id, submitted_at=now)
-    step.session.add(revision)
-    step.session.flush()
-    record_scan(step.app, step.session, item, revision)
+    number = (item.revision or 0) + 1
+    digest = content_hash(content)
+    step.revision_id = session.connection().execute(_INSERT_REVISION, {
+        "item_id": item.id, "number": number, "content": content, "content_hash": digest,
+        "submitted_by_id": actor_id, "submitted_at": now}).scalar_one()
+    # usually the author, already in the session's identity map: no query
+    submitter = session.get(User, actor_id, options=USER_LOAD_OPTIONS) if actor_id is not None else None
+    step.set(revision=number, content_hash=digest, submitted_by=submitter, reviewed_by_id=None, approved_by_id=None)
+    record_scan(step.app, session, item, step.revision_id)
     return []
 
 
 def record_review(step: Step) -> list[TransitionEvent]:
     """pass_review: the findings accepted with their legal basis; who reviewed this revision."""
-    accept_findings(step.session, step.revision, step.actor, step.now, step.payload, step.context.legal_basis)
-    step.item.reviewed_by_id = step.actor.id
+    accept_findings(step.session, step.revision_id, step.actor, step.now, step.payload, step.context.legal_basis)
+    step.set(reviewed_by_id=step.actor.id)
     return []
 
 
 def record_approval(step: Step) -> list[TransitionEvent]:
     """approve: who approved; the publication time if one was given."""
-    step.item.approved_by_id = step.actor.id
+    step.set(approved_by_id=step.actor.id)
     if "publish_at" in step.context.inputs:
-        step.item.publish_at = step.context.inputs["publish_at"]
+        step.set(publish_at=step.context.inputs["publish_at"])
     return []
 
 
 def record_decision(step: Step) -> None:
-    """The decision row of a deciding trigger, bound to the revision decided on, with its inputs."""
+    """The decision row of a deciding trigger, bound to the revision decided on, with its inputs: staged
+    on the step, written with the item's UPDATE (``item_store.write``)."""
     inputs = step.context.inputs
     checklist = inputs.get("checklist")
-    step.session.add(Decision(
-        item_id=step.item.id, revision_id=step.revision.id if step.revision else None, kind=step.trigger.name,
-        actor_id=step.actor.id, at=step.now, reason=inputs.get("reason"),
-        checklist=dict(checklist) if isinstance(checklist, dict) else None, legal_basis=inputs.get("legal_basis")))
+    step.decision = {
+        "item_id": step.item.id, "revision_id": step.revision_id, "kind": step.trigger.name,
+        "actor_id": step.actor.id, "at": step.now, "reason": inputs.get("reason"),
+        "checklist": dict(checklist) if isinstance(checklist, dict) else None,
+        "legal_basis": inputs.get("legal_basis")}
 
 
 def enter_published(step: Step) -> list[TransitionEvent]:
     """Published now: stamp it, and archive the item this one supersedes."""
-    step.item.published_at = step.now
+    step.set(published_at=step.now)
     return archive_superseded(step)
 
 
 def enter_archived(step: Step) -> list[TransitionEvent]:
     """Archived now: stamp it with the reason."""
-    step.item.archived_at = step.now
-    step.item.archive_reason = step.context.reason or step.payload.get("archive_reason") or "archived"
+    step.set(archived_at=step.now,
+             archive_reason=step.context.reason or step.payload.get("archive_reason") or "archived")
     return []
 
 
-def enter_state(app: Gongkai, item: Item, state: str, now: datetime) -> None:
-    """Move ``item`` into ``state``: a new stage entry with its working-day due date."""
-    item.state = state
-    item.stage_entered_at = now
-    item.stage_entry = (item.stage_entry or 0) + 1
-    item.stage_due = deadlines.stage_due(app.calendar, state, now, item.publish_deadline, app.settings)
-    item.updated_at = now
+def entering_state(app: Gongkai, item: Item, state: str, now: datetime) -> dict[str, Any]:
+    """The columns that move ``item`` into ``state``: a new stage entry with its working-day due date."""
+    return {"state": state, "stage_entered_at": now, "stage_entry": (item.stage_entry or 0) + 1,
+            "stage_due": deadlines.stage_due(app.calendar, state, now, item.publish_deadline, app.settings),
+            "updated_at": now}
 
 
 def archive_superseded(step: Step) -> list[TransitionEvent]:
@@ -121,7 +131,8 @@ def archive_superseded(step: Step) -> list[TransitionEvent]:
         return []
     from_state = old.state
     old.superseded_by_id = item.id
-    enter_state(step.app, old, "archived", now)
+    for key, value in entering_state(step.app, old, "archived", now).items():
+        setattr(old, key, value)  # an ORM change: flushed, version-checked, with the transaction
     old.archived_at, old.archive_reason = now, SUPERSEDED
     audit.defer(step.session, at=now, actor=actor, subject=f"item:{old.id}", item_id=old.id, action="archive",
                 from_state=from_state, to_state="archived", reason=SUPERSEDED, revision_hash=old.content_hash,

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sqlalchemy import Table, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, String, Table, Text, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from db.insert_ignore import insert_ignore as cacheable_insert_ignore
 from db.models import Item, Notification, User, UserRole, user_departments
+from db.types import UTCDateTime
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.clock import SHANGHAI
 from workflow.hooks import TransitionEvent
@@ -30,6 +32,12 @@ STAGE_LABELS = {"draft": "起草", "secrecy_review": "保密审查", "approval":
 STAGE_ROLES = {"draft": DRAFTER, "secrecy_review": REVIEWER, "approval": APPROVER}
 
 
+# Whether a user's inbox rows are to be mailed: an address and a preference other than "off".
+# Defined once, in SQL: the recipient lookups select it, the inbox INSERT … SELECT writes it.
+MAIL_STATUS = case((and_(User.email.is_not(None), User.email != "", User.notify_pref != "off"), "pending"),
+                   else_="none")
+
+
 @dataclass(frozen=True)
 class Recipient:
     """A user to notify, with what e-mail needs to know."""
@@ -38,6 +46,7 @@ class Recipient:
     username: str
     email: str | None
     notify_pref: str
+    mail_status: str  # MAIL_STATUS of this user: "pending" (to be mailed) or "none"
 
 
 @dataclass(frozen=True)
@@ -60,11 +69,37 @@ class ItemFacts:
                    item.author_id, item.submitted_by_id, item.reviewed_by_id, item.stage_due)
 
 
-def insert_ignore(session: Session, table: Table) -> Any:
-    """An INSERT that skips rows violating a unique key (PostgreSQL and SQLite)."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+@lru_cache(maxsize=None)
+def _insert_ignore(table: Table, returning: tuple[str, ...] = ()) -> Any:
+    statement = cacheable_insert_ignore(table)
+    return statement.returning(*(table.c[name] for name in returning)) if returning else statement
+
+
+def insert_ignore(_session: Session, table: Table, returning: tuple[str, ...] = ()) -> Any:
+    """An INSERT that skips rows violating a unique key (PostgreSQL and SQLite), returning the columns
+    named in ``returning`` of the rows it inserted (``db.insert_ignore``: cacheable, built once per table
+    and ``returning``)."""
+    return _insert_ignore(table, returning)
+
+
+def _holding(head: bool, scoped: bool) -> list[Any]:
+    """Active users holding the role ``:role`` (``head``: department heads), covering ``:department_id``
+    when ``scoped`` (users of every department included)."""
+    conditions = [User.active.is_(True),
+                  User.is_department_head.is_(True) if head
+                  else User.id.in_(select(UserRole.user_id).where(UserRole.role == bindparam("role")))]
+    if scoped:
+        conditions.append(or_(User.all_departments.is_(True), User.id.in_(
+            select(user_departments.c.user_id).where(user_departments.c.department_id == bindparam("department_id")))))
+    return conditions
+
+
+_RECIPIENT_COLUMNS = (User.id, User.username, User.email, User.notify_pref, MAIL_STATUS)
+# Built once (a new statement per call costs more than running it): by (head?, scoped?), and by id.
+_HOLDING = {(head, scoped): select(*_RECIPIENT_COLUMNS).where(*_holding(head, scoped)).order_by(User.id)
+            for head in (False, True) for scoped in (False, True)}
+_BY_ID = (select(*_RECIPIENT_COLUMNS).where(User.id.in_(bindparam("ids", expanding=True)), User.active.is_(True))
+          .order_by(User.id))
 
 
 class Directory:
@@ -76,15 +111,9 @@ class Directory:
 
     def _query(self, key: tuple[str, int | None]) -> list[Recipient]:
         kind, department_id = key
-        query = select(User.id, User.username, User.email, User.notify_pref).where(User.active.is_(True))
-        if kind == "head":
-            query = query.where(User.is_department_head.is_(True))
-        else:
-            query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == kind)))
-        if department_id is not None:
-            query = query.where(or_(User.all_departments.is_(True), User.id.in_(
-                select(user_departments.c.user_id).where(user_departments.c.department_id == department_id))))
-        return [Recipient(*row) for row in self.session.execute(query.order_by(User.id))]
+        statement = _HOLDING[(kind == "head", department_id is not None)]
+        rows = self.session.execute(statement, {"role": kind, "department_id": department_id})
+        return [Recipient(*row) for row in rows]
 
     def get(self, kind: str, department_id: int | None) -> list[Recipient]:
         """Active users holding role ``kind`` (or ``"head"``) covering the department (None: anywhere)."""
@@ -98,19 +127,23 @@ class Directory:
         wanted = sorted({i for i in ids if i is not None})
         if not wanted:
             return []
-        rows = self.session.execute(select(User.id, User.username, User.email, User.notify_pref)
-                                    .where(User.id.in_(wanted), User.active.is_(True)).order_by(User.id))
-        return [Recipient(*row) for row in rows]
+        return [Recipient(*row) for row in self.session.execute(_BY_ID, {"ids": wanted})]
 
     def stage_candidates(self, item: ItemFacts, stage: str) -> list[Recipient]:
         """Who may act on the item in ``stage``: never the submitter/author or this revision's reviewer."""
-        people = self.get(STAGE_ROLES[stage], item.department_id)
-        if stage == "draft":
-            return people
-        excluded = {item.author_id, item.submitted_by_id}
-        if stage == "approval":
-            excluded.add(item.reviewed_by_id)
-        return [p for p in people if p.id not in excluded]
+        excluded = not_candidates(item, stage)
+        return [p for p in self.get(STAGE_ROLES[stage], item.department_id) if p.id not in excluded]
+
+
+def not_candidates(item: ItemFacts, stage: str) -> set[int]:
+    """Who may not act on the item in ``stage`` although holding its role (separation of duties): in
+    review and approval its author and submitter, in approval also this revision's reviewer."""
+    if stage == "draft":
+        return set()
+    excluded = {item.author_id, item.submitted_by_id}
+    if stage == "approval":
+        excluded.add(item.reviewed_by_id)
+    return {user_id for user_id in excluded if user_id is not None}
 
 
 def rung_recipients(directory: Directory, item: ItemFacts, stage: str, rung: str) -> list[Recipient]:
@@ -139,11 +172,51 @@ def notify(session: Session, people: Sequence[Recipient], *, kind: str, key: str
     rows = [{"user_id": p.id, "kind": kind, "item_id": item_id, "application_id": application_id,
              "title": title[:300], "body": body,
              "created_at": now, "read_at": None, "idempotency_key": f"{key}:u{p.id}"[:200],
-             "mail_status": "pending" if p.email and p.notify_pref != "off" else "none"}
+             "mail_status": p.mail_status}
             for p in people]
-    statement = insert_ignore(session, Notification.__table__).returning(Notification.user_id)
+    statement = insert_ignore(session, Notification.__table__, returning=("user_id",))
     created = {row[0] for row in session.execute(statement, rows)}
     return [p for p in people if p.id in created]
+
+
+# The audiences of event notifications (notify_audience): the stage's candidates, given users, or
+# given users and every admin.
+CANDIDATES, PEOPLE, PEOPLE_AND_ADMINS = "candidates", "people", "people_and_admins"
+
+
+def _audience(name: str) -> Any:
+    if name == CANDIDATES:
+        return and_(*_holding(head=False, scoped=True), User.id.not_in(bindparam("excluded", expanding=True)))
+    people = User.id.in_(bindparam("ids", expanding=True))
+    if name == PEOPLE_AND_ADMINS:
+        people = or_(people, User.id.in_(select(UserRole.user_id).where(UserRole.role == bindparam("admin_role"))))
+    return and_(User.active.is_(True), people)
+
+
+@lru_cache(maxsize=None)
+def _inbox_insert(audience: str) -> Any:
+    """INSERT … SELECT of one inbox row per user of ``audience`` (unique key: no one twice), built once."""
+    key = func.substr(bindparam("key", type_=String) + ":u" + cast(User.id, String), 1, 200)
+    source = select(User.id, bindparam("kind", type_=String), bindparam("item_id", type_=Integer),
+                    func.substr(bindparam("title", type_=String), 1, 300), bindparam("body", type_=Text),
+                    bindparam("created_at", type_=UTCDateTime()), key, MAIL_STATUS
+                    ).where(_audience(audience)).order_by(User.id)
+    columns = ["user_id", "kind", "item_id", "title", "body", "created_at", "idempotency_key", "mail_status"]
+    return cacheable_insert_ignore(Notification.__table__).from_select(columns, source)
+
+
+def notify_audience(session: Session, audience: str, *, kind: str, key: str, title: str, body: str, now: datetime,
+                    item_id: int, department_id: int | None = None, role: str | None = None,
+                    excluded: Iterable[int] = (), ids: Iterable[int | None] = ()) -> None:
+    """``notify`` in one statement: the recipients are selected by the INSERT itself.
+
+    ``audience``: ``CANDIDATES`` (active holders of ``role`` covering ``department_id`` but ``excluded``),
+    ``PEOPLE`` (active users of ``ids``) or ``PEOPLE_AND_ADMINS`` (those and every active admin).
+    """
+    session.execute(_inbox_insert(audience), {
+        "kind": kind, "key": key, "title": title, "body": body, "created_at": now, "item_id": item_id,
+        "role": role, "department_id": department_id, "excluded": sorted(excluded), "admin_role": ADMIN,
+        "ids": sorted({i for i in ids if i is not None})})
 
 
 def item_link(app: "Gongkai", item_id: int) -> str:
@@ -260,14 +333,14 @@ def notify_on_event(app: "Gongkai", session: Session, event: TransitionEvent) ->
     if message is None:
         return
     kind, title, body = message
-    directory = Directory(session)
     facts = ItemFacts.of(event.item)
-    if kind == "submitted":
-        people = directory.stage_candidates(facts, "secrecy_review")
-    else:
-        people = directory.users([facts.author_id, facts.submitted_by_id])
-        if kind == "taken_down":
-            people = dedupe([*people, *directory.get(ADMIN, None)])
     key = f"ev:{facts.id}:{facts.stage_entry}:{event.trigger}"
-    notify(session, people, kind=kind, key=key, title=title, body=body, now=event.at, item_id=facts.id)
-
+    if kind == "submitted":
+        stage = "secrecy_review"
+        notify_audience(session, CANDIDATES, kind=kind, key=key, title=title, body=body, now=event.at, item_id=facts.id,
+                        role=STAGE_ROLES[stage], department_id=facts.department_id,
+                        excluded=not_candidates(facts, stage))
+    else:
+        notify_audience(session, PEOPLE_AND_ADMINS if kind == "taken_down" else PEOPLE, kind=kind, key=key,
+                        title=title, body=body, now=event.at, item_id=facts.id,
+                        ids=[facts.author_id, facts.submitted_by_id])

@@ -1,7 +1,8 @@
 """The reminder ledger and the sweep.
 
 Ledger: one row per (item, stage entry, rung), created in the transaction that puts the item
-into ``draft``/``secrecy_review``/``approval`` and cancelled when it leaves that stage entry.
+into ``draft``/``secrecy_review``/``approval`` and cancelled when it leaves that stage entry — by the
+database, in the item's own UPDATE (trigger ``items_stage_left_cancels_rungs``, migration 0016).
 Requests for disclosure (applications) use the same ledger: one row per (application, clock
 entry, rung), kept in step by ``follow_application`` inside every application verb.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import and_, case, literal, select, update
+from sqlalchemy import and_, bindparam, case, literal, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Item, Reminder
@@ -57,7 +58,7 @@ def _insert_or_redate(session: Session, subject: Any, entry: int, rows: list[dic
     need no UPDATE at all; existing ones are re-dated in a single statement with a CASE on the
     rung, touching only rows nobody has been told about yet whose time actually changed.
     """
-    inserted = session.execute(insert_ignore(session, Reminder.__table__).returning(Reminder.id), rows).all()
+    inserted = session.execute(insert_ignore(session, Reminder.__table__, returning=("id",)), rows).all()
     if len(inserted) == len(rows):
         return
     # typed binds: the UTC normalisation of UTCDateTime must apply inside the CASE too
@@ -68,32 +69,34 @@ def _insert_or_redate(session: Session, subject: Any, entry: int, rows: list[dic
         .execution_options(synchronize_session=False))
 
 
+_reminders = Reminder.__table__
+_CANCEL_ENTRY = (update(_reminders).where(_reminders.c.item_id == bindparam("of_item"),
+                                          _reminders.c.stage_entry == bindparam("entry"),
+                                          _reminders.c.state == "pending").values(state="cancelled"))
+
+
 def schedule_stage(session: Session, item_id: int, stage: str, entry: int, due: datetime | None,
                    calendar: Any, settings: Any) -> None:
     """Create (or re-date, while still pending) the rungs of one stage entry."""
     if stage not in OPEN_STAGES:
         return
     if due is None:
-        session.execute(update(Reminder).where(Reminder.item_id == item_id, Reminder.stage_entry == entry,
-                                               Reminder.state == "pending").values(state="cancelled"))
+        session.connection().execute(_CANCEL_ENTRY, {"of_item": item_id, "entry": entry})
         return
     _insert_or_redate(session, Reminder.item_id == item_id, entry, _rows(item_id, stage, entry, due, calendar, settings))
 
 
-def cancel_previous(session: Session, item_id: int, current_entry: int) -> None:
-    """Cancel the rungs of earlier stage entries that were not yet notified."""
-    session.execute(update(Reminder).where(
-        Reminder.item_id == item_id, Reminder.stage_entry < current_entry,
-        Reminder.state.in_(("pending", "claimed"))).values(state="cancelled"))
-
-
 def follow_transition(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
-    """Leaving a stage cancels its rungs; entering an open stage schedules the new ones."""
+    """Entering an open stage schedules the new entry's rungs. (Leaving a stage entry cancels its unsent
+    rungs inside the item's own UPDATE: trigger ``items_stage_left_cancels_rungs``, migration 0016.)
+
+    The entry a transition opens is new (entries only grow), so none of its rungs exist yet: a plain
+    insert, without the look for existing rows to re-date that ``schedule_stage`` makes.
+    """
     item = event.item
-    cancel_previous(session, item.id, item.stage_entry)
-    if item.state in OPEN_STAGES:
-        schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due,
-                       app.calendar, app.settings)
+    if item.state in OPEN_STAGES and item.stage_due is not None:
+        rows = _rows(item.id, item.state, item.stage_entry, item.stage_due, app.calendar, app.settings)
+        session.connection().execute(insert_ignore(session, _reminders), rows)
 
 
 def follow_deadlines(app: "Gongkai", session: Session, item: Item, calendar: Any) -> None:

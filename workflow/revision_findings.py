@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from db.models import Item, Revision, ScanFinding
@@ -35,33 +35,38 @@ def content_findings(app: "Gongkai", session: Session, item: Item) -> list["Find
     return found + attachment_findings(app, session, item, listed)
 
 
-def record_scan(app: "Gongkai", session: Session, item: Item, revision: Revision) -> list[ScanFinding]:
-    """Store the findings of the submitted content on ``revision`` (attachments: stored scans)."""
+_INSERT_FINDINGS = insert(ScanFinding.__table__)
+
+
+def record_scan(app: "Gongkai", session: Session, item: Item, revision_id: int) -> int:
+    """Store the findings of the submitted content on revision ``revision_id`` (attachments: their
+    stored scans), one Core INSERT for all of them; returns how many were stored."""
     found = content_findings(app, session, item)
-    rows: dict[str, ScanFinding] = {}
+    rows: dict[str, dict[str, Any]] = {}
     for finding in found:
         if finding.key in rows:
             continue
-        rows[finding.key] = ScanFinding(
-            item_id=item.id, revision_id=revision.id, key=finding.key, detector=finding.detector,
-            severity=finding.severity, location=finding.location[:255], sublocation=finding.sublocation[:100],
-            offset=finding.offset, length=finding.length, excerpt=finding.excerpt,
-            match_masked=finding.match_masked[:255], message=finding.message, acceptable=finding.acceptable)
-    session.add_all(rows.values())
-    session.flush()
-    return list(rows.values())
+        rows[finding.key] = {
+            "item_id": item.id, "revision_id": revision_id, "key": finding.key, "detector": finding.detector,
+            "severity": finding.severity, "location": finding.location[:255],
+            "sublocation": finding.sublocation[:100], "offset": finding.offset, "length": finding.length,
+            "excerpt": finding.excerpt, "match_masked": finding.match_masked[:255], "message": finding.message,
+            "acceptable": finding.acceptable, "accepted_by_id": None, "accepted_at": None, "legal_basis": None}
+    if rows:
+        session.connection().execute(_INSERT_FINDINGS, list(rows.values()))
+    return len(rows)
 
 
-def findings_of_revision(session: Session, revision: Revision | None) -> list[ScanFinding]:
-    """The findings stored on ``revision`` (none for a draft never submitted)."""
-    if revision is None:
+def findings_of_revision(session: Session, revision_id: int | None) -> list[ScanFinding]:
+    """The findings stored on revision ``revision_id`` (none for a draft never submitted)."""
+    if revision_id is None:
         return []
-    # One transition asks twice (guard context, then acceptance): read once per session.
+    # One transition may ask twice (guard context, then acceptance): read once per session.
     cache = session.info.setdefault("gongkai_findings", {})
-    if revision.id not in cache:
-        cache[revision.id] = list(session.scalars(select(ScanFinding).where(ScanFinding.revision_id == revision.id)
+    if revision_id not in cache:
+        cache[revision_id] = list(session.scalars(select(ScanFinding).where(ScanFinding.revision_id == revision_id)
                                                   .order_by(ScanFinding.id)))
-    return cache[revision.id]
+    return cache[revision_id]
 
 
 def current_revision(session: Session, item: Item) -> Revision | None:
@@ -71,7 +76,8 @@ def current_revision(session: Session, item: Item) -> Revision | None:
 
 def findings_of_current_revision(session: Session, item: Item) -> list[ScanFinding]:
     """The findings stored on the item's latest submitted revision."""
-    return findings_of_revision(session, current_revision(session, item))
+    revision = current_revision(session, item)
+    return findings_of_revision(session, revision.id if revision else None)
 
 
 def finding_to_dict(row: ScanFinding) -> dict[str, Any]:
@@ -110,19 +116,32 @@ def _rows_to_accept(rows: list[ScanFinding], payload: Mapping[str, Any]) -> list
     return chosen
 
 
-def open_blocking_findings(session: Session, revision: Revision | None,
-                           payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Blocking findings neither accepted before nor validly accepted by this pass_review."""
-    rows = findings_of_revision(session, revision)
+def _accepting(payload: Mapping[str, Any]) -> bool:
+    """Whether the request asks to accept findings (an empty list or none asks nothing)."""
+    return bool(payload.get("accept_findings"))
+
+
+def open_blocking_findings(session: Session, revision_id: int | None, payload: Mapping[str, Any],
+                           any_open: bool = True) -> list[dict[str, Any]]:
+    """Blocking findings neither accepted before nor validly accepted by this pass_review.
+
+    ``any_open=False``: the caller already read that the revision has no open blocking finding; then
+    nothing is read unless the request accepts findings (checked against the stored rows).
+    """
+    if not any_open and not _accepting(payload):
+        return []
+    rows = findings_of_revision(session, revision_id)
     accepting = {row.key for row in _rows_to_accept(rows, payload)}
     return [finding_to_dict(row) for row in rows
             if row.severity == "blocking" and row.accepted_at is None and row.key not in accepting]
 
 
-def accept_findings(session: Session, revision: Revision | None, actor: Actor, now: datetime,
+def accept_findings(session: Session, revision_id: int | None, actor: Actor, now: datetime,
                     payload: Mapping[str, Any], legal_basis: str | None) -> list[ScanFinding]:
     """Record the reviewer's acceptance of personal-information findings, with the legal basis."""
-    rows = _rows_to_accept(findings_of_revision(session, revision), payload)
+    if not _accepting(payload):
+        return []
+    rows = _rows_to_accept(findings_of_revision(session, revision_id), payload)
     for row in rows:
         row.accepted_by_id, row.accepted_at, row.legal_basis = actor.id, now, legal_basis
     return rows

@@ -345,3 +345,74 @@ def test_history_still_shows_after_the_change(world: World) -> None:
     item = svc.create_item(world.app, world.drafter, item_payload())
     history = queries.item_history(world.app, world.admin, item.id)
     assert history and history[0]["trigger"] == "create" and history[0]["actor"] == "drafter"
+
+
+def test_locked_head_read_sees_an_append_committed_while_it_waited(app: Gongkai) -> None:
+    """PostgreSQL: the chain head is read under the lock in one call (migration 0016); the read must see
+    what the lock holder committed, which a read in the same statement as the lock would not."""
+    if not app.db.is_postgres:
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE")
+    import threading
+    holder = app.db.engine.connect()
+    transaction = holder.begin()
+    holder.execute(text("SELECT * FROM gongkai_audit_chain_head(:key)"), {"key": audit.AUDIT_LOCK_KEY})
+    seen: list[tuple[int, str]] = []
+
+    def wait_for_the_lock() -> None:
+        with app.db.write() as session:
+            seen.append(audit._locked_head(session))
+
+    waiter = threading.Thread(target=wait_for_the_lock)
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive()  # blocked on the chain lock
+    holder.execute(text(
+        "INSERT INTO audit_events (seq, at, actor_name, subject, action, data, prev_hash, hash) "
+        "VALUES (1, now(), 'system', 'test', 'test', '{}', :genesis, :hash)"), {"genesis": audit.GENESIS_HASH,
+                                                                              "hash": "a" * 64})
+    transaction.commit()
+    holder.close()
+    waiter.join(10)
+    assert seen == [(1, "a" * 64)]
+
+
+def test_an_append_after_a_stale_guess_of_the_head_is_signed_again(app: Gongkai) -> None:
+    """PostgreSQL: a verb reads the head along with its first query, unlocked (a guess). When another
+    transaction appended meanwhile, ``gongkai_audit_append`` inserts nothing and returns the real head;
+    the event is signed after it and the chain stays one chain."""
+    if not app.db.is_postgres:
+        pytest.skip("SQLite's head read is exact: BEGIN IMMEDIATE keeps other writers out")
+    from datetime import datetime
+    now = datetime(2025, 9, 26, 2, 0, tzinfo=timezone.utc)
+    with app.db.write() as session:
+        audit.append(session, at=now, actor=None, subject="test", action="first")
+    with app.db.write() as guessing:
+        assert audit.reads_head_along(guessing)
+        head = guessing.execute(select(audit.HEAD_SEQ, audit.HEAD_HASH)).one()
+        audit.remember_head(guessing, *head)
+        with app.db.write() as other:  # appends after the guess, before the guessing transaction does
+            audit.append(other, at=now, actor=None, subject="test", action="meanwhile")
+        audit.append_with_deferred(guessing, at=now, actor=None, subject="test", action="after the guess")
+    with app.db.write() as session:  # a guess that holds: appended in the same call that checks it
+        head = session.execute(select(audit.HEAD_SEQ, audit.HEAD_HASH)).one()
+        audit.remember_head(session, *head)
+        audit.defer(session, at=now, actor=None, subject="test", action="deferred")
+        audit.append_with_deferred(session, at=now, actor=None, subject="test", action="guessed right")
+    with app.db.read() as session:
+        events = session.execute(select(AuditEvent.seq, AuditEvent.action).order_by(AuditEvent.seq)).all()
+        assert [tuple(e) for e in events] == [(1, "first"), (2, "meanwhile"), (3, "after the guess"),
+                                              (4, "guessed right"), (5, "deferred")]
+        assert audit.verify(session).ok
+
+
+def test_the_conditional_append_function_writes_every_hashed_column(app: Gongkai) -> None:
+    """``gongkai_audit_append`` (migration 0016) names the columns it inserts: a column added to
+    ``audit_events`` (and so to ``HASHED_COLUMNS``) must be added there too, or PostgreSQL would store an
+    event without the value its hash covers."""
+    if not app.db.is_postgres:
+        pytest.skip("PostgreSQL function")
+    import re
+    with app.db.read() as session:
+        source = session.scalar(text("SELECT pg_get_functiondef('gongkai_audit_append'::regproc)"))
+    inserted = re.search(r"INSERT INTO audit_events \(([^)]*)\)", source).group(1)
+    assert {column.strip() for column in inserted.split(",")} == {*audit.HASHED_COLUMNS, "hash"}

@@ -10,25 +10,26 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defaultload, lazyload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from db.models import Attachment, CatalogEntry, Department, Item, Revision, User
+from db.models import Attachment, CatalogEntry, Department, Item, User
 from db.models.items import DISCLOSURE, KINDS, REPLY
-from workflow import audit, contributors
+from workflow import audit, contributors, item_store
 from workflow.calendar import deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
 from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
-from workflow.revision_findings import current_revision, open_blocking_findings
+from workflow.revision_findings import open_blocking_findings
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_item_fields, parse_trigger_inputs
 from workflow.item_context import ItemContext
-from workflow.item_effects import Step, enter_state, record_decision
+from workflow.item_effects import Step, entering_state, record_decision, take_revision
+from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
-from workflow.spec import Action
+from workflow.spec import Action, TriggerSpec
 
 
 @contextmanager
@@ -43,18 +44,6 @@ def write_transaction(app: Gongkai) -> Iterator[Session]:
         if "audit_events" in str(error.orig) or "seq" in str(error.orig):
             raise StaleVersion("并发操作冲突，请重试") from error
         raise
-
-
-# What a verb and the item's API shape (views.item_to_dict) need: the author's and submitter's
-# roles and department scopes (selectin collections of User) are loaded only if touched inside the
-# session. Eager-loading them cost 2-4 extra queries per transition (see bench.transitions).
-ITEM_LOAD_OPTIONS = (
-    defaultload(Item.author).lazyload(User.role_rows), defaultload(Item.author).lazyload(User.departments),
-    defaultload(Item.submitted_by).lazyload(User.role_rows),
-    defaultload(Item.submitted_by).lazyload(User.departments),
-)
-
-USER_LOAD_OPTIONS = (lazyload(User.role_rows), lazyload(User.departments))
 
 
 def load_visible(session: Session, actor: Actor, item_id: int) -> Item:
@@ -90,8 +79,7 @@ def _check_version(item: Item, expected_version: int | None) -> None:
                            details={"current_version": item.version})
 
 
-def _department_by_code(session: Session, code: str) -> Department:
-    department = session.scalar(select(Department).where(Department.code == code))
+def _require_department(code: str, department: Department | None) -> Department:
     if department is None or not department.active:
         raise ValidationFailed("未知的部门：%(dept)s", code="unknown_department", field="department", dept=code)
     return department
@@ -99,13 +87,19 @@ def _department_by_code(session: Session, code: str) -> Department:
 
 def _check_catalog(session: Session, code: str) -> None:
     entry = session.get(CatalogEntry, code)
-    if entry is None or not entry.active:
+    _require_catalog(code, entry.active if entry is not None else None)
+
+
+def _require_catalog(code: str, active: bool | None) -> None:
+    """``active``: the entry's flag, None when there is no such entry."""
+    if not active:
         raise ValidationFailed("未知的清单事项：%(catalog)s", code="unknown_catalog_code", field="catalog_code",
                                catalog=code)
 
 
-def _apply_fields(app: Gongkai, session: Session, item: Item, values: Mapping[str, Any]) -> None:
-    if "catalog_code" in values:
+def _apply_fields(app: Gongkai, session: Session, item: Item, values: Mapping[str, Any],
+                  catalog_checked: bool = False) -> None:
+    if "catalog_code" in values and not catalog_checked:
         _check_catalog(session, values["catalog_code"])
     publish_at = values.get("publish_at", item.publish_at)
     display_until = values.get("display_until", item.display_until)
@@ -130,6 +124,14 @@ def refresh_deadlines(app: Gongkai, item: Item) -> None:
                                          app.settings)
 
 
+# create's one lookup: the author (the actor), the department named and whether the 清单 entry is active
+_CREATE_LOOKUP = (select(User, Department, select(CatalogEntry.active).where(CatalogEntry.code == bindparam("catalog"))
+                         .scalar_subquery().label("catalog_active"))
+                  .outerjoin(Department, Department.code == bindparam("department"))
+                  .where(User.id == bindparam("user_id")).options(*USER_LOAD_OPTIONS))
+_CREATE_LOOKUP_WITH_HEAD = _CREATE_LOOKUP.add_columns(audit.HEAD_SEQ, audit.HEAD_HASH)  # audit.reads_head_along
+
+
 def create_item(app: Gongkai, actor: Actor, data: Mapping[str, Any], *, kind: str = DISCLOSURE) -> Item:
     """Create a draft in a department the actor drafts for (one transaction: ``create_item_in``)."""
     with write_transaction(app) as session:
@@ -148,19 +150,25 @@ def create_item_in(session: Session, app: Gongkai, actor: Actor, data: Mapping[s
         raise BadInput("未知的事项类型：%(kind)s", code="invalid_value", kind=str(kind)[:20])
     fields = parse_item_fields(data, app.settings, creating=True, with_catalog=kind != REPLY)
     now = app.now()
-    department = _department_by_code(session, fields.values["department"])
+    code = fields.values["department"]
+    with_head = audit.reads_head_along(session)
+    found = session.execute(_CREATE_LOOKUP_WITH_HEAD if with_head else _CREATE_LOOKUP, {
+        "user_id": actor.id, "department": code, "catalog": fields.values.get("catalog_code")}).first()
+    if with_head and found is not None:
+        audit.remember_head(session, found.audit_head_seq, found.audit_head_hash)
+    department = _require_department(code, found.Department if found is not None else None)
     require_role(actor, DRAFTER, department.id)
-    item = Item(department=department, author=_user(session, actor.id), state="draft", stage_entered_at=now,
+    if "catalog_code" in fields.values:
+        _require_catalog(fields.values["catalog_code"], found.catalog_active)
+    item = Item(department=department, author=found.User, state="draft", stage_entered_at=now,
                 stage_entry=1, created_at=now, updated_at=now, channels=[], attachments=[], submitted_by=None,
                 kind=kind)
-    _apply_fields(app, session, item, fields.values)
-    session.add(item)
-    session.flush()
+    _apply_fields(app, session, item, fields.values, catalog_checked=True)
+    item_store.insert_new(session, item)
     contributors.record(session, item.id, actor, now, "create")
     run_deadlines_changed(app, session, item)
     audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
                  to_state="draft", data={"title": item.title, "department": department.code})
-    session.flush()
     return item
 
 
@@ -200,31 +208,28 @@ def _missing_for_submit(item: Item) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-def _context(session: Session, item: Item, revision: Revision | None, actor: Actor, inputs: dict[str, Any],
+def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[str, Any],
              payload: Mapping[str, Any], now: datetime) -> ItemContext:
+    item = loaded.item
     return ItemContext(
         actor=actor, department_id=item.department_id, now=now, author_id=item.author_id,
         submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
-        contributor_ids=contributors.of_item(session, item.id), inputs=inputs, current_publish_at=item.publish_at,
+        contributor_ids=loaded.contributor_ids, inputs=inputs, current_publish_at=item.publish_at,
         missing_fields=_missing_for_submit(item) if item.state == "draft" else [],
-        open_blocking_findings=open_blocking_findings(session, revision, payload) if item.state == "secrecy_review"
-        else [],
+        open_blocking_findings=open_blocking_findings(session, loaded.revision_id, payload,
+                                                      any_open=loaded.open_blocking)
+        if item.state == "secrecy_review" else [],
     )
 
 
-def _scan_attachments_before_submit(app: Gongkai, actor: Actor, item_id: int) -> None:
-    """Scan (bounded) any attachment without a stored scan, before the write transaction.
+class _ScanFirst(Exception):
+    """A draft being submitted has attachments without a stored scan: its transaction is rolled back,
+    they are scanned outside any transaction (bounded, possibly slow: never while holding the write
+    lock), and the submission runs again."""
 
-    Normally the upload scanned it already; this covers a scan lost to a crash, a new scanner
-    version or changed settings. The submission itself then only reads stored scans.
-    """
-    from workflow.attachment_scans import ensure_scanned
-    with app.db.read() as session:
-        item = load_visible(session, actor, item_id)     # no scanning for someone who may not see it
-        if item.state != "draft":
-            return
-        ids = list(session.scalars(select(Attachment.id).where(Attachment.item_id == item_id)))
-    ensure_scanned(app, ids)
+    def __init__(self, attachment_ids: list[int]):
+        super().__init__(attachment_ids)
+        self.attachment_ids = attachment_ids
 
 
 def _apply(step: Step, new_state: str) -> list[TransitionEvent]:
@@ -238,35 +243,65 @@ def _apply(step: Step, new_state: str) -> list[TransitionEvent]:
     return extra
 
 
+def _load_for_transition(session: Session, actor: Actor, item_id: int) -> LoadedItem:
+    loaded = item_store.load(session, item_id)
+    if loaded is None or not can_view_item(actor, loaded.item.department_id, loaded.item.state, loaded.item.kind):
+        raise NotFound("事项不存在或您无权查看", code="item_not_found")
+    return loaded
+
+
 def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: Mapping[str, Any] | None = None,
                expected_version: int | None = None) -> Item:
-    """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction."""
+    """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction.
+
+    The item, its contributors, current revision and open findings are read in one query; the item's
+    changes are written in one UPDATE (``workflow.item_store``); decision, revision, reminder, inbox and
+    audit rows are Core inserts of statements built once.
+
+    A submission snapshots and scans the content; an attachment without a stored scan (normally the
+    upload scanned it; a crash, a new scanner version or changed settings may have lost it) is scanned
+    first, outside the transaction, which then runs again. Should the scan be missing still, its
+    finding says so and blocks the review.
+    """
     payload = payload or {}
     declared = spec_of(app).trigger(trigger)
     inputs = parse_trigger_inputs(declared, payload)
-    if declared.name == "submit":
-        _scan_attachments_before_submit(app, actor, item_id)
+    try:
+        return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=True)
+    except _ScanFirst as first:
+        from workflow.attachment_scans import ensure_scanned
+        ensure_scanned(app, first.attachment_ids)
+        return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=False)
+
+
+def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, inputs: dict[str, Any],
+          payload: Mapping[str, Any], expected_version: int | None, scan_missing: bool) -> Item:
     now = app.now()
     with write_transaction(app) as session:
-        item = load_visible(session, actor, item_id)
+        loaded = _load_for_transition(session, actor, item_id)
+        item = loaded.item
         _check_version(item, expected_version)
         from_state = item.state
-        revision = current_revision(session, item) if item.revision else None
-        ctx = _context(session, item, revision, actor, inputs, payload, now)
+        ctx = _context(session, loaded, actor, inputs, payload, now)
         new_state = spec_of(app).fire(from_state, declared.name, ctx)
-        step = Step(app, session, item, revision, actor, ctx, declared, now, payload)
+        if scan_missing and declared.effect is take_revision and item.attachments:
+            from workflow.attachment_scans import unscanned
+            missing = unscanned(app, session, item.attachments)
+            if missing:
+                raise _ScanFirst(missing)
+        step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload)
         extra = _apply(step, new_state)
-        enter_state(app, item, new_state, now)
-        session.flush()
+        step.set(**entering_state(app, item, new_state, now))
+        item_store.write(session, item, step.changes, step.decision)
         events = [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason, now), *extra]
         for event in events:
             run_after_transition(app, session, event)
-        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action=declared.name,
-                     from_state=from_state, to_state=new_state, reason=ctx.reason,
-                     revision_hash=item.content_hash,
-                     data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {})})
-        audit.append_deferred(session)  # superseded items, hooks' events: after it, chain lock last
-        session.flush()
+        session.flush()  # what hooks and effects changed through the ORM (superseded item, findings accepted)
+        # its own event, then the superseded items' and hooks': the chain lock is taken last
+        audit.append_with_deferred(
+            session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action=declared.name,
+            from_state=from_state, to_state=new_state, reason=ctx.reason, revision_hash=item.content_hash,
+            data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {})})
         return item
 
 
