@@ -161,8 +161,9 @@ def remedies() -> tuple[str, int]:
 @bp.post("/applications/remedies")
 @login_required
 def add_remedy() -> tuple[str, int] | Response:
-    """Register a remedy case from the register page's form."""
-    _case, error = try_verb(svc.register_remedy, core(), actor(), request.form.to_dict(), success=_("已登记"))
+    """Register a remedy case from the register page's form (an unticked checkbox is not posted at all)."""
+    data = {**request.form.to_dict(), "after_reconsideration": "after_reconsideration" in request.form}
+    _case, error = try_verb(svc.register_remedy, core(), actor(), data, success=_("已登记"))
     if error is not None:
         return _remedies_page(error.status)
     return redirect(url_for("applications.remedies"))
