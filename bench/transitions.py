@@ -41,10 +41,10 @@ from db.session import Database
 from workflow.access import Actor, actor_from_user
 from workflow.audit import keyed_hash
 from workflow.audit_keys import keys_of
+from workflow.checklist import ALL_CLEAR
 from workflow.context import Gongkai
 
-CLEAR = {"state_secret": False, "work_secret": False, "commercial_secret": False, "personal_info": False,
-         "sensitive": False, "undecided": False}
+CLEAR = dict(ALL_CLEAR)
 AUDIT_LOCK_KEY = 0x6E6B_0A0D
 STEPS = ("create", "submit", "pass_review", "approve")
 
