@@ -5,8 +5,8 @@ BEGIN/COMMIT are not counted (SQLite sends them as statements, PostgreSQL's driv
 bounds are today's counts: a change that adds a statement to a hot verb should be a decision, not an
 accident. Both databases read the audit chain's head along with the verb's first query (exact on SQLite,
 a guess PostgreSQL confirms while appending); PostgreSQL also writes a decision row with the item's
-UPDATE (workflow/audit.py, workflow/item_store.py). ``approve`` includes the reply-item hook's look-up
-of an application (workflow/applications/hooks.py).
+UPDATE (workflow/audit.py, workflow/item_store.py). The reply-item hook looks an application up only for
+a reply letter (workflow/applications/hooks.py), never on an ordinary approve.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.conftest import CLEAR, World, item_payload
 from workflow.services import items as svc
 
 BOUNDS = {  # verb → (SQLite, PostgreSQL)
-    "create": (5, 5), "submit": (6, 6), "pass_review": (5, 4), "approve": (5, 4),
+    "create": (5, 5), "submit": (6, 6), "pass_review": (5, 4), "approve": (4, 3),
     "return": (6, 5), "withdraw": (5, 4),
 }
 

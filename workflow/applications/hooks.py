@@ -39,9 +39,11 @@ def reply_item_approved(app: "Gongkai", session: Session, event: TransitionEvent
     if event.to_state not in ("published", "scheduled"):
         return
     item = event.item
-    application = session.scalar(select(Application).where(Application.reply_item_id == item.id))
-    if application is None and item.kind != REPLY:
+    # Only a reply letter belongs to an application: prepare_reply creates it with kind "reply", and
+    # migration 0011 gave every item an application names as its reply that kind.
+    if item.kind != REPLY:
         return
+    application = session.scalar(select(Application).where(Application.reply_item_id == item.id))
     if application is not None and application.state in APPLICATION.triggers["reply_sent"].sources:
         transition.apply(session, app, event.actor, application, "reply_sent", internal=True, at=event.at,
                          values={"item": item})
