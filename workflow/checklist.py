@@ -24,6 +24,13 @@ class Question:
     blocking: bool = True
     needs_legal_basis: bool = False
 
+    def describe(self) -> dict[str, Any]:
+        """The question as ``GET /api/v1/checklist`` gives it, in the caller's language: which answer
+        blocks the pass (``blocks_on``, null when none) and what each answer requires (``requires``)."""
+        requires = [{"when": True, "fields": ["legal_basis"]}] if self.needs_legal_basis else []
+        return {"key": self.key, "question": _(self.label), "blocks_on": True if self.blocking else None,
+                "requires": requires}
+
 
 QUESTIONS: tuple[Question, ...] = (
     Question("state_secret", N_("是否涉及国家秘密")),
@@ -37,6 +44,11 @@ KEYS: tuple[str, ...] = tuple(q.key for q in QUESTIONS)
 LABELS: Mapping[str, str] = {q.key: q.label for q in QUESTIONS}
 BLOCKING_KEYS: tuple[str, ...] = tuple(q.key for q in QUESTIONS if q.blocking)
 ALL_CLEAR: Mapping[str, bool] = {key: False for key in KEYS}
+
+
+def questions() -> list[dict[str, Any]]:
+    """Every question, in order, described for clients (``Question.describe``)."""
+    return [question.describe() for question in QUESTIONS]
 
 
 def check_answers(checklist: Any, legal_basis: str | None) -> None:

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from web.api import bp
 from web.api.request import acting_user, expected_version, json_body
 from web.core import core
+from workflow.checklist import questions
 from workflow.errors import ValidationFailed
 from workflow.item_spec import spec_of
 from workflow.services import items as item_service
@@ -52,6 +53,13 @@ def catalog() -> ResponseReturnValue:
     acting_user()
     from workflow.services.catalog import catalog_tree
     return jsonify(catalog_tree(core()))
+
+
+@bp.get("/checklist")
+def checklist() -> ResponseReturnValue:
+    """The secrecy-review questions a ``pass_review`` answers, with what blocks and what each requires."""
+    acting_user()
+    return jsonify(questions())
 
 
 @bp.post("/items")

@@ -315,6 +315,11 @@ SCHEMAS: dict[str, Any] = {
                "departments": {"anyOf": [{"const": "*"}, array({"type": "string"})],
                                "description": "\"*\" for every department"},
                "department_head": BOOLEAN, "office_head": BOOLEAN}),
+    "ChecklistQuestion": obj({
+        "key": STRING, "question": {"type": "string", "description": "In the caller's language"},
+        "blocks_on": {"type": ["boolean", "null"], "description": "The answer that stops a pass (null: none)"},
+        "requires": array(obj({"when": BOOLEAN, "fields": array(STRING)}, required=["when", "fields"]))},
+        required=["key", "question", "blocks_on", "requires"]),
     "Catalog": obj({"categories": array(obj({
         "code": STRING, "title": STRING, "items": array(obj({
             "code": STRING, "title": STRING, "department": STRING, "rhythm": OPT_STRING,
@@ -358,6 +363,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/me": {"get": _op("The caller", schema=ref("Me"))},
     "/api/v1/departments": {"get": _op("Departments", schema=array(ref("Department")))},
     "/api/v1/catalog": {"get": _op("The 清单: categories and items", schema=ref("Catalog"))},
+    "/api/v1/checklist": {"get": _op("The secrecy-review questions: which answer blocks a pass and what each "
+                                     "answer requires", schema=array(ref("ChecklistQuestion")))},
     "/api/v1/items": {
         "post": item_response("Create a draft", ok="201", body=ref("ItemInput")),
         "get": _op("List items in scope", schema=ref("ItemPage"), params=[
