@@ -10,8 +10,8 @@ from workflow.catalog import catalog_to_dict, load_catalog, load_departments
 from workflow.errors import BadInput, NotFound
 from workflow.settings import config_path
 
-CATEGORY_TITLES = ["基本信息", "招生考试信息", "财务资产及收费信息", "人事师资信息", "教学质量信息",
-                   "学生管理服务", "学风建设信息", "学位学科信息", "对外交流与合作信息", "其他信息"]
+CATEGORY_TITLES = ["基本信息", "招生考试信息", "财务、资产及收费信息", "人事师资信息", "教学质量信息",
+                   "学生管理服务信息", "学风建设信息", "学位、学科信息", "对外交流与合作信息", "其他信息"]
 DEPARTMENTS = {"dzb", "xsc", "tw", "jwc", "cwc", "rsc", "zsjyc", "hqbwc", "kyc", "xxgkb"}
 
 
