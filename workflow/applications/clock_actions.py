@@ -188,6 +188,8 @@ def extend_allowed(change: ActionContext) -> None:
 def extension_length(change: ActionContext) -> None:
     """At most ``applications.extension_workdays`` (15) working days."""
     limit = setting(change.app, "extension_workdays", 15)
+    if limit <= 0:  # the college's own rules allow no extension (the law for colleges sets none)
+        raise Conflict("本单位的信息公开规定不允许延长答复期限", code="extension_disabled")
     if not 1 <= change.values["workdays"] <= limit:
         raise ValidationFailed("延长的期限为 1–%(max)d 个工作日", code="invalid_value", field="workdays", max=limit)
 

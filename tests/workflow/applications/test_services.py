@@ -169,3 +169,15 @@ def test_calendar_override_redates_open_applications(world: World, clock) -> Non
     assert svc.get_application(app, world.admin, application.id).due_on == date(2025, 10, 24)
     remove_override(app, world.admin, date(2025, 10, 13))
     assert svc.get_application(app, world.admin, application.id).due_on == date(2025, 10, 23)
+
+
+def test_a_college_without_extensions_gets_a_clear_refusal(world: World, clock) -> None:
+    """The extension is local practice (docs/applications.md): extension_workdays = 0 switches it off."""
+    world.app.settings = world.app.settings.with_overrides({"applications": {"extension_workdays": 0}})
+    application = _staff_intake(world)
+    clock.set(_at(2025, 10, 20))
+    due_before = svc.get_application(world.app, world.admin, application.id).due_on
+    with pytest.raises(Conflict) as refused:
+        svc.extend(world.app, _head(world), application.id, 5, "情况复杂")
+    assert refused.value.code == "extension_disabled"
+    assert svc.get_application(world.app, world.admin, application.id).due_on == due_before
