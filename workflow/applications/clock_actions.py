@@ -96,9 +96,11 @@ def supplement_day(change: ActionContext) -> None:
     if at > now:
         raise ValidationFailed("收到补正的时间不能晚于现在", code="invalid_value", field="received_at")
     day = event_day(change.app, application, local_date(at).isoformat(), "received_at")
-    if application.clarify_by and day > application.clarify_by:
-        raise Conflict("补正期限已过（%(date)s），应按视为放弃处理", code="clarify_expired",
-                       date=application.clarify_by.isoformat())
+    # 条例 Art. 30: a supplement after the deadline is accepted when the applicant had a 正当理由,
+    # which is recorded; without one the application is deemed withdrawn (视为放弃).
+    if application.clarify_by and day > application.clarify_by and not change.values.get("late_reason"):
+        raise Conflict("补正期限已过（%(date)s）：申请人有正当理由的，请填写理由后接受补正；否则按视为放弃处理",
+                       code="clarify_expired", date=application.clarify_by.isoformat())
     change.values["day"] = day
 
 
@@ -109,9 +111,22 @@ def supplement(change: ActionContext) -> None:
         application.request_text = change.values["request_text"]
     application.clarify_by = None
     add_clock_event(change.app, application, "restart", day)
+    late = {"late_reason": change.values["late_reason"]} if change.values.get("late_reason") else {}
     journal.record(change.db, change.app, change.audit_actor, application, "clock_restart", change.from_state,
                    supplemented_on=day.isoformat(),
-                   due_on=application.due_on.isoformat() if application.due_on else None)
+                   due_on=application.due_on.isoformat() if application.due_on else None, **late)
+
+
+def excuse(change: ActionContext) -> None:
+    """The applicant gave a 正当理由 for needing longer (条例 Art. 30): a new supplement deadline, recorded
+    with the reason, so the sweep does not close the application as 视为放弃."""
+    application, deadline, reason = change.application, change.values["answer_by"], change.values["reason"]
+    old = application.clarify_by
+    application.clarify_by = deadline
+    journal.add_notice(change.app, application, "clarification",
+                       f"您说明了逾期补正的正当理由，补正期限延至{deadline.isoformat()}。")
+    journal.record(change.db, change.app, change.audit_actor, application, "clarify_excused", change.from_state,
+                   reason=reason, answer_by=deadline.isoformat(), previous_answer_by=old.isoformat() if old else None)
 
 
 def abandon_allowed(change: ActionContext) -> None:

@@ -79,7 +79,7 @@ def _act(app: Gongkai, actor: Actor, application_id: int, action: Any, inputs: M
 
 def transition(app: Gongkai, actor: Actor, application_id: int, action: Any,
                payload: Mapping[str, Any] | None = None) -> Application:
-    """Take one action of ``workflow.applications.spec`` (assign, clarify, supplement, abandon, consult,
+    """Take one action of ``workflow.applications.spec`` (assign, clarify, supplement, excuse, abandon, consult,
     consulted, extend, reply, fee) with its inputs from ``payload``; one transaction."""
     return _act(app, actor, application_id, action, payload or {}).application
 

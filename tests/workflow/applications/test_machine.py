@@ -26,7 +26,8 @@ INTAKE = {"applicant_kind": "natural", "name": "张三", "contact": "zhangsan@ex
           "received_at": "2025-09-26T09:00:00+08:00", "department": "xsc"}
 # Inputs that satisfy each action's checks on a fresh application (received 2025-09-26, today).
 INPUTS: dict[str, dict[str, Any]] = {
-    "assign": {"department": "jwc"}, "clarify": {"note": "请说明所需信息的年份"}, "supplement": {}, "abandon": {},
+    "assign": {"department": "jwc"}, "clarify": {"note": "请说明所需信息的年份"}, "supplement": {},
+    "excuse": {"reason": "申请人已来电说明正当理由"}, "abandon": {},
     "consult": {"third_party": "某企业"}, "consulted": {}, "extend": {"workdays": 5, "reason": "情况复杂"},
     "reply": {"outcome": "disclosed"}, "fee": {"charged": "1.00"},
 }
@@ -60,7 +61,8 @@ def _snapshot(world: World, application_id: int) -> tuple[Any, ...]:
 
 def test_the_spec_keeps_the_stored_states_and_the_api_actions() -> None:
     assert ApplicationState.codes() == APPLICATION_STATES
-    assert ACTIONS == ("assign", "clarify", "supplement", "abandon", "consult", "consulted", "extend", "reply", "fee")
+    assert ACTIONS == ("assign", "clarify", "supplement", "excuse", "abandon", "consult", "consulted", "extend", "reply",
+                       "fee")
     assert set(APPLICATION.triggers) == {*ACTIONS, "reply_sent"}
 
 

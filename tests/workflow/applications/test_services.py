@@ -181,3 +181,39 @@ def test_a_college_without_extensions_gets_a_clear_refusal(world: World, clock) 
         svc.extend(world.app, _head(world), application.id, 5, "情况复杂")
     assert refused.value.code == "extension_disabled"
     assert svc.get_application(world.app, world.admin, application.id).due_on == due_before
+
+
+def _late_clarification(world: World, clock):
+    application = _staff_intake(world)
+    clock.set(_at(2025, 10, 13, 9))
+    svc.request_clarification(world.app, world.admin, application.id, "内容不明确", answer_by="2025-10-17")
+    clock.set(_at(2025, 10, 20))
+    return application
+
+
+def test_a_late_supplement_is_accepted_only_with_a_recorded_good_reason(world: World, clock) -> None:
+    """条例 Art. 30: after the 补正 deadline the supplement counts only with the applicant's 正当理由."""
+    app, application = world.app, _late_clarification(world, clock)
+    with pytest.raises(Conflict) as refused:
+        svc.record_supplement(app, world.admin, application.id)
+    assert refused.value.code == "clarify_expired"
+    assert svc.get_application(app, world.admin, application.id).state == "clarifying"
+    accepted = svc.transition(app, world.admin, application.id, "supplement",
+                              {"late_reason": "申请人住院，出具了医院证明"})
+    assert accepted.state == "received" and accepted.due_on == date(2025, 11, 10)
+    [event] = [e for e in svc.history(app, world.admin, application.id) if e["trigger"] == "clock_restart"]
+    assert event["data"]["late_reason"] == "申请人住院，出具了医院证明"
+    assert svc.abandon_expired(app) == []
+
+
+def test_a_good_reason_recorded_before_the_supplement_keeps_the_sweep_away(world: World, clock) -> None:
+    """视为放弃 is automatic only when no reason is recorded: ``excuse`` sets a new deadline with the reason."""
+    app, application = world.app, _late_clarification(world, clock)
+    excused = svc.transition(app, world.admin, application.id, "excuse",
+                             {"reason": "申请人出差，已来电说明", "answer_by": "2025-10-31"})
+    assert excused.state == "clarifying" and excused.clarify_by == date(2025, 10, 31)
+    assert svc.abandon_expired(app) == []
+    with pytest.raises(ValidationFailed):
+        svc.transition(app, world.admin, application.id, "excuse", {"reason": "  "})
+    clock.set(_at(2025, 11, 3))
+    assert svc.abandon_expired(app) == [application.id]
