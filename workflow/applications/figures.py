@@ -105,6 +105,14 @@ def year_figures(app: Gongkai, start: date, end: date) -> YearFigures:
     cent = Decimal("0.01")
     return YearFigures(
         start=start, end=end, received=totals["received"], carried_over=totals["carried_over"],
-        replied=totals["results.total"], carried_forward=totals["carried_forward"], by_outcome=by_outcome,
+        replied=totals["results.total"] - _abandoned(totals), carried_forward=totals["carried_forward"],
+        by_outcome=by_outcome,
         fees=FeeFigures(Decimal(charged).quantize(cent), Decimal(waived).quantize(cent), int(count)),
         remedies=RemedyFigures(by_kind), check_ok=bool(table["check"]["ok"]))
+
+
+def _abandoned(totals: dict[str, int]) -> int:
+    """Applications closed as 视为放弃 (其他处理 / 申请人无正当理由逾期不补正): a result in table 3, but no
+    reply was sent, so they are not counted as 已答复."""
+    code, reason = outcomes.ABANDONED
+    return totals[f"results.{code}.{reason}"]
