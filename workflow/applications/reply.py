@@ -16,7 +16,7 @@ from db.models.applications import Application
 from db.models.items import REPLY
 from workflow import audit
 from workflow.access import DRAFTER, require_role
-from workflow.applications import journal, letter, outcomes
+from workflow.applications import journal, letter, letter_settings, outcomes
 from workflow.applications.context import ActionContext
 from workflow.clock import local_date
 from workflow.context import Gongkai
@@ -29,7 +29,8 @@ def reply_letter(app: Gongkai, application: Application, outcome: str, reason: i
     return letter.render(letter.LetterData(
         institution=str(app.settings.get("institution.name", "")), tracking_no=application.tracking_no,
         applicant_name=application.name, received_on=application.received_on, request_text=application.request_text,
-        outcome=outcome, reason=reason, replied_on=local_date(app.now()), supplied=supplied))
+        outcome=outcome, reason=reason, replied_on=local_date(app.now()),
+        wording=letter_settings.wording(app.settings), supplied=supplied))
 
 
 def reply_allowed(change: ActionContext) -> None:
