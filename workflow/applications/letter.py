@@ -48,8 +48,11 @@ def _cn_date(d: date) -> str:
 def render(data: LetterData) -> str:
     """The complete letter text (plain text, Chinese)."""
     outcome = BY_CODE[data.outcome]
-    reason = outcome.reasons[data.reason - 1] if outcome.reasons and data.reason else ""
     wording = data.wording
+    reason = outcome.reasons[data.reason - 1] if outcome.reasons and data.reason else ""
+    # The reasons are the State Council table's row labels (「本机关不掌握…」); in the letter the
+    # institution speaks of itself as the settings say.
+    reason = reason.replace("本机关", wording.self_reference)
     body = _OUTCOME_TEXT[data.outcome] % {"reason": reason, "self": wording.self_reference}
     basis = legal_basis(data.outcome, data.reason)
     request_excerpt = data.request_text.strip()

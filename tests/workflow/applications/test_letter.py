@@ -50,6 +50,12 @@ def test_an_instance_sets_each_part() -> None:
     assert "学校主管教育行政部门" not in text
 
 
+def test_a_reason_speaks_as_the_institution() -> None:
+    text = _letter(load_settings(), "unavailable", 1)
+    assert "理由：本校不掌握相关政府信息。" in text and "本机关" not in text
+    assert "依据：《中华人民共和国政府信息公开条例》第三十六条第（四）项、第（五）项。" in text
+
+
 def test_only_the_authority_changes() -> None:
     text = _letter(load_settings(overrides={"reply_letter": {"authority": "福建省教育厅"}}))
     assert "如对本答复不服，可以向福建省教育厅提出申诉。" in text
