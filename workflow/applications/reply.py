@@ -63,7 +63,7 @@ def prepare_reply(change: ActionContext) -> None:
     department = application.department
     assert department is not None  # reply_allowed
     item = change.create_item(session, change.app, change.actor, {
-        "title": f"政府信息公开申请答复书（{application.tracking_no}）", "body": body, "department": department.code,
+        "title": f"{letter_settings.wording(change.app.settings).title}（{application.tracking_no}）", "body": body, "department": department.code,
         "channels": ["other"], "formed_on": local_date(change.app.now()).isoformat()}, kind=REPLY)
     application.reply_item_id = item.id
     journal.record(session, change.app, change.audit_actor, application, "reply_drafted", change.from_state,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from db.session import Database
+from tests.conftest import World
 from workflow.applications import letter, letter_settings, outcomes
 from workflow.settings import Settings, SettingsError, load_settings
 from workflow.wiring import build_gongkai
@@ -102,3 +103,23 @@ def test_an_empty_part_is_refused(key: str) -> None:
 def test_a_percent_sign_is_written_twice() -> None:
     settings = load_settings(overrides={"reply_letter": {"remedy": "100%%由%(authority)s处理。"}})
     assert letter_settings.wording(settings).remedy == "100%由学校主管教育行政部门处理。"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This module's instance names its own wording (the conftest fixture, overridden)."""
+    return settings.with_overrides(INSTANCE)
+
+
+def test_the_drafted_reply_uses_the_instance_wording(world: World) -> None:
+    from workflow.services import applications as svc
+    application = svc.register_application(world.app, world.admin, {
+        "applicant_kind": "natural", "name": "张三", "contact": "zhangsan@example.com",
+        "request_text": "请公开2024年学生资助资金使用情况", "delivery_form": "email", "channel": "post",
+        "received_at": "2025-09-26T09:00:00+08:00"})
+    svc.assign(world.app, world.admin, application.id, "xsc")
+    item = svc.prepare_reply(world.app, world.drafter, application.id, "withheld", 6)
+    assert item.title == f"政府信息公开申请答复书（{application.tracking_no}）"
+    assert "本院于" in item.body and "向福建省教育厅申诉" in item.body and "本校" not in item.body
+    assert f"受理编号：{application.tracking_no}" in item.body
+    assert "依据：《中华人民共和国政府信息公开条例》第十六条第二款。" in item.body
