@@ -12,6 +12,7 @@ from typing import Any
 from db.session import Database
 from workflow import hooks, notifications, reminders
 from workflow.applications import hooks as application_hooks
+from workflow.applications import letter_settings
 from workflow.calendar.store import StoredCalendar
 from workflow.clock import Clock, SystemClock
 from workflow.context import Gongkai, pool_options
@@ -31,7 +32,9 @@ def register_hooks() -> None:
 
 def build_gongkai(db: Database, settings: Settings, clock: Clock | None = None, item_spec: Any = None) -> Gongkai:
     """An instance over ``db`` whose calendar is the stored one (config + admin overrides),
-    with the hooks registered; ``item_spec`` replaces the item workflow (tests of the spec only)."""
+    with the hooks registered; ``item_spec`` replaces the item workflow (tests of the spec only).
+    Settings that cannot be used raise ``SettingsError`` here, at load, not on first use."""
+    letter_settings.check(settings)
     register_hooks()
     calendars = StoredCalendar(db, float(settings.get("calendar.check_seconds", 5)))
     return Gongkai(db=db, settings=settings, clock=clock or SystemClock(), calendar_source=calendars,

@@ -16,7 +16,7 @@ from db.models.applications import Application
 from db.models.items import REPLY
 from workflow import audit
 from workflow.access import DRAFTER, require_role
-from workflow.applications import journal, letter, outcomes
+from workflow.applications import journal, letter, letter_settings, outcomes
 from workflow.applications.context import ActionContext
 from workflow.clock import local_date
 from workflow.context import Gongkai
@@ -29,7 +29,8 @@ def reply_letter(app: Gongkai, application: Application, outcome: str, reason: i
     return letter.render(letter.LetterData(
         institution=str(app.settings.get("institution.name", "")), tracking_no=application.tracking_no,
         applicant_name=application.name, received_on=application.received_on, request_text=application.request_text,
-        outcome=outcome, reason=reason, replied_on=local_date(app.now()), supplied=supplied))
+        outcome=outcome, reason=reason, replied_on=local_date(app.now()),
+        wording=letter_settings.wording(app.settings), supplied=supplied))
 
 
 def reply_allowed(change: ActionContext) -> None:
@@ -62,7 +63,7 @@ def prepare_reply(change: ActionContext) -> None:
     department = application.department
     assert department is not None  # reply_allowed
     item = change.create_item(session, change.app, change.actor, {
-        "title": f"政府信息公开申请答复书（{application.tracking_no}）", "body": body, "department": department.code,
+        "title": f"{letter_settings.wording(change.app.settings).title}（{application.tracking_no}）", "body": body, "department": department.code,
         "channels": ["other"], "formed_on": local_date(change.app.now()).isoformat()}, kind=REPLY)
     application.reply_item_id = item.id
     journal.record(session, change.app, change.audit_actor, application, "reply_drafted", change.from_state,

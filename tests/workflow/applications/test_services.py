@@ -105,7 +105,10 @@ def test_reply_goes_through_review_and_stays_out_of_the_directory(world: World, 
     with pytest.raises(ValidationFailed):
         svc.prepare_reply(app, world.drafter, application.id, "withheld")  # reason missing
     item = svc.prepare_reply(app, world.drafter, application.id, "withheld", 4)
-    assert "行政复议" in item.body and "6个月内" in item.body and "保护第三方合法权益" in item.body
+    assert "可以向学校主管教育行政部门提出申诉" in item.body and "保护第三方合法权益" in item.body
+    assert "行政复议" not in item.body and "行政诉讼" not in item.body
+    assert f"受理编号：{application.tracking_no}" in item.body and "第十五条" in item.body
+    assert item.title == f"信息公开申请答复书（{application.tracking_no}）"
     item_service.submit(app, world.drafter, item.id)
     item_service.pass_review(app, world.reviewer, item.id, checklist=CLEAR)
     with pytest.raises(Forbidden):  # separation of duties holds for replies too
