@@ -332,13 +332,48 @@ def _cell(cell: _Cell, text: str, align_right: bool = False) -> Paragraph:
 
 def _stat_table(doc: DocxDocument, stat: StatTable) -> None:
     _para(doc, stat.caption, "Table Caption")
-    table = _new_table(doc, stat.columns)
+    if stat.header_rows:
+        table = _grouped_table(doc, stat)
+    else:
+        table = _new_table(doc, stat.columns)
     for row in stat.rows:
         cells = table.add_row().cells
         for i, (cell, text) in enumerate(zip(cells, row)):
-            _cell(cell, text, align_right=i > 0)
-    widths = (Cm(10.0),) + (Cm(5.6 / max(len(stat.columns) - 1, 1)),) * (len(stat.columns) - 1)
+            _cell(cell, text, align_right=i > 0 or not stat.label_column)
+    n = len(stat.columns)
+    if stat.label_column:
+        widths = (Cm(10.0),) + (Cm(5.6 / max(n - 1, 1)),) * (n - 1)
+    else:
+        widths = (Cm(15.6 / n),) * n
     _column_widths(table, widths)
+
+
+def _grouped_table(doc: DocxDocument, stat: StatTable) -> Table:
+    """A table whose heading rows have spanning cells (table 4): cells are merged over their spans."""
+    heading = stat.header_rows
+    table = doc.add_table(rows=len(heading), cols=len(stat.columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    taken: set[tuple[int, int]] = set()  # grid positions covered by a span from an earlier row
+    for r, cells in enumerate(heading):
+        row = table.rows[r]
+        trpr = row._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        trpr.append(repeat)
+        c = 0
+        for header in cells:
+            while (r, c) in taken:
+                c += 1
+            first = table.cell(r, c)
+            last = table.cell(r + header.rowspan - 1, c + header.colspan - 1)
+            merged = first.merge(last) if (header.rowspan, header.colspan) != (1, 1) else first
+            taken.update((r + dr, c + dc) for dr in range(header.rowspan) for dc in range(header.colspan))
+            paragraph = merged.paragraphs[0]
+            _set_style(paragraph, "Table Header")
+            paragraph.add_run(xml_safe(header.text))
+            c += header.colspan
+    return table
 
 
 def _column_widths(table: Table, widths: Sequence[Length]) -> None:
