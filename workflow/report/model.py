@@ -138,13 +138,14 @@ class RemedyRow:
         return {code: getattr(self, code) for code in RemedyOutcome.codes()}
 
     def to_dict(self) -> dict[str, int]:
+        """The JSON row: ``{maintained, corrected, other, pending, total}``."""
         return {**self.outcomes(), "total": self.total}
 
 
 @dataclass
 class Complaints:
     """举报/投诉, 行政复议 and 行政诉讼 caused by the disclosure work: the State Council table 4, lawsuits
-    split into 未经复议直接起诉 and 复议后起诉 (keys: ``workflow.applications.figures.REMEDY_ROWS``)."""
+    split into 未经复议直接起诉 and 复议后起诉 (keys: ``workflow.applications.vocabulary.REMEDY_ROWS``)."""
 
     reports: RemedyRow = field(default_factory=RemedyRow)
     reconsideration: RemedyRow = field(default_factory=RemedyRow)
@@ -161,6 +162,7 @@ class Complaints:
         return sum(row.total for row in self.rows().values())
 
     def to_dict(self) -> dict[str, dict[str, int]]:
+        """The JSON ``complaints``: row key → row."""
         return {key: row.to_dict() for key, row in self.rows().items()}
 
     @classmethod
