@@ -82,7 +82,7 @@ def test_year_counts_published_items_archived_included_outside_excluded(jwc_worl
     assert coverage["20"].covered and coverage["20"].published == 1
     assert coverage["20"].links == [f"http://127.0.0.1:5000/public/items/{archived}"]
     assert not coverage["41"].covered and coverage["41"].links == []
-    assert data.applications["received"] == 0 and data.fees.count == 0 and data.complaints.reports == 0
+    assert data.applications["received"] == 0 and data.fees.count == 0 and data.complaints.total == 0
 
 
 def test_admin_only_and_bad_year(world) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from db.models.applications import Application, RemedyCase
 from workflow.applications import outcomes, stats
-from workflow.applications.vocabulary import RemedyKind, RemedyOutcome
+from workflow.applications.vocabulary import REMEDY_ROWS, RemedyKind, RemedyOutcome, remedy_row
 from workflow.context import Gongkai
 
 
@@ -40,9 +40,11 @@ class FeeFigures:
 
 @dataclass(frozen=True)
 class RemedyFigures:
-    """Remedy cases filed in the year: kind → outcome → count (every kind and outcome present)."""
+    """Remedy cases filed in the year: kind → outcome → count (every kind and outcome present), and the
+    same cases by table-4 row (``REMEDY_ROWS``) → outcome → count."""
 
     by_kind: dict[str, dict[str, int]]
+    by_row: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def total(self, kind: str) -> int:
         """Cases of ``kind`` whatever their outcome."""
@@ -96,19 +98,23 @@ def year_figures(app: Gongkai, start: date, end: date) -> YearFigures:
                    func.coalesce(func.sum(Application.fee_waived), 0), func.count(Application.id))
             .where(Application.fee_recorded_on.between(start, end))
             .where((Application.fee_charged > 0) | (Application.fee_waived > 0))).one()
-        cases = session.execute(select(RemedyCase.kind, RemedyCase.outcome, func.count(RemedyCase.id))
+        cases = session.execute(select(RemedyCase.kind, RemedyCase.after_reconsideration, RemedyCase.outcome,
+                                       func.count(RemedyCase.id))
                                 .where(RemedyCase.filed_on.between(start, end))
-                                .group_by(RemedyCase.kind, RemedyCase.outcome)).all()
+                                .group_by(RemedyCase.kind, RemedyCase.after_reconsideration,
+                                          RemedyCase.outcome)).all()
     by_kind = {kind: {outcome: 0 for outcome in RemedyOutcome.codes()} for kind in RemedyKind.codes()}
-    for kind, outcome, n in cases:
-        by_kind[kind][outcome] = int(n)
+    by_row = {row: {outcome: 0 for outcome in RemedyOutcome.codes()} for row in REMEDY_ROWS}
+    for kind, after, outcome, n in cases:
+        by_kind[kind][outcome] += int(n)
+        by_row[remedy_row(kind, bool(after))][outcome] += int(n)
     cent = Decimal("0.01")
     return YearFigures(
         start=start, end=end, received=totals["received"], carried_over=totals["carried_over"],
         replied=totals["results.total"] - _abandoned(totals), carried_forward=totals["carried_forward"],
         by_outcome=by_outcome,
         fees=FeeFigures(Decimal(charged).quantize(cent), Decimal(waived).quantize(cent), int(count)),
-        remedies=RemedyFigures(by_kind), check_ok=bool(table["check"]["ok"]))
+        remedies=RemedyFigures(by_kind, by_row), check_ok=bool(table["check"]["ok"]))
 
 
 def _abandoned(totals: dict[str, int]) -> int:

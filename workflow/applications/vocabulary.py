@@ -85,3 +85,23 @@ class RemedyOutcome(Vocabulary):
     OTHER = "other", N_("其他"), N_("其他结果")
     PENDING = "pending", N_("尚未审结"), N_("尚未审结")
 
+
+
+# The rows of the yearly report's table 4 (State Council format): 举报/投诉, 行政复议, and 行政诉讼 split by
+# whether the suit followed a 行政复议 (``RemedyCase.after_reconsideration``); each row has a
+# ``RemedyOutcome.report_label`` column per outcome and 总计.
+REMEDY_ROWS: tuple[str, ...] = ("reports", "reconsideration", "litigation_direct", "litigation_after_reconsideration")
+REMEDY_ROW_LABELS: dict[str, str] = {
+    "reports": RemedyKind.REPORT.label,
+    "reconsideration": RemedyKind.RECONSIDERATION.label,
+    "litigation_direct": N_("未经复议直接起诉"),
+    "litigation_after_reconsideration": N_("复议后起诉"),
+}
+REMEDY_TOTAL_LABEL = N_("总计")
+
+
+def remedy_row(kind: str, after_reconsideration: bool) -> str:
+    """The table-4 row (``REMEDY_ROWS``) of a case of ``kind`` (a :class:`RemedyKind` code)."""
+    if kind == RemedyKind.LAWSUIT.value:
+        return "litigation_after_reconsideration" if after_reconsideration else "litigation_direct"
+    return "reports" if kind == RemedyKind.REPORT.value else "reconsideration"

@@ -24,6 +24,7 @@ from workflow.report.model import (
     Figure,
     Labels,
     Period,
+    RemedyRow,
     ReportData,
     ReportDocument,
     SecrecyReview,
@@ -48,7 +49,7 @@ from workflow.report.narrative import (
 FORMATS = ("json", "html", "docx")
 
 __all__ = [
-    "ActiveStats", "Complaints", "CoverageEntry", "Fees", "Labels", "Period", "ReportData",
+    "ActiveStats", "Complaints", "CoverageEntry", "Fees", "Labels", "Period", "RemedyRow", "ReportData",
     "SecrecyReview", "Timeliness", "ReportDocument", "FORMATS", "NARRATIVE_KEYS", "SECTION_KEYS",
     "build_document", "chinese_date", "default_headings", "default_templates", "new_report",
     "prepare", "render", "render_narrative",

@@ -17,7 +17,9 @@ from typing import Any, Iterable, Mapping
 from workflow import channels
 from workflow.errors import BadInput
 from workflow.applications.outcomes import OUTCOMES
-from workflow.applications.vocabulary import RemedyOutcome
+from workflow.applications.vocabulary import (REMEDY_ROW_LABELS, REMEDY_ROWS, REMEDY_TOTAL_LABEL, RemedyKind,
+                                              RemedyOutcome)
+from workflow.i18n import N_, gettext
 
 SCHEMA = "gongkai.annual-report/1"
 
@@ -111,14 +113,70 @@ class Fees:
     count: int = 0
 
 
+@dataclass(frozen=True)
+class RemedyRow:
+    """One row of table 4: cases by outcome (结果维持/结果纠正/其他结果/尚未审结) and their 总计.
+
+    ``total`` is stored, not derived: a report stored in the old shape knows its totals but not
+    the outcomes of each kind, so its outcome counts are 0 while ``total`` keeps the figure.
+    """
+
+    maintained: int = 0
+    corrected: int = 0
+    other: int = 0
+    pending: int = 0
+    total: int = 0
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> "RemedyRow":
+        """A row from outcome code → count (``RemedyOutcome`` codes); ``total`` is their sum."""
+        outcomes = {code: int(counts.get(code, 0)) for code in RemedyOutcome.codes()}
+        return cls(**outcomes, total=sum(outcomes.values()))
+
+    def outcomes(self) -> dict[str, int]:
+        """Outcome code → count, in the vocabulary's order."""
+        return {code: getattr(self, code) for code in RemedyOutcome.codes()}
+
+    def to_dict(self) -> dict[str, int]:
+        """The JSON row: ``{maintained, corrected, other, pending, total}``."""
+        return {**self.outcomes(), "total": self.total}
+
+
 @dataclass
 class Complaints:
-    """举报 / 行政复议 / 行政诉讼 caused by the disclosure work."""
+    """举报/投诉, 行政复议 and 行政诉讼 caused by the disclosure work: the State Council table 4, lawsuits
+    split into 未经复议直接起诉 and 复议后起诉 (keys: ``workflow.applications.vocabulary.REMEDY_ROWS``)."""
 
-    reports: int = 0
-    reconsiderations: int = 0
-    lawsuits: int = 0
-    by_outcome: dict[str, int] = field(default_factory=dict)
+    reports: RemedyRow = field(default_factory=RemedyRow)
+    reconsideration: RemedyRow = field(default_factory=RemedyRow)
+    litigation_direct: RemedyRow = field(default_factory=RemedyRow)
+    litigation_after_reconsideration: RemedyRow = field(default_factory=RemedyRow)
+
+    def rows(self) -> dict[str, RemedyRow]:
+        """Row key → row, in the table's order."""
+        return {key: getattr(self, key) for key in REMEDY_ROWS}
+
+    @property
+    def total(self) -> int:
+        """Cases of every kind."""
+        return sum(row.total for row in self.rows().values())
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        """The JSON ``complaints``: row key → row."""
+        return {key: row.to_dict() for key, row in self.rows().items()}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> "Complaints":
+        """The stored ``complaints``; a report stored before table 4 was split (``{reports,
+        reconsiderations, lawsuits, by_outcome}``, counts only) maps its totals onto
+        reports / reconsideration / litigation_direct with outcomes unknown (0)."""
+        if any(key in raw for key in ("reconsiderations", "lawsuits", "by_outcome")) \
+                or isinstance(raw.get("reports"), int):
+            return cls(reports=RemedyRow(total=_count(raw.get("reports", 0), "complaints.reports")),
+                       reconsideration=RemedyRow(total=_count(raw.get("reconsiderations", 0),
+                                                              "complaints.reconsiderations")),
+                       litigation_direct=RemedyRow(total=_count(raw.get("lawsuits", 0), "complaints.lawsuits")))
+        return cls(**{key: _remedy_row(raw.get(key, {}), f"complaints.{key}") for key in REMEDY_ROWS})
 
 
 @dataclass
@@ -232,12 +290,7 @@ class ReportData:
                 "waived_total": round(float(self.fees.waived_total), 2),
                 "count": self.fees.count,
             },
-            "complaints": {
-                "reports": self.complaints.reports,
-                "reconsiderations": self.complaints.reconsiderations,
-                "lawsuits": self.complaints.lawsuits,
-                "by_outcome": ordered_counts(self.complaints.by_outcome, COMPLAINT_OUTCOME_LABELS),
-            },
+            "complaints": self.complaints.to_dict(),
             "secrecy_review": {
                 "reviewed": self.secrecy_review.reviewed,
                 "returned": self.secrecy_review.returned,
@@ -301,13 +354,7 @@ class ReportData:
             waived_total=_number(f.get("waived_total", 0), "fees.waived_total"),
             count=_count(f.get("count", 0), "fees.count"),
         )
-        c = _mapping(raw.get("complaints", {}), "complaints")
-        complaints = Complaints(
-            reports=_count(c.get("reports", 0), "complaints.reports"),
-            reconsiderations=_count(c.get("reconsiderations", 0), "complaints.reconsiderations"),
-            lawsuits=_count(c.get("lawsuits", 0), "complaints.lawsuits"),
-            by_outcome=_counts(c.get("by_outcome", {}), "complaints.by_outcome"),
-        )
+        complaints = Complaints.from_dict(_mapping(raw.get("complaints", {}), "complaints"))
         s = _mapping(raw.get("secrecy_review", {}), "secrecy_review")
         secrecy = SecrecyReview(
             reviewed=_count(s.get("reviewed", 0), "secrecy_review.reviewed"),
@@ -382,13 +429,33 @@ def new_report(period: Period, institution: str, catalog: Any = None) -> ReportD
 # ---------------------------------------------------------------- presentation structures
 
 @dataclass(frozen=True)
+class HeaderCell:
+    """A heading cell spanning ``colspan`` columns and ``rowspan`` heading rows."""
+
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+
+
+@dataclass(frozen=True)
 class StatTable:
-    """A statistics table: caption, column headers and rows of display strings."""
+    """A statistics table: caption, column headers and rows of display strings.
+
+    ``header_rows``, when given, are the heading as printed (grouped headings with spans, the
+    last row naming every column); ``columns`` are then the leaf headings. ``label_column``
+    says whether the first cell of a row is a label rather than a number.
+    """
 
     key: str
     caption: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    header_rows: tuple[tuple[HeaderCell, ...], ...] = ()
+    label_column: bool = True
+
+    def heading(self) -> tuple[tuple[HeaderCell, ...], ...]:
+        """The heading rows to print (one plain row when no grouped heading is given)."""
+        return self.header_rows or (tuple(HeaderCell(text) for text in self.columns),)
 
 
 @dataclass(frozen=True)
@@ -448,6 +515,8 @@ class ReportDocument:
     data: ReportData
 
 
+TABLE4_CAPTION = N_("因政府信息公开工作被申请行政复议、提起行政诉讼情况")
+REPORTS_CAPTION = N_("因信息公开工作被举报、投诉情况")
 APPENDIX_COLUMNS = ("序号", "类别", "事项", "责任部门", "公开条数", "栏目链接")
 MAX_LINKS_PER_ROW = 3
 
@@ -501,16 +570,33 @@ def statistics_tables(data: ReportData) -> dict[str, list[StatTable]]:
     ]
     tables["applications"] = [StatTable("applications", "依申请公开情况统计", ("指标", "数量"), tuple(app_rows))]
 
-    c = data.complaints
-    complaint_rows = [
-        ("举报（件）", str(c.reports)),
-        ("行政复议（件）", str(c.reconsiderations)),
-        ("行政诉讼（件）", str(c.lawsuits)),
-    ] + [(f"其中：{COMPLAINT_OUTCOME_LABELS.get(k, k)}（件）", str(v))
-         for k, v in ordered_counts(c.by_outcome, COMPLAINT_OUTCOME_LABELS).items()]
-    tables["complaints"] = [StatTable("complaints", "举报、复议、诉讼情况统计", ("指标", "数量"),
-                                      tuple(complaint_rows))]
+    tables["complaints"] = complaint_tables(data.complaints)
     return tables
+
+
+def complaint_tables(complaints: Complaints) -> list[StatTable]:
+    """Table 4 in the State Council shape (行政复议; 行政诉讼 未经复议直接起诉 / 复议后起诉; each 结果维持 /
+    结果纠正 / 其他结果 / 尚未审结 / 总计), then 举报/投诉 in a row of its own. Labels in the current locale."""
+    five = tuple(gettext(label) for label in COMPLAINT_OUTCOME_LABELS.values()) + (gettext(REMEDY_TOTAL_LABEL),)
+    width = len(five)
+    litigation = ("litigation_direct", "litigation_after_reconsideration")
+    heading = (
+        (HeaderCell(gettext(REMEDY_ROW_LABELS["reconsideration"]), colspan=width, rowspan=2),
+         HeaderCell(gettext(RemedyKind.LAWSUIT.label), colspan=width * len(litigation))),
+        tuple(HeaderCell(gettext(REMEDY_ROW_LABELS[key]), colspan=width) for key in litigation),
+        tuple(HeaderCell(label) for label in five * (1 + len(litigation))),
+    )
+
+    def cells(row: RemedyRow) -> tuple[str, ...]:
+        return tuple(str(v) for v in row.to_dict().values())
+
+    rows = complaints.rows()
+    table4 = StatTable("complaints", gettext(TABLE4_CAPTION), five * (1 + len(litigation)),
+                       (sum((cells(rows[key]) for key in ("reconsideration", *litigation)), ()),),
+                       header_rows=heading, label_column=False)
+    reports = StatTable("complaints_reports", gettext(REPORTS_CAPTION), (gettext(N_("类别")), *five),
+                        ((gettext(REMEDY_ROW_LABELS["reports"]), *cells(rows["reports"])),))
+    return [table4, reports]
 
 
 def appendix_rows(data: ReportData) -> tuple[AppendixRow, ...]:
@@ -616,6 +702,15 @@ def _strings(value: Any, name: str) -> dict[str, str]:
     if not all(isinstance(v, str) for v in mapping.values()):
         raise BadInput("报告数据字段 %(field)s 必须是文本字典", field=name)
     return {str(k): v for k, v in mapping.items()}
+
+
+def _remedy_row(value: Any, name: str) -> RemedyRow:
+    row = _mapping(value, name)
+    outcomes = {code: _count(row.get(code, 0), f"{name}.{code}") for code in RemedyOutcome.codes()}
+    total = _count(row.get("total", sum(outcomes.values())), f"{name}.total")
+    if total < sum(outcomes.values()):
+        raise BadInput("报告数据字段 %(field)s 小于各结果之和：%(value)s", field=f"{name}.total", value=total)
+    return RemedyRow(**outcomes, total=total)
 
 
 def _coverage_entry(row: Any, index: int) -> CoverageEntry:

@@ -20,7 +20,8 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from workflow.errors import BadInput
-from workflow.report.model import ReportData, format_money, format_number, format_percent
+from workflow.applications.vocabulary import REMEDY_ROW_LABELS
+from workflow.report.model import COMPLAINT_OUTCOME_LABELS, ReportData, format_money, format_number, format_percent
 from workflow.settings import config_path
 
 # The six parts of the report (docs/report.md §2), in order, plus an untitled preamble.
@@ -167,8 +168,13 @@ def narrative_context(data: ReportData) -> dict[str, Any]:
         channels_text="、".join(c["label"] for c in channels) or "学校网站",
         outcomes=[{"code": k, "label": labels.outcome(k), "count": v}
                   for k, v in ctx["applications"]["by_outcome"].items() if v],
-        complaint_outcomes=[{"code": k, "label": labels.outcome(k), "count": v}
-                            for k, v in ctx["complaints"]["by_outcome"].items() if v],
+        # per table-4 row: its label and its non-zero outcomes (结果维持 …); in Chinese, like the templates
+        complaint_rows=[{"key": key, "label": REMEDY_ROW_LABELS[key], "total": row.total,
+                         "outcomes": [{"code": code, "label": COMPLAINT_OUTCOME_LABELS[code], "count": n}
+                                      for code, n in row.outcomes().items() if n]}
+                        for key, row in data.complaints.rows().items()],
+        complaints_total=data.complaints.total,
+        lawsuits_total=data.complaints.litigation_direct.total + data.complaints.litigation_after_reconsideration.total,
         coverage={"total": coverage_total, "covered": covered, "uncovered": coverage_total - covered},
     )
     return ctx

@@ -25,7 +25,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
-from docx.table import Table, _Cell
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -295,21 +295,28 @@ def _block(doc: DocxDocument, kind: str, text: str) -> None:
     _para(doc, text, "Heading 2" if kind == "subheading" else None)
 
 
+def _repeat_on_every_page(row: _Row) -> None:
+    repeat = OxmlElement("w:tblHeader")  # a heading row repeats on every page of a long table
+    repeat.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(repeat)
+
+
 def _header_row(table: Table, columns: tuple[str, ...]) -> None:
     row = table.rows[0]
-    trpr = row._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")  # repeat on every page of a long table
-    repeat.set(qn("w:val"), "true")
-    trpr.append(repeat)
+    _repeat_on_every_page(row)
     for cell, text in zip(row.cells, columns):
-        paragraph = cell.paragraphs[0]
-        _set_style(paragraph, "Table Header")
-        paragraph.add_run(xml_safe(text))
-        shading = OxmlElement("w:shd")
-        shading.set(qn("w:val"), "clear")
-        shading.set(qn("w:color"), "auto")
-        shading.set(qn("w:fill"), "E7E6E6")
-        cell._tc.get_or_add_tcPr().append(shading)
+        _header_cell(cell, text)
+
+
+def _header_cell(cell: _Cell, text: str) -> None:
+    paragraph = cell.paragraphs[0]
+    _set_style(paragraph, "Table Header")
+    paragraph.add_run(xml_safe(text))
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), "E7E6E6")
+    cell._tc.get_or_add_tcPr().append(shading)
 
 
 def _new_table(doc: DocxDocument, columns: tuple[str, ...]) -> Table:
@@ -332,13 +339,42 @@ def _cell(cell: _Cell, text: str, align_right: bool = False) -> Paragraph:
 
 def _stat_table(doc: DocxDocument, stat: StatTable) -> None:
     _para(doc, stat.caption, "Table Caption")
-    table = _new_table(doc, stat.columns)
+    if stat.header_rows:
+        table = _grouped_table(doc, stat)
+    else:
+        table = _new_table(doc, stat.columns)
     for row in stat.rows:
         cells = table.add_row().cells
         for i, (cell, text) in enumerate(zip(cells, row)):
-            _cell(cell, text, align_right=i > 0)
-    widths = (Cm(10.0),) + (Cm(5.6 / max(len(stat.columns) - 1, 1)),) * (len(stat.columns) - 1)
+            _cell(cell, text, align_right=i > 0 or not stat.label_column)
+    n = len(stat.columns)
+    if stat.label_column:
+        widths = (Cm(10.0),) + (Cm(5.6 / max(n - 1, 1)),) * (n - 1)
+    else:
+        widths = (Cm(15.6 / n),) * n
     _column_widths(table, widths)
+
+
+def _grouped_table(doc: DocxDocument, stat: StatTable) -> Table:
+    """A table whose heading rows have spanning cells (table 4): cells are merged over their spans."""
+    heading = stat.header_rows
+    table = doc.add_table(rows=len(heading), cols=len(stat.columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    taken: set[tuple[int, int]] = set()  # grid positions covered by a span from an earlier row
+    for r, cells in enumerate(heading):
+        _repeat_on_every_page(table.rows[r])
+        c = 0
+        for header in cells:
+            while (r, c) in taken:
+                c += 1
+            first = table.cell(r, c)
+            last = table.cell(r + header.rowspan - 1, c + header.colspan - 1)
+            merged = first.merge(last) if (header.rowspan, header.colspan) != (1, 1) else first
+            taken.update((r + dr, c + dc) for dr in range(header.rowspan) for dc in range(header.colspan))
+            _header_cell(merged, header.text)
+            c += header.colspan
+    return table
 
 
 def _column_widths(table: Table, widths: Sequence[Length]) -> None:

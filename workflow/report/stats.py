@@ -31,7 +31,7 @@ from workflow import channels
 from workflow.access import disclosure_filter
 from workflow.applications.figures import YearFigures
 from workflow.clock import SHANGHAI, local_date
-from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees, Labels, Period, ReportData,
+from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees, Labels, Period, RemedyRow, ReportData,
                                    SecrecyReview, Timeliness)
 
 LINKS_PER_ENTRY = 20  # newest first; the appendix shows fewer, the count is always complete
@@ -185,10 +185,7 @@ def application_figures(figures: YearFigures) -> tuple[dict[str, Any], Fees, Com
         "source": APPLICATION_RECORDS, "check_ok": figures.check_ok}
     fees = Fees(charged_total=float(figures.fees.charged_total), waived_total=float(figures.fees.waived_total),
                 count=figures.fees.count)
-    remedies = figures.remedies
-    complaints = Complaints(reports=remedies.total("report"), reconsiderations=remedies.total("reconsideration"),
-                            lawsuits=remedies.total("lawsuit"),
-                            by_outcome={k: v for k, v in remedies.by_outcome().items() if v})
+    complaints = Complaints(**{key: RemedyRow.of(counts) for key, counts in figures.remedies.by_row.items()})
     return applications, fees, complaints
 
 

@@ -40,9 +40,11 @@ def test_the_statistics_table_and_the_report_use_the_same_words() -> None:
 def test_complaint_outcomes_in_the_report_are_not_reply_outcomes() -> None:
     from datetime import date
 
-    from workflow.report.model import Complaints, Period, ReportData, statistics_tables
+    from workflow.report.model import Complaints, Period, RemedyRow, ReportData, statistics_tables
     data = ReportData(Period(date(2022, 9, 1), date(2023, 8, 31)), "学院",
-                      complaints=Complaints(reconsiderations=3, by_outcome={"other": 2, "maintained": 1}))
-    [table] = statistics_tables(data)["complaints"]
-    assert [row[0] for row in table.rows][3:] == ["其中：结果维持（件）", "其中：其他结果（件）"]
-    assert list(data.to_json_dict()["complaints"]["by_outcome"]) == ["maintained", "other"]
+                      complaints=Complaints(reconsideration=RemedyRow.of({"other": 2, "maintained": 1})))
+    table4, reports = statistics_tables(data)["complaints"]
+    assert table4.columns[:5] == ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+    assert table4.rows[0][:5] == ("1", "0", "2", "0", "3")
+    assert "其他处理" not in str(table4) + str(reports)
+    assert list(data.to_json_dict()["complaints"]["reconsideration"]) == [*RemedyOutcome.codes(), "total"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from workflow.errors import BadInput
-from workflow.report import SECTION_KEYS, chinese_date, default_headings, render_narrative
+from workflow.report import SECTION_KEYS, RemedyRow, chinese_date, default_headings, render_narrative
 
 
 def test_six_sections_with_numbered_headings():
@@ -29,12 +29,15 @@ def test_default_texts_give_the_reference_sentences(reference_data):
 def test_figures_replace_the_zero_sentences(reference_data):
     reference_data.applications.update(received=3, replied=3, by_outcome={"disclosed": 2, "partial": 1})
     reference_data.fees.count, reference_data.fees.charged_total = 1, 12.5
-    reference_data.complaints.reports = 1
+    reference_data.complaints.reports = RemedyRow.of({"pending": 1})
+    reference_data.complaints.litigation_after_reconsideration = RemedyRow.of({"maintained": 2})
     text = render_narrative({}, reference_data)
     assert "共收到信息公开申请3件" in text["applications"]
     assert "予以公开2件、部分公开1件" in text["applications"]
     assert "共收取费用12.50元" in text["applications"]
     assert "被举报1件" in text["complaints"]
+    assert "被提起行政诉讼2件（其中未经复议直接起诉0件、复议后起诉2件）" in text["complaints"]
+    assert "复议后起诉结果维持2件" in text["complaints"]
     assert "未收到" not in text["applications"]
 
 
