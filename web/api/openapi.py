@@ -26,6 +26,12 @@ MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL int4); no object has a
 
 CHANNELS = list(channels.CODES)
 RUNGS = ["due_soon", "overdue", "very_overdue"]
+# The yearly report's table 4 (docs/report.md): each row counted by outcome, as the State Council format.
+COMPLAINT_ROW = {"type": "object", "properties": {key: {"type": "integer", "minimum": 0} for key in (
+    "maintained", "corrected", "other", "pending", "total")}, "required": ["total"]}
+COMPLAINTS = {"type": "object", "properties": {row: COMPLAINT_ROW for row in (
+    "reports", "reconsideration", "litigation_direct", "litigation_after_reconsideration")},
+    "required": ["reports", "reconsideration", "litigation_direct", "litigation_after_reconsideration"]}
 
 ERROR_DESCRIPTIONS = {
     "400": "Malformed request: invalid JSON, a body that is not an object, non-UTF-8, an unknown trigger or "
@@ -337,7 +343,7 @@ SCHEMAS: dict[str, Any] = {
     "Period": obj({"start": DATE, "end": DATE}),
     "Report": obj({"schema": STRING, "title": STRING, "institution": STRING, "period": ref("Period"),
                    "issued_on": DATE, "active": {"type": "object"}, "applications": {"type": "object"},
-                   "fees": {"type": "object"}, "complaints": {"type": "object"},
+                   "fees": {"type": "object"}, "complaints": COMPLAINTS,
                    "secrecy_review": {"type": "object"}, "catalog_coverage": {"type": "array"}},
                   required=["schema", "title", "period", "active", "applications", "fees", "complaints",
                             "secrecy_review", "catalog_coverage"]),
