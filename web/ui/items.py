@@ -58,8 +58,9 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     # findings or diff against earlier (possibly unmasked) revisions (access.sees_internals).
     internal = items.internal_view(who, item)
     findings = item_scan.item_findings(app, who, item_id) if item.revision and internal else None
-    can = allowed_actions(item, who)
-    panel = action_panel(spec, who, item.state, item.department_id, items.item_actions(app, who, item))
+    actions = items.item_actions(app, who, item)
+    can = items.available_actions(app, who, item, actions)
+    panel = action_panel(spec, who, item.state, item.department_id, actions)
     check = item_scan.self_check(app, who, item_id) if "edit" in can else None
     explanation = app.calendar.explain(item.formed_on, int(app.settings["deadlines.publish_workdays"])) \
         if item.formed_on else None
