@@ -349,14 +349,15 @@ def _stat_table(doc: DocxDocument, stat: StatTable) -> None:
             _cell(cell, text, align_right=i > 0 or not stat.label_column)
     n = len(stat.columns)
     if stat.label_column:
-        widths = (Cm(10.0),) + (Cm(5.6 / max(n - 1, 1)),) * (n - 1)
+        label = 10.0 if n <= 4 else 5.2  # a wide table (table 3) leaves the numbers room for their headings
+        widths = (Cm(label),) + (Cm((15.6 - label) / max(n - 1, 1)),) * (n - 1)
     else:
         widths = (Cm(15.6 / n),) * n
     _column_widths(table, widths)
 
 
 def _grouped_table(doc: DocxDocument, stat: StatTable) -> Table:
-    """A table whose heading rows have spanning cells (table 4): cells are merged over their spans."""
+    """A table whose heading rows have spanning cells (tables 3 and 4): cells are merged over their spans."""
     heading = stat.header_rows
     table = doc.add_table(rows=len(heading), cols=len(stat.columns))
     table.style = doc.styles["Table Grid"]

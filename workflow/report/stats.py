@@ -32,7 +32,7 @@ from workflow.access import disclosure_filter
 from workflow.applications.figures import YearFigures
 from workflow.clock import SHANGHAI, local_date
 from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees, Labels, Period, RemedyRow, ReportData,
-                                   SecrecyReview, Timeliness)
+                                   SecrecyReview, Timeliness, table3_problems)
 
 LINKS_PER_ENTRY = 20  # newest first; the appendix shows fewer, the count is always complete
 APPLICATION_RECORDS = "application records"
@@ -182,7 +182,10 @@ def application_figures(figures: YearFigures) -> tuple[dict[str, Any], Fees, Com
         "by_outcome": {code: outcome.count for code, outcome in figures.by_outcome.items()},
         "outcome_reasons": {code: {str(n): count for n, count in outcome.reasons.items()}
                             for code, outcome in figures.by_outcome.items() if outcome.reasons},
-        "source": APPLICATION_RECORDS, "check_ok": figures.check_ok}
+        "by_applicant": figures.by_applicant,
+        "source": APPLICATION_RECORDS,
+        # the State Council check rule of the records, and table 3 adding up as printed
+        "check_ok": figures.check_ok and not table3_problems(figures.by_applicant)}
     fees = Fees(charged_total=float(figures.fees.charged_total), waived_total=float(figures.fees.waived_total),
                 count=figures.fees.count)
     complaints = Complaints(**{key: RemedyRow.of(counts) for key, counts in figures.remedies.by_row.items()})
