@@ -24,7 +24,9 @@ from workflow.applications.vocabulary import REMEDY_ROW_LABELS
 from workflow.report.model import COMPLAINT_OUTCOME_LABELS, ReportData, format_money, format_number, format_percent
 from workflow.settings import config_path
 
-# The six parts of the report (docs/report.md §2), in order, plus an untitled preamble.
+# The seven parts of the report (docs/report.md §2), in order, plus an untitled preamble. The last is the
+# part 「其他需要报告的事项」 of the State Council format (国办公开办函〔2021〕30号 part six) and of 教育部 notices;
+# a report stored before it existed gets the default text.
 SECTION_KEYS: tuple[str, ...] = (
     "overview",  # 一、概述
     "active",  # 二、主动公开情况
@@ -32,6 +34,7 @@ SECTION_KEYS: tuple[str, ...] = (
     "evaluation",  # 四、评议情况
     "complaints",  # 五、举报、复议、诉讼情况
     "improvements",  # 六、主要问题和改进措施
+    "other_matters",  # 七、其他需要报告的事项
 )
 PREAMBLE_KEY = "preamble"
 NARRATIVE_KEYS: tuple[str, ...] = (PREAMBLE_KEY, *SECTION_KEYS)
