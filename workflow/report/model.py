@@ -208,6 +208,10 @@ class CoverageEntry:
     links: list[str] = field(default_factory=list)
     covered: bool = False
     column_url: str = ""  # the 信息公开专栏 column of the entry, if configured
+    # 「不适用」 for this institution (catalog_entries.not_applicable), with the admin's reason: printed as
+    # such instead of a missing entry, and not counted as uncovered
+    not_applicable: bool = False
+    not_applicable_reason: str = ""
 
 
 @dataclass
@@ -314,6 +318,8 @@ class ReportData:
                     "links": list(c.links),
                     "covered": c.covered,
                     "column_url": c.column_url,
+                    "not_applicable": c.not_applicable,
+                    "not_applicable_reason": c.not_applicable_reason,
                 }
                 for c in self.catalog_coverage
             ],
@@ -592,6 +598,8 @@ class AppendixRow:
     department: str
     published: int
     links: tuple[str, ...]  # http(s) URLs only; the column link first when configured
+    not_applicable: str = ""  # 「不适用」 in the current locale when the entry does not apply, else ""
+    reason: str = ""  # why it does not apply
 
 
 @dataclass(frozen=True)
@@ -614,6 +622,7 @@ class ReportDocument:
 TABLE3_CAPTION = N_("收到和处理政府信息公开申请情况")
 TABLE4_CAPTION = N_("因政府信息公开工作被申请行政复议、提起行政诉讼情况")
 REPORTS_CAPTION = N_("因信息公开工作被举报、投诉情况")
+NOT_APPLICABLE_LABEL = N_("不适用")
 APPENDIX_COLUMNS = ("序号", "类别", "事项", "责任部门", "公开条数", "栏目链接")
 MAX_LINKS_PER_ROW = 3
 
@@ -730,6 +739,8 @@ def appendix_rows(data: ReportData) -> tuple[AppendixRow, ...]:
             department=data.labels.department(c.department),
             published=c.published,
             links=tuple(dict.fromkeys(links))[:MAX_LINKS_PER_ROW],
+            not_applicable=gettext(NOT_APPLICABLE_LABEL) if c.not_applicable else "",
+            reason=c.not_applicable_reason if c.not_applicable else "",
         ))
     return tuple(rows)
 
@@ -871,6 +882,13 @@ def _coverage_entry(row: Any, index: int) -> CoverageEntry:
     column_url = row.get("column_url", "") or ""
     if not isinstance(column_url, str):
         raise BadInput("报告数据字段 %(field)s 必须是文本", field=f"{name}.column_url")
+    not_applicable = row.get("not_applicable", False)  # absent in reports stored before migration 0020
+    if not isinstance(not_applicable, bool):
+        raise BadInput("报告数据字段 %(field)s 必须是 true 或 false", field=f"{name}.not_applicable")
+    reason = row.get("not_applicable_reason", "") or ""
+    if not isinstance(reason, str):
+        raise BadInput("报告数据字段 %(field)s 必须是文本", field=f"{name}.not_applicable_reason")
     return CoverageEntry(code=row["code"], title=row["title"], category=row["category"],
                          department=row["department"], published=published, links=list(links),
-                         covered=covered, column_url=column_url)
+                         covered=covered, column_url=column_url, not_applicable=not_applicable,
+                         not_applicable_reason=reason)

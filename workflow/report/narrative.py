@@ -160,8 +160,10 @@ def narrative_context(data: ReportData) -> dict[str, Any]:
         {"code": code, "label": labels.channel(code), "count": n}
         for code, n in sorted(data.active.by_channel.items(), key=lambda kv: -kv[1]) if n > 0
     ]
+    # an entry marked 「不适用」 is neither covered nor uncovered, whatever was filed under it before
     coverage_total = len(data.catalog_coverage)
-    covered = sum(1 for c in data.catalog_coverage if c.covered)
+    not_applicable = sum(1 for c in data.catalog_coverage if c.not_applicable)
+    covered = sum(1 for c in data.catalog_coverage if c.covered and not c.not_applicable)
     ctx.update(
         year_label=data.period.label,
         period_unit="学年" if data.period.is_academic_year else "年度",
@@ -178,7 +180,8 @@ def narrative_context(data: ReportData) -> dict[str, Any]:
                         for key, row in data.complaints.rows().items()],
         complaints_total=data.complaints.total,
         lawsuits_total=data.complaints.litigation_direct.total + data.complaints.litigation_after_reconsideration.total,
-        coverage={"total": coverage_total, "covered": covered, "uncovered": coverage_total - covered},
+        coverage={"total": coverage_total, "covered": covered, "not_applicable": not_applicable,
+                  "uncovered": coverage_total - covered - not_applicable},
     )
     return ctx
 

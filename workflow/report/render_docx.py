@@ -429,6 +429,10 @@ def _appendix(doc: DocxDocument, document: ReportDocument) -> None:
         _cell(cells[1], row.category)
         _cell(cells[2], row.title)
         _cell(cells[3], row.department)
+        if row.not_applicable:  # 「不适用」 with the reason instead of a count and links
+            _cell(cells[4], row.not_applicable).alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _cell(cells[5], row.reason)
+            continue
         _cell(cells[4], str(row.published), align_right=True)
         links = _cell(cells[5], "" if row.links else "—")
         for i, url in enumerate(row.links):

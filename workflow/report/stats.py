@@ -157,7 +157,9 @@ def collect(session: Session, period: Period, *, network_channels: Iterable[str]
                                       department=entry.department_code or "", published=count,
                                       links=links.get(entry.code, []), covered=count > 0,
                                       column_url=entry.column_url or (column_url(base_url, entry.code)
-                                                                      if count else "")))
+                                                                      if count else ""),
+                                      not_applicable=bool(entry.not_applicable),
+                                      not_applicable_reason=entry.not_applicable_reason or ""))
     return active, coverage
 
 
