@@ -106,6 +106,9 @@ def _truncate_pg(database: Database) -> None:
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         if tables:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        # the catalogue is kept, but an entry marked 「不适用」 by an earlier test applies again
+        conn.execute(text("UPDATE catalog_entries SET not_applicable = false, not_applicable_reason = '' "
+                          "WHERE not_applicable"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

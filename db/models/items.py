@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from db.models.base import Base
 from db.models.org import Department, User
@@ -55,6 +56,10 @@ class CatalogEntry(Base):
     column_url: Mapped[str] = mapped_column(String(500), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 「不适用」 for this institution (e.g. no 研究生/学位 items at a 高职 college), with the admin's reason:
+    # coverage then says "not applicable" instead of "missing" (migration 0020).
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    not_applicable_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Item(Base):

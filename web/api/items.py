@@ -55,6 +55,15 @@ def catalog() -> ResponseReturnValue:
     return jsonify(catalog_tree(core()))
 
 
+@bp.patch("/catalog/<code>")
+def catalog_entry_applicability(code: str) -> ResponseReturnValue:
+    """Admin: mark a 清单 entry 「不适用」 for this institution (``{"not_applicable": true, "reason": "…"}``) or
+    applicable again (``{"not_applicable": false}``); 200 with the entry."""
+    who = acting_user()
+    from workflow.services.catalog import set_applicability
+    return jsonify(set_applicability(core(), who, code, json_body()))
+
+
 @bp.get("/checklist")
 def checklist() -> ResponseReturnValue:
     """The secrecy-review questions a ``pass_review`` answers, with what blocks and what each requires."""

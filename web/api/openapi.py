@@ -16,6 +16,7 @@ from typing import Any
 from workflow import channels
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.item_spec import ITEM_SPEC, OPEN_STATES, STATES
+from workflow.report.model import TABLE3_COLUMNS, TABLE3_ROWS
 from workflow.spec import Field, WorkflowSpec
 from workflow.services.notifications import NOTIFY_PREFS
 
@@ -32,6 +33,17 @@ COMPLAINT_ROW = {"type": "object", "properties": {key: {"type": "integer", "mini
 COMPLAINTS = {"type": "object", "properties": {row: COMPLAINT_ROW for row in (
     "reports", "reconsideration", "litigation_direct", "litigation_after_reconsideration")},
     "required": ["reports", "reconsideration", "litigation_direct", "litigation_after_reconsideration"]}
+
+# Table 3 (收到和处理政府信息公开申请情况) by applicant type: row key → applicant kind → count, and total.
+TABLE3_CELLS = {"type": "object", "properties": {key: {"type": "integer", "minimum": 0} for key in TABLE3_COLUMNS},
+                "required": list(TABLE3_COLUMNS)}
+APPLICATIONS = {"type": "object", "properties": {
+    **{key: {"type": "integer", "minimum": 0} for key in ("received", "carried_over", "replied", "carried_forward")},
+    "by_outcome": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+    "by_applicant": {"type": "object", "properties": {row: TABLE3_CELLS for row in TABLE3_ROWS},
+                     "required": list(TABLE3_ROWS),
+                     "description": "Table 3 by applicant type (docs/report.md §3); 视为放弃 under results.other.1"}},
+    "required": ["received", "carried_over", "replied", "carried_forward", "by_outcome", "by_applicant"]}
 
 ERROR_DESCRIPTIONS = {
     "400": "Malformed request: invalid JSON, a body that is not an object, non-UTF-8, an unknown trigger or "
@@ -329,7 +341,16 @@ SCHEMAS: dict[str, Any] = {
     "Catalog": obj({"categories": array(obj({
         "code": STRING, "title": STRING, "items": array(obj({
             "code": STRING, "title": STRING, "department": STRING, "rhythm": OPT_STRING,
-            "number_confirmed": BOOLEAN, "local": BOOLEAN}))}))}),
+            "number_confirmed": BOOLEAN, "local": BOOLEAN, "not_applicable": BOOLEAN,
+            "not_applicable_reason": STRING}))}))}),
+    "CatalogEntry": obj({"code": STRING, "title": STRING, "department": OPT_STRING, "rhythm": OPT_STRING,
+                         "number_confirmed": BOOLEAN, "local": BOOLEAN, "not_applicable": BOOLEAN,
+                         "not_applicable_reason": STRING}),
+    "CatalogApplicabilityInput": obj({
+        "not_applicable": {"type": "boolean", "description": "true: 「不适用」 for this institution"},
+        "reason": {"type": "string", "maxLength": 500,
+                   "description": "Why the entry does not apply (required, non-blank, when not_applicable is true)"}},
+        required=["not_applicable"], additional=False),
     # --- notifications
     "Notification": obj({"id": INTEGER, "kind": STRING, "item_id": OPT_INTEGER, "application_id": OPT_INTEGER,
                          "title": STRING, "body": STRING, "created_at": OPT_DATETIME, "read_at": OPT_DATETIME}),
@@ -342,7 +363,7 @@ SCHEMAS: dict[str, Any] = {
     # --- reports and calendar
     "Period": obj({"start": DATE, "end": DATE}),
     "Report": obj({"schema": STRING, "title": STRING, "institution": STRING, "period": ref("Period"),
-                   "issued_on": DATE, "active": {"type": "object"}, "applications": {"type": "object"},
+                   "issued_on": DATE, "active": {"type": "object"}, "applications": APPLICATIONS,
                    "fees": {"type": "object"}, "complaints": COMPLAINTS,
                    "secrecy_review": {"type": "object"}, "catalog_coverage": {"type": "array"}},
                   required=["schema", "title", "period", "active", "applications", "fees", "complaints",
@@ -355,8 +376,9 @@ SCHEMAS: dict[str, Any] = {
         "entries": array(obj({
             "code": STRING, "title": STRING, "category": STRING, "category_title": STRING, "department": STRING,
             "department_name": STRING, "rhythm": STRING, "published": INTEGER, "covered": BOOLEAN,
+            "not_applicable": BOOLEAN, "not_applicable_reason": STRING,
             "links": array(STRING), "by_month": {"type": "object", "additionalProperties": INTEGER}})),
-        "missing": array(STRING)}),
+        "missing": array(STRING), "not_applicable": array(STRING)}),
     "DayInfo": obj({"date": DATE, "weekday": STRING, "workday": BOOLEAN, "reason": STRING, "estimated": BOOLEAN,
                     "holiday": OPT_STRING, "layer": STRING, "source": OPT_STRING}),
     "Override": obj({"date": DATE, "kind": {"type": "string", "enum": ["rest", "work"]}, "reason": STRING,
@@ -369,6 +391,9 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/me": {"get": _op("The caller", schema=ref("Me"))},
     "/api/v1/departments": {"get": _op("Departments", schema=array(ref("Department")))},
     "/api/v1/catalog": {"get": _op("The 清单: categories and items", schema=ref("Catalog"))},
+    "/api/v1/catalog/{code}": {"patch": _op(
+        "Admin: mark a 清单 entry 「不适用」 for this institution, with the reason, or applicable again",
+        params=[CODE], body=ref("CatalogApplicabilityInput"), schema=ref("CatalogEntry"))},
     "/api/v1/checklist": {"get": _op("The secrecy-review questions: which answer blocks a pass and what each "
                                      "answer requires", schema=array(ref("ChecklistQuestion")))},
     "/api/v1/items": {

@@ -292,6 +292,19 @@ def catalog_page() -> ResponseReturnValue:
                            counts=queries.published_counts_by_catalog(app))
 
 
+@bp.post("/catalog/<code>/applicability")
+@login_required
+def catalog_applicability(code: str) -> ResponseReturnValue:
+    """Mark a 清单 entry 「不适用」 for this institution (with the reason) or applicable again."""
+    who = require_admin()
+    marking = bool(request.form.get("not_applicable"))
+    data = {"not_applicable": marking, **({"reason": request.form.get("reason", "")} if marking else {})}
+    try_verb(catalog.set_applicability, core(), who, code, data,
+             success=_("已将清单事项 %(code)s 标记为不适用", code=code) if marking
+             else _("清单事项 %(code)s 已恢复为适用", code=code))
+    return redirect(url_for("admin.catalog_page"))
+
+
 @bp.get("/mail-failures")
 @login_required
 def mail_failures_page() -> ResponseReturnValue:

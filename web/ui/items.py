@@ -25,15 +25,17 @@ from workflow.services import attachments, catalog, item_scan, items, queries
 bp = Blueprint("items", __name__)
 
 
-def _catalog_choices() -> dict[str, list[tuple[str, str]]]:
-    """Grouped choices (WTForms renders a dict as <optgroup>s): 清单 category → its entries."""
+def _catalog_choices(keep: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Grouped choices (WTForms renders a dict as <optgroup>s): 清单 category → its entries. Entries marked
+    「不适用」 are not offered, except ``keep`` (the entry a draft was filed under before it was marked)."""
     tree = catalog.catalog_tree(core())
-    return {f'{i}. {c["title"]}': [(e["code"], f'{e["code"]} {e["title"]}') for e in c["items"]]
+    return {f'{i}. {c["title"]}': [(e["code"], f'{e["code"]} {e["title"]}') for e in c["items"]
+                                   if not e["not_applicable"] or e["code"] == keep]
             for i, c in enumerate(tree["categories"], start=1)}
 
 
 def _prepare(form: ItemForm, who: Actor, creating: bool) -> ItemForm:
-    form.catalog_code.choices = _catalog_choices()
+    form.catalog_code.choices = _catalog_choices(None if creating else form.catalog_code.data)
     form.channels.choices = [(channel.value, _(channel.label)) for channel in Channel]
     if creating:
         depts = [d for d in queries.list_departments(core()) if who.acts_as(DRAFTER, d.id)]

@@ -70,6 +70,9 @@ class YearFigures:
     fees: FeeFigures
     remedies: RemedyFigures
     check_ok: bool
+    #: Table 3 by applicant type: row key (``stats.row_keys``, counted rows) → applicant kind → count, and
+    #: ``total``. 视为放弃 is counted under results.other.1 (其他处理), like any other result.
+    by_applicant: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def stats_table(app: Gongkai, start: date, end: date) -> dict[str, Any]:
@@ -114,7 +117,8 @@ def year_figures(app: Gongkai, start: date, end: date) -> YearFigures:
         replied=totals["results.total"] - _abandoned(totals), carried_forward=totals["carried_forward"],
         by_outcome=by_outcome,
         fees=FeeFigures(Decimal(charged).quantize(cent), Decimal(waived).quantize(cent), int(count)),
-        remedies=RemedyFigures(by_kind, by_row), check_ok=bool(table["check"]["ok"]))
+        remedies=RemedyFigures(by_kind, by_row), check_ok=bool(table["check"]["ok"]),
+        by_applicant={row["key"]: dict(row["counts"]) for row in table["rows"] if row["counts"] is not None})
 
 
 def _abandoned(totals: dict[str, int]) -> int:

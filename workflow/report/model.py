@@ -16,10 +16,11 @@ from typing import Any, Iterable, Mapping
 
 from workflow import channels
 from workflow.errors import BadInput
+from workflow.applications import stats as application_stats
 from workflow.applications.outcomes import OUTCOMES
 from workflow.applications.vocabulary import (REMEDY_ROW_LABELS, REMEDY_ROWS, REMEDY_TOTAL_LABEL, RemedyKind,
                                               RemedyOutcome)
-from workflow.i18n import N_, gettext
+from workflow.i18n import N_, get_locale, gettext
 
 SCHEMA = "gongkai.annual-report/1"
 
@@ -32,6 +33,13 @@ OUTCOME_LABELS: dict[str, str] = {outcome.code: outcome.label for outcome in OUT
 COMPLAINT_OUTCOME_LABELS: dict[str, str] = {outcome.value: outcome.report_label for outcome in RemedyOutcome}
 
 APPLICATION_KEYS = ("received", "carried_over", "replied", "carried_forward")
+
+# Table 3 (收到和处理政府信息公开申请情况) by applicant type: its columns (the applicant kinds, then 总计) and
+# its counted rows in the State Council order, as ``workflow.applications.stats`` builds them. The row
+# "results" (三、本年度办理结果) is a heading without counts.
+TABLE3_COLUMNS: tuple[str, ...] = tuple(code for code, _label in application_stats.COLUMNS)
+TABLE3_KINDS: tuple[str, ...] = TABLE3_COLUMNS[:-1]
+TABLE3_ROWS: tuple[str, ...] = tuple(key for key, _label in application_stats.row_keys() if key != "results")
 
 
 # ---------------------------------------------------------------- data
@@ -200,6 +208,10 @@ class CoverageEntry:
     links: list[str] = field(default_factory=list)
     covered: bool = False
     column_url: str = ""  # the 信息公开专栏 column of the entry, if configured
+    # 「不适用」 for this institution (catalog_entries.not_applicable), with the admin's reason: printed as
+    # such instead of a missing entry, and not counted as uncovered
+    not_applicable: bool = False
+    not_applicable_reason: str = ""
 
 
 @dataclass
@@ -306,6 +318,8 @@ class ReportData:
                     "links": list(c.links),
                     "covered": c.covered,
                     "column_url": c.column_url,
+                    "not_applicable": c.not_applicable,
+                    "not_applicable_reason": c.not_applicable_reason,
                 }
                 for c in self.catalog_coverage
             ],
@@ -394,14 +408,102 @@ class ReportData:
 
 def normalize_applications(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     """Applications as a dict with at least received, carried_over, replied, carried_forward
-    (counts) and by_outcome (code → count); other keys are kept as given."""
+    (counts), by_outcome (code → count) and by_applicant (table 3: row key → applicant kind → count,
+    with ``total``); other keys are kept as given.
+
+    A report stored before table 3 was split by applicant type has no ``by_applicant``: its rows are
+    rebuilt from the flat counts in the 总计 column, the applicant columns unknown (0).
+    """
     raw = dict(raw or {})
     result: dict[str, Any] = {}
     for key in APPLICATION_KEYS:
         result[key] = _count(raw.pop(key, 0), f"applications.{key}")
     result["by_outcome"] = _counts(raw.pop("by_outcome", {}) or {}, "applications.by_outcome")
+    matrix = raw.pop("by_applicant", None)
     result.update(raw)
+    result["by_applicant"] = (_by_applicant(matrix) if matrix is not None
+                              else table3_from_totals(result))
     return result
+
+
+def table3_from_totals(apps: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Table 3 of an old stored report: its flat counts (received, carried_over, by_outcome,
+    outcome_reasons, carried_forward) in the 总计 column, every applicant column 0."""
+    totals: dict[str, int] = {"received": apps.get("received", 0), "carried_over": apps.get("carried_over", 0),
+                              "carried_forward": apps.get("carried_forward", 0)}
+    by_outcome = apps.get("by_outcome") or {}
+    reasons = apps.get("outcome_reasons") if isinstance(apps.get("outcome_reasons"), Mapping) else {}
+    for outcome in OUTCOMES:
+        totals[f"results.{outcome.code}"] = int(by_outcome.get(outcome.code, 0))
+        given = reasons.get(outcome.code) if isinstance(reasons.get(outcome.code), Mapping) else {}
+        for number in range(1, len(outcome.reasons) + 1):
+            value = given.get(str(number), 0)
+            totals[f"results.{outcome.code}.{number}"] = value if isinstance(value, int) and value >= 0 else 0
+    totals["results.total"] = max(sum(int(v) for v in by_outcome.values()), int(apps.get("replied", 0)))
+    return {row: {**{kind: 0 for kind in TABLE3_KINDS}, "total": totals.get(row, 0)} for row in TABLE3_ROWS}
+
+
+def table3_problems(matrix: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Where table 3 does not add up (empty when it does), in the current locale.
+
+    Checked: the rule printed under the State Council table (第一项加第二项之和，等于第三项加第四项之和) per
+    column; 总计 = the sum of the applicant columns per row; （七）总计 = the sum of （一）–（六）; an
+    outcome with reasons = the sum of its reasons.
+    """
+    problems: list[str] = []
+
+    def cell(row: str, column: str) -> int:
+        return int(matrix.get(row, {}).get(column, 0))
+
+    for column in TABLE3_COLUMNS:
+        left = cell("received", column) + cell("carried_over", column)
+        right = cell("results.total", column) + cell("carried_forward", column)
+        if left != right:
+            problems.append(gettext("%(column)s：第一项加第二项之和（%(left)s）不等于第三项加第四项之和（%(right)s）",
+                                    column=_table3_column_label(column), left=left, right=right))
+        outcomes_sum = sum(cell(f"results.{o.code}", column) for o in OUTCOMES)
+        if outcomes_sum != cell("results.total", column):
+            problems.append(gettext("%(column)s：（七）总计（%(total)s）不等于各办理结果之和（%(sum)s）",
+                                    column=_table3_column_label(column), total=cell("results.total", column),
+                                    sum=outcomes_sum))
+        for o in OUTCOMES:
+            if o.reasons:
+                reasons_sum = sum(cell(f"results.{o.code}.{n}", column) for n in range(1, len(o.reasons) + 1))
+                if reasons_sum != cell(f"results.{o.code}", column):
+                    problems.append(gettext("%(column)s：“%(outcome)s”（%(count)s）不等于其各项之和（%(sum)s）",
+                                            column=_table3_column_label(column), outcome=gettext(o.label),
+                                            count=cell(f"results.{o.code}", column), sum=reasons_sum))
+    for row in TABLE3_ROWS:
+        kinds = sum(cell(row, kind) for kind in TABLE3_KINDS)
+        if kinds != cell(row, "total"):
+            problems.append(gettext("第 %(row)s 行：总计（%(total)s）不等于各类申请人之和（%(sum)s）",
+                                    row=table3_row_labels()[row], total=cell(row, "total"), sum=kinds))
+    return problems
+
+
+def _table3_column_label(column: str) -> str:
+    return gettext(dict(application_stats.COLUMNS)[column])
+
+
+def table3_row_labels() -> dict[str, str]:
+    """Row key → the row's label in the current locale (every row of the table, headings included)."""
+    english = not get_locale().startswith("zh")
+    labels: dict[str, str] = {}
+    fixed = dict(application_stats.row_keys())
+    for key in ("received", "carried_over", "results"):
+        labels[key] = gettext(fixed[key])
+    for index, outcome in enumerate(OUTCOMES, start=1):
+        numeral = f"({index}) " if english else outcome.numeral
+        label = numeral + gettext(outcome.label)
+        if outcome.code == "partial":
+            label += gettext(application_stats.PARTIAL_NOTE)
+        labels[f"results.{outcome.code}"] = label
+        for number, reason in enumerate(outcome.reasons, start=1):
+            labels[f"results.{outcome.code}.{number}"] = f"{number}. {gettext(reason)}" if english \
+                else f"{number}.{gettext(reason)}"
+    labels["results.total"] = gettext(fixed["results.total"])
+    labels["carried_forward"] = gettext(fixed["carried_forward"])
+    return labels
 
 
 def new_report(period: Period, institution: str, catalog: Any = None) -> ReportData:
@@ -496,6 +598,8 @@ class AppendixRow:
     department: str
     published: int
     links: tuple[str, ...]  # http(s) URLs only; the column link first when configured
+    not_applicable: str = ""  # 「不适用」 in the current locale when the entry does not apply, else ""
+    reason: str = ""  # why it does not apply
 
 
 @dataclass(frozen=True)
@@ -515,8 +619,10 @@ class ReportDocument:
     data: ReportData
 
 
+TABLE3_CAPTION = N_("收到和处理政府信息公开申请情况")
 TABLE4_CAPTION = N_("因政府信息公开工作被申请行政复议、提起行政诉讼情况")
 REPORTS_CAPTION = N_("因信息公开工作被举报、投诉情况")
+NOT_APPLICABLE_LABEL = N_("不适用")
 APPENDIX_COLUMNS = ("序号", "类别", "事项", "责任部门", "公开条数", "栏目链接")
 MAX_LINKS_PER_ROW = 3
 
@@ -556,22 +662,43 @@ def statistics_tables(data: ReportData) -> dict[str, list[StatTable]]:
 
     apps = normalize_applications(data.applications)
     app_rows: list[tuple[str, str]] = [
-        ("本学年新收申请（件）", str(apps["received"])),
-        ("上学年结转申请（件）", str(apps["carried_over"])),
-        ("已答复（件）", str(apps["replied"])),
+        (gettext(N_("已答复（件，视为放弃的不计入）")), str(apps["replied"])),
+        (gettext(N_("收费笔数")), str(data.fees.count)),
+        (gettext(N_("收取费用（元）")), format_money(data.fees.charged_total)),
+        (gettext(N_("减免费用（元）")), format_money(data.fees.waived_total)),
     ]
-    for code, n in ordered_counts(apps["by_outcome"], OUTCOME_LABELS).items():
-        app_rows.append((f"其中：{labels.outcome(code)}（件）", str(n)))
-    app_rows += [
-        ("结转下学年继续办理（件）", str(apps["carried_forward"])),
-        ("收费笔数", str(data.fees.count)),
-        ("收取费用（元）", format_money(data.fees.charged_total)),
-        ("减免费用（元）", format_money(data.fees.waived_total)),
+    tables["applications"] = [
+        applications_table(apps["by_applicant"]),
+        StatTable("applications", gettext(N_("依申请公开答复及收费情况")), (gettext(N_("指标")), gettext(N_("数量"))),
+                  tuple(app_rows)),
     ]
-    tables["applications"] = [StatTable("applications", "依申请公开情况统计", ("指标", "数量"), tuple(app_rows))]
 
     tables["complaints"] = complaint_tables(data.complaints)
     return tables
+
+
+def applications_table(matrix: Mapping[str, Mapping[str, int]]) -> StatTable:
+    """Table 3 in the State Council shape: rows 一、… 四、 with the outcomes and their reasons, columns
+    自然人 / 法人或其他组织 (商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他) / 总计. Labels in the current locale."""
+    organisations = application_stats.ORGANISATION_KINDS
+    column_labels = dict(application_stats.COLUMNS)
+    heading = (
+        (HeaderCell(gettext(N_("项目")), rowspan=3), HeaderCell(gettext(N_("申请人情况")), colspan=len(TABLE3_COLUMNS))),
+        (HeaderCell(gettext(column_labels["natural"]), rowspan=2),
+         HeaderCell(gettext(application_stats.ORGANISATIONS), colspan=len(organisations)),
+         HeaderCell(gettext(column_labels["total"]), rowspan=2)),
+        tuple(HeaderCell(gettext(column_labels[kind])) for kind in organisations),
+    )
+    leaves = (gettext(N_("项目")), gettext(column_labels["natural"]),
+              *(gettext(column_labels[kind]) for kind in organisations), gettext(column_labels["total"]))
+    labels = table3_row_labels()
+    rows = []
+    for key in labels:
+        cells = matrix.get(key)
+        numbers = tuple(str(cells.get(column, 0)) for column in TABLE3_COLUMNS) if cells is not None \
+            else ("",) * len(TABLE3_COLUMNS)
+        rows.append((labels[key], *numbers))
+    return StatTable("applications_by_applicant", gettext(TABLE3_CAPTION), leaves, tuple(rows), header_rows=heading)
 
 
 def complaint_tables(complaints: Complaints) -> list[StatTable]:
@@ -612,6 +739,8 @@ def appendix_rows(data: ReportData) -> tuple[AppendixRow, ...]:
             department=data.labels.department(c.department),
             published=c.published,
             links=tuple(dict.fromkeys(links))[:MAX_LINKS_PER_ROW],
+            not_applicable=gettext(NOT_APPLICABLE_LABEL) if c.not_applicable else "",
+            reason=c.not_applicable_reason if c.not_applicable else "",
         ))
     return tuple(rows)
 
@@ -656,6 +785,7 @@ def ordered_counts(counts: Mapping[str, int], order: Iterable[str] = ()) -> dict
 def _json_applications(apps: Mapping[str, Any]) -> dict[str, Any]:
     result = {key: apps[key] for key in APPLICATION_KEYS}
     result["by_outcome"] = ordered_counts(apps["by_outcome"], OUTCOME_LABELS)
+    result["by_applicant"] = {row: dict(apps["by_applicant"][row]) for row in TABLE3_ROWS}
     for key in sorted(set(apps) - set(result)):
         result[key] = apps[key]
     return result
@@ -704,6 +834,29 @@ def _strings(value: Any, name: str) -> dict[str, str]:
     return {str(k): v for k, v in mapping.items()}
 
 
+def _by_applicant(value: Any, name: str = "applications.by_applicant") -> dict[str, dict[str, int]]:
+    """The stored table 3: every row and column present (missing cells 0, a missing 总计 the sum of
+    the applicant columns); unknown rows or columns and a 总计 below that sum are refused."""
+    matrix = _mapping(value, name)
+    unknown = sorted(set(matrix) - set(TABLE3_ROWS))
+    if unknown:
+        raise BadInput("报告数据字段 %(field)s 含有未知的行：%(keys)s", field=name, keys="、".join(map(str, unknown)))
+    result: dict[str, dict[str, int]] = {}
+    for row in TABLE3_ROWS:
+        cells = _mapping(matrix.get(row, {}), f"{name}.{row}")
+        extra = sorted(set(cells) - set(TABLE3_COLUMNS))
+        if extra:
+            raise BadInput("报告数据字段 %(field)s 含有未知的列：%(keys)s", field=f"{name}.{row}",
+                           keys="、".join(map(str, extra)))
+        kinds = {kind: _count(cells.get(kind, 0), f"{name}.{row}.{kind}") for kind in TABLE3_KINDS}
+        total = _count(cells.get("total", sum(kinds.values())), f"{name}.{row}.total")
+        if total < sum(kinds.values()):
+            raise BadInput("报告数据字段 %(field)s 小于各类申请人之和：%(value)s", field=f"{name}.{row}.total",
+                           value=total)
+        result[row] = {**kinds, "total": total}
+    return result
+
+
 def _remedy_row(value: Any, name: str) -> RemedyRow:
     row = _mapping(value, name)
     outcomes = {code: _count(row.get(code, 0), f"{name}.{code}") for code in RemedyOutcome.codes()}
@@ -729,6 +882,13 @@ def _coverage_entry(row: Any, index: int) -> CoverageEntry:
     column_url = row.get("column_url", "") or ""
     if not isinstance(column_url, str):
         raise BadInput("报告数据字段 %(field)s 必须是文本", field=f"{name}.column_url")
+    not_applicable = row.get("not_applicable", False)  # absent in reports stored before migration 0020
+    if not isinstance(not_applicable, bool):
+        raise BadInput("报告数据字段 %(field)s 必须是 true 或 false", field=f"{name}.not_applicable")
+    reason = row.get("not_applicable_reason", "") or ""
+    if not isinstance(reason, str):
+        raise BadInput("报告数据字段 %(field)s 必须是文本", field=f"{name}.not_applicable_reason")
     return CoverageEntry(code=row["code"], title=row["title"], category=row["category"],
                          department=row["department"], published=published, links=list(links),
-                         covered=covered, column_url=column_url)
+                         covered=covered, column_url=column_url, not_applicable=not_applicable,
+                         not_applicable_reason=reason)

@@ -24,7 +24,9 @@ from workflow.applications.vocabulary import REMEDY_ROW_LABELS
 from workflow.report.model import COMPLAINT_OUTCOME_LABELS, ReportData, format_money, format_number, format_percent
 from workflow.settings import config_path
 
-# The six parts of the report (docs/report.md §2), in order, plus an untitled preamble.
+# The seven parts of the report (docs/report.md §2), in order, plus an untitled preamble. The last is the
+# part 「其他需要报告的事项」 of the State Council format (国办公开办函〔2021〕30号 part six) and of 教育部 notices;
+# a report stored before it existed gets the default text.
 SECTION_KEYS: tuple[str, ...] = (
     "overview",  # 一、概述
     "active",  # 二、主动公开情况
@@ -32,6 +34,7 @@ SECTION_KEYS: tuple[str, ...] = (
     "evaluation",  # 四、评议情况
     "complaints",  # 五、举报、复议、诉讼情况
     "improvements",  # 六、主要问题和改进措施
+    "other_matters",  # 七、其他需要报告的事项
 )
 PREAMBLE_KEY = "preamble"
 NARRATIVE_KEYS: tuple[str, ...] = (PREAMBLE_KEY, *SECTION_KEYS)
@@ -157,8 +160,10 @@ def narrative_context(data: ReportData) -> dict[str, Any]:
         {"code": code, "label": labels.channel(code), "count": n}
         for code, n in sorted(data.active.by_channel.items(), key=lambda kv: -kv[1]) if n > 0
     ]
+    # an entry marked 「不适用」 is neither covered nor uncovered, whatever was filed under it before
     coverage_total = len(data.catalog_coverage)
-    covered = sum(1 for c in data.catalog_coverage if c.covered)
+    not_applicable = sum(1 for c in data.catalog_coverage if c.not_applicable)
+    covered = sum(1 for c in data.catalog_coverage if c.covered and not c.not_applicable)
     ctx.update(
         year_label=data.period.label,
         period_unit="学年" if data.period.is_academic_year else "年度",
@@ -175,7 +180,8 @@ def narrative_context(data: ReportData) -> dict[str, Any]:
                         for key, row in data.complaints.rows().items()],
         complaints_total=data.complaints.total,
         lawsuits_total=data.complaints.litigation_direct.total + data.complaints.litigation_after_reconsideration.total,
-        coverage={"total": coverage_total, "covered": covered, "uncovered": coverage_total - covered},
+        coverage={"total": coverage_total, "covered": covered, "not_applicable": not_applicable,
+                  "uncovered": coverage_total - covered - not_applicable},
     )
     return ctx
 

@@ -349,14 +349,15 @@ def _stat_table(doc: DocxDocument, stat: StatTable) -> None:
             _cell(cell, text, align_right=i > 0 or not stat.label_column)
     n = len(stat.columns)
     if stat.label_column:
-        widths = (Cm(10.0),) + (Cm(5.6 / max(n - 1, 1)),) * (n - 1)
+        label = 10.0 if n <= 4 else 5.2  # a wide table (table 3) leaves the numbers room for their headings
+        widths = (Cm(label),) + (Cm((15.6 - label) / max(n - 1, 1)),) * (n - 1)
     else:
         widths = (Cm(15.6 / n),) * n
     _column_widths(table, widths)
 
 
 def _grouped_table(doc: DocxDocument, stat: StatTable) -> Table:
-    """A table whose heading rows have spanning cells (table 4): cells are merged over their spans."""
+    """A table whose heading rows have spanning cells (tables 3 and 4): cells are merged over their spans."""
     heading = stat.header_rows
     table = doc.add_table(rows=len(heading), cols=len(stat.columns))
     table.style = doc.styles["Table Grid"]
@@ -428,6 +429,10 @@ def _appendix(doc: DocxDocument, document: ReportDocument) -> None:
         _cell(cells[1], row.category)
         _cell(cells[2], row.title)
         _cell(cells[3], row.department)
+        if row.not_applicable:  # 「不适用」 with the reason instead of a count and links
+            _cell(cells[4], row.not_applicable).alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _cell(cells[5], row.reason)
+            continue
         _cell(cells[4], str(row.published), align_right=True)
         links = _cell(cells[5], "" if row.links else "—")
         for i, url in enumerate(row.links):

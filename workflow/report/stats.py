@@ -32,7 +32,7 @@ from workflow.access import disclosure_filter
 from workflow.applications.figures import YearFigures
 from workflow.clock import SHANGHAI, local_date
 from workflow.report.model import (ActiveStats, Complaints, CoverageEntry, Fees, Labels, Period, RemedyRow, ReportData,
-                                   SecrecyReview, Timeliness)
+                                   SecrecyReview, Timeliness, table3_problems)
 
 LINKS_PER_ENTRY = 20  # newest first; the appendix shows fewer, the count is always complete
 APPLICATION_RECORDS = "application records"
@@ -157,7 +157,9 @@ def collect(session: Session, period: Period, *, network_channels: Iterable[str]
                                       department=entry.department_code or "", published=count,
                                       links=links.get(entry.code, []), covered=count > 0,
                                       column_url=entry.column_url or (column_url(base_url, entry.code)
-                                                                      if count else "")))
+                                                                      if count else ""),
+                                      not_applicable=bool(entry.not_applicable),
+                                      not_applicable_reason=entry.not_applicable_reason or ""))
     return active, coverage
 
 
@@ -182,7 +184,10 @@ def application_figures(figures: YearFigures) -> tuple[dict[str, Any], Fees, Com
         "by_outcome": {code: outcome.count for code, outcome in figures.by_outcome.items()},
         "outcome_reasons": {code: {str(n): count for n, count in outcome.reasons.items()}
                             for code, outcome in figures.by_outcome.items() if outcome.reasons},
-        "source": APPLICATION_RECORDS, "check_ok": figures.check_ok}
+        "by_applicant": figures.by_applicant,
+        "source": APPLICATION_RECORDS,
+        # the State Council check rule of the records, and table 3 adding up as printed
+        "check_ok": figures.check_ok and not table3_problems(figures.by_applicant)}
     fees = Fees(charged_total=float(figures.fees.charged_total), waived_total=float(figures.fees.waived_total),
                 count=figures.fees.count)
     complaints = Complaints(**{key: RemedyRow.of(counts) for key, counts in figures.remedies.by_row.items()})

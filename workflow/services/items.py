@@ -85,22 +85,28 @@ def _require_department(code: str, department: Department | None) -> Department:
     return department
 
 
-def _check_catalog(session: Session, code: str) -> None:
+def _check_catalog(session: Session, code: str, current: str | None = None) -> None:
     entry = session.get(CatalogEntry, code)
-    _require_catalog(code, entry.active if entry is not None else None)
+    _require_catalog(code, entry.active if entry is not None else None,
+                     entry is not None and entry.not_applicable and code != current)
 
 
-def _require_catalog(code: str, active: bool | None) -> None:
-    """``active``: the entry's flag, None when there is no such entry."""
+def _require_catalog(code: str, active: bool | None, not_applicable: bool | None = False) -> None:
+    """``active``: the entry's flag, None when there is no such entry. ``not_applicable``: the entry is
+    marked 「不适用」 for this institution, so nothing new is filed under it (an item already filed under it
+    keeps its entry: ``current`` in ``_check_catalog``)."""
     if not active:
         raise ValidationFailed("未知的清单事项：%(catalog)s", code="unknown_catalog_code", field="catalog_code",
                                catalog=code)
+    if not_applicable:
+        raise ValidationFailed("清单事项 %(catalog)s 已标记为不适用于本校，不能在其下发布信息", code="catalog_not_applicable",
+                               field="catalog_code", catalog=code)
 
 
 def _apply_fields(app: Gongkai, session: Session, item: Item, values: Mapping[str, Any],
                   catalog_checked: bool = False) -> None:
     if "catalog_code" in values and not catalog_checked:
-        _check_catalog(session, values["catalog_code"])
+        _check_catalog(session, values["catalog_code"], current=item.catalog_code)
     publish_at = values.get("publish_at", item.publish_at)
     display_until = values.get("display_until", item.display_until)
     if publish_at and display_until and display_until <= publish_at:
@@ -124,9 +130,12 @@ def refresh_deadlines(app: Gongkai, item: Item) -> None:
                                          app.settings)
 
 
-# create's one lookup: the author (the actor), the department named and whether the 清单 entry is active
+# create's one lookup: the author (the actor), the department named and whether the 清单 entry is active and
+# applicable to this institution
 _CREATE_LOOKUP = (select(User, Department, select(CatalogEntry.active).where(CatalogEntry.code == bindparam("catalog"))
-                         .scalar_subquery().label("catalog_active"))
+                         .scalar_subquery().label("catalog_active"),
+                         select(CatalogEntry.not_applicable).where(CatalogEntry.code == bindparam("catalog"))
+                         .scalar_subquery().label("catalog_not_applicable"))
                   .outerjoin(Department, Department.code == bindparam("department"))
                   .where(User.id == bindparam("user_id")).options(*USER_LOAD_OPTIONS))
 _CREATE_LOOKUP_WITH_HEAD = _CREATE_LOOKUP.add_columns(audit.HEAD_SEQ, audit.HEAD_HASH)  # audit.reads_head_along
@@ -159,7 +168,7 @@ def create_item_in(session: Session, app: Gongkai, actor: Actor, data: Mapping[s
     department = _require_department(code, found.Department if found is not None else None)
     require_role(actor, DRAFTER, department.id)
     if "catalog_code" in fields.values:
-        _require_catalog(fields.values["catalog_code"], found.catalog_active)
+        _require_catalog(fields.values["catalog_code"], found.catalog_active, found.catalog_not_applicable)
     item = Item(department=department, author=found.User, state="draft", stage_entered_at=now,
                 stage_entry=1, created_at=now, updated_at=now, channels=[], attachments=[], submitted_by=None,
                 kind=kind)

@@ -177,12 +177,16 @@ class CoverageRow:
     covered: bool
     links: list[str] = field(default_factory=list)
     by_month: dict[str, int] = field(default_factory=dict)
+    not_applicable: bool = False  # 「不适用」 for this institution: neither covered nor missing
+    not_applicable_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "title": self.title, "category": self.category,
                 "category_title": self.category_title, "department": self.department,
                 "department_name": self.department_name, "rhythm": self.rhythm, "published": self.published,
-                "covered": self.covered, "links": list(self.links), "by_month": dict(self.by_month)}
+                "covered": self.covered, "not_applicable": self.not_applicable,
+                "not_applicable_reason": self.not_applicable_reason, "links": list(self.links),
+                "by_month": dict(self.by_month)}
 
 
 @dataclass
@@ -195,12 +199,19 @@ class Coverage:
 
     @property
     def missing(self) -> list[CoverageRow]:
-        return [row for row in self.rows if not row.covered]
+        """Entries without a publication in the year that apply to this institution."""
+        return [row for row in self.rows if not row.covered and not row.not_applicable]
+
+    @property
+    def not_applicable(self) -> list[CoverageRow]:
+        """Entries marked 「不适用」 for this institution."""
+        return [row for row in self.rows if row.not_applicable]
 
     def to_dict(self) -> dict[str, Any]:
         return {"period": self.period.to_dict(), "year": self.period.label, "months": list(self.months),
-                "total": len(self.rows), "covered": sum(r.covered for r in self.rows),
-                "entries": [r.to_dict() for r in self.rows], "missing": [r.code for r in self.missing]}
+                "total": len(self.rows), "covered": sum(r.covered and not r.not_applicable for r in self.rows),
+                "entries": [r.to_dict() for r in self.rows], "missing": [r.code for r in self.missing],
+                "not_applicable": [r.code for r in self.not_applicable]}
 
 
 def coverage(app: Gongkai, year: str, actor: Actor | None = None) -> Coverage:
@@ -226,7 +237,8 @@ def coverage(app: Gongkai, year: str, actor: Actor | None = None) -> Coverage:
                         category_title=data.labels.category(c.category), department=c.department,
                         department_name=names.get(c.department, c.department), rhythm=rhythms.get(c.code) or "",
                         published=c.published, covered=c.covered, links=list(c.links),
-                        by_month={m: per_month[c.code].get(m, 0) for m in months})
+                        by_month={m: per_month[c.code].get(m, 0) for m in months},
+                        not_applicable=c.not_applicable, not_applicable_reason=c.not_applicable_reason)
             for c in data.catalog_coverage]
     return Coverage(period=period, months=months, rows=rows)
 

@@ -14,7 +14,7 @@ from workflow.report import SECTION_KEYS, RemedyRow, chinese_date, default_headi
 def test_six_sections_with_numbered_headings():
     headings = default_headings()
     assert list(headings) == list(SECTION_KEYS)
-    assert [h[:2] for h in headings.values()] == ["一、", "二、", "三、", "四、", "五、", "六、"]
+    assert [h[:2] for h in headings.values()] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、"]
 
 
 def test_default_texts_give_the_reference_sentences(reference_data):

@@ -28,7 +28,7 @@ def test_same_figures_as_the_reference(page):
     assert "全校新增的主动公开信息共732条，其中通过网络方式公开的信息数达451条" in page
     assert "本学年学校无因信息公开工作而被申请行政复议、行政诉讼或举报情况。" in page
     for heading in ("一、概述", "二、主动公开情况", "三、依申请公开情况", "四、评议情况",
-                    "五、举报、复议、诉讼情况", "六、主要问题和改进措施"):
+                    "五、举报、复议、诉讼情况", "六、主要问题和改进措施", "七、其他需要报告的事项"):
         assert f"<h2>{heading}</h2>" in page
     assert "二零二三年十月三十一日" in page
 
