@@ -325,7 +325,7 @@ def pass_review(app: Gongkai, actor: Actor, item_id: int, checklist: Mapping[str
     """secrecy_review → approval, with the checklist and the particulars its "yes" answers require
     (``workflow.checklist``)."""
     payload = {"checklist": dict(checklist), "legal_basis": legal_basis,
-               **({"justifications": dict(justifications)} if justifications else {}), **kw.pop("payload", {})}
+               **({"justifications": justifications} if justifications is not None else {}), **kw.pop("payload", {})}
     return transition(app, actor, item_id, "pass_review", payload, **kw)
 
 
