@@ -189,7 +189,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("undecided", N_("是否属于正在调查、讨论、审议、处理的事项"), N_("过程性信息"),
              N_("《政府信息公开条例》第十六条"), grounds=PROCESS_GROUNDS),
     Question("prior_approval", N_("是否依法需要事先批准"), N_("事先批准"),
-             N_("《政府信息公开条例》第十一条、《高等学校信息公开办法》"),
+             N_("《政府信息公开条例》第十一条、《高等学校信息公开办法》第五条"),
              parts=(DOCUMENT_NUMBER, DOCUMENT_DATE), asked_since_v2=True),
 )
 BY_KEY: Mapping[str, Question] = {q.key: q for q in QUESTIONS}
