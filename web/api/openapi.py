@@ -221,12 +221,12 @@ def _part_schema(part: checklist.Part, question: checklist.Question) -> dict[str
 def justifications_schema() -> dict[str, Any]:
     """``justifications``: per question answered "yes" that needs them, the particulars it declares
     (workflow/checklist.py; GET /api/v1/checklist says which each answer and ground requires)."""
-    return {"type": "object", "additionalProperties": False, "description": (
-        "Only for questions answered true whose `requires` names `justifications.<key>.…`; exactly the "
-        "parts the chosen ground and the question need (422 otherwise)"),
-        "properties": {question.key: obj({name: _part_schema(checklist.PARTS[name], question)
-                                          for name in question.all_parts}, required=[], additional=False)
-                       for question in checklist.QUESTIONS if question.needs_justification}}
+    schema = obj({question.key: obj({name: _part_schema(checklist.PARTS[name], question)
+                                     for name in question.all_parts}, required=[], additional=False)
+                  for question in checklist.QUESTIONS if question.needs_justification}, required=[], additional=False)
+    schema["description"] = ("Only for questions answered true whose `requires` names `justifications.<key>.…`; "
+                             "exactly the parts the chosen ground and the question need (422 otherwise)")
+    return schema
 
 
 # A transition input's JSON schema by its Field.kind (what workflow.inputs.parse_trigger_inputs accepts).
