@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Mapping
 
+from workflow import checklist
 from workflow.access import Actor
+from workflow.clock import local_date
 from workflow.i18n import N_
 
 # The item's own fields as people read them: the submission check names what is missing in these words.
@@ -30,6 +33,14 @@ class ItemContext:
     current_publish_at: datetime | None = None
     missing_fields: list[str] = field(default_factory=list)
     open_blocking_findings: list[dict[str, Any]] = field(default_factory=list)
+    attachment_ids: frozenset[int] = frozenset()   # the item's attachments: what consent evidence may name
+
+    @cached_property
+    def checklist_review(self) -> checklist.Review:
+        """The checklist and its particulars judged (``workflow.checklist.review``): the guard asks for it,
+        the effect records it; ValidationFailed when it does not pass."""
+        return checklist.review(self.inputs.get("checklist"), self.legal_basis, self.inputs.get("justifications"),
+                                attachment_ids=self.attachment_ids, today=local_date(self.now))
 
     @property
     def reason(self) -> str | None:

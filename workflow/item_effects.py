@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from db.models import Item, Revision, User
 from workflow import audit
 from workflow.access import Actor
+from workflow.assessments import record_assessment
 from workflow.calendar import deadlines
 from workflow.revision_findings import accept_findings, record_scan
 from workflow.hooks import TransitionEvent
@@ -48,6 +49,9 @@ class Step:
     payload: Mapping[str, Any]
     changes: dict[str, Any] = field(default_factory=dict)
     decision: dict[str, Any] | None = None  # the trigger's decision row (record_decision), written with the item
+    decision_extra: dict[str, Any] = field(default_factory=dict)  # an effect's own columns of the decision row
+    after_write: list[Callable[[Session], None]] = field(default_factory=list)  # rows naming the decision row
+    audit_data: dict[str, Any] = field(default_factory=dict)  # what the trigger's audit event records besides
 
     def set(self, **values: Any) -> None:
         """Stage new values of the item's columns (or of a many-to-one relationship, ``submitted_by=user``):
@@ -75,9 +79,21 @@ def take_revision(step: Step) -> list[TransitionEvent]:
 
 
 def record_review(step: Step) -> list[TransitionEvent]:
-    """pass_review: the findings accepted with their legal basis; who reviewed this revision."""
+    """pass_review: the findings accepted with their legal basis; who reviewed this revision; the
+    particulars the checklist's "yes" answers required (on the decision row and in the audit event), the
+    questions not asked, and the impact assessment kept three years when sensitive personal information
+    is published (个人信息保护法 Art. 55, 56)."""
     accept_findings(step.session, step.revision_id, step.actor, step.now, step.payload, step.context.legal_basis)
     step.set(reviewed_by_id=step.actor.id)
+    review = step.context.checklist_review
+    step.decision_extra["justifications"] = review.justifications or None
+    step.audit_data.update({**({"justifications": review.justifications} if review.justifications else {}),
+                            **({"not_asked": list(review.not_asked)} if review.not_asked else {})})
+    assessment = review.assessment
+    if assessment is not None and step.revision_id is not None:
+        item_id, revision_id, actor_id, now = step.item.id, step.revision_id, step.actor.id, step.now
+        step.after_write.append(lambda session: record_assessment(
+            session, item_id=item_id, revision_id=revision_id, actor_id=actor_id, now=now, assessment=assessment))
     return []
 
 
@@ -98,7 +114,7 @@ def record_decision(step: Step) -> None:
         "item_id": step.item.id, "revision_id": step.revision_id, "kind": step.trigger.name,
         "actor_id": step.actor.id, "at": step.now, "reason": inputs.get("reason"),
         "checklist": dict(checklist) if isinstance(checklist, dict) else None,
-        "legal_basis": inputs.get("legal_basis")}
+        "legal_basis": inputs.get("legal_basis"), "justifications": None, **step.decision_extra}
 
 
 def enter_published(step: Step) -> list[TransitionEvent]:

@@ -32,6 +32,8 @@ REASON = Field("reason", N_("理由"), "multiline")
 CHECKLIST = Field("checklist", N_("保密审查清单"), "checklist", required=True)
 LEGAL_BASIS = Field("legal_basis", N_("公开的法律依据"), "multiline",
                     help=N_("涉及个人信息时必填，例如《高等学校信息公开办法》第七条"))
+JUSTIFICATIONS = Field("justifications", N_("审查依据"), "justifications",
+                       help=N_("对回答“是”的清单项，记录公开的依据"))
 ACCEPT_FINDINGS = Field("accept_findings", N_("确认有法律依据公开的自检发现"), "multi")
 PUBLISH_AT = Field("publish_at", N_("定时发布时间"), "datetime", help=N_("留空则批准后立即发布"))
 
@@ -48,7 +50,7 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
                 style="secondary"),
     TriggerSpec("pass_review", N_("审查通过"), (S.SECRECY_REVIEW,), S.APPROVAL,
                 permission=(guards.role_in_department(REVIEWER), guards.NOT_A_CONTRIBUTOR_TO_REVIEW),
-                fields=(CHECKLIST, LEGAL_BASIS, ACCEPT_FINDINGS),
+                fields=(CHECKLIST, LEGAL_BASIS, JUSTIFICATIONS, ACCEPT_FINDINGS),
                 checks=(guards.checklist_clear, guards.no_open_blocking_findings),
                 decision=True, awaited_by=REVIEWER, effect=record_review, style="success"),
     TriggerSpec("return", N_("退回修改"), (S.SECRECY_REVIEW,), S.DRAFT,

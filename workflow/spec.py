@@ -52,8 +52,9 @@ class Field:
     """One input a trigger takes from the request.
 
     ``kind`` tells a form how to ask for it: ``text`` (one line), ``multiline``, ``checklist`` (the
-    secrecy-review questions), ``datetime``, ``date``, ``integer``, ``choice`` (one of ``choices``) or
-    ``multi`` (a list of ids, e.g. findings accepted).
+    secrecy-review questions), ``justifications`` (the particulars the checklist's "yes" answers
+    require, asked inside the checklist), ``datetime``, ``date``, ``integer``, ``choice`` (one of
+    ``choices``) or ``multi`` (a list of ids, e.g. findings accepted).
     """
 
     name: str

@@ -171,6 +171,8 @@ class Decision(Base):
     checklist: Mapped[dict[str, bool] | None] = mapped_column(JSON, nullable=True)
     legal_basis: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # pass_review: the particulars each "yes" required (workflow/checklist.py), {question_key: {...}}
+    justifications: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from tests.browser.conftest import LiveServer, shot
+from workflow.checklist import KEYS
 
 pytestmark = pytest.mark.browser
 TITLE = "2025年秋季学期国家助学金评审结果公示"
@@ -53,12 +54,19 @@ def test_full_cycle_to_public_directory(open_as, live_server: LiveServer) -> Non
     drafter.wait_for_load_state()
 
     reviewer.goto(url)
-    for key in ("state_secret", "work_secret", "commercial_secret", "personal_info", "sensitive", "undecided"):
+    for key in KEYS:
         reviewer.check(f"#q_{key}_no")
+    assert not reviewer.locator("#j-undecided").is_visible()   # a "yes" opens the inputs it needs
+    reviewer.check("#q_undecided_yes")                          # a 公示 during its 公示期: published by design
+    assert reviewer.locator("#j-undecided").is_visible() and not reviewer.locator("#j-commercial_secret").is_visible()
+    reviewer.check("#j_undecided_ground-publicity")
+    reviewer.fill("#j_undecided_reason", "助学金评审结果公示，公示期内接受监督")
     shot(reviewer, "04-review")
     reviewer.click("button:has-text('审查通过')")
     reviewer.wait_for_load_state()
     assert reviewer.locator(".badge", has_text="审批").first.is_visible()
+    grounds = reviewer.locator(".review-grounds").first.inner_text()
+    assert "过程性信息" in grounds and "公示期内的公示" in grounds and "接受监督" in grounds
 
     approver = open_as("approver")
     approver.goto(url)

@@ -158,11 +158,11 @@ def test_checklist_tells_clients_the_questions_what_blocks_and_what_is_required(
     """GET /api/v1/checklist is what a pass_review must answer: a client built from it passes a clear
     item, is refused on a blocking "yes", and is asked for the legal basis where a "yes" requires it."""
     questions = api("drafter").get("/api/v1/checklist").json
-    assert [q["key"] for q in questions] == list(CLEAR)
+    assert [q["key"] for q in questions if q["required"]] == list(CLEAR)   # the first six, still required
     assert questions[0]["question"] == "是否涉及国家秘密"
     by_key = {q["key"]: q for q in questions}
     assert by_key["state_secret"]["blocks_on"] is True and by_key["personal_info"]["blocks_on"] is None
-    assert by_key["personal_info"]["requires"] == [{"when": True, "fields": ["legal_basis"]}]
+    assert by_key["personal_info"]["requires"][0]["fields"] == ["legal_basis", "justifications.personal_info.ground"]
     english = api("drafter").get("/api/v1/checklist?lang=en").json
     assert english[0]["question"] != "是否涉及国家秘密" and english[0]["key"] == "state_secret"
 
@@ -178,8 +178,11 @@ def test_checklist_tells_clients_the_questions_what_blocks_and_what_is_required(
     assert refused.status_code == 422 and refused.json["error"] == "checklist_blocks"
     needing = {q["key"]: True for q in questions if q["requires"]}
     asked = api("reviewer").post(f"/api/v1/items/{submitted()}/transitions",
-                                 json={"trigger": "pass_review", "checklist": {**answers, **needing}})
+                                 json={"trigger": "pass_review", "checklist": {**answers, "personal_info": True}})
     assert asked.status_code == 422 and asked.json["field"] == "legal_basis"
+    asked = api("reviewer").post(f"/api/v1/items/{submitted()}/transitions",
+                                 json={"trigger": "pass_review", "checklist": {**answers, **needing}})
+    assert asked.status_code == 422 and asked.json["field"].startswith("justifications.")
     passed = api("reviewer").post(f"/api/v1/items/{submitted()}/transitions",
                                   json={"trigger": "pass_review", "checklist": answers})
     assert passed.status_code == 200 and passed.json["state"] == "approval"

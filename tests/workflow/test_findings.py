@@ -13,6 +13,7 @@ from workflow.services.item_scan import item_findings
 
 ID_NUMBER = resident_id()
 PERSONAL = {**CLEAR, "personal_info": True}
+GROUND = {"personal_info": {"ground": "legal_duty"}}  # 个人信息保护法 Art. 13(3), docs/review.md
 BASIS = "《个人信息保护法》第十三条：履行法定职责所必需"
 
 
@@ -30,10 +31,11 @@ def test_id_number_blocks_until_accepted_with_legal_basis(world: World) -> None:
     assert finding["detector"] == "resident_id" and finding["acceptable"]
     assert ID_NUMBER not in str(report)  # the raw number never leaves the scanner
     with pytest.raises(BlockedByFindings) as blocked:
-        svc.pass_review(world.app, world.reviewer, item_id, checklist=PERSONAL, legal_basis=BASIS)
+        svc.pass_review(world.app, world.reviewer, item_id, checklist=PERSONAL, legal_basis=BASIS, justifications=GROUND)
     assert blocked.value.status == 409 and blocked.value.details["findings"][0]["key"] == finding["key"]
     assert svc.get_item(world.app, world.reviewer, item_id).state == "secrecy_review"
     passed = svc.pass_review(world.app, world.reviewer, item_id, checklist=PERSONAL, legal_basis=BASIS,
+                             justifications=GROUND,
                              payload={"accept_findings": [finding["key"]]})
     assert passed.state == "approval"
     accepted = item_findings(world.app, world.reviewer, item_id)["findings"][0]

@@ -68,7 +68,8 @@ def test_return_and_reject_need_a_reason_and_change_nothing_without_one(world: W
     ({"state_secret": False}, "checklist_incomplete"),
     ({**CLEAR, "state_secret": "no"}, "checklist_invalid"),
     ({**CLEAR, "work_secret": True}, "checklist_blocks"),
-    ({**CLEAR, "undecided": True}, "checklist_blocks"),
+    ({**CLEAR, "undecided": True}, "justification_required"),   # 过程性信息: a judgement, not a block
+    ({**CLEAR, "commercial_secret": True}, "justification_required"),
     ({**CLEAR, "personal_info": True}, "legal_basis_required"),
     ({**CLEAR, "extra": False}, "checklist_invalid"),
 ])
@@ -88,10 +89,12 @@ def test_personal_info_passes_with_legal_basis_recorded(world: World) -> None:
     item = svc.create_item(app, world.drafter, item_payload())
     svc.submit(app, world.drafter, item.id)
     svc.pass_review(app, world.reviewer, item.id, checklist={**CLEAR, "personal_info": True},
-                    legal_basis="教财厅函〔2017〕28号：公示姓名、院系、年级")
+                    legal_basis="教财厅函〔2017〕28号：公示姓名、院系、年级",
+                    justifications={"personal_info": {"ground": "legal_duty"}})
     with app.db.read() as session:
         decision = session.scalars(select(Decision).where(Decision.kind == "pass_review")).one()
     assert decision.legal_basis.startswith("教财厅函")
+    assert decision.justifications == {"personal_info": {"ground": "legal_duty"}}
     assert queries.item_history(app, world.drafter, item.id)[-1]["data"]["legal_basis"].startswith("教财厅函")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow import channels
+from workflow import channels, checklist
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.item_spec import ITEM_SPEC, OPEN_STATES, STATES
 from workflow.report.model import TABLE3_COLUMNS, TABLE3_ROWS
@@ -215,12 +215,40 @@ def page_of(item_schema: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ the item workflow (from its spec)
 
+def _part_schema(part: checklist.Part, question: checklist.Question) -> dict[str, Any]:
+    if part.kind == "choice":
+        return {"type": "string", "enum": [ground.value for ground in question.grounds]}
+    if part.kind == "attachment":
+        return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "pattern": "^[0-9]{1,10}$"}],
+                "description": "An attachment id of this item (the consent's evidence)"}
+    if part.kind == "date":
+        return {"type": "string", "format": "date", "description": "Not after today (Asia/Shanghai)"}
+    if part.kind == "assessment":
+        return obj({sub.name: {"type": "string", "minLength": 1, "maxLength": sub.max_len}
+                    for sub in checklist.ASSESSMENT_PARTS}, additional=False,
+                   required=list(checklist.ASSESSMENT_KEYS))
+    return {"type": "string", "minLength": 1, "maxLength": part.max_len}
+
+
+def justifications_schema() -> dict[str, Any]:
+    """``justifications``: per question answered "yes" that needs them, the particulars it declares
+    (workflow/checklist.py; GET /api/v1/checklist says which each answer and ground requires)."""
+    schema = obj({question.key: obj({name: _part_schema(checklist.PARTS[name], question)
+                                     for name in question.all_parts}, required=[], additional=False)
+                  for question in checklist.QUESTIONS if question.needs_justification}, required=[], additional=False)
+    schema["description"] = ("Only for questions answered true whose `requires` names `justifications.<key>.…`; "
+                             "exactly the parts the chosen ground and the question need (422 otherwise)")
+    return schema
+
+
 # A transition input's JSON schema by its Field.kind (what workflow.inputs.parse_trigger_inputs accepts).
 FIELD_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
     "text": nullable({"type": "string", "maxLength": 5000}),
     "multiline": nullable({"type": "string", "maxLength": 5000}),
     "checklist": {"type": "object", "additionalProperties": {"type": "boolean"},
-                  "description": "Every key of GET /api/v1/checklist (workflow/checklist.py), each true or false"},
+                  "description": "The keys of GET /api/v1/checklist, each true or false: every key marked "
+                                 "`required`; the others may be absent (recorded as not asked)"},
+    "justifications": justifications_schema(),
     "datetime": optional(DATETIME),
     "date": optional(DATE),
     "integer": nullable(INTEGER),
@@ -336,8 +364,16 @@ SCHEMAS: dict[str, Any] = {
     "ChecklistQuestion": obj({
         "key": STRING, "question": {"type": "string", "description": "In the caller's language"},
         "blocks_on": {"type": ["boolean", "null"], "description": "The answer that stops a pass (null: none)"},
-        "requires": array(obj({"when": BOOLEAN, "fields": array(STRING)}, required=["when", "fields"]))},
-        required=["key", "question", "blocks_on", "requires"]),
+        "source": {"type": "string", "description": "The rule's legal source, in the caller's language"},
+        "required": {"type": "boolean", "description": "false: a question added later; an absent answer is "
+                                                       "recorded as not asked"},
+        "requires": array(obj({
+            "when": BOOLEAN,
+            "fields": array({"type": "string", "description": "`legal_basis` or `justifications.<key>.<part>`"}),
+            "grounds": array(obj({"ground": STRING, "label": STRING, "source": STRING, "fields": array(STRING)})),
+            "answers": {"type": "object", "additionalProperties": BOOLEAN,
+                        "description": "Answers this one implies"}}, required=["when", "fields"]))},
+        required=["key", "question", "source", "blocks_on", "required", "requires"]),
     "Catalog": obj({"categories": array(obj({
         "code": STRING, "title": STRING, "items": array(obj({
             "code": STRING, "title": STRING, "department": STRING, "rhythm": OPT_STRING,

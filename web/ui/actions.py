@@ -12,7 +12,8 @@ from typing import Any, Mapping
 from werkzeug.datastructures import MultiDict
 
 from workflow.access import Actor
-from workflow.checklist import QUESTIONS
+from workflow.checklist import ASSESSMENT, ASSESSMENT_PARTS, GROUND, PARTS, QUESTIONS, Question
+from workflow.i18n import gettext as _
 from workflow.spec import Action, Field, TriggerSpec, WorkflowSpec
 
 
@@ -66,11 +67,116 @@ def _asks(action: Action) -> bool:
     return action.needs_form or bool(action.confirm)
 
 
+@dataclass(frozen=True)
+class PartInput:
+    """One input of a question's justification on the review form: its form name (``j_<key>_<part>``,
+    the assessment's ``j_<key>_assessment_<name>``), label, kind, and the grounds that need it (labels;
+    empty when a "yes" always needs it)."""
+
+    name: str
+    label: str
+    kind: str
+    max_len: int
+    when: tuple[str, ...] = ()
+
+    @property
+    def when_text(self) -> str:
+        """"（选择“…”时填写）" in the current language, or "" when a "yes" always needs it."""
+        if not self.when:
+            return ""
+        return _("（选择“%(grounds)s”时填写）", grounds=_("”或“").join(_(label) for label in self.when))
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    """A checklist question as the review form asks it: the question and the inputs a "yes" opens."""
+
+    question: Question
+    ground_name: str
+    parts: tuple[PartInput, ...]
+
+    @property
+    def key(self) -> str:
+        """The question's key (the radios are ``q_<key>``)."""
+        return self.question.key
+
+    @property
+    def label(self) -> str:
+        """The question (a msgid)."""
+        return self.question.label
+
+    @property
+    def asks_more(self) -> bool:
+        """Whether a "yes" opens inputs (a ground, particulars) on the form."""
+        return self.question.needs_justification
+
+
+def part_name(key: str, part: str, sub: str | None = None) -> str:
+    """The form name of a justification input."""
+    return f"j_{key}_{part}" + (f"_{sub}" if sub else "")
+
+
+def _question_form(question: Question) -> QuestionForm:
+    parts: list[PartInput] = []
+    for name in question.all_parts:
+        if name == GROUND:
+            continue
+        when = () if name in question.parts else tuple(g.label for g in question.grounds if name in g.parts)
+        if name == ASSESSMENT:
+            parts.extend(PartInput(part_name(question.key, name, sub.name), sub.label, sub.kind, sub.max_len, when)
+                         for sub in ASSESSMENT_PARTS)
+        else:
+            part = PARTS[name]
+            parts.append(PartInput(part_name(question.key, name), part.label, part.kind, part.max_len, when))
+    return QuestionForm(question, part_name(question.key, GROUND), tuple(parts))
+
+
+#: the checklist as the review form asks it (web/templates/item_actions.html), from the declarations
+CHECKLIST_FORM: tuple[QuestionForm, ...] = tuple(_question_form(question) for question in QUESTIONS)
+
+
+def _justifications(form: MultiDict[str, str] | Mapping[str, Any], answers: Mapping[str, bool]) -> dict[str, Any]:
+    """The particulars typed in for each question answered "yes": the chosen ground and the inputs that
+    ground (and the question) need; inputs left open for another ground or a "no" are not sent."""
+    result: dict[str, Any] = {}
+    for question in QUESTIONS:
+        if not answers.get(question.key) or not question.needs_justification:
+            continue
+        entry: dict[str, Any] = {}
+        chosen = _value(form, part_name(question.key, GROUND))
+        if chosen is not None:
+            entry[GROUND] = chosen
+        ground = question.ground(chosen)
+        for name in (*(ground.parts if ground else ()), *question.parts):
+            if name == ASSESSMENT:
+                texts = {sub.name: text for sub in ASSESSMENT_PARTS
+                         if (text := _value(form, part_name(question.key, name, sub.name))) is not None}
+                if texts:
+                    entry[name] = texts
+            elif (text := _value(form, part_name(question.key, name))) is not None:
+                entry[name] = text
+        if entry:
+            result[question.key] = entry
+    return result
+
+
+def _answers(form: MultiDict[str, str] | Mapping[str, Any]) -> dict[str, bool]:
+    # an answer other than yes/no is no answer (the verb names the question left open)
+    return {question.key: form.get(f"q_{question.key}") == "yes" for question in QUESTIONS
+            if form.get(f"q_{question.key}") in ("yes", "no")}
+
+
+def _value(form: MultiDict[str, str] | Mapping[str, Any], name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def form_inputs(trigger: TriggerSpec, form: MultiDict[str, str] | Mapping[str, Any]) -> dict[str, Any]:
     """The inputs ``trigger`` declares, read from a posted form by their kind.
 
-    A checklist comes from its ``q_<key>`` yes/no radios (``workflow.checklist.QUESTIONS``), a list
-    input from all values of its name, any other input from its one value, trimmed. Empty values are
+    A checklist comes from its ``q_<key>`` yes/no radios (``workflow.checklist.QUESTIONS``), the
+    justifications from the ``j_<key>_<part>`` inputs of the questions answered "yes" (``_justifications``),
+    a list input from all values of its name, any other input from its one value, trimmed. Empty values are
     left out: an empty optional box means "not given" (an empty ``publish_at`` keeps the item's own),
     an empty required one is reported by the verb ("请填写…"). Anything the trigger does not declare
     is ignored.
@@ -78,8 +184,11 @@ def form_inputs(trigger: TriggerSpec, form: MultiDict[str, str] | Mapping[str, A
     inputs: dict[str, Any] = {}
     for declared in trigger.fields:
         if declared.kind == "checklist":
-            inputs[declared.name] = {question.key: form.get(f"q_{question.key}") == "yes" for question in QUESTIONS
-                                     if form.get(f"q_{question.key}") in ("yes", "no")}
+            inputs[declared.name] = _answers(form)
+        elif declared.kind == "justifications":
+            justifications = _justifications(form, _answers(form))
+            if justifications:
+                inputs[declared.name] = justifications
         elif declared.kind == "multi":
             values = form.getlist(declared.name) if isinstance(form, MultiDict) else form.get(declared.name)
             if values:

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from web.core import core
-from workflow import channels
+from workflow import channels, checklist
 from workflow.calendar import deadlines
 from workflow.access import ROLE_LABELS
 from workflow.i18n import gettext as _
@@ -83,8 +83,21 @@ def due_status(calendar: Any, due: datetime | None, now: datetime) -> dict[str, 
     return {"colour": "success", "label": _("剩 %(n)s 个工作日", n=left), "left": left}
 
 
+def review_grounds(data: dict[str, Any] | None, attachments: Any = ()) -> list[dict[str, Any]]:
+    """The grounds a pass_review recorded (its audit event's ``justifications`` and ``not_asked``), in plain
+    words for the history: ``[{question, ground, source, details: [(label, text)]}]``; dates in the user's
+    locale, consent evidence by its file name."""
+    data = data or {}
+    names = {attachment.id: attachment.filename for attachment in attachments or ()}
+    lines = checklist.describe_record(data.get("justifications"), data.get("not_asked"), names)
+    for line in lines:
+        line["details"] = [(label, fdate(value) if isinstance(value, date) else value)
+                           for label, value in line["details"]]
+    return lines
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters.update(fdate=fdate, fdatetime=fdatetime, fnumber=fnumber, state_label=state_label,
                                  trigger_label=trigger_label, channel_label=channel_label, role_label=role_label)
-    app.jinja_env.globals.update(STATE_COLOURS=STATE_COLOURS, is_zh=_is_zh)
+    app.jinja_env.globals.update(STATE_COLOURS=STATE_COLOURS, is_zh=_is_zh, review_grounds=review_grounds)

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from web.core import core
-from web.ui.actions import action_panel, form_inputs
+from web.ui.actions import CHECKLIST_FORM, action_panel, form_inputs
 from web.ui.common import actor, try_verb
 from web.ui.diagram import state_diagram_svg
 from web.ui.format import due_status
@@ -17,7 +17,6 @@ from workflow.access import DRAFTER, Actor
 from workflow.clock import SHANGHAI, local_date
 from workflow.errors import DomainError
 from workflow.channels import Channel
-from workflow.checklist import QUESTIONS
 from workflow.i18n import gettext as _
 from workflow.item_spec import spec_of
 from workflow.services import attachments, catalog, item_scan, items, queries
@@ -73,7 +72,7 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         history=queries.item_history(app, who, item_id) if internal else [], findings=findings,
         explanation=explanation, internal=internal,
         diff=queries.revision_diff(app, who, item_id) if internal else None, entry=entries.get(item.catalog_code),
-        questions=QUESTIONS, diagram=state_diagram_svg(spec, item.state), values=form_values or {}, posted=posted,
+        questions=CHECKLIST_FORM, diagram=state_diagram_svg(spec, item.state), values=form_values or {}, posted=posted,
         max_upload=int(app.settings["limits.attachment_max_bytes"])), status
 
 

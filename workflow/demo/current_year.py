@@ -61,7 +61,12 @@ def demo_items(app: Gongkai, dept: Department, now: datetime) -> int:
     run(svc.return_item, ago(4), reviewer, returned.id, reason="请删除附件中的联系电话后重新提交")
     approval = _item(app, ago(4), drafter, dept, f"{dept.name}招聘信息")
     run(svc.submit, ago(3), drafter, approval.id)
-    run(svc.pass_review, ago(2), reviewer, approval.id, checklist=clear)
+    # a recruitment notice names the people hired (法定职责, 个人信息保护法 Art. 13(3)) and was approved beforehand
+    run(svc.pass_review, ago(2), reviewer, approval.id, checklist={**clear, "personal_info": True, "prior_approval": True},
+        legal_basis="《高等学校信息公开办法》第七条；《事业单位公开招聘人员暂行规定》",
+        justifications={"personal_info": {"ground": "legal_duty"},
+                        "prior_approval": {"document_number": f"{dept.name}〔{ago(6).year}〕1号",
+                                           "document_date": local_date(ago(6)).isoformat()}})
     scheduled = _item(app, ago(5), drafter, dept, f"{dept.name}下学期安排")
     run(svc.submit, ago(4), drafter, scheduled.id)
     run(svc.pass_review, ago(3), reviewer, scheduled.id, checklist=clear)
@@ -69,7 +74,11 @@ def demo_items(app: Gongkai, dept: Department, now: datetime) -> int:
     for n, days in enumerate((40, 25, 9)):
         published = _item(app, ago(days + 3), drafter, dept, f"{dept.name}公开信息第{n + 1}期")
         run(svc.submit, ago(days + 2), drafter, published.id)
-        run(svc.pass_review, ago(days + 1), reviewer, published.id, checklist=clear)
+        if n == 0:  # a 公示 is 过程性信息 published by design during its 公示期 (条例 Art. 16: a judgement)
+            run(svc.pass_review, ago(days + 1), reviewer, published.id, checklist={**clear, "undecided": True},
+                justifications={"undecided": {"ground": "publicity", "reason": "公示期内公开，接受师生监督"}})
+        else:
+            run(svc.pass_review, ago(days + 1), reviewer, published.id, checklist=clear)
         run(svc.approve, ago(days), approver, published.id)
     run(svc.archive, ago(2), admin, published.id, reason="公示期满")
     return 11 + 3

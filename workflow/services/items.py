@@ -224,6 +224,7 @@ def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[st
         actor=actor, department_id=item.department_id, now=now, author_id=item.author_id,
         submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
         contributor_ids=loaded.contributor_ids, inputs=inputs, current_publish_at=item.publish_at,
+        attachment_ids=frozenset(attachment.id for attachment in item.attachments),
         missing_fields=_missing_for_submit(item) if item.state == "draft" else [],
         open_blocking_findings=open_blocking_findings(session, loaded.revision_id, payload,
                                                       any_open=loaded.open_blocking)
@@ -302,6 +303,8 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
         extra = _apply(step, new_state)
         step.set(**entering_state(app, item, new_state, now))
         item_store.write(session, item, step.changes, step.decision)
+        for write_after in step.after_write:  # rows that name the decision just written
+            write_after(session)
         events = [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason, now), *extra]
         for event in events:
             run_after_transition(app, session, event)
@@ -310,7 +313,8 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
         audit.append_with_deferred(
             session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action=declared.name,
             from_state=from_state, to_state=new_state, reason=ctx.reason, revision_hash=item.content_hash,
-            data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {})})
+            data={"revision": item.revision, **({"legal_basis": ctx.legal_basis} if ctx.legal_basis else {}),
+                  **step.audit_data})
         return item
 
 
@@ -325,9 +329,12 @@ def withdraw(app: Gongkai, actor: Actor, item_id: int, **kw: Any) -> Item:
 
 
 def pass_review(app: Gongkai, actor: Actor, item_id: int, checklist: Mapping[str, bool],
-                legal_basis: str | None = None, **kw: Any) -> Item:
-    """secrecy_review → approval, with the six-question checklist."""
-    payload = {"checklist": dict(checklist), "legal_basis": legal_basis, **kw.pop("payload", {})}
+                legal_basis: str | None = None, justifications: Mapping[str, Any] | None = None,
+                **kw: Any) -> Item:
+    """secrecy_review → approval, with the checklist and the particulars its "yes" answers require
+    (``workflow.checklist``)."""
+    payload = {"checklist": dict(checklist), "legal_basis": legal_basis,
+               **({"justifications": justifications} if justifications is not None else {}), **kw.pop("payload", {})}
     return transition(app, actor, item_id, "pass_review", payload, **kw)
 
 
