@@ -15,6 +15,23 @@ ITEM_FIELD_LABELS: Mapping[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class ReferralFacts:
+    """What the guards ask about the item's referrals to the secrecy authority (转保密审定).
+
+    ``open_id``/``asked_by_id``: the referral still waiting for an answer, if any (at most one per item);
+    ``determination``: the last answer given on the current revision (``secret`` / ``not_secret`` /
+    ``partly``); ``secret`` and ``partly`` refuse the pass (return it).
+    """
+
+    open_id: int | None = None
+    asked_by_id: int | None = None
+    determination: str | None = None
+
+
+NO_REFERRAL = ReferralFacts()
+
+
 @dataclass
 class ItemContext:
     """Everything the guards need, resolved by the service before firing (no database access)."""
@@ -30,6 +47,7 @@ class ItemContext:
     current_publish_at: datetime | None = None
     missing_fields: list[str] = field(default_factory=list)
     open_blocking_findings: list[dict[str, Any]] = field(default_factory=list)
+    referral: ReferralFacts = field(default_factory=lambda: NO_REFERRAL)
 
     @property
     def reason(self) -> str | None:
