@@ -52,13 +52,13 @@ def test_referral_is_due_ten_working_days_later_across_national_day(world: World
     item_id = _in_review(world)  # 2025-09-26 (Fri) 10:00
     item = svc.refer(world.app, world.reviewer, item_id, QUESTION)
     assert item.state == "secrecy_review"
-    [referral] = incident_svc.item_referrals(world.app, world.reviewer, item_id)
+    [referral] = incident_svc.item_referrals_json(world.app, world.reviewer, item_id)
     # 09-28 (Sun, 调休 workday), 09-29, 09-30, 10-09, 10-10, 10-11 (Sat, 调休), 10-13, 10-14, 10-15, 10-16
     assert referral["due_at"] == "2025-10-16T23:59:59+08:00"
     assert referral["authority"] == "学校保密办公室"  # the settings' default
     assert referral["question"] == QUESTION and referral["open"] and referral["workdays_left"] == 10
     clock.set(_at(10, 9))
-    assert incident_svc.item_referrals(world.app, world.reviewer, item_id)[0]["workdays_left"] == 6  # 10-10, 10-11, 10-13 … 10-16
+    assert incident_svc.item_referrals_json(world.app, world.reviewer, item_id)[0]["workdays_left"] == 6  # 10-10, 10-11, 10-13 … 10-16
 
 
 def test_pass_is_refused_while_the_referral_is_open_and_return_stays_possible(world: World) -> None:
@@ -83,7 +83,7 @@ def test_answer_not_secret_lets_the_review_go_on(world: World, clock) -> None:
     svc.record_referral(app, world.all_rounder, item_id, "not_secret", "经审定，不属于国家秘密。", "校保密〔2025〕3号")
     passed = svc.pass_review(app, world.reviewer, item_id, CLEAR)
     assert passed.state == "approval"
-    [referral] = incident_svc.item_referrals(app, world.reviewer, item_id)
+    [referral] = incident_svc.item_referrals_json(app, world.reviewer, item_id)
     assert (referral["determination"], referral["document_no"], referral["open"]) == ("not_secret", "校保密〔2025〕3号",
                                                                                       False)
 

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from sqlalchemy import select, update
 
 from db.models import Item
-from db.models.referrals import Incident
+from db.models.referrals import Incident, Referral
 from workflow import audit, case_reminders, referrals
 from workflow.access import ADMIN, Actor, require_role
 from workflow.context import Gongkai
@@ -60,31 +60,49 @@ def file_report(app: Gongkai, actor: Actor, item_id: int, incident_id: int, data
         return incident_to_dict(incident, now)
 
 
-def list_incidents(app: Gongkai, actor: Actor, *, open_only: bool = False) -> list[dict[str, Any]]:
-    """Admin: every incident, newest first, with its overdue flag (``open_only``: not reported yet)."""
+def incident_rows(app: Gongkai, actor: Actor, *, open_only: bool = False) -> list[tuple[Incident, str]]:
+    """Admin: every incident with its item's title, newest first (``open_only``: not reported yet)."""
     require_role(actor, ADMIN)
-    now = app.now()
     with app.db.read() as session:
         query = select(Incident, Item.title).join(Item, Item.id == Incident.item_id)
         if open_only:
             query = query.where(Incident.reported_at.is_(None))
         rows = session.execute(query.order_by(Incident.recorded_at.desc(), Incident.id.desc())).all()
-        return [incident_to_dict(incident, now, title) for incident, title in rows]
+        return [(incident, title) for incident, title in rows]
 
 
-def item_incidents(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any]]:
+def list_incidents(app: Gongkai, actor: Actor, *, open_only: bool = False) -> list[dict[str, Any]]:
+    """Admin: every incident, newest first, with its overdue flag (``open_only``: not reported yet)."""
+    now = app.now()
+    return [incident_to_dict(incident, now, title) for incident, title in incident_rows(app, actor, open_only=open_only)]
+
+
+def item_incidents(app: Gongkai, actor: Actor, item_id: int) -> list[Incident]:
     """The incidents of one item (the item page): admins and the department scope."""
-    now = app.now()
     with app.db.read() as session:
         load_internal(session, actor, item_id)
-        rows = session.scalars(select(Incident).where(Incident.item_id == item_id).order_by(Incident.id.desc())).all()
-        return [incident_to_dict(incident, now) for incident in rows]
+        return list(session.scalars(select(Incident).where(Incident.item_id == item_id).order_by(Incident.id.desc())))
 
 
-def item_referrals(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any]]:
-    """The referrals of one item, newest first, with working days left while open: the department scope
-    and admins (a referral is part of the review record)."""
-    now = app.now()
+def item_referrals(app: Gongkai, actor: Actor, item_id: int) -> list[Referral]:
+    """The referrals of one item, newest first: the department scope and admins (a referral is part of
+    the review record)."""
     with app.db.read() as session:
         load_internal(session, actor, item_id)
-        return [referrals.referral_to_dict(row, app.calendar, now) for row in referrals.of_item(session, item_id)]
+        return referrals.of_item(session, item_id)
+
+
+def item_referrals_json(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any]]:
+    """``item_referrals`` as the API shows them, with working days left while open."""
+    now = app.now()
+    return [referrals.referral_to_dict(row, app.calendar, now) for row in item_referrals(app, actor, item_id)]
+
+
+def open_referral_rows(app: Gongkai, actor: Actor) -> list[tuple[Referral, str]]:
+    """Admin: referrals still waiting for the secrecy authority, earliest due first, with the item's title
+    (the overdue page shows them; those past due are flagged there)."""
+    require_role(actor, ADMIN)
+    with app.db.read() as session:
+        rows = session.execute(select(Referral, Item.title).join(Item, Item.id == Referral.item_id)
+                               .where(Referral.answered_at.is_(None)).order_by(Referral.due_at, Referral.id)).all()
+        return [(referral, title) for referral, title in rows]
