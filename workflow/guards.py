@@ -162,7 +162,7 @@ def asker_or_role(*roles: str) -> AskerOrRole:
 def referral_settled(ctx: ItemContext) -> None:
     """pass_review: no referral is waiting for the secrecy authority, and it did not find this revision
     secret or partly secret (保守国家秘密法实施条例 Art. 25; such a revision is returned, never passed)."""
-    if ctx.referral.open_id is not None:
+    if ctx.referral.pending:
         raise Conflict("该事项已转保密办审定，须待登记审定结果后方可审查通过（可退回修改）", code="referral_open",
                        details={"referral": ctx.referral.open_id})
     if ctx.referral.determination == "secret":

@@ -20,12 +20,15 @@ class ReferralFacts:
     """What the guards ask about the item's referrals to the secrecy authority (转保密审定).
 
     ``open_id``/``asked_by_id``: the referral still waiting for an answer, if any (at most one per item);
+    ``pending``: that referral was asked about the current revision (a revision returned and submitted
+    again is reviewed afresh: the old question no longer holds its pass up);
     ``determination``: the last answer given on the current revision (``secret`` / ``not_secret`` /
     ``partly``); ``secret`` and ``partly`` refuse the pass (return it).
     """
 
     open_id: int | None = None
     asked_by_id: int | None = None
+    pending: bool = False
     determination: str | None = None
 
 

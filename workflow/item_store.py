@@ -50,12 +50,15 @@ _OPEN_REFERRAL = select(Referral.id, Referral.asked_by_id).where(Referral.item_i
                                                                 Referral.answered_at.is_(None)).correlate(Item)
 _REFERRAL_ID = _OPEN_REFERRAL.with_only_columns(Referral.id).limit(1).scalar_subquery()
 _REFERRAL_ASKER = _OPEN_REFERRAL.with_only_columns(Referral.asked_by_id).limit(1).scalar_subquery()
+_REFERRAL_PENDING = exists().where(Referral.item_id == Item.id, Referral.answered_at.is_(None),
+                                   Referral.revision_id == Revision.id, Revision.item_id == Item.id,
+                                   Revision.number == Item.revision).correlate(Item)
 _DETERMINATION = (select(Referral.determination).join(Revision, Revision.id == Referral.revision_id)
                   .where(Revision.item_id == Item.id, Revision.number == Item.revision,
                          Referral.answered_at.is_not(None))
                   .order_by(Referral.answered_at.desc(), Referral.id.desc()).limit(1).correlate(Item).scalar_subquery())
 REFERRAL_COLUMNS = (_REFERRAL_ID.label("referral_id"), _REFERRAL_ASKER.label("referral_asker"),
-                    _DETERMINATION.label("determination"))
+                    _REFERRAL_PENDING.label("referral_pending"), _DETERMINATION.label("determination"))
 _REFERRAL_FACTS = select(*REFERRAL_COLUMNS).where(Item.id == bindparam("item_id"))
 _LOAD = (select(Item, _CURRENT_REVISION.label("revision_id"), _CONTRIBUTORS.label("contributors"),
                 _OPEN_BLOCKING.label("open_blocking"), *REFERRAL_COLUMNS)
@@ -106,7 +109,7 @@ def load(session: Session, item_id: int) -> LoadedItem | None:
 
 
 def _referral(row: Any) -> ReferralFacts:
-    return ReferralFacts(row.referral_id, row.referral_asker, row.determination)
+    return ReferralFacts(row.referral_id, row.referral_asker, bool(row.referral_pending), row.determination)
 
 
 def referral_facts(session: Session, item_id: int) -> ReferralFacts:

@@ -93,7 +93,8 @@ def record_answer(step: Step) -> list[TransitionEvent]:
     if changed != 1:
         raise Conflict("该转保密审定已登记结果", code="referral_answered")
     case_reminders.cancel_referral(step.session, int(referral_id or 0))
-    step.set(**entering_state(step.app, item, item.state, now))
+    if item.stage_due is None:  # the review clock stopped by this referral starts again
+        step.set(**entering_state(step.app, item, item.state, now))
     audit.defer(step.session, at=now, actor=step.actor, subject=f"referral:{referral_id}", item_id=item.id,
                 action="referral_answered", revision_hash=item.content_hash,
                 data={"referral": referral_id, "determination": inputs["determination"], "answer": inputs["answer"],

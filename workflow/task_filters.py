@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from db.models import Item, ItemContributor
+from db.models import Item, ItemContributor, Revision
 from db.models.referrals import Referral
 from workflow import guards
 from workflow.access import ADMIN, Actor
@@ -93,5 +93,9 @@ def _not_the_reviewer(guard: Any, actor: Actor) -> ColumnElement[bool]:
 
 @sql_form(guards.referral_settled)
 def _referral_settled(guard: Any, actor: Actor) -> ColumnElement[bool]:
-    # only the open referral: an item the authority found secret is still the reviewer's to return
-    return ~select(Referral.id).where(Referral.item_id == Item.id, Referral.answered_at.is_(None)).exists()
+    # only a referral open on the current revision: an item the authority found secret is still the
+    # reviewer's to return
+    current = select(Revision.id).where(Revision.item_id == Item.id, Revision.number == Item.revision) \
+        .correlate(Item).scalar_subquery()
+    return ~select(Referral.id).where(Referral.item_id == Item.id, Referral.answered_at.is_(None),
+                                      Referral.revision_id == current).exists()

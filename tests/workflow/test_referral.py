@@ -75,6 +75,24 @@ def test_pass_is_refused_while_the_referral_is_open_and_return_stays_possible(wo
     assert returned.state == "draft"
 
 
+def test_a_returned_and_resubmitted_revision_is_reviewed_afresh(world: World, clock) -> None:
+    app = world.app
+    item_id = _in_review(world)
+    svc.refer(app, world.reviewer, item_id, QUESTION)
+    svc.return_item(app, world.reviewer, item_id, "先删除设备清单")
+    svc.update_item(app, world.drafter, item_id, {"body": "经评审，现将结果公布如下（不含设备清单）。"})
+    resubmitted = svc.submit(app, world.drafter, item_id)
+    assert resubmitted.stage_due is not None  # a new stage entry: the review clock runs
+    assert item_id in _task_ids(world, "reviewer")  # the old question no longer holds the new revision up
+    with pytest.raises(Conflict) as second:
+        svc.refer(app, world.reviewer, item_id, "新的问题")  # one open question per item: record the first
+    assert second.value.code == "referral_open"
+    clock.set(_at(10, 9, 10))
+    answered = svc.record_referral(app, world.reviewer, item_id, "secret", "原设备清单属于秘密级")
+    assert answered.stage_due == resubmitted.stage_due  # answering the old question does not restart the clock
+    assert svc.pass_review(app, world.all_rounder, item_id, CLEAR).state == "approval"  # secret was the old one
+
+
 def test_answer_not_secret_lets_the_review_go_on(world: World, clock) -> None:
     app = world.app
     item_id = _in_review(world)

@@ -45,7 +45,7 @@ def _redate(app: Gongkai, session: Any, calendar: WorkCalendar) -> list[int]:
             if item.formed_on is not None:
                 result = deadlines.publish_deadline(calendar, item.formed_on, app.settings)
                 item.publish_deadline, item.deadline_estimated = result.deadline, result.estimated
-            if item.id not in paused:
+            if not (item.id in paused and item.stage_due is None):
                 item.stage_due = deadlines.stage_due(calendar, item.state, item.stage_entered_at,
                                                      item.publish_deadline, app.settings)
             if (item.publish_deadline, item.stage_due) != before:
