@@ -77,7 +77,9 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         questions=QUESTIONS, diagram=state_diagram_svg(spec, item.state), values=form_values or {}, posted=posted,
         max_upload=int(app.settings["limits.attachment_max_bytes"]),
         referrals=[{"row": row, "due": due_status(app.calendar, row.due_at, now)} for row in referral_rows],
-        open_referral=next((row for row in referral_rows if row.answered_at is None), None),
+        # the review clock is stopped while the current revision waits for the authority (workflow/referrals.py)
+        open_referral=next((row for row in referral_rows if row.answered_at is None), None)
+        if item.state == "secrecy_review" and item.stage_due is None else None,
         incidents=incidents.item_incidents(app, who, item_id) if internal else [], now=now,
         determination_labels=DETERMINATION_LABELS, leak_labels=LEAK_LABELS), status
 
