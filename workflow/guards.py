@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from workflow.access import ADMIN, require_role
-from workflow.errors import BlockedByFindings, Forbidden, ValidationFailed
+from workflow.errors import BlockedByFindings, Conflict, Forbidden, ValidationFailed
 from workflow.i18n import N_
 from workflow.item_context import ITEM_FIELD_LABELS
 from workflow.i18n import gettext as _
@@ -121,3 +121,51 @@ def publish_at_in_future(ctx: ItemContext) -> bool:
     """Approve leads to ``scheduled`` rather than ``published`` when the publication time is ahead."""
     publish_at = ctx.publish_at
     return publish_at is not None and publish_at > ctx.now
+
+
+# --------------------------------------------------------------------------- referral to the 保密办 (转保密审定)
+
+def no_open_referral(ctx: ItemContext) -> None:
+    """A referral is asked one at a time: the next question waits for the first answer."""
+    if ctx.referral.open_id is not None:
+        raise Conflict("该事项已转保密办审定，尚未登记审定结果", code="referral_open",
+                       details={"referral": ctx.referral.open_id})
+
+
+def has_open_referral(ctx: ItemContext) -> None:
+    """Recording an answer needs a referral waiting for one."""
+    if ctx.referral.open_id is None:
+        raise Conflict("该事项没有待登记结果的转保密审定", code="no_open_referral")
+
+
+@dataclass(frozen=True)
+class AskerOrRole:
+    """The person who referred the item, or anyone holding one of ``roles`` for its department
+    (an admin: any department)."""
+
+    roles: tuple[str, ...]
+
+    def __call__(self, ctx: ItemContext) -> None:
+        if ctx.actor.id is not None and ctx.actor.id == ctx.referral.asked_by_id:
+            return
+        if any(ctx.actor.acts_as(role, ctx.department_id) or (role == ADMIN and ctx.actor.is_admin)
+               for role in self.roles):
+            return
+        raise Forbidden("只有转审人、本部门保密审查员或管理员可以登记审定结果", code="forbidden")
+
+
+def asker_or_role(*roles: str) -> AskerOrRole:
+    """The permission guard "referred this item, or holds one of ``roles``"."""
+    return AskerOrRole(tuple(roles))
+
+
+def referral_settled(ctx: ItemContext) -> None:
+    """pass_review: no referral is waiting for the secrecy authority, and it did not find this revision
+    secret or partly secret (保守国家秘密法实施条例 Art. 25; such a revision is returned, never passed)."""
+    if ctx.referral.pending:
+        raise Conflict("该事项已转保密办审定，须待登记审定结果后方可审查通过（可退回修改）", code="referral_open",
+                       details={"referral": ctx.referral.open_id})
+    if ctx.referral.determination == "secret":
+        raise Conflict("保密工作机构已审定本稿属于国家秘密，不能审查通过，请退回", code="referral_secret")
+    if ctx.referral.determination == "partly":
+        raise Conflict("保密工作机构已审定本稿部分涉密，须退回删除或脱敏后重新提交", code="referral_partly_secret")

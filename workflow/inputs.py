@@ -354,6 +354,10 @@ def _parse_input(declared: Field, value: Any) -> Any:
         return parse_reason(value, declared.name)
     if declared.kind == "datetime":
         return parse_datetime(value, declared.name)
+    if declared.kind == "choice" and declared.choices:
+        if value in (None, ""):
+            return None  # not given: a required choice is reported by require_fields
+        return parse_choice(value, declared.name, (code for code, _label in declared.choices), label=declared.label)
     if declared.kind == "multi":
         if value is None:
             return []

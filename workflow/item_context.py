@@ -18,6 +18,26 @@ ITEM_FIELD_LABELS: Mapping[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class ReferralFacts:
+    """What the guards ask about the item's referrals to the secrecy authority (转保密审定).
+
+    ``open_id``/``asked_by_id``: the referral still waiting for an answer, if any (at most one per item);
+    ``pending``: that referral was asked about the current revision (a revision returned and submitted
+    again is reviewed afresh: the old question no longer holds its pass up);
+    ``determination``: the last answer given on the current revision (``secret`` / ``not_secret`` /
+    ``partly``); ``secret`` and ``partly`` refuse the pass (return it).
+    """
+
+    open_id: int | None = None
+    asked_by_id: int | None = None
+    pending: bool = False
+    determination: str | None = None
+
+
+NO_REFERRAL = ReferralFacts()
+
+
 @dataclass
 class ItemContext:
     """Everything the guards need, resolved by the service before firing (no database access)."""
@@ -41,6 +61,7 @@ class ItemContext:
         the effect records it; ValidationFailed when it does not pass."""
         return checklist.review(self.inputs.get("checklist"), self.legal_basis, self.inputs.get("justifications"),
                                 attachment_ids=self.attachment_ids, today=local_date(self.now))
+    referral: ReferralFacts = field(default_factory=lambda: NO_REFERRAL)
 
     @property
     def reason(self) -> str | None:

@@ -19,9 +19,11 @@ from workflow import guards
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.i18n import N_
 from workflow.item_context import ItemContext
+from workflow.incidents import LEAK_LABELS, record_incident
 from workflow.item_effects import enter_archived, enter_published, record_approval, record_review, take_revision
 from workflow.item_states import ItemState
-from workflow.spec import Field, Route, TriggerSpec, WorkflowSpec
+from workflow.referrals import DETERMINATION_LABELS, open_referral, record_answer
+from workflow.spec import STAY, Field, Route, TriggerSpec, WorkflowSpec
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
@@ -36,6 +38,16 @@ JUSTIFICATIONS = Field("justifications", N_("审查依据"), "justifications",
                        help=N_("对回答“是”的清单项，记录公开的依据"))
 ACCEPT_FINDINGS = Field("accept_findings", N_("确认有法律依据公开的自检发现"), "multi")
 PUBLISH_AT = Field("publish_at", N_("定时发布时间"), "datetime", help=N_("留空则批准后立即发布"))
+# 转保密审定 (docs/review.md "Referral and leak incidents"): the question, to whom, and the answer.
+QUESTION = Field("question", N_("请求审定的问题"), "multiline", required=True,
+                 help=N_("说明不能确定是否属于国家秘密的内容及理由"))
+AUTHORITY = Field("authority", N_("报送审定机构"), help=N_("留空则报送默认的保密工作机构（学校保密办公室）"))
+DETERMINATION = Field("determination", N_("审定结论"), "choice", required=True,
+                      choices=tuple(DETERMINATION_LABELS.items()))
+ANSWER = Field("answer", N_("审定意见"), "multiline", required=True)
+DOCUMENT_NO = Field("document_no", N_("审定文号"))
+LEAK = Field("leak", N_("泄密情形"), "choice", choices=tuple(LEAK_LABELS.items()),
+             help=N_("涉及泄密时登记泄密事件，须在24小时内报告保密行政管理部门和上级主管部门"))
 
 S = ItemState
 # ``awaited_by`` marks the decision a state waits for (the task lists: spec.awaited()): submit, pass_review,
@@ -51,11 +63,18 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
     TriggerSpec("pass_review", N_("审查通过"), (S.SECRECY_REVIEW,), S.APPROVAL,
                 permission=(guards.role_in_department(REVIEWER), guards.NOT_A_CONTRIBUTOR_TO_REVIEW),
                 fields=(CHECKLIST, LEGAL_BASIS, JUSTIFICATIONS, ACCEPT_FINDINGS),
-                checks=(guards.checklist_clear, guards.no_open_blocking_findings),
+                checks=(guards.checklist_clear, guards.no_open_blocking_findings, guards.referral_settled),
                 decision=True, awaited_by=REVIEWER, effect=record_review, style="success"),
     TriggerSpec("return", N_("退回修改"), (S.SECRECY_REVIEW,), S.DRAFT,
                 permission=(guards.role_in_department(REVIEWER),), fields=(REASON.mandatory(),), decision=True,
                 style="warning"),
+    # 转保密审定: the item stays in secrecy review, waiting for the authority (workflow/referrals.py)
+    TriggerSpec("refer", N_("转保密审定"), (S.SECRECY_REVIEW,), STAY,
+                permission=(guards.role_in_department(REVIEWER), guards.no_open_referral),
+                fields=(QUESTION, AUTHORITY), effect=open_referral, style="info"),
+    TriggerSpec("record_referral", N_("登记审定结果"), (S.SECRECY_REVIEW,), STAY,
+                permission=(guards.has_open_referral, guards.asker_or_role(REVIEWER, ADMIN)),
+                fields=(DETERMINATION, ANSWER, DOCUMENT_NO), effect=record_answer, style="info"),
     TriggerSpec("approve", N_("批准"), (S.APPROVAL,), S.PUBLISHED,
                 permission=(guards.role_in_department(APPROVER), guards.NOT_A_CONTRIBUTOR_TO_APPROVE,
                             guards.not_the_reviewer),
@@ -69,8 +88,8 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
     TriggerSpec("archive", N_("归档"), (S.PUBLISHED,), S.ARCHIVED,
                 permission=(guards.role_in_department(ADMIN),), fields=(REASON,), style="secondary"),
     TriggerSpec("take_down", N_("撤下"), (S.PUBLISHED, S.SCHEDULED), S.ARCHIVED,
-                permission=(guards.role_in_department(ADMIN),), fields=(REASON.mandatory(),), decision=True,
-                style="danger"),
+                permission=(guards.role_in_department(ADMIN),), fields=(REASON.mandatory(), LEAK), decision=True,
+                effect=record_incident, style="danger"),
 )
 
 ITEM_SPEC: WorkflowSpec[ItemContext] = WorkflowSpec(

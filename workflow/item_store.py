@@ -22,8 +22,10 @@ from sqlalchemy.orm import MANYTOONE, Session, defaultload, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Decision, Item, ItemContributor, Revision, ScanFinding, User
+from db.models.referrals import Referral
 from workflow import audit
 from workflow.errors import StaleVersion
+from workflow.item_context import ReferralFacts
 
 # What a verb and the item's API shape (views.item_to_dict) need: the author's and submitter's
 # roles and department scopes (selectin collections of User) are loaded only if touched inside the
@@ -42,8 +44,24 @@ _CONTRIBUTORS = (select(func.aggregate_strings(cast(ItemContributor.user_id, Str
 _OPEN_BLOCKING = exists().where(
     ScanFinding.revision_id == Revision.id, Revision.item_id == Item.id, Revision.number == Item.revision,
     ScanFinding.severity == "blocking", ScanFinding.accepted_at.is_(None)).correlate(Item)
+# The referral to the secrecy authority still waiting for an answer (at most one), who asked it, and the
+# last determination given on the current revision (workflow/referrals.py; guards.referral_settled).
+_OPEN_REFERRAL = select(Referral.id, Referral.asked_by_id).where(Referral.item_id == Item.id,
+                                                                Referral.answered_at.is_(None)).correlate(Item)
+_REFERRAL_ID = _OPEN_REFERRAL.with_only_columns(Referral.id).limit(1).scalar_subquery()
+_REFERRAL_ASKER = _OPEN_REFERRAL.with_only_columns(Referral.asked_by_id).limit(1).scalar_subquery()
+_REFERRAL_PENDING = exists().where(Referral.item_id == Item.id, Referral.answered_at.is_(None),
+                                   Referral.revision_id == Revision.id, Revision.item_id == Item.id,
+                                   Revision.number == Item.revision).correlate(Item)
+_DETERMINATION = (select(Referral.determination).join(Revision, Revision.id == Referral.revision_id)
+                  .where(Revision.item_id == Item.id, Revision.number == Item.revision,
+                         Referral.answered_at.is_not(None))
+                  .order_by(Referral.answered_at.desc(), Referral.id.desc()).limit(1).correlate(Item).scalar_subquery())
+REFERRAL_COLUMNS = (_REFERRAL_ID.label("referral_id"), _REFERRAL_ASKER.label("referral_asker"),
+                    _REFERRAL_PENDING.label("referral_pending"), _DETERMINATION.label("determination"))
+_REFERRAL_FACTS = select(*REFERRAL_COLUMNS).where(Item.id == bindparam("item_id"))
 _LOAD = (select(Item, _CURRENT_REVISION.label("revision_id"), _CONTRIBUTORS.label("contributors"),
-                _OPEN_BLOCKING.label("open_blocking"))
+                _OPEN_BLOCKING.label("open_blocking"), *REFERRAL_COLUMNS)
          .where(Item.id == bindparam("item_id"))
          .options(joinedload(Item.attachments), *ITEM_LOAD_OPTIONS))
 
@@ -73,6 +91,7 @@ class LoadedItem:
     revision_id: int | None          # the current (latest submitted) revision; None before the first submit
     contributor_ids: frozenset[int]  # everyone who changed its content (workflow.contributors)
     open_blocking: bool              # the current revision has a blocking finding nobody accepted
+    referral: ReferralFacts = ReferralFacts()  # an open referral to the secrecy authority, a determination
 
 
 def load(session: Session, item_id: int) -> LoadedItem | None:
@@ -86,7 +105,17 @@ def load(session: Session, item_id: int) -> LoadedItem | None:
         audit.remember_head(session, row.audit_head_seq, row.audit_head_hash)
     contributors = frozenset(int(user_id) for user_id in row.contributors.split(",")) if row.contributors \
         else frozenset()
-    return LoadedItem(row[0], row.revision_id, contributors, bool(row.open_blocking))
+    return LoadedItem(row[0], row.revision_id, contributors, bool(row.open_blocking), _referral(row))
+
+
+def _referral(row: Any) -> ReferralFacts:
+    return ReferralFacts(row.referral_id, row.referral_asker, bool(row.referral_pending), row.determination)
+
+
+def referral_facts(session: Session, item_id: int) -> ReferralFacts:
+    """The referral facts of one item (the item page's buttons: ``services.items.item_actions``)."""
+    row = session.execute(_REFERRAL_FACTS, {"item_id": item_id}).first()
+    return _referral(row) if row is not None else ReferralFacts()
 
 
 def write(session: Session, item: Item, changes: Mapping[str, Any],

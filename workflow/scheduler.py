@@ -40,17 +40,20 @@ _embedded_lock = threading.Lock()
 
 
 def run_sweep(app: "Gongkai") -> dict[str, Any]:
-    """Expired 补正 applications closed, reminders due now, instant mail, then delivery of due outbox mail."""
+    """Expired 补正 applications closed, reminders due now (stages, then referrals and leak incidents),
+    instant mail, then delivery of due outbox mail."""
+    from workflow.case_reminders import sweep_cases
     from workflow.mailer import deliver
     from workflow.reminders import sweep
     now = app.now()
     abandoned = abandon_applications(app)  # before the sweep: a closed application is reminded of nothing
+    cases = sweep_cases(app, now)  # before the stage sweep: its instant mail then carries these too
     result = sweep(app, now)
     delivery = deliver(app, now)
     return {"claimed": result.claimed, "reminders": len(result.notices), "skipped": result.skipped,
             "notified": result.notified, "mails_queued": result.mails_queued,
             "mails_sent": delivery.sent, "mails_retried": delivery.retried, "mails_failed": delivery.failed,
-            "applications_abandoned": len(abandoned)}
+            "applications_abandoned": len(abandoned), "case_reminders": len(cases)}
 
 
 def run_digest(app: "Gongkai") -> dict[str, int]:

@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from db.models import Item, ItemContributor
+from db.models import Item, ItemContributor, Revision
+from db.models.referrals import Referral
 from workflow import guards
 from workflow.access import ADMIN, Actor
 from workflow.spec import WorkflowSpec
@@ -40,13 +41,16 @@ def sql_filter(guard: Any, actor: Actor) -> ColumnElement[bool] | None:
 
 def awaited_filter(spec: WorkflowSpec[Any], actor: Actor) -> ColumnElement[bool]:
     """Items waiting for ``actor``: in a state that awaits a trigger the actor holds the role for (in the
-    item's department) and whose permission guards let the actor pass."""
+    item's department) and whose permission guards let the actor pass. A check with a SQL form (a question
+    about the item, not about what the user types in) filters too: an item waiting for the secrecy
+    authority's answer is nobody's review task (``guards.referral_settled``)."""
     conditions = []
     for state, role, trigger in spec.awaited():
         if not actor.has_role(role):
             continue
         parts = [Item.state == state, _role_in_department(guards.RoleInDepartment(role), actor)]
-        parts += [form for form in (sql_filter(guard, actor) for guard in trigger.permission) if form is not None]
+        parts += [form for form in (sql_filter(guard, actor) for guard in (*trigger.permission, *trigger.checks))
+                  if form is not None]
         conditions.append(and_(*parts))
     return or_(*conditions) if conditions else false()
 
@@ -85,3 +89,13 @@ def _not_a_contributor(guard: guards.NotAContributor, actor: Actor) -> ColumnEle
 @sql_form(guards.not_the_reviewer)
 def _not_the_reviewer(guard: Any, actor: Actor) -> ColumnElement[bool]:
     return true() if actor.id is None else Item.reviewed_by_id.is_distinct_from(actor.id)
+
+
+@sql_form(guards.referral_settled)
+def _referral_settled(guard: Any, actor: Actor) -> ColumnElement[bool]:
+    # only a referral open on the current revision: an item the authority found secret is still the
+    # reviewer's to return
+    current = select(Revision.id).where(Revision.item_id == Item.id, Revision.number == Item.revision) \
+        .correlate(Item).scalar_subquery()
+    return ~select(Referral.id).where(Referral.item_id == Item.id, Referral.answered_at.is_(None),
+                                      Referral.revision_id == current).exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.session import Database
-from workflow import hooks, notifications, reminders
+from workflow import hooks, notifications, referrals, reminders
 from workflow.applications import hooks as application_hooks
 from workflow.applications import letter_settings
 from workflow.calendar.store import StoredCalendar
@@ -28,6 +28,7 @@ def register_hooks() -> None:
     hooks.after_transition(reminders.follow_transition)  # stage entries → reminder ledger
     hooks.deadlines_changed(reminders.follow_deadlines)
     hooks.calendar_changed(redate_open_applications)  # an admin override re-dates open applications
+    hooks.calendar_changed(referrals.redate_open_referrals)  # … and open referrals to the secrecy authority
 
 
 def build_gongkai(db: Database, settings: Settings, clock: Clock | None = None, item_spec: Any = None) -> Gongkai:

@@ -38,6 +38,7 @@ def sweep(at: str | None, batch: int, deliver: bool) -> None:
     """One reminder sweep as if at --now; prints one line per new notification (rung, item, title, recipients)."""
     from gongkai.cli import _app
     from workflow.clock import FixedClock, ensure_aware
+    from workflow.case_reminders import sweep_cases
     from workflow.reminders import sweep as run_sweep
     app = _app()
     if at:
@@ -46,7 +47,9 @@ def sweep(at: str | None, batch: int, deliver: bool) -> None:
         except ValueError:
             raise click.BadParameter(f"not an ISO time: {at}", param_hint="--now") from None
         app.clock = FixedClock(moment)
+    cases = sweep_cases(app, app.now())  # referrals to the secrecy authority, leak incidents
     result = run_sweep(app, app.now(), batch_size=batch)
+    result.notices[:0] = cases
     for notice in result.notices:
         click.echo(notice.line())
     if deliver:

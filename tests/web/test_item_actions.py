@@ -47,12 +47,12 @@ def test_grouping_buttons_forms_and_separation_of_duties() -> None:
     assert [a.name for a in drafter.buttons] == ["submit"] and drafter.forms == () and not drafter.shows_findings
 
     reviewer = _panel("secrecy_review", _person(2, REVIEWER), author_id=1, submitted_by_id=1)
-    assert [a.name for a in reviewer.forms] == ["pass_review", "return"] and reviewer.buttons == ()
+    assert [a.name for a in reviewer.forms] == ["pass_review", "return", "refer"] and reviewer.buttons == ()
     assert reviewer.refused == () and reviewer.shows_findings
     assert (reviewer.findings_action, reviewer.findings_field) == ("pass_review", "accept_findings")
 
     author = _panel("secrecy_review", _person(1, DRAFTER, REVIEWER), author_id=1, submitted_by_id=1)
-    assert [a.name for a in author.forms] == ["withdraw", "return"]
+    assert [a.name for a in author.forms] == ["withdraw", "return", "refer"]  # referring adds scrutiny
     assert author.refused == (ITEM_SPEC.trigger("pass_review").label,) and author.findings_action is None
     assert author.shows_findings   # a reviewer who may only return still sees what the scan found
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from db.models import AuditEvent, Decision, Item, Revision
+from db.models.referrals import Referral
 from tests.conftest import CLEAR, World, item_payload
 from workflow import audit
 from workflow.errors import DomainError
@@ -22,18 +23,19 @@ CONTRIBUTING = ("edit", "attach", "detach", "mask", "revise")
 DECIDERS = {"pass_review": ("reviewer", "all_rounder", "multi", "admin_drafter"),
             "approve": ("approver", "all_rounder", "multi", "admin_drafter")}
 CONTENT_ACTIONS = ("create", "edit", "attachment_add", "attachment_remove", "mask", "revise")
-PAYLOADS = st.sampled_from([{}, {"reason": "请修改"}, {"checklist": CLEAR}, {"checklist": {**CLEAR, "sensitive": True}},
+PAYLOADS = st.sampled_from([{}, {"reason": "请修改"}, {"determination": "secret", "answer": "属于国家秘密"}, {"checklist": CLEAR}, {"checklist": {**CLEAR, "sensitive": True}},
                             {"reason": ""}, {"checklist": {**CLEAR, "personal_info": True}, "legal_basis": "依法公示"}])
 # Who would plausibly fire each trigger: drawn half of the time so that sequences often get
 # far (published, revised…), the other half anyone at all, to probe the guards.
 LIKELY = {"submit": "drafter", "withdraw": "drafter2", "pass_review": "reviewer", "return": "all_rounder",
           "approve": "approver", "reject": "approver", "publish": "admin", "archive": "admin",
           "take_down": "admin", "edit": "drafter2", "attach": "multi", "detach": "all_rounder",
-          "mask": "admin_drafter", "revise": "drafter2"}
+          "mask": "admin_drafter", "revise": "drafter2", "refer": "reviewer", "record_referral": "all_rounder"}
 
 
 LIKELY_PAYLOAD = {"pass_review": {"checklist": CLEAR}, "return": {"reason": "请修改"}, "reject": {"reason": "不予批准"},
-                  "take_down": {"reason": "发现问题"}}
+                  "take_down": {"reason": "发现问题"}, "refer": {"question": "是否属于国家秘密？"},
+                  "record_referral": {"determination": "not_secret", "answer": "不属于国家秘密"}}
 
 
 @st.composite
@@ -101,6 +103,9 @@ def _check_published_invariants(world: World, item_id: int) -> None:
         contributors = _contributors(session, item_id)
         assert reviewer not in contributors, "reviewed by a contributor of the published revision"
         assert approver not in contributors, "approved by a contributor of the published revision"
+        answers = session.scalars(select(Referral.determination).where(Referral.revision_id == revision.id)).all()
+        assert None not in answers, "published while its referral to the secrecy authority was open"
+        assert not {"secret", "partly"} & set(answers), "published a revision the secrecy authority found secret"
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

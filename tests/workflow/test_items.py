@@ -252,7 +252,7 @@ def test_available_actions_follow_the_guards(world: World) -> None:
     assert svc.available_actions(app, world.drafter, item) == {"edit", "submit"}
     assert svc.available_actions(app, world.reviewer, item) == set()
     submitted = svc.submit(app, world.drafter, item.id)
-    assert svc.available_actions(app, world.reviewer, submitted) == {"pass_review", "return"}
+    assert svc.available_actions(app, world.reviewer, submitted) == {"pass_review", "return", "refer"}
     assert svc.available_actions(app, world.drafter, submitted) == {"withdraw"}
     own = svc.submit(app, world.all_rounder, svc.create_item(app, world.all_rounder, item_payload()).id)
     assert "pass_review" not in svc.available_actions(app, world.all_rounder, own)  # separation of duties

@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from web.core import core
 from web.ui.common import require_admin, try_verb
-from web.ui.format import fdatetime, state_label
+from web.ui.format import due_status, fdatetime, state_label
 from web.ui.forms import CalendarOverrideForm, DepartmentForm, UserForm
 from workflow.calendar import deadlines
 from workflow.access import ROLE_LABELS, Actor
@@ -81,7 +81,18 @@ def overdue() -> ResponseReturnValue:
                            departments=queries.list_departments(core()), stages=spec_of(core()).open_states, buckets=BUCKETS,
                            bucket_labels=BUCKET_LABELS, bucket_colours=BUCKET_COLOURS,
                            calendar_gaps=calendar_gaps(core()), scheduler=scheduler_status(core()),
-                           **_overdue_applications())
+                           **_overdue_applications(), **_cases())
+
+
+def _cases() -> dict[str, Any]:
+    """Leak incidents not yet reported and referrals waiting for the secrecy authority (the same page)."""
+    from workflow.incidents import LEAK_LABELS
+    from workflow.services.incidents import incident_rows, open_referral_rows
+    app, who = core(), require_admin()
+    now = app.now()
+    return {"open_incidents": incident_rows(app, who, open_only=True), "leak_labels": LEAK_LABELS,
+            "open_referrals": [(row, title, due_status(app.calendar, row.due_at, now))
+                               for row, title in open_referral_rows(app, who)], "now": now}
 
 
 def _overdue_applications() -> dict[str, Any]:

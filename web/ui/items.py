@@ -19,7 +19,9 @@ from workflow.errors import DomainError
 from workflow.channels import Channel
 from workflow.i18n import gettext as _
 from workflow.item_spec import spec_of
-from workflow.services import attachments, catalog, item_scan, items, queries
+from workflow.incidents import LEAK_LABELS
+from workflow.referrals import DETERMINATION_LABELS
+from workflow.services import attachments, catalog, incidents, item_scan, items, queries
 
 bp = Blueprint("items", __name__)
 
@@ -66,6 +68,7 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     explanation = app.calendar.explain(item.formed_on, int(app.settings["deadlines.publish_workdays"])) \
         if item.formed_on else None
     entries = {e["code"]: (c["title"], e["title"]) for c in catalog.catalog_tree(app)["categories"] for e in c["items"]}
+    referral_rows = incidents.item_referrals(app, who, item_id) if internal else []
     return render_template(
         "item.html", item=item, can=can, panel=panel, self_check=check, is_open=item.state in spec.open_states,
         due=due_status(app.calendar, item.stage_due, now),
@@ -73,7 +76,13 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         explanation=explanation, internal=internal,
         diff=queries.revision_diff(app, who, item_id) if internal else None, entry=entries.get(item.catalog_code),
         questions=CHECKLIST_FORM, diagram=state_diagram_svg(spec, item.state), values=form_values or {}, posted=posted,
-        max_upload=int(app.settings["limits.attachment_max_bytes"])), status
+        max_upload=int(app.settings["limits.attachment_max_bytes"]),
+        referrals=[{"row": row, "due": due_status(app.calendar, row.due_at, now)} for row in referral_rows],
+        # the review clock is stopped while the current revision waits for the authority (workflow/referrals.py)
+        open_referral=next((row for row in referral_rows if row.answered_at is None), None)
+        if item.state == "secrecy_review" and item.stage_due is None else None,
+        incidents=incidents.item_incidents(app, who, item_id) if internal else [], now=now,
+        determination_labels=DETERMINATION_LABELS, leak_labels=LEAK_LABELS), status
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -147,6 +156,20 @@ def do(item_id: int, trigger: str) -> ResponseReturnValue:
                             success=_("已执行：%(action)s", action=spec.trigger_label(declared.name)))
     if error is not None:
         return _render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=declared.name)
+    return redirect(url_for("items.show", item_id=item_id))
+
+
+@bp.post("/items/<int:item_id>/incidents/<int:incident_id>/report")
+@login_required
+def report_incident(item_id: int, incident_id: int) -> ResponseReturnValue:
+    """File a leak incident's 24-hour report (admins; once)."""
+    fields = ("reported_to", "text", "reported_at")
+    data = {name: request.form.get(name, "").strip() for name in fields if request.form.get(name, "").strip()}
+    _done, error = try_verb(incidents.file_report, core(), actor(), item_id, incident_id, data,
+                            success=_("已登记泄密事件报告"))
+    if error is not None:
+        return _render_item(item_id, status=error.status, form_values=request.form.to_dict(),
+                            posted=f"incident-{incident_id}")
     return redirect(url_for("items.show", item_id=item_id))
 
 

@@ -20,4 +20,6 @@ def index() -> ResponseReturnValue:
     page = queries.my_tasks(app, actor(), page=request.args.get("page"))
     now = app.now()
     rows = [{"item": item, "due": due_status(app.calendar, item.stage_due, now)} for item in page.items]
-    return render_template("tasks.html", page=page, rows=rows)
+    # referred to the secrecy authority: not the reviewer's task while it waits, but theirs to follow up
+    waiting = queries.awaiting_authority(app, actor())
+    return render_template("tasks.html", page=page, rows=rows, waiting=waiting)

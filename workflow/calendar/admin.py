@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import CalendarOverride, Item
+from db.models.referrals import Referral
 from workflow import audit
 from workflow.access import ADMIN, Actor, require_role
 from workflow.calendar import deadlines
@@ -31,6 +32,8 @@ def _redate(app: Gongkai, session: Any, calendar: WorkCalendar) -> list[int]:
     """Recompute deadlines of open items with ``calendar``; returns the ids that changed."""
     changed: list[int] = []
     last_id = 0
+    # waiting for the secrecy authority (workflow/referrals.py): no stage due date until the answer
+    paused = set(session.scalars(select(Referral.item_id).where(Referral.answered_at.is_(None))))
     while True:
         items = session.scalars(select(Item).where(Item.state.in_(OPEN_STATES), Item.id > last_id)
                                 .order_by(Item.id).limit(BATCH)).all()
@@ -42,8 +45,9 @@ def _redate(app: Gongkai, session: Any, calendar: WorkCalendar) -> list[int]:
             if item.formed_on is not None:
                 result = deadlines.publish_deadline(calendar, item.formed_on, app.settings)
                 item.publish_deadline, item.deadline_estimated = result.deadline, result.estimated
-            item.stage_due = deadlines.stage_due(calendar, item.state, item.stage_entered_at, item.publish_deadline,
-                                                 app.settings)
+            if not (item.id in paused and item.stage_due is None):
+                item.stage_due = deadlines.stage_due(calendar, item.state, item.stage_entered_at,
+                                                     item.publish_deadline, app.settings)
             if (item.publish_deadline, item.stage_due) != before:
                 changed.append(item.id)
                 run_deadlines_changed(app, session, item, calendar)  # its reminder rungs move too

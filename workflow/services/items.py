@@ -25,11 +25,11 @@ from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVer
 from workflow.revision_findings import open_blocking_findings
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_item_fields, parse_trigger_inputs
-from workflow.item_context import ItemContext
+from workflow.item_context import NO_REFERRAL, ItemContext
 from workflow.item_effects import Step, entering_state, record_decision, take_revision
 from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
-from workflow.spec import Action, TriggerSpec
+from workflow.spec import STAY, Action, TriggerSpec
 
 
 @contextmanager
@@ -229,6 +229,7 @@ def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[st
         open_blocking_findings=open_blocking_findings(session, loaded.revision_id, payload,
                                                       any_open=loaded.open_blocking)
         if item.state == "secrecy_review" else [],
+        referral=loaded.referral,
     )
 
 
@@ -301,7 +302,11 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
                 raise _ScanFirst(missing)
         step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload)
         extra = _apply(step, new_state)
-        step.set(**entering_state(app, item, new_state, now))
+        if declared.dest == STAY:
+            # a trigger that keeps the state keeps its stage entry too, unless its effect says otherwise
+            step.changes.setdefault("updated_at", now)
+        else:
+            step.set(**entering_state(app, item, new_state, now))
         item_store.write(session, item, step.changes, step.decision)
         for write_after in step.after_write:  # rows that name the decision just written
             write_after(session)
@@ -364,9 +369,24 @@ def archive(app: Gongkai, actor: Actor, item_id: int, reason: str | None = None,
     return transition(app, actor, item_id, "archive", {"reason": reason} if reason else {}, **kw)
 
 
-def take_down(app: Gongkai, actor: Actor, item_id: int, reason: str, **kw: Any) -> Item:
-    """published/scheduled → archived, with a reason; an incident for all admins."""
-    return transition(app, actor, item_id, "take_down", {"reason": reason}, **kw)
+def take_down(app: Gongkai, actor: Actor, item_id: int, reason: str, leak: str | None = None, **kw: Any) -> Item:
+    """published/scheduled → archived, with a reason; all admins are told. ``leak`` (state_secret,
+    work_secret, personal_info) records a leak incident whose report is due within 24 hours."""
+    payload = {"reason": reason, **({"leak": leak} if leak else {})}
+    return transition(app, actor, item_id, "take_down", payload, **kw)
+
+
+def refer(app: Gongkai, actor: Actor, item_id: int, question: str, authority: str | None = None, **kw: Any) -> Item:
+    """secrecy_review stays: the item is referred to the secrecy authority (转保密审定)."""
+    payload = {"question": question, **({"authority": authority} if authority else {})}
+    return transition(app, actor, item_id, "refer", payload, **kw)
+
+
+def record_referral(app: Gongkai, actor: Actor, item_id: int, determination: str, answer: str,
+                    document_no: str | None = None, **kw: Any) -> Item:
+    """secrecy_review stays: the authority's determination is recorded; the review clock starts again."""
+    payload = {"determination": determination, "answer": answer, **({"document_no": document_no} if document_no else {})}
+    return transition(app, actor, item_id, "record_referral", payload, **kw)
 
 
 def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
@@ -409,9 +429,11 @@ def item_actions(app: Gongkai, actor: Actor, item: Item) -> list[Action]:
     screens offer (transitions' ``may_<trigger>`` over the spec's permission guards)."""
     with app.db.read() as session:
         contributor_ids = contributors.of_item(session, item.id)
+        # only secrecy review asks about referrals (refer, record_referral, pass_review)
+        referral = item_store.referral_facts(session, item.id) if item.state == "secrecy_review" else NO_REFERRAL
     context = ItemContext(actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
                           submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
-                          contributor_ids=contributor_ids, current_publish_at=item.publish_at)
+                          contributor_ids=contributor_ids, current_publish_at=item.publish_at, referral=referral)
     return spec_of(app).actions(item.state, context)
 
 

@@ -113,6 +113,24 @@ def my_tasks(app: Gongkai, actor: Actor, *, page: Any = None, per_page: Any = No
         return _paginate(session, query, page_no, size)
 
 
+def awaiting_authority(app: Gongkai, actor: Actor, *, limit: int = 50) -> list[Item]:
+    """Items in secrecy review waiting for the secrecy authority's answer (转保密审定) that the actor would
+    otherwise review (reviewers of the department, admins): not their task, but theirs to follow up."""
+    from db.models import Revision
+    from db.models.referrals import Referral
+    from workflow.access import ADMIN, REVIEWER
+    if not (actor.has_role(REVIEWER) or actor.has_role(ADMIN)):
+        return []
+    current = select(Revision.id).where(Revision.item_id == Item.id, Revision.number == Item.revision) \
+        .correlate(Item).scalar_subquery()
+    with app.db.read() as session:
+        query = (select(Item).join(Referral, and_(Referral.item_id == Item.id, Referral.answered_at.is_(None),
+                                                  Referral.revision_id == current))
+                 .where(Item.state == "secrecy_review", scope_filter(actor) if not actor.has_role(ADMIN) else True)
+                 .order_by(Referral.due_at, Item.id).limit(limit))
+        return list(session.scalars(query))
+
+
 def department_tasks(app: Gongkai, actor: Actor, code: str, *, limit_per_stage: int = 50) -> dict[str, Any]:
     """Pending items of one department by stage, with counts, due-soon/overdue and the oldest."""
     now = app.now()
