@@ -8,6 +8,8 @@ from db.models.applications import Application  # noqa: F401  (requests for disc
 from db.models.reminders import CalendarOverride, Notification, OutboxMail, Reminder
 from db.models.liveness import SchedulerHeartbeat  # noqa: F401  (scheduler liveness)
 from db.models.auth import LoginThrottle, UserSession  # noqa: F401  (throttling, sessions)
+from db.models.routes import (ItemRouteSnapshot, ReviewRoute, ReviewRouteCategory,  # noqa: F401  (routes)
+                              ReviewRouteDepartment, ReviewRouteStep, ReviewRouteStepUser, StepVote)
 from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments
 
 __all__ = [
