@@ -77,17 +77,17 @@ def _names(route: Route, directory: Directory) -> list[Problem]:
     problems = []
     for code in route.catalog_codes:
         if code not in directory.categories:
-            problems.append(Problem("unknown_category", "未知的清单类别：%(code)s", {"code": code},
+            problems.append(Problem("unknown_category", "未知的清单类别：%(value)s", {"value": code},
                                     field="catalog_codes"))
     for code in route.departments:
         if code not in directory.departments:
-            problems.append(Problem("unknown_department", "未知或已停用的部门：%(code)s", {"code": code},
+            problems.append(Problem("unknown_department", "未知或已停用的部门：%(value)s", {"value": code},
                                     field="departments"))
     for n, step in enumerate(route.steps, 1):
         deciders = step.deciders
         if deciders.kind == DEPARTMENT and deciders.department not in directory.departments:
-            problems.append(Problem("unknown_department", "步骤“%(step)s”：未知或已停用的部门：%(code)s",
-                                    {"step": step.name, "code": deciders.department}, step=n,
+            problems.append(Problem("unknown_department", "步骤“%(step)s”：未知或已停用的部门：%(value)s",
+                                    {"step": step.name, "value": deciders.department}, step=n,
                                     field=f"steps[{n - 1}].department"))
         if deciders.kind == USERS:
             problems.extend(_named_users(step.name, deciders.users, deciders.role, n, directory))

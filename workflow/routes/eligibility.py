@@ -11,7 +11,9 @@ that the later steps are judged on their own.
 Two reasons are told apart: *too few eligible* (fewer eligible people than the quorum, whatever
 the other steps do) and *needed elsewhere* (enough people, but some of them are the only ones who
 can fill earlier steps). At save time nobody is excluded yet (the best case, per department in
-scope); at submission the item's author, submitter and contributors are.
+scope); at submission the item's author, submitter and contributors are. A quorum of ``all`` counts
+everyone the step names, excluded or not: a 会签 whose member wrote the item cannot be completed
+(and says so) rather than quietly going ahead without that member.
 """
 from __future__ import annotations
 
@@ -144,7 +146,10 @@ def analyse(route: Route, department: str, directory: Directory,
             excluded: frozenset[str] = frozenset()) -> list[StepReach]:
     """Each step of ``route`` for an item of ``department``: eligible people, quorum, assignment."""
     eligible_of = {n: eligible(step, department, directory, excluded) for n, step in enumerate(route.steps, 1)}
-    needed_of = {n: step.quorum.needed(len(eligible_of[n])) for n, step in enumerate(route.steps, 1)}
+    # "all" means all of those the step names: one of them being the author makes it unreachable
+    # (reported), it does not silently shrink a 会签 to the others
+    needed_of = {n: step.quorum.needed(len(eligible(step, department, directory)))
+                 for n, step in enumerate(route.steps, 1)}
     owner: dict[str, int] = {}
     short: dict[int, tuple[int, ...]] = {}
     for n in eligible_of:

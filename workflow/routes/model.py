@@ -23,6 +23,7 @@ ANY, ALL, COUNT = "any", "all", "count"
 # Bounds that keep one route (and the eligibility analysis) small; the API refuses more (422).
 MAX_NAME, MAX_STEPS, MAX_USERS, MAX_SCOPE, MAX_QUORUM = 100, 20, 50, 200, 50
 _DIGITS = re.compile(r"[1-9][0-9]{0,5}")
+
 ROUTE_FIELDS = {"name", "catalog_codes", "departments", "steps", "version", "active"}
 STEP_FIELDS = {"stage", "name", "role", "department", "users", "quorum", "workdays"}
 

@@ -88,10 +88,11 @@ def create_route(app: Gongkai, actor: Actor, body: Any) -> Route:
     now = app.now()
     with app.db.write() as session:
         _check(session, route)
-        row = ReviewRoute(created_at=now, updated_at=now, created_by_id=_user_id(session, actor),
-                          updated_by_id=_user_id(session, actor))
-        session.add(row)
+        by = _user_id(session, actor)
+        row = ReviewRoute(name=route.name, active=route.active, created_at=now, updated_at=now, created_by_id=by,
+                          updated_by_id=by)
         store.fill_rows(session, row, route)
+        session.add(row)
         saved = _saved(session, row)
         audit.append(session, at=now, actor=actor, subject=f"route:{saved.id}", action="route_create",
                      data=saved.to_json())
