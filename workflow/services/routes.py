@@ -23,6 +23,7 @@ from workflow.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from workflow.item_spec import spec_of
 from workflow.routes import store
 from workflow.routes.checks import Problem, check_route
+from workflow.routes.eligibility import Directory
 from workflow.routes.default import default_route
 from workflow.routes.model import Route, parse_route
 
@@ -148,3 +149,10 @@ def route_for_item(app: Gongkai, item_id: int) -> Route:
             raise NotFound("事项不存在", code="unknown_item")
         department, category = store.item_scope(session, item.department_id, item.catalog_code)
         return store.route_for(session, department, category, route_default(app))
+
+
+def route_directory(app: Gongkai, actor: Actor) -> Directory:
+    """The names the route pages show and offer: people, departments, 清单 categories (admins)."""
+    require_role(actor, ADMIN)
+    with app.db.read() as session:
+        return store.load_directory(session)
