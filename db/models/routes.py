@@ -91,7 +91,7 @@ class ReviewRouteStep(Base):
         # a named department exactly when the step says "the role in a named department"
         CheckConstraint("(deciders = 'department') = (department_id IS NOT NULL)", name="department_when_named"),
         CheckConstraint(f"quorum_kind IN ({_in(QUORUM_KINDS)})", name="quorum_kind_known"),
-        CheckConstraint("(quorum_kind = 'count' AND quorum_count >= 1) OR "
+        CheckConstraint("(quorum_kind = 'count' AND quorum_count IS NOT NULL AND quorum_count >= 1) OR "
                         "(quorum_kind <> 'count' AND quorum_count IS NULL)", name="quorum_count_matches"),
         CheckConstraint(f"workdays IS NULL OR (workdays >= 1 AND workdays <= {MAX_STEP_WORKDAYS})",
                         name="workdays_range"),

@@ -78,7 +78,7 @@ def upgrade() -> None:
         sa.CheckConstraint("(deciders = 'department') = (department_id IS NOT NULL)",
                            name="ck_review_route_steps_department_when_named"),
         sa.CheckConstraint("quorum_kind IN ('any','all','count')", name="ck_review_route_steps_quorum_kind_known"),
-        sa.CheckConstraint("(quorum_kind = 'count' AND quorum_count >= 1) OR "
+        sa.CheckConstraint("(quorum_kind = 'count' AND quorum_count IS NOT NULL AND quorum_count >= 1) OR "
                            "(quorum_kind <> 'count' AND quorum_count IS NULL)",
                            name="ck_review_route_steps_quorum_count_matches"),
         sa.CheckConstraint("workdays IS NULL OR (workdays >= 1 AND workdays <= 60)",
