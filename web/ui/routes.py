@@ -19,6 +19,7 @@ from web.core import core
 from web.ui.common import require_admin
 from workflow.access import ROLE_LABELS
 from workflow.errors import DomainError, Forbidden, NotFound
+from workflow.i18n import N_
 from workflow.i18n import gettext as _
 from workflow.inputs import parse_version
 from workflow.routes.eligibility import Directory
@@ -26,9 +27,9 @@ from workflow.routes.model import ALL, ANY, COUNT, DEPARTMENT, ITEM_DEPARTMENT, 
 from workflow.services import routes as route_service
 
 bp = Blueprint("routes", __name__, url_prefix="/admin/routes")
-STAGE_LABELS = {"secrecy_review": "保密审查", "approval": "审批"}
-WHO_LABELS = {ITEM_DEPARTMENT: "事项所在部门的", DEPARTMENT: "指定部门的", USERS: "指定人员"}
-QUORUM_LABELS = {ANY: "任一人", ALL: "全部", COUNT: "指定人数"}
+STAGE_LABELS = {"secrecy_review": N_("保密审查"), "approval": N_("审批")}
+WHO_LABELS = {ITEM_DEPARTMENT: N_("事项所在部门的"), DEPARTMENT: N_("指定部门的"), USERS: N_("指定人员")}
+QUORUM_LABELS = {ANY: N_("任一人"), ALL: N_("全部"), COUNT: N_("指定人数")}
 SPARE_ROWS = 3
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -45,7 +46,7 @@ def describe_step(step: Any, directory: Directory) -> dict[str, str]:
         who = "、".join(directory.display(u) for u in deciders.users)
     quorum = step.quorum
     needed = {ANY: _("任一人同意"), ALL: _("全部同意")}.get(quorum.kind) or _("%(count)d人同意", count=quorum.count or 1)
-    workdays = _("%(days)d个工作日", days=step.workdays) if step.workdays else ""
+    workdays = _("限%(days)d个工作日", days=step.workdays) if step.workdays else ""
     return {"stage": _(STAGE_LABELS[step.stage]), "name": _(step.name), "who": who, "quorum": needed,
             "workdays": workdays}
 

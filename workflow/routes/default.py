@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.routes.model import ANY, ITEM_DEPARTMENT, Deciders, Quorum, Route, RouteStep
+from workflow.i18n import N_
 from workflow.spec import WorkflowSpec
 from db.models.routes import ROUTE_STAGES
 
-DEFAULT_ROUTE_NAME = "默认路线"  # msgid; shown through gettext
+DEFAULT_ROUTE_NAME = N_("默认路线")  # shown through gettext
 
 
 def default_route(spec: WorkflowSpec[Any]) -> Route:
