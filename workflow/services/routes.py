@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,6 +26,17 @@ from workflow.routes.checks import Problem, check_route
 from workflow.routes.eligibility import Directory
 from workflow.routes.default import default_route
 from workflow.routes.model import Route, parse_route
+
+
+# Route saves are serialised (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write lock of
+# BEGIN IMMEDIATE), so the name, tie and version checks see every save committed before them: two
+# admins saving at once get one success and one clean 409/422, never a constraint error.
+ROUTES_LOCK_KEY = 0x6E6B_5254
+
+
+def _lock(app: Gongkai, session: Session) -> None:
+    if app.db.is_postgres:
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROUTES_LOCK_KEY})
 
 
 def route_default(app: Gongkai) -> Route:
@@ -88,6 +99,7 @@ def create_route(app: Gongkai, actor: Actor, body: Any) -> Route:
     route = parse_route(body)
     now = app.now()
     with app.db.write() as session:
+        _lock(app, session)
         _check(session, route)
         by = _user_id(session, actor)
         row = ReviewRoute(name=route.name, active=route.active, created_at=now, updated_at=now, created_by_id=by,
@@ -115,6 +127,7 @@ def update_route(app: Gongkai, actor: Actor, route_id: int, body: Any, expected_
     route = parse_route(body)
     now = app.now()
     with app.db.write() as session:
+        _lock(app, session)
         row = _row(session, route_id)
         _check_version(row, expected_version)
         _check(session, route.with_meta(id=route_id))
@@ -131,6 +144,7 @@ def deactivate_route(app: Gongkai, actor: Actor, route_id: int, expected_version
     require_role(actor, ADMIN)
     now = app.now()
     with app.db.write() as session:
+        _lock(app, session)
         row = _row(session, route_id)
         _check_version(row, expected_version)
         row.active, row.updated_at, row.updated_by_id = False, now, _user_id(session, actor)
