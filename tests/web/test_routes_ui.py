@@ -11,7 +11,7 @@ from workflow.services import routes as route_service
 
 def _form(name: str, *rows: dict[str, str], categories=(), departments=(), version: str = "") -> dict:
     data: dict = {"name": name, "catalog_codes": list(categories), "departments": list(departments),
-                  "version": version}
+                  "version": version, "active": "on"}
     for n, row in enumerate(rows):
         base = {"stage": "approval", "name": "", "who": "item_department", "role": "approver", "department": "",
                 "users": "", "quorum_kind": "any", "quorum_count": "", "workdays": ""}
@@ -62,6 +62,12 @@ def test_admin_creates_edits_and_deactivates_a_route(as_user, college) -> None: 
     off = admin.post(f"/admin/routes/{route.id}/deactivate", data={"version": str(current.version)})
     assert off.status_code == 302
     assert "已停用" in admin.get("/admin/routes").get_data(as_text=True)
+    # editing a deactivated route keeps it deactivated unless the box is ticked again
+    current = route_service.get_route(college.app, college.admin, route.id)
+    form = _form("招生类信息（修订）", *rows, categories=["zsks"], version=str(current.version))
+    del form["active"]
+    assert admin.post(f"/admin/routes/{route.id}", data=form).status_code == 302
+    assert route_service.get_route(college.app, college.admin, route.id).active is False
 
 
 def test_problems_are_listed_in_plain_chinese_and_nothing_is_saved(as_user, college) -> None:  # noqa: F811

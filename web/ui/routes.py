@@ -99,7 +99,7 @@ def body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
             step["workdays"] = row["workdays"].strip()
         steps.append(step)
     return {"name": form.get("name", ""), "catalog_codes": form.getlist("catalog_codes"),
-            "departments": form.getlist("departments"), "steps": steps}
+            "departments": form.getlist("departments"), "steps": steps, "active": form.get("active") == "on"}
 
 
 def _rows_of(route: Route | None) -> list[dict[str, str]]:
@@ -143,7 +143,7 @@ def _save(route_id: int | None) -> ResponseReturnValue:
     except DomainError as error:
         current = route_service.get_route(app, who, route_id) if route_id is not None else None
         values = {"name": body["name"], "catalog_codes": body["catalog_codes"], "departments": body["departments"],
-                  "version": request.form.get("version", "")}
+                  "version": request.form.get("version", ""), "active": body["active"]}
         return _render(current, values, _step_rows(request.form), _problems(error), error.status)
     flash(_("路线“%(name)s”已保存", name=saved.name), "success")
     return redirect(url_for("routes.index"))
@@ -157,7 +157,8 @@ def new() -> ResponseReturnValue:
         return _save(None)
     review, approve = route_service.route_default(core()).steps
     starter = Route(name="", steps=(review, approve))
-    return _render(None, {"name": "", "catalog_codes": [], "departments": [], "version": ""}, _rows_of(starter), [])
+    return _render(None, {"name": "", "catalog_codes": [], "departments": [], "version": "", "active": True},
+                   _rows_of(starter), [])
 
 
 @bp.route("/<int:route_id>", methods=["GET", "POST"])
@@ -168,7 +169,7 @@ def edit(route_id: int) -> ResponseReturnValue:
         return _save(route_id)
     route = route_service.get_route(app, who, route_id)
     values = {"name": route.name, "catalog_codes": list(route.catalog_codes), "departments": list(route.departments),
-              "version": route.version}
+              "version": route.version, "active": route.active}
     return _render(route, values, _rows_of(route), [])
 
 
