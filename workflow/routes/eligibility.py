@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Mapping
 
-from workflow.routes.model import ALL, DEPARTMENT, ITEM_DEPARTMENT, Route, RouteStep
+from workflow.routes.model import DEPARTMENT, ITEM_DEPARTMENT, Route, RouteStep
 
 
 @dataclass(frozen=True)
@@ -165,4 +165,4 @@ def analyse(route: Route, department: str, directory: Directory,
             for n, step in enumerate(route.steps, 1)]
 
 
-__all__ = ["ALL", "Directory", "ItemFacts", "Person", "StepReach", "analyse", "eligible"]
+__all__ = ["Directory", "ItemFacts", "Person", "StepReach", "analyse", "eligible"]

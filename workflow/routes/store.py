@@ -5,7 +5,7 @@ and, in the voting phase, submission — share.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -107,4 +107,4 @@ def item_scope(session: Session, department_id: int, catalog_code: str | None) -
     return department, category
 
 
-__all__: list[Any] = ["fill_rows", "item_scope", "load_directory", "load_routes", "route_for", "to_routes"]
+__all__ = ["fill_rows", "item_scope", "load_directory", "load_routes", "route_for", "to_routes"]
