@@ -18,7 +18,7 @@ def _columns(world: World) -> set[str]:
 def test_down_and_up_again(world: World) -> None:
     app = world.app
     catalog.set_applicability(app, world.admin, "43", {"not_applicable": True, "reason": "高职院校，无学位授予"})
-    command.downgrade(alembic_config(app.db), "0017")
+    command.downgrade(alembic_config(app.db), "0019")
     assert not {"not_applicable", "not_applicable_reason"} & _columns(world)
     upgrade(app.db)
     assert {"not_applicable", "not_applicable_reason"} <= _columns(world)

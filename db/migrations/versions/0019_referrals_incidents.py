@@ -6,7 +6,7 @@
 - ``case_reminders``: their exactly-once reminder rungs, one row per (referral or incident, rung).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from alembic import op
 import db.types
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ A 高职 college has no 研究生/学位 items: an admin marks such an entry not
 instead of reporting it as missing. Two columns on catalog_entries; every existing entry stays applicable.
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
