@@ -127,3 +127,9 @@ def test_nothing_new_is_filed_under_a_not_applicable_entry(world: World) -> None
     assert edited.catalog_code == "43" and edited.title == "新标题"
     catalog.set_applicability(world.app, world.admin, "43", {"not_applicable": False})
     assert svc.create_item(world.app, world.drafter, item_payload(catalog_code="43")).catalog_code == "43"
+
+
+@pytest.mark.parametrize("code", ["4\x003", "x" * 200, ""])
+def test_a_code_no_entry_can_have_is_a_404(world: World, code: str) -> None:
+    with pytest.raises(NotFound):
+        _mark(world, code)

@@ -476,7 +476,7 @@ def table3_problems(matrix: Mapping[str, Mapping[str, int]]) -> list[str]:
     for row in TABLE3_ROWS:
         kinds = sum(cell(row, kind) for kind in TABLE3_KINDS)
         if kinds != cell(row, "total"):
-            problems.append(gettext("第 %(row)s 行：总计（%(total)s）不等于各类申请人之和（%(sum)s）",
+            problems.append(gettext("“%(row)s”：总计（%(total)s）不等于各类申请人之和（%(sum)s）",
                                     row=table3_row_labels()[row], total=cell(row, "total"), sum=kinds))
     return problems
 

@@ -45,10 +45,13 @@ def set_applicability(app: Gongkai, actor: Actor, code: str, data: Mapping[str, 
     require_role(actor, ADMIN)
     flag, reason = _parse_applicability(data)
     now = app.now()
+    code = str(code)
+    # a code no entry can have (too long, control characters: PostgreSQL refuses NUL) names nothing: 404
+    known_shape = len(code) <= 32 and not any(ord(ch) < 32 or ord(ch) == 127 for ch in code)
     with app.db.write() as session:
-        entry = session.get(CatalogEntry, str(code))
+        entry = session.get(CatalogEntry, code) if known_shape else None
         if entry is None or not entry.active:
-            raise NotFound("清单中没有编号为 %(entry_code)s 的事项", entry_code=str(code)[:32])
+            raise NotFound("清单中没有编号为 %(entry_code)s 的事项", entry_code=code[:32] if known_shape else "…")
         if (bool(entry.not_applicable), entry.not_applicable_reason or "") != (flag, reason):
             entry.not_applicable, entry.not_applicable_reason = flag, reason
             session.flush()
