@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -44,6 +44,23 @@ def _respond(status: int, body: dict[str, object]) -> ResponseReturnValue:
         return f"{status} {body.get('message')}", status
 
 
+def _no_such_object(error: HTTPException) -> bool:
+    """A 405 whose path matches no rule of the allowed methods either: an id the converter refused
+    (werkzeug lists the methods of rules whose pattern matched before converting, so ``PUT
+    /api/v1/routes/0`` was a 405 although ``GET`` of it is a 404). Such a request names no object."""
+    from werkzeug.exceptions import NotFound
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in getattr(error, "valid_methods", None) or ():
+        try:
+            adapter.match(method=method)
+            return False
+        except NotFound:
+            continue
+        except HTTPException:
+            return False
+    return True
+
+
 def init_app(app: Flask) -> None:
     """Install the handlers."""
 
@@ -62,6 +79,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
+        if status == 405 and _no_such_object(error):
+            status = 404
         code = HTTP_CODES.get(status, "error")
         message = _(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else (error.description or "")
         return _respond(status, {"error": code, "message": message})

@@ -184,3 +184,12 @@ def test_tie_is_refused(api, college) -> None:
 def test_unknown_route_is_404(api, college) -> None:
     assert api("admin").get("/api/v1/routes/999").status_code == 404
     assert _put(api, "/api/v1/routes/999", {**ZHAOSHENG, "version": 1}).status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path"), [("put", "/api/v1/routes/0"), ("put", "/api/v1/routes/99999999999"),
+                                              ("patch", "/api/v1/items/0")])
+def test_an_id_out_of_range_is_404_for_every_method(api, college, method, path) -> None:
+    caller = api("admin")
+    response = getattr(caller.client, method)(path, json={}, headers=caller.headers)
+    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+    assert caller.client.delete("/api/v1/routes/1", headers=caller.headers).status_code == 405  # a real 405
