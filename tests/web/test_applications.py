@@ -158,3 +158,13 @@ def test_staff_page_offers_the_actions_the_spec_permits(ui_app, world: World) ->
     response = drafter.post(f"/applications/{application.id}/actions", data={"action": "reply", "outcome": "disclosed"})
     replying = svc.get_application(world.app, world.admin, application.id)
     assert replying.state == "replying" and response.headers["Location"].endswith(f"/items/{replying.reply_item_id}")
+
+
+def test_statistics_page_rows_in_english(client: FlaskClient) -> None:
+    """The statistics page prints table 3's rows in the reader's language, numbered as in English."""
+    token = _token(client, "/login")
+    client.post("/login", data={"username": "admin", "password": "password-123", "csrf_token": token})
+    html = client.get("/applications/stats?year=2025-2026&lang=en").get_data(as_text=True)
+    assert "(1) Disclosed" in html and "予以公开" not in html and "（七）" not in html
+    chinese = client.get("/applications/stats?year=2025-2026&lang=zh_Hans_CN").get_data(as_text=True)
+    assert "（一）予以公开" in chinese

@@ -16,7 +16,7 @@ from web.api.applications import client_address
 from web.core import core
 from web.ui.common import actor, try_verb
 from workflow.applications.spec import ApplicationState
-from workflow.applications.stats import COLUMNS
+from workflow.applications.stats import COLUMNS, row_labels
 from workflow.applications.views import application_to_dict
 from workflow.applications.vocabulary import (ApplicantKind, ApplicationChannel, ClockSegment, DeliveryForm,
                                               RemedyKind, RemedyOutcome)
@@ -111,7 +111,8 @@ def stats_page() -> str:
     table = None
     if year:
         table, _error = try_verb(svc.stats_table, core(), year)
-    return render_template("applications/stats.html", table=table, year=year, columns=COLUMNS, **_labels())
+    return render_template("applications/stats.html", table=table, year=year, columns=COLUMNS,
+                           row_labels=row_labels(), **_labels())
 
 
 @bp.get("/applications/<int:application_id>")

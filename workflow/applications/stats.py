@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from workflow.applications.outcomes import OUTCOMES
 from workflow.applications.vocabulary import ApplicantKind
-from workflow.i18n import N_
+from workflow.i18n import N_, get_locale, gettext
 
 # One column per applicant kind (its heading in the table), then the total.
 COLUMNS: tuple[tuple[str, str], ...] = (*((kind.value, kind.column) for kind in ApplicantKind), ("total", N_("总计")))
@@ -49,6 +49,28 @@ def row_keys() -> list[tuple[str, str]]:
     rows.append(("results.total", N_("（七）总计")))
     rows.append(("carried_forward", N_("四、结转下年度继续办理")))
     return rows
+
+
+def row_labels() -> dict[str, str]:
+    """Row key → the row's label in the current locale (every row of the table, headings included): the
+    report's table 3 and the statistics page print these."""
+    english = not get_locale().startswith("zh")
+    labels: dict[str, str] = {}
+    fixed = dict(row_keys())
+    for key in ("received", "carried_over", "results"):
+        labels[key] = gettext(fixed[key])
+    for index, outcome in enumerate(OUTCOMES, start=1):
+        numeral = f"({index}) " if english else outcome.numeral
+        label = numeral + gettext(outcome.label)
+        if outcome.code == "partial":
+            label += gettext(PARTIAL_NOTE)
+        labels[f"results.{outcome.code}"] = label
+        for number, reason in enumerate(outcome.reasons, start=1):
+            labels[f"results.{outcome.code}.{number}"] = f"{number}. {gettext(reason)}" if english \
+                else f"{number}.{gettext(reason)}"
+    labels["results.total"] = gettext(fixed["results.total"])
+    labels["carried_forward"] = gettext(fixed["carried_forward"])
+    return labels
 
 
 def _empty() -> dict[str, int]:

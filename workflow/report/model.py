@@ -20,7 +20,7 @@ from workflow.applications import stats as application_stats
 from workflow.applications.outcomes import OUTCOMES
 from workflow.applications.vocabulary import (REMEDY_ROW_LABELS, REMEDY_ROWS, REMEDY_TOTAL_LABEL, RemedyKind,
                                               RemedyOutcome)
-from workflow.i18n import N_, get_locale, gettext
+from workflow.i18n import N_, gettext
 
 SCHEMA = "gongkai.annual-report/1"
 
@@ -477,33 +477,12 @@ def table3_problems(matrix: Mapping[str, Mapping[str, int]]) -> list[str]:
         kinds = sum(cell(row, kind) for kind in TABLE3_KINDS)
         if kinds != cell(row, "total"):
             problems.append(gettext("“%(row)s”：总计（%(total)s）不等于各类申请人之和（%(sum)s）",
-                                    row=table3_row_labels()[row], total=cell(row, "total"), sum=kinds))
+                                    row=application_stats.row_labels()[row], total=cell(row, "total"), sum=kinds))
     return problems
 
 
 def _table3_column_label(column: str) -> str:
     return gettext(dict(application_stats.COLUMNS)[column])
-
-
-def table3_row_labels() -> dict[str, str]:
-    """Row key → the row's label in the current locale (every row of the table, headings included)."""
-    english = not get_locale().startswith("zh")
-    labels: dict[str, str] = {}
-    fixed = dict(application_stats.row_keys())
-    for key in ("received", "carried_over", "results"):
-        labels[key] = gettext(fixed[key])
-    for index, outcome in enumerate(OUTCOMES, start=1):
-        numeral = f"({index}) " if english else outcome.numeral
-        label = numeral + gettext(outcome.label)
-        if outcome.code == "partial":
-            label += gettext(application_stats.PARTIAL_NOTE)
-        labels[f"results.{outcome.code}"] = label
-        for number, reason in enumerate(outcome.reasons, start=1):
-            labels[f"results.{outcome.code}.{number}"] = f"{number}. {gettext(reason)}" if english \
-                else f"{number}.{gettext(reason)}"
-    labels["results.total"] = gettext(fixed["results.total"])
-    labels["carried_forward"] = gettext(fixed["carried_forward"])
-    return labels
 
 
 def new_report(period: Period, institution: str, catalog: Any = None) -> ReportData:
@@ -691,7 +670,7 @@ def applications_table(matrix: Mapping[str, Mapping[str, int]]) -> StatTable:
     )
     leaves = (gettext(N_("项目")), gettext(column_labels["natural"]),
               *(gettext(column_labels[kind]) for kind in organisations), gettext(column_labels["total"]))
-    labels = table3_row_labels()
+    labels = application_stats.row_labels()
     rows = []
     for key in labels:
         cells = matrix.get(key)
