@@ -14,8 +14,8 @@ from workflow.clock import SHANGHAI
 from workflow.context import Gongkai
 from workflow.demo.current_year import demo_applications, demo_items, settle_old_notifications
 from workflow.demo.reference_year import load_history
-from workflow.demo.users import DEMO_PASSWORD, demo_actor, demo_users
-from workflow.services import catalog
+from workflow.demo.catalogue import mark_degree_entries_not_applicable
+from workflow.demo.users import DEMO_PASSWORD, demo_users
 from workflow.setup import sync_catalog, sync_departments
 
 __all__ = ["DEMO_PASSWORD", "load_demo"]
@@ -42,15 +42,3 @@ def load_demo(app: Gongkai, only_if_empty: bool = False, echo: Callable[[str], N
     settle_old_notifications(app, now - timedelta(days=7))
     return (f"{len(departments)} departments, {3 * len(departments) + 1} users, {total} items, "
             f"{requests} applications{extra}")
-
-
-# The reference college is a 高职 college: it grants no degrees, so the 学位、学科 entries do not apply.
-DEGREE_ENTRIES = ("43", "44", "45", "46")
-
-
-def mark_degree_entries_not_applicable(app: Gongkai) -> None:
-    """Mark the 学位、学科 entries 「不适用」 with the reason an office would give (docs/report.md)."""
-    admin = demo_actor(app, "admin")
-    for code in DEGREE_ENTRIES:
-        catalog.set_applicability(app, admin, code, {"not_applicable": True,
-                                                     "reason": "本校为高等职业院校，不授予学位"})
