@@ -64,6 +64,13 @@ def _holds(role: str, actor: Actor) -> ColumnElement[bool]:
     return Item.department_id.in_(sorted(actor.department_ids)) if actor.department_ids else false()
 
 
+@sql_form(guards.StepDecider)
+def _step_decider(guard: guards.StepDecider, actor: Actor) -> ColumnElement[bool]:
+    # Today's filter (the role in the item's department); a stored route's active step and its votes
+    # are not asked in SQL yet (docs/routes.md, "Phase 2").
+    return _role_in_department(guards.RoleInDepartment(guard.role), actor)
+
+
 @sql_form(guards.RoleInDepartment)
 def _role_in_department(guard: guards.RoleInDepartment, actor: Actor) -> ColumnElement[bool]:
     return _holds(guard.role, actor)
