@@ -456,7 +456,8 @@ def item_actions(app: Gongkai, actor: Actor, item: Item) -> list[Action]:
         contributor_ids = contributors.of_item(session, item.id)
         # only secrecy review asks about referrals (refer, record_referral, pass_review)
         referral = item_store.referral_facts(session, item.id) if item.state == "secrecy_review" else NO_REFERRAL
-    context = ItemContext(actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
+        route = route_votes.progress_of(session, item) if item.state in ("secrecy_review", "approval") else None
+    context = ItemContext(route=route, state=item.state, actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
                           submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
                           contributor_ids=contributor_ids, current_publish_at=item.publish_at, referral=referral)
     return spec_of(app).actions(item.state, context)
@@ -474,6 +475,13 @@ def available_actions(app: Gongkai, actor: Actor, item: Item, actions: list[Acti
         elif item.state == "published" and item.kind == DISCLOSURE:
             allowed.add("revise")
     return allowed
+
+
+def item_route(app: Gongkai, item: Item) -> dict[str, Any]:
+    """The item's ``route`` in the item JSON (``route_votes.route_json``): call only for an item the actor
+    sees the internals of."""
+    with app.db.read() as session:
+        return route_votes.route_json(spec_of(app), session, item)
 
 
 def get_item(app: Gongkai, actor: Actor, item_id: int) -> Item:

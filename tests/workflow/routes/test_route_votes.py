@@ -186,3 +186,17 @@ def test_the_snapshot_keeps_the_route_as_submitted(people: World) -> None:
         _step("secrecy_review", "部门审核", "reviewer"), _step("approval", "审批", "approver")]}, route.version)
     svc.pass_review(app, world.reviewer, item_id, checklist=CLEAR)
     assert _state(world, item_id) == "secrecy_review"  # still two votes: the route it was submitted with
+
+
+def test_the_buttons_follow_the_active_step(people: World) -> None:
+    world, app = people, people.app
+    _route(world, [*SECRECY_TWO_STEPS, _step("approval", "审批", "approver")])
+    item_id = _submitted(world)
+    bmb1 = world.actor("bmb1")
+
+    def offered(actor: Any) -> set[str]:
+        return {action.name for action in svc.item_actions(app, actor, svc.get_item(app, world.admin, item_id))}
+    assert "pass_review" in offered(world.reviewer) and "pass_review" not in offered(bmb1)
+    svc.pass_review(app, world.reviewer, item_id, checklist=CLEAR)
+    assert "pass_review" not in offered(world.reviewer) and "return" in offered(world.reviewer)
+    assert {"pass_review", "return"} <= offered(bmb1)
