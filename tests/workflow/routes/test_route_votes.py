@@ -200,3 +200,17 @@ def test_the_buttons_follow_the_active_step(people: World) -> None:
     svc.pass_review(app, world.reviewer, item_id, checklist=CLEAR)
     assert "pass_review" not in offered(world.reviewer) and "return" in offered(world.reviewer)
     assert {"pass_review", "return"} <= offered(bmb1)
+
+
+def test_a_voter_no_longer_finds_the_item_in_their_tasks(people: World) -> None:
+    from workflow.services import queries
+    world, app = people, people.app
+    _route(world, [_step("secrecy_review", "部门审核", "reviewer", 2), _step("approval", "审批", "approver")])
+    item_id = _submitted(world)
+
+    def tasks(actor: Any) -> list[int]:
+        return [item.id for item in queries.my_tasks(app, actor).items]
+    assert item_id in tasks(world.reviewer)
+    svc.pass_review(app, world.reviewer, item_id, checklist=CLEAR)
+    assert item_id not in tasks(world.reviewer)
+    assert item_id in tasks(world.actor("reviewer2"))
