@@ -308,7 +308,7 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
         taken = route_votes.route_at_submit(spec_of(app), session, loaded, actor) \
             if declared.effect is take_revision and loaded.routes_exist else None
         vote = route.active(from_state) if route is not None and declared.name in VOTING_TRIGGERS else None
-        stays = vote is not None and route is not None and not route.completes_stage(from_state)
+        stays = route is not None and vote is not None and not route.completes_stage(from_state)
         if stays:
             new_state = from_state  # the stage waits for the next vote (docs/routes.md, "Phase 2")
         if scan_missing and declared.effect is take_revision and item.attachments:
@@ -457,8 +457,9 @@ def item_actions(app: Gongkai, actor: Actor, item: Item) -> list[Action]:
         # only secrecy review asks about referrals (refer, record_referral, pass_review)
         referral = item_store.referral_facts(session, item.id) if item.state == "secrecy_review" else NO_REFERRAL
         route = route_votes.progress_of(session, item) if item.state in ("secrecy_review", "approval") else None
-    context = ItemContext(route=route, state=item.state, actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
-                          submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
+    context = ItemContext(route=route, state=item.state, actor=actor, department_id=item.department_id,
+                          now=app.now(), author_id=item.author_id, submitted_by_id=item.submitted_by_id,
+                          reviewed_by_id=item.reviewed_by_id,
                           contributor_ids=contributor_ids, current_publish_at=item.publish_at, referral=referral)
     return spec_of(app).actions(item.state, context)
 
