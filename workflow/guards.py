@@ -36,6 +36,31 @@ class RoleInDepartment:
 
 
 @dataclass(frozen=True)
+class StepDecider:
+    """Who decides the stage: on the default route, ``role`` for the item's department (as
+    ``RoleInDepartment``); on a stored route (docs/routes.md), a decider of the stage's active step.
+    ``voting`` (pass_review, approve): the actor has not voted on this revision yet, on any step.
+    Otherwise (return, reject): the department's ``role`` may also send the item back, as today."""
+
+    role: str
+    voting: bool = True
+
+    def __call__(self, ctx: ItemContext) -> None:
+        route = ctx.route
+        if route is None:
+            require_role(ctx.actor, self.role, ctx.department_id)
+            return
+        step = route.active(ctx.state or "")
+        if step is None or not step.admits(ctx.actor, ctx.department_id):
+            if not self.voting and ctx.actor.acts_as(self.role, ctx.department_id):
+                return
+            raise Forbidden("您不是当前步骤“%(step)s”的决定人", code="not_a_step_decider",
+                            step=_(step.name) if step else "")
+        if self.voting and route.voted(ctx.actor.id):
+            raise Forbidden("职责分离：您已对本稿投过票，同一稿件每人只能决定一次", code="separation_of_duties")
+
+
+@dataclass(frozen=True)
 class SubmitterOrRole:
     """The person who submitted this revision, or anyone holding ``role`` for the department."""
 
@@ -72,6 +97,11 @@ class NotAContributor:
 def role_in_department(role: str) -> RoleInDepartment:
     """The permission guard "holds ``role`` for the item's department"."""
     return RoleInDepartment(role)
+
+
+def step_decider(role: str, voting: bool = True) -> StepDecider:
+    """The permission guard "decides the active step of the item's route" (``role`` on the default route)."""
+    return StepDecider(role, voting)
 
 
 def submitter_or_role(role: str) -> SubmitterOrRole:

@@ -10,6 +10,7 @@ from workflow import checklist
 from workflow.access import Actor
 from workflow.clock import local_date
 from workflow.i18n import N_
+from workflow.routes.progress import RouteProgress
 
 # The item's own fields as people read them: the submission check names what is missing in these words.
 ITEM_FIELD_LABELS: Mapping[str, str] = {
@@ -62,6 +63,9 @@ class ItemContext:
         return checklist.review(self.inputs.get("checklist"), self.legal_basis, self.inputs.get("justifications"),
                                 attachment_ids=self.attachment_ids, today=local_date(self.now))
     referral: ReferralFacts = field(default_factory=lambda: NO_REFERRAL)
+    # the current revision's route and its votes (workflow/route_votes.py); None: the default route
+    route: RouteProgress | None = None
+    state: str | None = None  # the item's state (the route's active step is the one of this stage)
 
     @property
     def reason(self) -> str | None:

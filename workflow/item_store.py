@@ -14,6 +14,7 @@ object, which costs more than running it; a module-level statement keeps its key
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import Decision, Item, ItemContributor, Revision, ScanFinding, User
 from db.models.referrals import Referral
+from db.models.routes import ItemRouteSnapshot, ReviewRoute
 from workflow import audit
 from workflow.errors import StaleVersion
 from workflow.item_context import ReferralFacts
@@ -59,9 +61,20 @@ _DETERMINATION = (select(Referral.determination).join(Revision, Revision.id == R
                   .order_by(Referral.answered_at.desc(), Referral.id.desc()).limit(1).correlate(Item).scalar_subquery())
 REFERRAL_COLUMNS = (_REFERRAL_ID.label("referral_id"), _REFERRAL_ASKER.label("referral_asker"),
                     _REFERRAL_PENDING.label("referral_pending"), _DETERMINATION.label("determination"))
+# Review routes (workflow/route_votes.py): the current revision's route snapshot (None: the default route),
+# and whether any route is active at all (a submission resolves the item's route only then): read along,
+# so that items on the default route cost no statement more than before routes existed.
+_SNAPSHOT = (select(ItemRouteSnapshot.route).join(Revision, Revision.id == ItemRouteSnapshot.revision_id)
+             .where(Revision.item_id == Item.id, Revision.number == Item.revision).correlate(Item).scalar_subquery())
+_SNAPSHOT_ROUTE = (select(ItemRouteSnapshot.route_id).join(Revision, Revision.id == ItemRouteSnapshot.revision_id)
+                   .where(Revision.item_id == Item.id, Revision.number == Item.revision).correlate(Item)
+                   .scalar_subquery())
+_ROUTES_EXIST = exists().where(ReviewRoute.active.is_(True))
+ROUTE_COLUMNS = (_SNAPSHOT.label("route_snapshot"), _SNAPSHOT_ROUTE.label("route_id"),
+                 _ROUTES_EXIST.label("routes_exist"))
 _REFERRAL_FACTS = select(*REFERRAL_COLUMNS).where(Item.id == bindparam("item_id"))
 _LOAD = (select(Item, _CURRENT_REVISION.label("revision_id"), _CONTRIBUTORS.label("contributors"),
-                _OPEN_BLOCKING.label("open_blocking"), *REFERRAL_COLUMNS)
+                _OPEN_BLOCKING.label("open_blocking"), *REFERRAL_COLUMNS, *ROUTE_COLUMNS)
          .where(Item.id == bindparam("item_id"))
          .options(joinedload(Item.attachments), *ITEM_LOAD_OPTIONS))
 
@@ -92,6 +105,9 @@ class LoadedItem:
     contributor_ids: frozenset[int]  # everyone who changed its content (workflow.contributors)
     open_blocking: bool              # the current revision has a blocking finding nobody accepted
     referral: ReferralFacts = ReferralFacts()  # an open referral to the secrecy authority, a determination
+    route_snapshot: dict[str, Any] | None = None  # the current revision's route (None: the default route)
+    route_id: int | None = None                   # the stored route it was taken from
+    routes_exist: bool = False                    # some route is active: a submission resolves the item's
 
 
 def load(session: Session, item_id: int) -> LoadedItem | None:
@@ -105,7 +121,9 @@ def load(session: Session, item_id: int) -> LoadedItem | None:
         audit.remember_head(session, row.audit_head_seq, row.audit_head_hash)
     contributors = frozenset(int(user_id) for user_id in row.contributors.split(",")) if row.contributors \
         else frozenset()
-    return LoadedItem(row[0], row.revision_id, contributors, bool(row.open_blocking), _referral(row))
+    snapshot = json.loads(row.route_snapshot) if isinstance(row.route_snapshot, str) else row.route_snapshot
+    return LoadedItem(row[0], row.revision_id, contributors, bool(row.open_blocking), _referral(row), snapshot,
+                      row.route_id, bool(row.routes_exist))
 
 
 def _referral(row: Any) -> ReferralFacts:

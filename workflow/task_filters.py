@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from db.models import Item, ItemContributor, Revision
 from db.models.referrals import Referral
+from db.models.routes import StepVote
 from workflow import guards
 from workflow.access import ADMIN, Actor
 from workflow.spec import WorkflowSpec
@@ -62,6 +63,20 @@ def _holds(role: str, actor: Actor) -> ColumnElement[bool]:
     if role == ADMIN or actor.all_departments:
         return true()
     return Item.department_id.in_(sorted(actor.department_ids)) if actor.department_ids else false()
+
+
+@sql_form(guards.StepDecider)
+def _step_decider(guard: guards.StepDecider, actor: Actor) -> ColumnElement[bool]:
+    # The role in the item's department, as before routes, and (a vote) not voted on the current revision
+    # yet. A stored route's active step is not asked in SQL yet: deciders from other departments do not
+    # find the item in their list, and a department reviewer may find one waiting for another step
+    # (docs/routes.md, "Not yet").
+    holds = _role_in_department(guards.RoleInDepartment(guard.role), actor)
+    if not guard.voting or actor.id is None:
+        return holds
+    voted = select(StepVote.id).join(Revision, Revision.id == StepVote.revision_id).where(
+        StepVote.item_id == Item.id, StepVote.user_id == actor.id, Revision.number == Item.revision).exists()
+    return and_(holds, ~voted)
 
 
 @sql_form(guards.RoleInDepartment)

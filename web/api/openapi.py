@@ -284,9 +284,19 @@ def transition_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
     return obj(properties, required=["trigger"], additional=False)
 
 
+VOTE = obj({"user": STRING, "at": DATETIME, "decision": STRING, "opinion": OPT_STRING})
+ROUTE_PROGRESS = obj({
+    "name": STRING,
+    "steps": array(obj({"stage": STRING, "name": STRING,
+                        "quorum": {"anyOf": [{"type": "string", "enum": ["any", "all"]}, INTEGER]},
+                        "needed": INTEGER, "votes": array(VOTE),
+                        "status": {"type": "string", "enum": ["done", "active", "pending"]}}))})
+
+
 def item_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
-    """The Item response, its ``state`` restricted to the spec's states."""
-    return obj({
+    """The Item response, its ``state`` restricted to the spec's states. ``route`` (DESIGN.md §7a) comes
+    with one item (GET, POST, PATCH, transitions), not with the rows of a list."""
+    properties = {
         "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
         "catalog_code": STRING, "channels": array({"type": "string"}), "formed_on": OPT_DATE,
         "publish_deadline": OPT_DATE, "deadline_estimated": BOOLEAN,
@@ -295,7 +305,9 @@ def item_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
         "content_hash": OPT_STRING, "author": OPT_STRING, "submitted_by": OPT_STRING, "publish_at": OPT_DATETIME,
         "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
         "superseded_by": OPT_INTEGER, "is_list": BOOLEAN, "archive_reason": OPT_STRING,
-        "attachments": array(ref("Attachment")), "created_at": OPT_DATETIME, "updated_at": OPT_DATETIME})
+        "attachments": array(ref("Attachment")), "created_at": OPT_DATETIME, "updated_at": OPT_DATETIME,
+        "route": ROUTE_PROGRESS}
+    return obj(properties, required=[name for name in properties if name != "route"])
 
 
 def spec_schemas(spec: WorkflowSpec[Any]) -> dict[str, Any]:

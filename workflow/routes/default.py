@@ -22,7 +22,8 @@ def default_route(spec: WorkflowSpec[Any]) -> Route:
     """One step per review stage: the role the stage's awaited decision needs, in the item's department."""
     steps = []
     for stage in ROUTE_STAGES:
-        roles = [role for state, role, _trigger in spec.awaited() if state == stage]
+        # one role per stage (a variant may add a second decision awaited from the same role)
+        roles = sorted({role for state, role, _trigger in spec.awaited() if state == stage})
         if len(roles) != 1:
             raise ValueError(f"{spec.name}: stage {stage!r} awaits {roles}, a default route needs exactly one")
         steps.append(RouteStep(stage=stage, name=spec.state(stage).label,

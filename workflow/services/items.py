@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db.models import Attachment, CatalogEntry, Department, Item, User
 from db.models.items import DISCLOSURE, KINDS, REPLY
-from workflow import audit, contributors, item_store
+from workflow import audit, contributors, item_store, route_votes
 from workflow.calendar import deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
@@ -29,6 +29,7 @@ from workflow.item_context import NO_REFERRAL, ItemContext
 from workflow.item_effects import Step, entering_state, record_decision, take_revision
 from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
+from workflow.routes.progress import VOTING_TRIGGERS, RouteProgress
 from workflow.spec import STAY, Action, TriggerSpec
 
 
@@ -218,9 +219,10 @@ def _missing_for_submit(item: Item) -> list[str]:
 
 
 def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[str, Any],
-             payload: Mapping[str, Any], now: datetime) -> ItemContext:
+             payload: Mapping[str, Any], now: datetime, route: RouteProgress | None = None) -> ItemContext:
     item = loaded.item
     return ItemContext(
+        route=route, state=item.state,
         actor=actor, department_id=item.department_id, now=now, author_id=item.author_id,
         submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
         contributor_ids=loaded.contributor_ids, inputs=inputs, current_publish_at=item.publish_at,
@@ -254,11 +256,19 @@ def _apply(step: Step, new_state: str) -> list[TransitionEvent]:
     return extra
 
 
-def _load_for_transition(session: Session, actor: Actor, item_id: int) -> LoadedItem:
+def _load_for_transition(session: Session, actor: Actor, item_id: int) -> tuple[LoadedItem, RouteProgress | None]:
+    """The item and, on a stored route in a review stage, its route's progress. A decider of the active
+    step from another department (the 保密办, a 会签) may act on an item they could not otherwise see."""
     loaded = item_store.load(session, item_id)
-    if loaded is None or not can_view_item(actor, loaded.item.department_id, loaded.item.state, loaded.item.kind):
+    if loaded is None:
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
-    return loaded
+    item = loaded.item
+    route = route_votes.progress(session, loaded) if item.state in ("secrecy_review", "approval") else None
+    if not can_view_item(actor, item.department_id, item.state, item.kind):
+        step = route.active(item.state) if route is not None else None
+        if step is None or not step.admits(actor, item.department_id):
+            raise NotFound("事项不存在或您无权查看", code="item_not_found")
+    return loaded, route
 
 
 def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: Mapping[str, Any] | None = None,
@@ -289,12 +299,18 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
           payload: Mapping[str, Any], expected_version: int | None, scan_missing: bool) -> Item:
     now = app.now()
     with write_transaction(app) as session:
-        loaded = _load_for_transition(session, actor, item_id)
+        loaded, route = _load_for_transition(session, actor, item_id)
         item = loaded.item
         _check_version(item, expected_version)
         from_state = item.state
-        ctx = _context(session, loaded, actor, inputs, payload, now)
+        ctx = _context(session, loaded, actor, inputs, payload, now, route)
         new_state = spec_of(app).fire(from_state, declared.name, ctx)
+        taken = route_votes.route_at_submit(spec_of(app), session, loaded, actor) \
+            if declared.effect is take_revision and loaded.routes_exist else None
+        vote = route.active(from_state) if route is not None and declared.name in VOTING_TRIGGERS else None
+        stays = route is not None and vote is not None and not route.completes_stage(from_state)
+        if stays:
+            new_state = from_state  # the stage waits for the next vote (docs/routes.md, "Phase 2")
         if scan_missing and declared.effect is take_revision and item.attachments:
             from workflow.attachment_scans import unscanned
             missing = unscanned(app, session, item.attachments)
@@ -302,7 +318,7 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
                 raise _ScanFirst(missing)
         step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload)
         extra = _apply(step, new_state)
-        if declared.dest == STAY:
+        if declared.dest == STAY or stays:
             # a trigger that keeps the state keeps its stage entry too, unless its effect says otherwise
             step.changes.setdefault("updated_at", now)
         else:
@@ -310,7 +326,16 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
         item_store.write(session, item, step.changes, step.decision)
         for write_after in step.after_write:  # rows that name the decision just written
             write_after(session)
-        events = [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason, now), *extra]
+        if taken is not None and step.revision_id is not None:
+            route_votes.store_snapshot(session, item.id, step.revision_id, taken[0], taken[1], now)
+            step.audit_data["route"] = taken[1]["name"]
+        if vote is not None and loaded.revision_id is not None:
+            route_votes.record_vote(session, item_id=item.id, revision_id=loaded.revision_id, position=vote.position,
+                                    actor=actor, decision=declared.name, opinion=None, now=now)
+            step.audit_data["step"] = vote.name
+        # a vote that leaves the item in its stage is no transition: nothing to notify or reschedule yet
+        events = [] if stays else [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason,
+                                                   now), *extra]
         for event in events:
             run_after_transition(app, session, event)
         session.flush()  # what hooks and effects changed through the ORM (superseded item, findings accepted)
@@ -431,8 +456,10 @@ def item_actions(app: Gongkai, actor: Actor, item: Item) -> list[Action]:
         contributor_ids = contributors.of_item(session, item.id)
         # only secrecy review asks about referrals (refer, record_referral, pass_review)
         referral = item_store.referral_facts(session, item.id) if item.state == "secrecy_review" else NO_REFERRAL
-    context = ItemContext(actor=actor, department_id=item.department_id, now=app.now(), author_id=item.author_id,
-                          submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
+        route = route_votes.progress_of(session, item) if item.state in ("secrecy_review", "approval") else None
+    context = ItemContext(route=route, state=item.state, actor=actor, department_id=item.department_id,
+                          now=app.now(), author_id=item.author_id, submitted_by_id=item.submitted_by_id,
+                          reviewed_by_id=item.reviewed_by_id,
                           contributor_ids=contributor_ids, current_publish_at=item.publish_at, referral=referral)
     return spec_of(app).actions(item.state, context)
 
@@ -449,6 +476,13 @@ def available_actions(app: Gongkai, actor: Actor, item: Item, actions: list[Acti
         elif item.state == "published" and item.kind == DISCLOSURE:
             allowed.add("revise")
     return allowed
+
+
+def item_route(app: Gongkai, item: Item) -> dict[str, Any]:
+    """The item's ``route`` in the item JSON (``route_votes.route_json``): call only for an item the actor
+    sees the internals of."""
+    with app.db.read() as session:
+        return route_votes.route_json(spec_of(app), session, item)
 
 
 def get_item(app: Gongkai, actor: Actor, item_id: int) -> Item:

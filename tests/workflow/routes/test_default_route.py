@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from tests.workflow.routes.helpers import directory, person
-from workflow.guards import RoleInDepartment
+from workflow.guards import RoleInDepartment, StepDecider
 from workflow.item_spec import ITEM_SPEC
 from workflow.routes import ItemFacts, check_route_for_item, default_route, eligible
 
 
 def _permission_role(trigger: str) -> str:
-    (role,) = [g.role for g in ITEM_SPEC.trigger(trigger).permission if isinstance(g, RoleInDepartment)]
+    # the deciding triggers' guard: the role in the item's department on the default route
+    (role,) = [g.role for g in ITEM_SPEC.trigger(trigger).permission if isinstance(g, (RoleInDepartment, StepDecider))]
     return role
 
 
