@@ -52,6 +52,9 @@ class Step:
     decision_extra: dict[str, Any] = field(default_factory=dict)  # an effect's own columns of the decision row
     after_write: list[Callable[[Session], None]] = field(default_factory=list)  # rows naming the decision row
     audit_data: dict[str, Any] = field(default_factory=dict)  # what the trigger's audit event records besides
+    # False for a vote on a review route that leaves the stage waiting for more votes (docs/routes.md): the
+    # stage's outcome (who approved, when to publish) is the completing vote's to record
+    completes: bool = True
 
     def set(self, **values: Any) -> None:
         """Stage new values of the item's columns (or of a many-to-one relationship, ``submitted_by=user``):
@@ -84,7 +87,8 @@ def record_review(step: Step) -> list[TransitionEvent]:
     questions not asked, and the impact assessment kept three years when sensitive personal information
     is published (个人信息保护法 Art. 55, 56)."""
     accept_findings(step.session, step.revision_id, step.actor, step.now, step.payload, step.context.legal_basis)
-    step.set(reviewed_by_id=step.actor.id)
+    if step.completes:
+        step.set(reviewed_by_id=step.actor.id)
     review = step.context.checklist_review
     step.decision_extra["justifications"] = review.justifications or None
     step.audit_data.update({**({"justifications": review.justifications} if review.justifications else {}),
@@ -98,7 +102,10 @@ def record_review(step: Step) -> list[TransitionEvent]:
 
 
 def record_approval(step: Step) -> list[TransitionEvent]:
-    """approve: who approved; the publication time if one was given."""
+    """approve: who approved; the publication time if one was given. On a review route only the vote
+    that completes the approval stage says so (an earlier step's vote is recorded as a vote)."""
+    if not step.completes:
+        return []
     step.set(approved_by_id=step.actor.id)
     if "publish_at" in step.context.inputs:
         step.set(publish_at=step.context.inputs["publish_at"])

@@ -19,17 +19,20 @@ from sqlalchemy.orm import Session
 
 from db.insert_ignore import insert_ignore as cacheable_insert_ignore
 from db.models import Item, Notification, User, UserRole, user_departments
+from db.models.routes import DECIDER_KINDS
 from db.types import UTCDateTime
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.clock import SHANGHAI
 from workflow.hooks import TransitionEvent
 from workflow.i18n import _
+from workflow.route_steps import ActiveStep
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
 
 STAGE_LABELS = {"draft": "起草", "secrecy_review": "保密审查", "approval": "审批"}
 STAGE_ROLES = {"draft": DRAFTER, "secrecy_review": REVIEWER, "approval": APPROVER}
+DEPARTMENT, USERS = DECIDER_KINDS[1:]  # a route step's deciders: a named department, named users
 
 
 # Whether a user's inbox rows are to be mailed: an address and a preference other than "off".
@@ -62,11 +65,12 @@ class ItemFacts:
     submitted_by_id: int | None
     reviewed_by_id: int | None
     stage_due: datetime | None
+    route_step: int | None = None  # the active step of a stored route (workflow.route_steps)
 
     @classmethod
     def of(cls, item: Item) -> "ItemFacts":
         return cls(item.id, item.title or "", item.state, item.stage_entry or 0, item.department_id,
-                   item.author_id, item.submitted_by_id, item.reviewed_by_id, item.stage_due)
+                   item.author_id, item.submitted_by_id, item.reviewed_by_id, item.stage_due, item.route_step)
 
 
 @lru_cache(maxsize=None)
@@ -129,10 +133,26 @@ class Directory:
             return []
         return [Recipient(*row) for row in self.session.execute(_BY_ID, {"ids": wanted})]
 
-    def stage_candidates(self, item: ItemFacts, stage: str) -> list[Recipient]:
-        """Who may act on the item in ``stage``: never the submitter/author or this revision's reviewer."""
+    def stage_candidates(self, item: ItemFacts, stage: str, step: ActiveStep | None = None) -> list[Recipient]:
+        """Who may act on the item in ``stage``: never the submitter/author or this revision's reviewer.
+        On a stored route (``step``: its active step), the people who still owe that step a vote."""
+        if step is not None:
+            return self.step_candidates(item, step)
         excluded = not_candidates(item, stage)
         return [p for p in self.get(STAGE_ROLES[stage], item.department_id) if p.id not in excluded]
+
+    def step_candidates(self, item: ItemFacts, step: ActiveStep) -> list[Recipient]:
+        """The people who may still vote on ``step`` (``guards.StepDecider``'s question, for everyone):
+        its deciders now, but not the revision's author, submitter or contributors, nor anyone who voted
+        on the revision already."""
+        if step.kind == DEPARTMENT and step.department_id is not None:
+            pool = self.get(step.role, step.department_id)
+        elif step.kind == USERS:
+            pool = [p for p in self.get(step.role, None) if p.id in step.user_ids]
+        else:
+            pool = self.get(step.role, item.department_id)
+        excluded = {item.author_id, item.submitted_by_id, *step.voted_ids, *step.contributor_ids}
+        return [p for p in pool if p.id not in excluded]
 
 
 def not_candidates(item: ItemFacts, stage: str) -> set[int]:
@@ -146,9 +166,11 @@ def not_candidates(item: ItemFacts, stage: str) -> set[int]:
     return {user_id for user_id in excluded if user_id is not None}
 
 
-def rung_recipients(directory: Directory, item: ItemFacts, stage: str, rung: str) -> list[Recipient]:
-    """due_soon → candidates; overdue → + department heads; very_overdue → + all admins."""
-    people = list(directory.stage_candidates(item, stage))
+def rung_recipients(directory: Directory, item: ItemFacts, stage: str, rung: str,
+                    step: ActiveStep | None = None) -> list[Recipient]:
+    """due_soon → candidates (on a stored route: who still owes the active ``step`` a vote); overdue →
+    + department heads; very_overdue → + all admins."""
+    people = list(directory.stage_candidates(item, stage, step))
     if rung in ("overdue", "very_overdue"):
         people += directory.get("head", item.department_id)
     if rung == "very_overdue":
@@ -327,6 +349,18 @@ def _event_message(app: "Gongkai", event: TransitionEvent) -> tuple[str, str, st
     return None
 
 
+def step_opened_notice(app: "Gongkai", session: Session, item: Item, step: ActiveStep, now: datetime) -> None:
+    """A step of a stored review route is active: its deciders who may still vote are told, once per
+    step entry (key ``step:{item}:{stage entry}``)."""
+    facts = ItemFacts.of(item)
+    params = {"title": facts.title, "step": _(step.name), "link": item_link(app, facts.id),
+              "due": _local(facts.stage_due)}
+    title = _("待您决定：《%(title)s》%(step)s", **params)
+    body = _("事项《%(title)s》已进入“%(step)s”，请在 %(due)s 前完成。\n查看：%(link)s", **params)
+    notify(session, Directory(session).step_candidates(facts, step), kind="step_active",
+           key=f"step:{facts.id}:{facts.stage_entry}", title=title, body=body, now=now, item_id=facts.id)
+
+
 def notify_on_event(app: "Gongkai", session: Session, event: TransitionEvent) -> None:
     """Submitted → reviewers in scope; returned/rejected/taken down → author and submitter (+ admins)."""
     message = _event_message(app, event)
@@ -335,6 +369,8 @@ def notify_on_event(app: "Gongkai", session: Session, event: TransitionEvent) ->
     kind, title, body = message
     facts = ItemFacts.of(event.item)
     key = f"ev:{facts.id}:{facts.stage_entry}:{event.trigger}"
+    if kind == "submitted" and facts.route_step is not None:
+        return  # a stored route: its first step's deciders are told (step_opened_notice)
     if kind == "submitted":
         stage = "secrecy_review"
         notify_audience(session, CANDIDATES, kind=kind, key=key, title=title, body=body, now=event.at, item_id=facts.id,

@@ -32,6 +32,7 @@ from workflow.calendar import deadlines
 from workflow.hooks import TransitionEvent
 from workflow.notifications import (ApplicationFacts, Directory, ItemFacts, application_recipients,
                                     application_rung_message, insert_ignore, notify, rung_message, rung_recipients)
+from workflow.route_steps import active_steps
 from workflow.shutdown import stop_requested
 
 if TYPE_CHECKING:
@@ -249,7 +250,9 @@ def _deliver_batch(app: "Gongkai", ids: list[int], now: datetime, claimer: str, 
         item_ids = sorted({r.item_id for r in reminders if r.item_id is not None})
         items = {row.id: ItemFacts(*row) for row in session.execute(select(
             Item.id, Item.title, Item.state, Item.stage_entry, Item.department_id, Item.author_id,
-            Item.submitted_by_id, Item.reviewed_by_id, Item.stage_due).where(Item.id.in_(item_ids)))} if item_ids else {}
+            Item.submitted_by_id, Item.reviewed_by_id, Item.stage_due, Item.route_step)
+            .where(Item.id.in_(item_ids)))} if item_ids else {}
+        steps = active_steps(session, [i.id for i in items.values() if i.route_step is not None])
         applications = _application_facts(session, sorted({r.application_id for r in reminders
                                                            if r.application_id is not None}))
         directory = Directory(session)
@@ -277,7 +280,7 @@ def _deliver_batch(app: "Gongkai", ids: list[int], now: datetime, claimer: str, 
                 continue
             late = deadlines.workdays_late(calendar, item.stage_due, now)
             title, body = rung_message(app, item, reminder.stage, reminder.rung, late)
-            people = rung_recipients(directory, item, reminder.stage, reminder.rung)
+            people = rung_recipients(directory, item, reminder.stage, reminder.rung, steps.get(item.id))
             told = notify(session, people, kind=reminder.rung, key=f"rem:{reminder.id}", title=title, body=body,
                           now=now, item_id=item.id)
             sent.append(reminder.id)

@@ -11,33 +11,47 @@ UNIQUE (revision, user) makes "nobody votes twice on one revision" a fact even u
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Decision, Department, Item, Revision, User
-from db.models.routes import ROUTE_STAGES, ItemRouteSnapshot, StepVote
+from db.models.routes import ROUTE_STAGES, ItemRouteSnapshot, ItemRouteStep, ItemRouteStepUser, StepVote
 from workflow.access import Actor
 from workflow.errors import Conflict, ValidationFailed
 from workflow.i18n import gettext
 from workflow.item_store import LoadedItem
+from workflow.notifications import step_opened_notice
+from workflow.route_steps import active_steps
+from workflow import reminders
+from workflow.calendar import deadlines
+from workflow.calendar.deadlines import Calendar
 from workflow.routes import store
+from workflow.routes.budget import step_workdays
 from workflow.routes.checks import check_route_for_item
 from workflow.routes.default import default_route
 from workflow.routes.eligibility import ItemFacts, eligible
-from workflow.routes.progress import VOTING_TRIGGERS, RouteProgress, Vote, from_snapshot, snapshot_json
+from workflow.routes.progress import (VOTING_TRIGGERS, RouteProgress, StepProgress, Vote, from_snapshot,
+                                      snapshot_json)
+from workflow.settings import Settings
+from workflow.task_filters import step_decider_condition
 from workflow.spec import WorkflowSpec
 from workflow.views import iso
 
+if TYPE_CHECKING:
+    from workflow.context import Gongkai
+
 _INSERT_SNAPSHOT = insert(ItemRouteSnapshot.__table__)
 _INSERT_VOTE = insert(StepVote.__table__)
+_INSERT_STEP = insert(ItemRouteStep.__table__).returning(ItemRouteStep.__table__.c.id)
+_INSERT_STEP_USER = insert(ItemRouteStepUser.__table__)
 
 
-def route_at_submit(spec: WorkflowSpec[Any], session: Session, loaded: LoadedItem,
-                    actor: Actor) -> tuple[int, dict[str, Any]] | None:
+def route_at_submit(spec: WorkflowSpec[Any], session: Session, loaded: LoadedItem, actor: Actor,
+                    settings: Settings) -> tuple[int, dict[str, Any]] | None:
     """The route this submission takes, as ``(route id, snapshot)``; None for the default route.
 
     ValidationFailed ``route_unreachable`` (422) when a step cannot reach its quorum for this item,
@@ -66,14 +80,83 @@ def route_at_submit(spec: WorkflowSpec[Any], session: Session, loaded: LoadedIte
     usernames = {u for s in route.steps for u in s.deciders.users}
     user_ids = dict(session.execute(select(User.username, User.id).where(User.username.in_(usernames))).all()) \
         if usernames else {}
-    return route.id, snapshot_json(route, needed, department_ids, user_ids)
+    workdays = step_workdays(route, {stage: deadlines.stage_workdays(stage, settings) for stage in ROUTE_STAGES})
+    return route.id, snapshot_json(route, needed, department_ids, user_ids, workdays)
 
 
-def store_snapshot(session: Session, item_id: int, revision_id: int, route_id: int, snapshot: dict[str, Any],
-                   now: datetime) -> None:
-    """The revision's route, as submitted (later edits of the route do not touch it)."""
-    session.connection().execute(_INSERT_SNAPSHOT, {"item_id": item_id, "revision_id": revision_id,
-                                                    "route_id": route_id, "route": snapshot, "taken_at": now})
+def store_snapshot(session: Session, item_id: int, revision: tuple[int, int], route_id: int,
+                   snapshot: dict[str, Any], now: datetime) -> None:
+    """The revision's route, as submitted (later edits of the route do not touch it), and its steps as
+    rows (``item_route_steps``: who decides each, for the task lists, holders and reminders).
+    ``revision``: the revision's (id, number)."""
+    revision_id, number = revision
+    connection = session.connection()
+    connection.execute(_INSERT_SNAPSHOT, {"item_id": item_id, "revision_id": revision_id,
+                                          "route_id": route_id, "route": snapshot, "taken_at": now})
+    for position, step in enumerate(snapshot["steps"], 1):
+        step_id = connection.execute(_INSERT_STEP, {
+            "item_id": item_id, "revision_id": revision_id, "revision": number, "position": position,
+            "stage": step["stage"], "name": step["name"], "kind": step["kind"], "role": step["role"],
+            "department_id": step.get("department_id"), "needed": int(step["needed"]),
+            "workdays": step.get("workdays")}).scalar_one()
+        if step.get("user_ids"):
+            connection.execute(_INSERT_STEP_USER, [{"step_id": step_id, "user_id": user_id}
+                                                   for user_id in step["user_ids"]])
+
+
+def step_due(calendar: Calendar, step: StepProgress, activated_at: datetime, publish_deadline: date | None) -> datetime | None:
+    """When ``step``, active from ``activated_at``, is due: its working days, capped by the publish deadline."""
+    return deadlines.workdays_due(calendar, step.workdays, activated_at, publish_deadline)
+
+
+def moves(calendar: Calendar, item: Item, now: datetime, *, route: RouteProgress | None, taken: dict[str, Any] | None,
+          vote: Vote | None, voted_on: int | None, from_state: str, new_state: str) -> dict[str, Any]:
+    """The item's columns a transition changes on its route: the active step (``route_step``), and when a
+    step becomes active, its due date (``stage_due``: the step's working days from now, capped by the
+    publish deadline); a step that follows another inside a stage opens a new stage entry too, so that
+    the earlier step's unsent reminders are cancelled and the new step's are scheduled.
+
+    ``taken``: the snapshot a submission just took; ``vote`` cast on step ``voted_on`` (None: no vote)."""
+    if taken is not None:
+        return _activate(calendar, item, from_snapshot(taken, [], None).first(new_state), now)
+    if route is None:
+        return {"route_step": None} if item.route_step is not None else {}
+    if vote is not None and voted_on is not None and new_state == from_state:
+        after = route.with_vote(voted_on, vote).active(from_state)
+        if after is None or after.position == voted_on:
+            return {}
+        return {**_activate(calendar, item, after, now), "stage_entry": (item.stage_entry or 0) + 1}
+    if new_state == from_state:
+        return {}
+    if new_state in ROUTE_STAGES:
+        return _activate(calendar, item, route.first(new_state), now)
+    return {"route_step": None}
+
+
+def _activate(calendar: Calendar, item: Item, step: StepProgress | None, at: datetime) -> dict[str, Any]:
+    if step is None:
+        return {"route_step": None}
+    return {"route_step": step.position, "stage_due": step_due(calendar, step, at, item.publish_deadline)}
+
+
+def step_opened(app: Gongkai, session: Session, item: Item, now: datetime, *, schedule: bool) -> None:
+    """A step of the item's stored route became active (after the item's UPDATE): its deciders are told;
+    ``schedule``: its reminder rungs are created here (a vote that keeps the stage opens a new stage entry
+    without a transition event; a transition's own hook schedules the rungs of the stage it enters)."""
+    if schedule:
+        reminders.schedule_stage(session, item.id, item.state, item.stage_entry, item.stage_due, app.calendar,
+                                 app.settings)
+    step = active_steps(session, [item.id]).get(item.id)
+    if step is not None:
+        step_opened_notice(app, session, item, step, now)
+
+
+def decides_on(session: Session, actor: Actor, item_id: int) -> bool:
+    """``actor`` decides a step of one of the item's submitted routes (the 保密办, a 会签 department, a
+    named leader): they see the item's internals as its department does, though it is not theirs."""
+    return bool(session.scalar(select(
+        select(ItemRouteStep.id).join(Item, Item.id == ItemRouteStep.item_id)
+        .where(ItemRouteStep.item_id == item_id, step_decider_condition(actor)).exists())))
 
 
 def progress(session: Session, loaded: LoadedItem) -> RouteProgress | None:
@@ -148,4 +231,4 @@ def record_vote(session: Session, *, item_id: int, revision_id: int, position: i
         raise Conflict("职责分离：您已对本稿投过票，同一稿件每人只能决定一次", code="already_voted") from error
 
 
-__all__ = ["progress", "progress_of", "record_vote", "route_at_submit", "route_json", "store_snapshot"]
+__all__ = ["progress", "progress_of", "record_vote", "route_at_submit", "route_json", "decides_on", "moves", "step_due", "step_opened", "store_snapshot"]

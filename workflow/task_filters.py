@@ -16,11 +16,12 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from db.models import Item, ItemContributor, Revision
 from db.models.referrals import Referral
-from db.models.routes import StepVote
+from db.models.routes import DECIDER_KINDS, STEP_ROLES, ItemRouteStep, ItemRouteStepUser, StepVote
 from workflow import guards
 from workflow.access import ADMIN, Actor
 from workflow.spec import WorkflowSpec
 
+ITEM_DEPARTMENT, DEPARTMENT, USERS = DECIDER_KINDS
 SqlForm = Callable[[Any, Actor], ColumnElement[bool]]
 
 _FORMS: dict[Any, SqlForm] = {}
@@ -47,9 +48,13 @@ def awaited_filter(spec: WorkflowSpec[Any], actor: Actor) -> ColumnElement[bool]
     authority's answer is nobody's review task (``guards.referral_settled``)."""
     conditions = []
     for state, role, trigger in spec.awaited():
-        if not actor.has_role(role):
+        # a review route's step names its own role and department: its guard's SQL form says who decides
+        by_step = any(isinstance(guard, guards.StepDecider) for guard in trigger.permission)
+        if not by_step and not actor.has_role(role):
             continue
-        parts = [Item.state == state, _role_in_department(guards.RoleInDepartment(role), actor)]
+        parts = [Item.state == state]
+        if not by_step:
+            parts.append(_role_in_department(guards.RoleInDepartment(role), actor))
         parts += [form for form in (sql_filter(guard, actor) for guard in (*trigger.permission, *trigger.checks))
                   if form is not None]
         conditions.append(and_(*parts))
@@ -67,16 +72,47 @@ def _holds(role: str, actor: Actor) -> ColumnElement[bool]:
 
 @sql_form(guards.StepDecider)
 def _step_decider(guard: guards.StepDecider, actor: Actor) -> ColumnElement[bool]:
-    # The role in the item's department, as before routes, and (a vote) not voted on the current revision
-    # yet. A stored route's active step is not asked in SQL yet: deciders from other departments do not
-    # find the item in their list, and a department reviewer may find one waiting for another step
-    # (docs/routes.md, "Not yet").
+    # The default route (no active route step): the role in the item's department, as before routes. A
+    # stored route: a decider of the active step (its rows, workflow.route_steps); return/reject also the
+    # department's role. A vote: not voted on the current revision yet.
     holds = _role_in_department(guards.RoleInDepartment(guard.role), actor)
+    decides = _decides_active_step(actor)
+    allowed = or_(and_(Item.route_step.is_(None), holds),
+                  and_(Item.route_step.is_not(None), or_(decides, holds) if not guard.voting else decides))
     if not guard.voting or actor.id is None:
-        return holds
+        return allowed
     voted = select(StepVote.id).join(Revision, Revision.id == StepVote.revision_id).where(
         StepVote.item_id == Item.id, StepVote.user_id == actor.id, Revision.number == Item.revision).exists()
-    return and_(holds, ~voted)
+    return and_(allowed, ~voted)
+
+
+def _covers(actor: Actor, department_id: Any) -> ColumnElement[bool]:
+    """``actor.covers(department_id)`` for a department id column."""
+    if actor.all_departments:
+        return true()
+    return department_id.in_(sorted(actor.department_ids)) if actor.department_ids else false()
+
+
+def step_decider_condition(actor: Actor) -> ColumnElement[bool]:
+    """``StepProgress.admits`` in SQL, of an ``item_route_steps`` row (and its item, for the item's own
+    department): the actor holds the step's role for the department it names, or is one of its named users."""
+    roles = sorted(actor.roles & set(STEP_ROLES))
+    if not roles:
+        return false()
+    named = select(ItemRouteStepUser.step_id).where(ItemRouteStepUser.step_id == ItemRouteStep.id,
+                                                    ItemRouteStepUser.user_id == actor.id).exists() \
+        if actor.id is not None else false()
+    return and_(ItemRouteStep.role.in_(roles),
+                or_(and_(ItemRouteStep.kind == ITEM_DEPARTMENT, _covers(actor, Item.department_id)),
+                    and_(ItemRouteStep.kind == DEPARTMENT, _covers(actor, ItemRouteStep.department_id)),
+                    and_(ItemRouteStep.kind == USERS, named)))
+
+
+def _decides_active_step(actor: Actor) -> ColumnElement[bool]:
+    """The actor is a decider of the item's active route step."""
+    return select(ItemRouteStep.id).where(
+        ItemRouteStep.item_id == Item.id, ItemRouteStep.revision == Item.revision,
+        ItemRouteStep.position == Item.route_step, step_decider_condition(actor)).exists()
 
 
 @sql_form(guards.RoleInDepartment)

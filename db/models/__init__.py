@@ -10,7 +10,8 @@ from db.models.referrals import CaseReminder, Incident, Referral  # noqa: F401  
 from db.models.liveness import SchedulerHeartbeat  # noqa: F401  (scheduler liveness)
 from db.models.auth import LoginThrottle, UserSession  # noqa: F401  (throttling, sessions)
 from db.models.assessments import PersonalInfoAssessment  # noqa: F401  (PIPL impact assessments)
-from db.models.routes import (ItemRouteSnapshot, ReviewRoute, ReviewRouteCategory,  # noqa: F401  (routes)
+from db.models.routes import (ItemRouteSnapshot, ItemRouteStep, ItemRouteStepUser, ReviewRoute,  # noqa: F401
+                              ReviewRouteCategory,
                               ReviewRouteDepartment, ReviewRouteStep, ReviewRouteStepUser, StepVote)
 from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments
 

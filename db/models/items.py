@@ -95,6 +95,10 @@ class Item(Base):
     stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     stage_due: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     stage_entry: Mapped[int] = mapped_column(Integer, default=1)
+    # The position of the active step of the current revision's stored route (docs/routes.md); NULL on the
+    # default route and outside the two review stages. A cache of what the votes say, written by the vote
+    # that moves it, so that task lists and boards ask "whose step is it" with one indexed comparison.
+    route_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

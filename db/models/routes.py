@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
@@ -153,3 +153,48 @@ class StepVote(Base):
     decision: Mapped[str] = mapped_column(String(16))
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+
+class ItemRouteStep(Base):
+    """One step of a submitted revision's route, as rows: the relational index of the snapshot's JSON,
+    written with it at submission (``workflow.route_votes.store_snapshot``). Task lists, holders,
+    reminders and the item's visibility to deciders from other departments ask "who decides the
+    active step" of these rows in SQL, on both databases alike."""
+
+    __tablename__ = "item_route_steps"
+    __table_args__ = (
+        UniqueConstraint("revision_id", "position", name="uq_item_route_steps_revision_position"),
+        CheckConstraint("position >= 1", name="position_positive"),
+        CheckConstraint("needed >= 1", name="needed_positive"),
+        CheckConstraint("workdays IS NULL OR workdays >= 1", name="workdays_positive"),
+        CheckConstraint(f"stage IN ({_in(ROUTE_STAGES)})", name="stage_known"),
+        CheckConstraint(f"kind IN ({_in(DECIDER_KINDS)})", name="kind_known"),
+        CheckConstraint(f"role IN ({_in(STEP_ROLES)})", name="role_known"),
+        CheckConstraint("(kind = 'department') = (department_id IS NOT NULL)", name="department_when_named"),
+        Index("ix_item_route_steps_item_revision_position", "item_id", "revision", "position"),
+        Index("ix_item_route_steps_department_id", "department_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)  # the revision's number: compared with items.revision
+    position: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(16))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    needed: Mapped[int] = mapped_column(Integer)
+    # NULL: no budget of its own (the stage has none either): due by the publish deadline
+    workdays: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ItemRouteStepUser(Base):
+    """A named decider of a submitted step (steps that name users)."""
+
+    __tablename__ = "item_route_step_users"
+
+    step_id: Mapped[int] = mapped_column(ForeignKey("item_route_steps.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)

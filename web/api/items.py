@@ -93,7 +93,7 @@ def list_items() -> ResponseReturnValue:
 def get_item(item_id: int) -> ResponseReturnValue:
     actor = acting_user()
     item = item_service.get_item(core(), actor, item_id)
-    if not item_service.internal_view(actor, item):
+    if not item_service.internal_view(core(), actor, item):
         return jsonify(outside_item_to_dict(item))
     return _item_response(item)
 

@@ -59,7 +59,7 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
     now = app.now()
     # Staff outside the department see of a published item what the public sees: no history,
     # findings or diff against earlier (possibly unmasked) revisions (access.sees_internals).
-    internal = items.internal_view(who, item)
+    internal = items.internal_view(app, who, item)
     findings = item_scan.item_findings(app, who, item_id) if item.revision and internal else None
     actions = items.item_actions(app, who, item)
     can = items.available_actions(app, who, item, actions)

@@ -52,8 +52,19 @@ def stage_due(calendar: Calendar, stage: str, entered_at: datetime, deadline: da
     """
     if stage not in ("draft", "secrecy_review", "approval"):
         return None
+    return workdays_due(calendar, stage_workdays(stage, settings), entered_at, deadline)
+
+
+def stage_workdays(stage: str, settings: Settings) -> int | None:
+    """The working days a stage has (``deadlines.stage_workdays.<stage>``); None: no budget of its own."""
     workdays = int(settings.get(f"deadlines.stage_workdays.{stage}", 0) or 0)
-    if workdays <= 0:
+    return workdays if workdays > 0 else None
+
+
+def workdays_due(calendar: Calendar, workdays: int | None, entered_at: datetime, deadline: date | None) -> datetime | None:
+    """The end of the ``workdays``-th working day after ``entered_at``, never later than the publish
+    deadline (a stage, or one step of a review route); no budget (None): the publish deadline itself."""
+    if workdays is None:
         return end_of_day(deadline) if deadline else None
     due_day = calendar.add_workdays(local_date(entered_at), workdays)
     if deadline is not None and due_day > deadline:

@@ -9,7 +9,7 @@ the step named then).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -47,6 +47,7 @@ class StepProgress:
     department_id: int | None
     user_ids: frozenset[int]
     votes: tuple[Vote, ...] = ()
+    workdays: int | None = None  # its budget (workflow.routes.budget); None: due by the publish deadline
 
     @property
     def done(self) -> bool:
@@ -73,6 +74,15 @@ class RouteProgress:
     def active(self, stage: str) -> StepProgress | None:
         """The step of ``stage`` waiting for votes (None: the stage is complete)."""
         return next((s for s in self.steps if s.stage == stage and not s.done), None)
+
+    def first(self, stage: str) -> StepProgress | None:
+        """The first step of ``stage`` (None: the route has none there)."""
+        return next((s for s in self.steps if s.stage == stage), None)
+
+    def with_vote(self, position: int, vote: Vote) -> RouteProgress:
+        """The progress once ``vote`` is cast on step ``position``."""
+        steps = tuple(replace(s, votes=(*s.votes, vote)) if s.position == position else s for s in self.steps)
+        return replace(self, steps=steps)
 
     def voted(self, user_id: int | None) -> bool:
         """``user_id`` voted on this revision already (on any step)."""
@@ -102,12 +112,13 @@ class RouteProgress:
 
 
 def snapshot_json(route: Route, needed: Mapping[int, int], department_ids: Mapping[str, int],
-                  user_ids: Mapping[str, int]) -> dict[str, Any]:
-    """The snapshot stored at submission: the route's contract shape plus, per step, ``needed`` and the
-    ids the guards compare (``department_id``, ``user_ids``)."""
+                  user_ids: Mapping[str, int], workdays: Mapping[int, int | None] | None = None) -> dict[str, Any]:
+    """The snapshot stored at submission: the route's contract shape plus, per step, ``needed``, the
+    working days it has (``workflow.routes.budget``) and the ids the guards compare (``department_id``,
+    ``user_ids``)."""
     body = route.to_json()
     for n, (step, shape) in enumerate(zip(route.steps, body["steps"]), 1):
-        shape.update(kind=step.deciders.kind, needed=needed[n],
+        shape.update(kind=step.deciders.kind, needed=needed[n], workdays=(workdays or {}).get(n, step.workdays),
                      department_id=department_ids.get(step.deciders.department or ""),
                      user_ids=sorted(user_ids[u] for u in step.deciders.users if u in user_ids))
     return body
@@ -118,7 +129,7 @@ def from_snapshot(data: Mapping[str, Any], votes: list[tuple[int, Vote]], route_
     steps = tuple(StepProgress(
         position=n, stage=s["stage"], name=s["name"], quorum=s["quorum"], needed=int(s["needed"]), kind=s["kind"],
         role=s["role"], department_id=s.get("department_id"), user_ids=frozenset(s.get("user_ids") or ()),
-        votes=tuple(v for position, v in votes if position == n))
+        votes=tuple(v for position, v in votes if position == n), workdays=s.get("workdays"))
         for n, s in enumerate(data["steps"], 1))
     return RouteProgress(str(data["name"]), route_id, steps)
 

@@ -29,7 +29,7 @@ from workflow.item_context import NO_REFERRAL, ItemContext
 from workflow.item_effects import Step, entering_state, record_decision, take_revision
 from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
-from workflow.routes.progress import VOTING_TRIGGERS, RouteProgress
+from workflow.routes.progress import VOTING_TRIGGERS, RouteProgress, Vote
 from workflow.spec import STAY, Action, TriggerSpec
 
 
@@ -50,7 +50,8 @@ def write_transaction(app: Gongkai) -> Iterator[Session]:
 def load_visible(session: Session, actor: Actor, item_id: int) -> Item:
     """The item, or NotFound when it does not exist or the actor may not see it."""
     item = session.get(Item, item_id, options=ITEM_LOAD_OPTIONS)
-    if item is None or not can_view_item(actor, item.department_id, item.state, item.kind):
+    if item is None or not (can_view_item(actor, item.department_id, item.state, item.kind)
+                            or route_votes.decides_on(session, actor, item_id)):
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
     return item
 
@@ -59,14 +60,23 @@ def load_internal(session: Session, actor: Actor, item_id: int) -> Item:
     """The item with its internals (history, findings, earlier revisions): the department scope
     and admins only; NotFound for everyone else, published or not (``access.sees_internals``)."""
     item = session.get(Item, item_id, options=ITEM_LOAD_OPTIONS)
-    if item is None or not sees_internals(actor, item.department_id):
+    if item is None or not _sees_internals(session, actor, item):
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
     return item
 
 
-def internal_view(actor: Actor, item: Item) -> bool:
+def _sees_internals(session: Session, actor: Actor, item: Item) -> bool:
+    """The department scope and admins (``access.sees_internals``), and the deciders of a step of one of the
+    item's submitted review routes (a 保密办 reviewer, a 会签 department: ``route_votes.decides_on``)."""
+    return sees_internals(actor, item.department_id) or route_votes.decides_on(session, actor, item.id)
+
+
+def internal_view(app: Gongkai, actor: Actor, item: Item) -> bool:
     """Whether ``actor`` sees ``item``'s internals or only what the public sees of it."""
-    return sees_internals(actor, item.department_id)
+    if sees_internals(actor, item.department_id):
+        return True
+    with app.db.read() as session:
+        return route_votes.decides_on(session, actor, item.id)
 
 
 def _user(session: Session, user_id: int | None) -> User | None:
@@ -264,10 +274,9 @@ def _load_for_transition(session: Session, actor: Actor, item_id: int) -> tuple[
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
     item = loaded.item
     route = route_votes.progress(session, loaded) if item.state in ("secrecy_review", "approval") else None
-    if not can_view_item(actor, item.department_id, item.state, item.kind):
-        step = route.active(item.state) if route is not None else None
-        if step is None or not step.admits(actor, item.department_id):
-            raise NotFound("事项不存在或您无权查看", code="item_not_found")
+    if not (can_view_item(actor, item.department_id, item.state, item.kind)
+            or route_votes.decides_on(session, actor, item.id)):
+        raise NotFound("事项不存在或您无权查看", code="item_not_found")
     return loaded, route
 
 
@@ -305,7 +314,7 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
         from_state = item.state
         ctx = _context(session, loaded, actor, inputs, payload, now, route)
         new_state = spec_of(app).fire(from_state, declared.name, ctx)
-        taken = route_votes.route_at_submit(spec_of(app), session, loaded, actor) \
+        taken = route_votes.route_at_submit(spec_of(app), session, loaded, actor, app.settings) \
             if declared.effect is take_revision and loaded.routes_exist else None
         vote = route.active(from_state) if route is not None and declared.name in VOTING_TRIGGERS else None
         stays = route is not None and vote is not None and not route.completes_stage(from_state)
@@ -316,23 +325,31 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
             missing = unscanned(app, session, item.attachments)
             if missing:
                 raise _ScanFirst(missing)
-        step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload)
+        step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload, completes=not stays)
         extra = _apply(step, new_state)
         if declared.dest == STAY or stays:
             # a trigger that keeps the state keeps its stage entry too, unless its effect says otherwise
             step.changes.setdefault("updated_at", now)
         else:
             step.set(**entering_state(app, item, new_state, now))
+        cast_vote = Vote(actor.id or 0, actor.username, declared.name, now) if vote is not None else None
+        step.set(**route_votes.moves(app.calendar, item, now, route=route, taken=taken[1] if taken else None,
+                                     vote=cast_vote, voted_on=vote.position if vote else None,
+                                     from_state=from_state, new_state=new_state))
+        entry_before, step_before = item.stage_entry, item.route_step
         item_store.write(session, item, step.changes, step.decision)
         for write_after in step.after_write:  # rows that name the decision just written
             write_after(session)
         if taken is not None and step.revision_id is not None:
-            route_votes.store_snapshot(session, item.id, step.revision_id, taken[0], taken[1], now)
+            route_votes.store_snapshot(session, item.id, (step.revision_id, item.revision), taken[0], taken[1], now)
             step.audit_data["route"] = taken[1]["name"]
         if vote is not None and loaded.revision_id is not None:
             route_votes.record_vote(session, item_id=item.id, revision_id=loaded.revision_id, position=vote.position,
                                     actor=actor, decision=declared.name, opinion=None, now=now)
             step.audit_data["step"] = vote.name
+        if item.route_step is not None and (item.route_step, item.stage_entry) != (step_before, entry_before):
+            # a step became active: on a vote that keeps the stage, a new stage entry without an event
+            route_votes.step_opened(app, session, item, now, schedule=stays)
         # a vote that leaves the item in its stage is no transition: nothing to notify or reschedule yet
         events = [] if stays else [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason,
                                                    now), *extra]
