@@ -22,7 +22,7 @@ def _page_json(page: queries.Page, rows: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def _item_response(item: Any, status: int = 200) -> Response:
-    response = jsonify({**item_to_dict(item, core().now()), "route": item_service.item_route(core(), item)})
+    response = jsonify({**item_to_dict(item, core().now()), **item_service.item_route(core(), item)})
     response.status_code = status
     response.headers["ETag"] = f'"{item.version}"'
     if status == 201:

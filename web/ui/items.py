@@ -82,7 +82,7 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         open_referral=next((row for row in referral_rows if row.answered_at is None), None)
         if item.state == "secrecy_review" and item.stage_due is None else None,
         incidents=incidents.item_incidents(app, who, item_id) if internal else [], now=now,
-        route=items.item_route(app, item) if internal else None,
+        **(items.item_route(app, item) if internal else {"route": None, "holders": []}),
         determination_labels=DETERMINATION_LABELS, leak_labels=LEAK_LABELS), status
 
 

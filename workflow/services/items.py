@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from db.models import Attachment, CatalogEntry, Department, Item, User
 from db.models.items import DISCLOSURE, KINDS, REPLY
 from workflow import audit, contributors, item_store, route_votes
+from workflow.holders import holdings
 from workflow.calendar import deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
 from workflow.context import Gongkai
@@ -496,10 +497,13 @@ def available_actions(app: Gongkai, actor: Actor, item: Item, actions: list[Acti
 
 
 def item_route(app: Gongkai, item: Item) -> dict[str, Any]:
-    """The item's ``route`` in the item JSON (``route_votes.route_json``): call only for an item the actor
-    sees the internals of."""
+    """The item's ``route`` and ``holders`` in the item JSON (DESIGN.md §7a: ``route_votes.route_json``,
+    ``workflow.holders``; each holder also under ``route["holders"]`` is not repeated): call only for an
+    item the actor sees the internals of."""
     with app.db.read() as session:
-        return route_votes.route_json(spec_of(app), session, item)
+        holding = holdings(session, [item])[item.id]
+        return {"route": route_votes.route_json(spec_of(app), session, item),
+                "holders": [holder.to_json() for holder in holding.people]}
 
 
 def get_item(app: Gongkai, actor: Actor, item_id: int) -> Item:

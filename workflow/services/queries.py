@@ -17,6 +17,7 @@ from workflow.access import Actor, public_items_filter, require_role
 from workflow.calendar import deadlines
 from workflow.context import Gongkai
 from workflow.errors import NotFound, ValidationFailed
+from workflow.holders import Holding, holdings
 from workflow.inputs import parse_page
 from workflow.item_spec import board_states, spec_of
 from workflow.services.items import load_internal
@@ -179,6 +180,15 @@ def overdue_items(app: Gongkai, actor: Actor, *, department: str | None = None, 
                        "workdays_late": deadlines.workdays_late(calendar, item.stage_due, now)}
              for item in result.items}
     return result, extra
+
+
+def holders_of(app: Gongkai, items: Sequence[Item]) -> dict[int, Holding]:
+    """Who must act on each of ``items`` now, with the active step of its review route (``workflow.holders``):
+    for items the caller already may see (a task list, a board, the overdue page)."""
+    if not items:
+        return {}
+    with app.db.read() as session:
+        return holdings(session, items)
 
 
 def item_history(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any]]:
