@@ -74,3 +74,22 @@ def test_the_item_page_shows_the_route_as_a_progress_line(as_user, world: World)
     assert "审批路线：两级审核" in page
     assert "route-step route-done" in page and "route-step route-active" in page and "route-pending" in page
     assert "需 1 人决定，已有 1 人" in page and "审查通过" in page
+
+
+def test_holders_follow_the_active_step_in_json_and_on_the_page(api, as_user, world: World) -> None:
+    add_department(world.app, "bmb", "保密办")
+    add_user(world.app, "bmb1", roles=["reviewer"], departments=["bmb"], password="password-123",
+             email="bmb1@example.edu.cn", display_name="保密办王老师")
+    route_service.create_route(world.app, world.admin, {"name": "学生处路线", "departments": ["xsc"], "steps": STEPS})
+    item = api("drafter").post("/api/v1/items", json=item_payload()).get_json()
+    assert [h["username"] for h in item["holders"]] == ["drafter"]  # a draft is its author's
+    submitted = _fire(api, "drafter", item["id"], "submit").get_json()
+    assert {h["username"] for h in submitted["holders"]} == {"reviewer", "all_rounder"}
+    passed = _fire(api, "reviewer", item["id"], "pass_review", checklist=CLEAR).get_json()
+    assert passed["holders"] == [{"username": "bmb1", "name": "保密办王老师"}]
+    # the 保密办's reviewer decides a step: they see the item as its department does, holders included
+    as_bmb = api("bmb1").get(f"/api/v1/items/{item['id']}").get_json()
+    assert as_bmb["holders"] == [{"username": "bmb1", "name": "保密办王老师"}] and as_bmb["route"]
+    assert api("other_reviewer").get(f"/api/v1/items/{item['id']}").status_code == 404
+    page = as_user("bmb1").get(f"/items/{item['id']}").get_data(as_text=True)
+    assert "当前处理人" in page and "保密办王老师" in page and "审查通过" in page

@@ -291,11 +291,15 @@ ROUTE_PROGRESS = obj({
                         "quorum": {"anyOf": [{"type": "string", "enum": ["any", "all"]}, INTEGER]},
                         "needed": INTEGER, "votes": array(VOTE),
                         "status": {"type": "string", "enum": ["done", "active", "pending"]}}))})
+HOLDER = obj({"username": STRING, "name": STRING})
+# Fields an item carries only for those who see its internals (its department, admins, its route's deciders).
+INTERNAL_ONLY = ("route", "holders", "step")
 
 
 def item_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
-    """The Item response, its ``state`` restricted to the spec's states. ``route`` (DESIGN.md §7a) comes
-    with one item (GET, POST, PATCH, transitions), not with the rows of a list."""
+    """The Item response, its ``state`` restricted to the spec's states. ``route`` and ``holders`` (DESIGN.md
+    §7a: who must act now) come with one item (GET, POST, PATCH, transitions) its department sees; ``step``
+    (the active route step's name) and ``holders`` with the rows of task lists and item lists."""
     properties = {
         "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
         "catalog_code": STRING, "channels": array({"type": "string"}), "formed_on": OPT_DATE,
@@ -306,8 +310,8 @@ def item_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
         "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
         "superseded_by": OPT_INTEGER, "is_list": BOOLEAN, "archive_reason": OPT_STRING,
         "attachments": array(ref("Attachment")), "created_at": OPT_DATETIME, "updated_at": OPT_DATETIME,
-        "route": ROUTE_PROGRESS}
-    return obj(properties, required=[name for name in properties if name != "route"])
+        "route": ROUTE_PROGRESS, "holders": array(HOLDER), "step": OPT_STRING}
+    return obj(properties, required=[name for name in properties if name not in INTERNAL_ONLY])
 
 
 def spec_schemas(spec: WorkflowSpec[Any]) -> dict[str, Any]:
