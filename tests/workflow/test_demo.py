@@ -56,3 +56,22 @@ def test_old_demo_notifications_are_settled(app, departments) -> None:
         recent_unread = session.scalar(select(func.count(Notification.id)).where(Notification.read_at.is_(None)))
     assert old and all(n.read_at is not None and n.mail_status == "none" for n in old)
     assert recent_unread > 0  # this week's reminders stay for the demo users to see
+
+
+def test_demo_route_takes_a_new_admissions_item_through_four_steps(app, departments) -> None:
+    from tests.conftest import CLEAR
+    from workflow.demo.routes import demo_route
+    from workflow.demo.users import demo_actor
+    from workflow.services import items as svc
+    from workflow.setup import sync_catalog
+    sync_catalog(app)
+    assert demo_route(app) and not demo_route(app)  # once
+    drafter = demo_actor(app, "zsjyc-drafter")
+    item = svc.create_item(app, drafter, {"title": "2025年招生章程", "body": "招生章程全文。", "department": "zsjyc",
+                                          "catalog_code": "7", "channels": ["website"], "formed_on": "2025-11-20"})
+    svc.submit(app, drafter, item.id)
+    for username, trigger in [("zsjyc-reviewer", "pass_review"), ("dzb-reviewer", "pass_review"),
+                              ("cwc-approver", "approve"), ("zsjyc-approver", "approve"), ("dzb-approver", "approve")]:
+        svc.transition(app, demo_actor(app, username), item.id, trigger,
+                       {"checklist": CLEAR} if trigger == "pass_review" else {})
+    assert svc.get_item(app, demo_actor(app, "admin"), item.id).state == "published"

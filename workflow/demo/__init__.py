@@ -15,6 +15,7 @@ from workflow.context import Gongkai
 from workflow.demo.current_year import demo_applications, demo_items, settle_old_notifications
 from workflow.demo.reference_year import load_history
 from workflow.demo.catalogue import mark_degree_entries_not_applicable
+from workflow.demo.routes import demo_route
 from workflow.demo.users import DEMO_PASSWORD, demo_users
 from workflow.setup import sync_catalog, sync_departments
 
@@ -39,6 +40,7 @@ def load_demo(app: Gongkai, only_if_empty: bool = False, echo: Callable[[str], N
     requests = demo_applications(app, now)
     extra = load_history(app, echo)
     mark_degree_entries_not_applicable(app)
+    demo_route(app)
     settle_old_notifications(app, now - timedelta(days=7))
     return (f"{len(departments)} departments, {3 * len(departments) + 1} users, {total} items, "
             f"{requests} applications{extra}")
