@@ -168,20 +168,22 @@ def progress(session: Session, loaded: LoadedItem) -> RouteProgress | None:
 
 def _votes(session: Session, revision_id: int) -> list[tuple[int, Vote]]:
     rows = session.execute(
-        select(StepVote.step_position, StepVote.user_id, User.username, StepVote.decision, StepVote.at,
-               StepVote.opinion).join(User, User.id == StepVote.user_id)
+        select(StepVote.step_position, StepVote.user_id, User.username, User.display_name, StepVote.decision,
+               StepVote.at, StepVote.opinion).join(User, User.id == StepVote.user_id)
         .where(StepVote.revision_id == revision_id).order_by(StepVote.at, StepVote.id)).all()
-    return [(r.step_position, Vote(r.user_id, r.username, r.decision, r.at, r.opinion)) for r in rows]
+    return [(r.step_position, Vote(r.user_id, r.username, r.decision, r.at, r.opinion, r.display_name))
+            for r in rows]
 
 
 def _default_progress(spec: WorkflowSpec[Any], session: Session, revision_id: int | None) -> RouteProgress:
     """The default route as progress: its one vote per stage is the stage's decision row."""
     route = default_route(spec)
-    rows = session.execute(select(Decision.kind, Decision.actor_id, User.username, Decision.at)
+    rows = session.execute(select(Decision.kind, Decision.actor_id, User.username, User.display_name, Decision.at)
                            .join(User, User.id == Decision.actor_id)
                            .where(Decision.revision_id == revision_id, Decision.kind.in_(VOTING_TRIGGERS))
                            .order_by(Decision.at, Decision.id)).all() if revision_id is not None else []
-    votes = [(VOTING_TRIGGERS.index(r.kind) + 1, Vote(r.actor_id, r.username, r.kind, r.at)) for r in rows]
+    votes = [(VOTING_TRIGGERS.index(r.kind) + 1, Vote(r.actor_id, r.username, r.kind, r.at, None, r.display_name))
+             for r in rows]
     snapshot = snapshot_json(route, {n: 1 for n in range(1, len(route.steps) + 1)}, {}, {})
     return from_snapshot(snapshot, votes, None)
 

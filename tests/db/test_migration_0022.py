@@ -9,9 +9,12 @@ from db.migrate import alembic_config, upgrade
 from db.models import Item
 from db.models.routes import ItemRouteStep, ItemRouteStepUser
 from tests.conftest import CLEAR, World
-from tests.workflow.routes.test_route_votes import APPROVAL_ALL, SECRECY_TWO_STEPS, _route, _submitted, people  # noqa: F401
+from tests.workflow.routes import test_route_votes as phase2
+from tests.workflow.routes.test_route_votes import APPROVAL_ALL, SECRECY_TWO_STEPS, _route, _submitted
 from workflow.services import items as svc
 from workflow.services import queries
+
+people = phase2.people  # the fixture: the world plus the 保密办 and second reviewer/approver
 
 
 def test_existing_votes_give_the_active_step(people: World) -> None:

@@ -284,7 +284,7 @@ def transition_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
     return obj(properties, required=["trigger"], additional=False)
 
 
-VOTE = obj({"user": STRING, "at": DATETIME, "decision": STRING, "opinion": OPT_STRING})
+VOTE = obj({"user": STRING, "name": STRING, "at": DATETIME, "decision": STRING, "opinion": OPT_STRING})
 ROUTE_PROGRESS = obj({
     "name": STRING,
     "steps": array(obj({"stage": STRING, "name": STRING,

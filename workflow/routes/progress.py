@@ -31,6 +31,7 @@ class Vote:
     decision: str
     at: datetime
     opinion: str | None = None
+    name: str = ""  # the voter's display name (their username when they have none)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ class RouteProgress:
         """The item JSON's ``route`` (DESIGN.md §7a)."""
         return {"name": self.name, "steps": [
             {"stage": s.stage, "name": s.name, "quorum": s.quorum, "needed": s.needed,
-             "votes": [{"user": v.username, "at": v.at, "decision": v.decision, "opinion": v.opinion}
+             "votes": [{"user": v.username, "name": v.name or v.username, "at": v.at, "decision": v.decision,
+                        "opinion": v.opinion}
                        for v in s.votes],
              "status": self.status(s, state, stages)} for s in self.steps]}
 

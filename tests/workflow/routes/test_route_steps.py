@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from db.models import Item, Notification, Reminder, User
 from tests.conftest import CLEAR, World, item_payload
-from tests.workflow.routes.test_route_votes import _step, people  # noqa: F401  (fixture)
+from tests.workflow.routes import test_route_votes as phase2
+from tests.workflow.routes.test_route_votes import _step
 from workflow.clock import SHANGHAI
 from workflow.errors import Forbidden, NotFound
 from workflow.reminders import sweep
@@ -18,6 +19,7 @@ from workflow.services import items as svc
 from workflow.services import queries
 from workflow.services import routes as route_service
 
+people = phase2.people  # the fixture: the world plus the 保密办 and second reviewer/approver
 ROUTE = [_step("secrecy_review", "部门负责人审核", "reviewer"),
          _step("secrecy_review", "保密办复审", "reviewer", department="bmb", workdays=4),
          _step("approval", "校领导会签", "approver", "all", users=["approver", "approver2"])]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from db.models import Decision, Item
 from db.models.routes import ItemRouteSnapshot, StepVote
 from tests.conftest import CLEAR, World, item_payload
-from workflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from workflow.errors import Conflict, Forbidden, ValidationFailed
 from workflow.services import items as svc
 from workflow.services import routes as route_service
 from workflow.services.users import add_department, add_user
