@@ -293,9 +293,14 @@ ROUTE_PROGRESS = obj({
                         "status": {"type": "string", "enum": ["done", "active", "pending"]}}))})
 
 
+HOLDER = obj({"username": STRING, "name": STRING})
+
+
 def item_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
     """The Item response, its ``state`` restricted to the spec's states. ``route`` (DESIGN.md §7a) comes
-    with one item (GET, POST, PATCH, transitions), not with the rows of a list."""
+    with one item (GET, POST, PATCH, transitions), not with the rows of a list; ``holders`` (who must act
+    now) and ``step`` (the active route step's name, null on the default route) come with one item and
+    with list rows, but only to callers who see the item's internals."""
     properties = {
         "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
         "catalog_code": STRING, "channels": array({"type": "string"}), "formed_on": OPT_DATE,
@@ -306,8 +311,8 @@ def item_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
         "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
         "superseded_by": OPT_INTEGER, "is_list": BOOLEAN, "archive_reason": OPT_STRING,
         "attachments": array(ref("Attachment")), "created_at": OPT_DATETIME, "updated_at": OPT_DATETIME,
-        "route": ROUTE_PROGRESS}
-    return obj(properties, required=[name for name in properties if name != "route"])
+        "route": ROUTE_PROGRESS, "holders": array(HOLDER), "step": OPT_STRING}
+    return obj(properties, required=[name for name in properties if name not in ("route", "holders", "step")])
 
 
 def spec_schemas(spec: WorkflowSpec[Any]) -> dict[str, Any]:
