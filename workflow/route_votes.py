@@ -12,7 +12,7 @@ UNIQUE (revision, user) makes "nobody votes twice on one revision" a fact even u
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -157,6 +157,16 @@ def decides_on(session: Session, actor: Actor, item_id: int) -> bool:
     return bool(session.scalar(select(
         select(ItemRouteStep.id).join(Item, Item.id == ItemRouteStep.item_id)
         .where(ItemRouteStep.item_id == item_id, step_decider_condition(actor)).exists())))
+
+
+def decided_among(session: Session, actor: Actor, item_ids: Iterable[int]) -> set[int]:
+    """Those of ``item_ids`` the actor ``decides_on``, in one query (a list page, not one query per row)."""
+    wanted = sorted(set(item_ids))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(ItemRouteStep.item_id).join(Item, Item.id == ItemRouteStep.item_id)
+                               .where(ItemRouteStep.item_id.in_(wanted), step_decider_condition(actor))
+                               .distinct()))
 
 
 def progress(session: Session, loaded: LoadedItem) -> RouteProgress | None:

@@ -1,7 +1,8 @@
 """API v1 routes: parse the request, call one workflow verb, return JSON."""
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Sequence
 
 from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -9,8 +10,10 @@ from flask.typing import ResponseReturnValue
 from web.api import bp
 from web.api.request import acting_user, expected_version, json_body
 from web.core import core
+from workflow.access import Actor
 from workflow.checklist import questions
 from workflow.errors import ValidationFailed
+from workflow.holders import Holding
 from workflow.item_spec import spec_of
 from workflow.services import items as item_service
 from workflow.services import queries
@@ -19,6 +22,18 @@ from workflow.views import item_to_dict, outside_item_to_dict, public_item_to_di
 
 def _page_json(page: queries.Page, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items": rows, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
+
+
+def _rows(actor: Actor, items: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
+    """List rows: the item JSON, with ``holders`` and ``step`` (DESIGN.md §7a) where the caller sees the
+    item's internals (``queries.holders_seen_by``: one lookup for the page, none per row)."""
+    held = queries.holders_seen_by(core(), actor, items)
+    return [{**item_to_dict(item, now), **_holding_json(held[item.id])} if item.id in held
+            else item_to_dict(item, now) for item in items]
+
+
+def _holding_json(holding: Holding) -> dict[str, Any]:
+    return {"holders": [holder.to_json() for holder in holding.people], "step": holding.step}
 
 
 def _item_response(item: Any, status: int = 200) -> Response:
@@ -85,8 +100,7 @@ def list_items() -> ResponseReturnValue:
     page = queries.list_items(core(), actor, state=args.get("state") or None, department=args.get("department") or None,
                               overdue=args.get("overdue"), q=args.get("q"), page=args.get("page"),
                               per_page=args.get("per_page"))
-    now = core().now()
-    return jsonify(_page_json(page, [item_to_dict(item, now) for item in page.items]))
+    return jsonify(_page_json(page, _rows(actor, page.items, core().now())))
 
 
 @bp.get("/items/<int:item_id>")
@@ -158,18 +172,20 @@ def apply_masking(item_id: int) -> ResponseReturnValue:
 def tasks() -> ResponseReturnValue:
     actor = acting_user()
     page = queries.my_tasks(core(), actor, page=request.args.get("page"), per_page=request.args.get("per_page"))
-    now = core().now()
-    return jsonify(_page_json(page, [item_to_dict(item, now) for item in page.items]))
+    return jsonify(_page_json(page, _rows(actor, page.items, core().now())))
 
 
 @bp.get("/departments/<code>/tasks")
 def department_tasks(code: str) -> ResponseReturnValue:
-    board = queries.department_tasks(core(), acting_user(), code)
+    actor = acting_user()
+    board = queries.department_tasks(core(), actor, code)
     now = core().now()
+    listed = [item for data in board["stages"].values() for item in data["items"]]
+    rows = {row["id"]: row for row in _rows(actor, listed, now)}  # one holders lookup for every stage
     return jsonify({
         "department": {"code": board["department"].code, "name": board["department"].name},
         "stages": {stage: {"count": data["count"], "overdue": data["overdue"],
-                           "items": [item_to_dict(item, now) for item in data["items"]]}
+                           "items": [rows[item.id] for item in data["items"]]}
                    for stage, data in board["stages"].items()},
     })
 
@@ -181,8 +197,7 @@ def overdue() -> ResponseReturnValue:
     page, extra = queries.overdue_items(core(), actor, department=args.get("department") or None,
                                         stage=args.get("stage") or None, page=args.get("page"),
                                         per_page=args.get("per_page"))
-    now = core().now()
-    rows = [{**item_to_dict(item, now), **extra[item.id]} for item in page.items]
+    rows = [{**row, **extra[row["id"]]} for row in _rows(actor, page.items, core().now())]
     return jsonify(_page_json(page, rows))
 
 

@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from web.core import core
 from web.ui.common import require_admin, try_verb
-from web.ui.format import due_status, fdatetime, state_label
+from web.ui.format import due_status, fdatetime, holding_labels, state_label
 from web.ui.forms import CalendarOverrideForm, DepartmentForm, UserForm
 from workflow.calendar import deadlines
 from workflow.access import ROLE_LABELS, Actor
@@ -51,10 +51,11 @@ def _overdue_rows() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     except ValidationFailed:
         abort(400)
     now = app.now()
+    held = queries.holders_of(app, found)  # who must act on each row: one lookup for the whole list
     rows = []
     for item in found:
         bucket, late = _bucket(app, item, now)
-        rows.append({"item": item, "bucket": bucket, "late": late,
+        rows.append({"item": item, "bucket": bucket, "late": late, "holding": held.get(item.id),
                      "left": deadlines.workdays_left(app.calendar, item.stage_due, now)})
     return rows, {"department": department, "stage": stage}
 
@@ -104,12 +105,15 @@ def _overdue_applications() -> dict[str, Any]:
 
 
 def _export_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    header = [_("编号"), _("标题"), _("部门"), _("阶段"), _("阶段截止"), _("预警级别"), _("超期工作日"),
-              _("信息形成日期"), _("公开期限")]
-    body = [[r["item"].id, r["item"].title, r["item"].department.name, state_label(r["item"].state),
-             fdatetime(r["item"].stage_due, "short"), _(BUCKET_LABELS[r["bucket"]]), r["late"],
-             r["item"].formed_on.isoformat() if r["item"].formed_on else "",
-             r["item"].publish_deadline.isoformat() if r["item"].publish_deadline else ""] for r in rows]
+    header = [_("编号"), _("标题"), _("部门"), _("阶段"), _("当前步骤"), _("当前处理人"), _("阶段截止"), _("预警级别"),
+              _("超期工作日"), _("信息形成日期"), _("公开期限")]
+    body = []
+    for r in rows:
+        item, labels = r["item"], holding_labels(r["item"], r["holding"])
+        body.append([item.id, item.title, item.department.name, state_label(item.state), labels.step,
+                     labels.holders, fdatetime(item.stage_due, "short"), _(BUCKET_LABELS[r["bucket"]]), r["late"],
+                     item.formed_on.isoformat() if item.formed_on else "",
+                     item.publish_deadline.isoformat() if item.publish_deadline else ""])
     return header, body
 
 
@@ -155,7 +159,7 @@ def overdue_xlsx() -> ResponseReturnValue:
     # Stored text may predate the input checks: openpyxl refuses control characters (a 500 before).
     for row in body:
         sheet.append([xml_safe(_csv_safe(v)) for v in row])
-    for column, width in zip("ABCDEFGHI", (8, 48, 18, 10, 18, 16, 12, 14, 14)):
+    for column, width in zip("ABCDEFGHIJK", (8, 48, 18, 10, 16, 24, 18, 16, 12, 14, 14)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     summary = book.create_sheet(_("部门汇总"))

@@ -40,7 +40,9 @@ def tasks(code: str) -> ResponseReturnValue:
     except ValidationFailed:
         abort(400)
     now = app.now()
-    rows = [{"item": item, "due": due_status(app.calendar, item.stage_due, now)} for item in page.items]
+    held = queries.holders_seen_by(app, who, page.items)  # who must act on each row: one lookup per page
+    rows = [{"item": item, "due": due_status(app.calendar, item.stage_due, now), "holding": held.get(item.id)}
+            for item in page.items]
     return render_template("department_tasks.html", dept=board["department"], counts=board["stages"],
                            page=page, rows=rows, stage=stage, overdue=overdue, sort=sort,
                            stages=spec_of(app).state_values)

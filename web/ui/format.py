@@ -1,6 +1,7 @@
 """Locale-aware formatting for templates (Flask-Babel): dates, times, numbers, labels, badges."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from web.core import core
 from workflow import channels, checklist
 from workflow.calendar import deadlines
+from workflow.holders import Holding
 from workflow.access import ROLE_LABELS
 from workflow.i18n import gettext as _
 from workflow.i18n import ngettext
@@ -83,6 +85,34 @@ def due_status(calendar: Any, due: datetime | None, now: datetime) -> dict[str, 
     return {"colour": "success", "label": _("剩 %(n)s 个工作日", n=left), "left": left}
 
 
+@dataclass(frozen=True)
+class HoldingLabels:
+    """「当前步骤」 and 「当前处理人」 of one listed item, as a screen or a sheet shows them."""
+
+    step: str
+    holders: str
+
+
+def holding_labels(item: Any, holding: Holding | None) -> HoldingLabels:
+    """The one wording of "step + who must act" for 我的待办, 部门待办, 超期预警 and its export.
+
+    The step is the active route step's name through gettext (a default label is a msgid; a name an
+    admin typed comes back as it is), or on the default route the stage's label while the item is open
+    (draft, review, approval), else "—". The holders are their names joined with 「、」, with 「还需 N 人」
+    when the step still needs more than one vote (a 会签 or N-of-M step), or "—" when nobody holds it."""
+    holding = holding or Holding()
+    if holding.step:
+        step = _(holding.step)
+    elif item.state in spec_of(core()).open_states:
+        step = state_label(item.state)
+    else:
+        step = "—"
+    names = holding.names or "—"
+    if holding.people and holding.missing is not None and holding.missing > 1:
+        names = _("%(names)s（还需 %(n)d 人）", names=holding.names, n=holding.missing)
+    return HoldingLabels(step, names)
+
+
 def review_grounds(data: dict[str, Any] | None, attachments: Any = ()) -> list[dict[str, Any]]:
     """The grounds a pass_review recorded (its audit event's ``justifications`` and ``not_asked``), in plain
     words for the history: ``[{question, ground, source, details: [(label, text)]}]``; dates in the user's
@@ -100,4 +130,5 @@ def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters.update(fdate=fdate, fdatetime=fdatetime, fnumber=fnumber, state_label=state_label,
                                  trigger_label=trigger_label, channel_label=channel_label, role_label=role_label)
-    app.jinja_env.globals.update(STATE_COLOURS=STATE_COLOURS, is_zh=_is_zh, review_grounds=review_grounds)
+    app.jinja_env.globals.update(STATE_COLOURS=STATE_COLOURS, is_zh=_is_zh, review_grounds=review_grounds,
+                                 holding_labels=holding_labels)

@@ -16,10 +16,12 @@ bp = Blueprint("tasks", __name__)
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    app = core()
-    page = queries.my_tasks(app, actor(), page=request.args.get("page"))
+    app, who = core(), actor()
+    page = queries.my_tasks(app, who, page=request.args.get("page"))
     now = app.now()
-    rows = [{"item": item, "due": due_status(app.calendar, item.stage_due, now)} for item in page.items]
+    held = queries.holders_seen_by(app, who, page.items)  # who must act on each row: one lookup per page
+    rows = [{"item": item, "due": due_status(app.calendar, item.stage_due, now), "holding": held.get(item.id)}
+            for item in page.items]
     # referred to the secrecy authority: not the reviewer's task while it waits, but theirs to follow up
-    waiting = queries.awaiting_authority(app, actor())
+    waiting = queries.awaiting_authority(app, who)
     return render_template("tasks.html", page=page, rows=rows, waiting=waiting)

@@ -497,13 +497,14 @@ def available_actions(app: Gongkai, actor: Actor, item: Item, actions: list[Acti
 
 
 def item_route(app: Gongkai, item: Item) -> dict[str, Any]:
-    """The item's ``route`` and ``holders`` in the item JSON (DESIGN.md §7a: ``route_votes.route_json``,
-    ``workflow.holders``; each holder also under ``route["holders"]`` is not repeated): call only for an
-    item the actor sees the internals of."""
+    """The item's ``route``, ``holders`` and ``step`` in the item JSON (DESIGN.md §7a: ``route_votes.route_json``,
+    ``workflow.holders``; each holder also under ``route["holders"]`` is not repeated; ``step``: the active
+    route step's name, null on the default route, as in list rows): call only for an item the actor sees
+    the internals of."""
     with app.db.read() as session:
         holding = holdings(session, [item])[item.id]
         return {"route": route_votes.route_json(spec_of(app), session, item),
-                "holders": [holder.to_json() for holder in holding.people]}
+                "holders": [holder.to_json() for holder in holding.people], "step": holding.step}
 
 
 def get_item(app: Gongkai, actor: Actor, item_id: int) -> Item:
