@@ -34,8 +34,9 @@ from workflow.routes.budget import step_workdays
 from workflow.routes.checks import check_route_for_item
 from workflow.routes.default import default_route
 from workflow.routes.eligibility import ItemFacts, eligible
+from workflow.routes.model import Route
 from workflow.routes.progress import (VOTING_TRIGGERS, RouteProgress, StepProgress, Vote, from_snapshot,
-                                      snapshot_json)
+                                      route_of_snapshot, snapshot_json)
 from workflow.settings import Settings
 from workflow.task_filters import step_decider_condition
 from workflow.spec import WorkflowSpec
@@ -230,6 +231,18 @@ def route_json(spec: WorkflowSpec[Any], session: Session, item: Item) -> dict[st
     return body
 
 
+def route_taken(spec: WorkflowSpec[Any], session: Session, item: Item) -> Route:
+    """The route of ``item``'s current revision as a ``Route`` value, who decides each step included:
+    its snapshot, or the default route (not submitted yet, or submitted on the default route). The
+    steps are in the order, and as many, as ``route_json``'s."""
+    revision_id = session.scalar(select(Revision.id).where(Revision.item_id == item.id,
+                                                           Revision.number == item.revision)) \
+        if item.revision else None
+    data = session.scalar(select(ItemRouteSnapshot.route).where(ItemRouteSnapshot.revision_id == revision_id)) \
+        if revision_id is not None else None
+    return route_of_snapshot(data) if data is not None else default_route(spec)
+
+
 def record_vote(session: Session, *, item_id: int, revision_id: int, position: int, actor: Actor, decision: str,
                 opinion: str | None, now: datetime) -> None:
     """One vote on step ``position``; 409 when this person voted on this revision already (a race the
@@ -243,4 +256,5 @@ def record_vote(session: Session, *, item_id: int, revision_id: int, position: i
         raise Conflict("职责分离：您已对本稿投过票，同一稿件每人只能决定一次", code="already_voted") from error
 
 
-__all__ = ["progress", "progress_of", "record_vote", "route_at_submit", "route_json", "decides_on", "moves", "step_due", "step_opened", "store_snapshot"]
+__all__ = ["decided_among", "decides_on", "moves", "progress", "progress_of", "record_vote", "route_at_submit",
+           "route_json", "route_taken", "step_due", "step_opened", "store_snapshot"]

@@ -1,9 +1,13 @@
 """Admin pages of review routes (审批路线): the list, and one form to create or edit a route.
 
-The form posts plain fields (a few step rows, blank rows ignored); they are turned into the API's
+The form posts plain fields (one row per step, blank rows ignored); they are turned into the API's
 body and given to the same verb as ``POST /api/v1/routes`` (``workflow.services.routes``), so the
 page and the API refuse the same things with the same words. A refused route is shown again with
-every problem listed.
+every problem listed and everything typed kept.
+
+Rows are added and removed without JavaScript: 添加一步 and each row's 删除 are submit buttons of the
+same form, and the page comes back with what was typed plus a blank row, or less the removed one
+(nothing is saved), up to the model's ``MAX_STEPS``.
 """
 from __future__ import annotations
 
@@ -22,44 +26,16 @@ from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.i18n import N_
 from workflow.i18n import gettext as _
 from workflow.inputs import parse_version
-from workflow.routes.eligibility import Directory
-from workflow.routes.model import ALL, ANY, COUNT, DEPARTMENT, ITEM_DEPARTMENT, ROUTE_STAGES, STEP_ROLES, USERS, Route
+from workflow.routes.model import (ALL, ANY, COUNT, DEPARTMENT, ITEM_DEPARTMENT, MAX_STEPS, ROUTE_STAGES, STEP_ROLES,
+                                   USERS, Route)
+from workflow.routes.wording import STAGE_LABELS, describe_scope, describe_step
 from workflow.services import routes as route_service
 
 bp = Blueprint("routes", __name__, url_prefix="/admin/routes")
-STAGE_LABELS = {"secrecy_review": N_("保密审查"), "approval": N_("审批")}
 WHO_LABELS = {ITEM_DEPARTMENT: N_("事项所在部门的"), DEPARTMENT: N_("指定部门的"), USERS: N_("指定人员")}
 QUORUM_LABELS = {ANY: N_("任一人"), ALL: N_("全部"), COUNT: N_("指定人数")}
-SPARE_ROWS = 3
+ROW_FIELDS = ("stage", "name", "who", "role", "department", "users", "quorum_kind", "quorum_count", "workdays")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-def describe_step(step: Any, directory: Directory) -> dict[str, str]:
-    """A step in plain Chinese: stage, who decides, how many must agree."""
-    deciders, role = step.deciders, _(ROLE_LABELS[step.deciders.role])
-    if deciders.kind == ITEM_DEPARTMENT:
-        who = _("事项所在部门的%(role)s", role=role)
-    elif deciders.kind == DEPARTMENT:
-        who = _("%(department)s的%(role)s", department=directory.departments.get(deciders.department or "",
-                                                                             deciders.department or ""), role=role)
-    else:
-        who = "、".join(directory.display(u) for u in deciders.users)
-    quorum = step.quorum
-    needed = {ANY: _("任一人同意"), ALL: _("全部同意")}.get(quorum.kind) or _("%(count)d人同意", count=quorum.count or 1)
-    workdays = _("限%(days)d个工作日", days=step.workdays) if step.workdays else ""
-    return {"stage": _(STAGE_LABELS[step.stage]), "name": _(step.name), "who": who, "quorum": needed,
-            "workdays": workdays}
-
-
-def describe_scope(route: Route, directory: Directory) -> str:
-    """Which items the route applies to, in words."""
-    categories = "、".join(directory.categories.get(c, c) for c in route.catalog_codes)
-    departments = "、".join(directory.departments.get(d, d) for d in route.departments)
-    if categories and departments:
-        return _("%(departments)s的“%(categories)s”类事项", departments=departments, categories=categories)
-    if departments:
-        return _("%(departments)s的全部事项", departments=departments)
-    return _("各部门的“%(categories)s”类事项", categories=categories)
 
 
 @bp.get("")
@@ -73,11 +49,18 @@ def index() -> ResponseReturnValue:
                            describe_step=describe_step, describe_scope=describe_scope)
 
 
-def _step_rows(form: MultiDict[str, str]) -> list[dict[str, str]]:
+def _users(values: list[str]) -> list[str]:
+    """Usernames from the picker (one per option) or typed (separated by commas, 、 or spaces)."""
+    return list(dict.fromkeys(u for value in values for u in _SEPARATORS.split(value) if u))
+
+
+def _step_rows(form: MultiDict[str, str]) -> list[dict[str, Any]]:
+    """The step rows as posted, blank ones included (so that a re-rendered form shows what was typed)."""
     rows, n = [], 0
     while f"step-{n}-name" in form:
-        rows.append({key: form.get(f"step-{n}-{key}", "") for key in (
-            "stage", "name", "who", "role", "department", "users", "quorum_kind", "quorum_count", "workdays")})
+        row: dict[str, Any] = {key: form.get(f"step-{n}-{key}", "") for key in ROW_FIELDS if key != "users"}
+        row["users"] = _users(form.getlist(f"step-{n}-users"))
+        rows.append(row)
         n += 1
     return rows
 
@@ -94,7 +77,7 @@ def body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         if row["who"] == DEPARTMENT:
             step["department"] = row["department"]
         elif row["who"] == USERS:
-            step["users"] = [u for u in _SEPARATORS.split(row["users"]) if u]
+            step["users"] = row["users"]
         if row["workdays"].strip():
             step["workdays"] = row["workdays"].strip()
         steps.append(step)
@@ -102,26 +85,39 @@ def body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
             "departments": form.getlist("departments"), "steps": steps, "active": form.get("active") == "on"}
 
 
-def _rows_of(route: Route | None) -> list[dict[str, str]]:
+def _blank_row() -> dict[str, Any]:
+    return {"stage": ROUTE_STAGES[-1], "name": "", "who": ITEM_DEPARTMENT, "role": STEP_ROLES[-1], "department": "",
+            "users": [], "quorum_kind": ANY, "quorum_count": "", "workdays": ""}
+
+
+def _rows_of(route: Route | None) -> list[dict[str, Any]]:
     rows = []
     for step in route.steps if route else ():
         rows.append({"stage": step.stage, "name": step.name, "who": step.deciders.kind, "role": step.deciders.role,
-                     "department": step.deciders.department or "", "users": "、".join(step.deciders.users),
+                     "department": step.deciders.department or "", "users": list(step.deciders.users),
                      "quorum_kind": step.quorum.kind, "quorum_count": str(step.quorum.count or ""),
                      "workdays": str(step.workdays or "")})
     return rows
 
 
-def _render(route: Route | None, values: dict[str, Any], rows: list[dict[str, str]], problems: list[str],
-            status: int = 200) -> tuple[str, int]:
+def _values_of(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The route's own fields as posted (to fill the form again)."""
+    return {"name": form.get("name", ""), "catalog_codes": form.getlist("catalog_codes"),
+            "departments": form.getlist("departments"), "version": form.get("version", ""),
+            "active": form.get("active") == "on"}
+
+
+def _render(route: Route | None, values: dict[str, Any], rows: list[dict[str, Any]], problems: list[str],
+            status: int = 200, notice: str = "") -> tuple[str, int]:
     app, who = core(), require_admin()
-    blank = {"stage": ROUTE_STAGES[-1], "name": "", "who": ITEM_DEPARTMENT, "role": STEP_ROLES[-1], "department": "",
-             "users": "", "quorum_kind": ANY, "quorum_count": "", "workdays": ""}
-    rows = [*rows, *[dict(blank) for _n in range(SPARE_ROWS)]]
+    directory = route_service.route_directory(app, who)
+    # the picker offers those who can decide a step; a chosen name no longer among them stays chosen
+    deciders = [p for p in directory.people if p.roles & set(STEP_ROLES)]
+    known = {p.username for p in deciders}
     return render_template("admin/route_form.html", route=route, values=values, rows=rows, problems=problems,
-                           directory=route_service.route_directory(app, who), stages=ROUTE_STAGES,
+                           notice=notice, directory=directory, deciders=deciders, known=known, stages=ROUTE_STAGES,
                            stage_labels=STAGE_LABELS, roles=STEP_ROLES, role_labels=ROLE_LABELS,
-                           who_labels=WHO_LABELS, quorum_labels=QUORUM_LABELS), status
+                           who_labels=WHO_LABELS, quorum_labels=QUORUM_LABELS, max_steps=MAX_STEPS), status
 
 
 def _problems(error: DomainError) -> list[str]:
@@ -130,8 +126,28 @@ def _problems(error: DomainError) -> list[str]:
     return listed or [error.message]
 
 
+def _rework(route_id: int | None) -> tuple[str, int]:
+    """添加一步 or 删除: the form again, as typed, with one more blank row or without the removed one."""
+    app, who = core(), require_admin()
+    form = request.form
+    rows, notice = _step_rows(form), ""
+    if "add_step" in form:
+        if len(rows) >= MAX_STEPS:
+            notice = _("一条路线最多 %(max)d 个步骤", max=MAX_STEPS)
+        else:
+            rows.append(_blank_row())
+    else:
+        remove = form.get("remove_step", "")
+        if remove.isascii() and remove.isdigit() and int(remove) < len(rows):
+            del rows[int(remove)]
+    current = route_service.get_route(app, who, route_id) if route_id is not None else None
+    return _render(current, _values_of(form), rows, [], notice=notice)
+
+
 def _save(route_id: int | None) -> ResponseReturnValue:
     app, who = core(), require_admin()
+    if "add_step" in request.form or "remove_step" in request.form:
+        return _rework(route_id)
     body = body_from_form(request.form)
     try:
         if route_id is None:
@@ -142,9 +158,7 @@ def _save(route_id: int | None) -> ResponseReturnValue:
         raise
     except DomainError as error:
         current = route_service.get_route(app, who, route_id) if route_id is not None else None
-        values = {"name": body["name"], "catalog_codes": body["catalog_codes"], "departments": body["departments"],
-                  "version": request.form.get("version", ""), "active": body["active"]}
-        return _render(current, values, _step_rows(request.form), _problems(error), error.status)
+        return _render(current, _values_of(request.form), _step_rows(request.form), _problems(error), error.status)
     flash(_("路线“%(name)s”已保存", name=saved.name), "success")
     return redirect(url_for("routes.index"))
 
@@ -157,8 +171,8 @@ def new() -> ResponseReturnValue:
         return _save(None)
     review, approve = route_service.route_default(core()).steps
     starter = Route(name="", steps=(review, approve))
-    return _render(None, {"name": "", "catalog_codes": [], "departments": [], "version": "", "active": True},
-                   _rows_of(starter), [])
+    rows = [{**row, "name": _(row["name"])} for row in _rows_of(starter)]  # the stages' names, in the reader's language
+    return _render(None, {"name": "", "catalog_codes": [], "departments": [], "version": "", "active": True}, rows, [])
 
 
 @bp.route("/<int:route_id>", methods=["GET", "POST"])

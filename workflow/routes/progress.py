@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
-from workflow.routes.model import DEPARTMENT, ITEM_DEPARTMENT, Route
+from workflow.routes.model import COUNT, DEPARTMENT, ITEM_DEPARTMENT, Deciders, Quorum, Route, RouteStep
 
 if TYPE_CHECKING:
     from workflow.access import Actor
@@ -126,6 +126,17 @@ def snapshot_json(route: Route, needed: Mapping[int, int], department_ids: Mappi
     return body
 
 
+def route_of_snapshot(data: Mapping[str, Any]) -> Route:
+    """The ``Route`` a snapshot was taken of (name, steps with their deciders, quorum and working days)."""
+    steps = tuple(RouteStep(
+        stage=s["stage"], name=s["name"],
+        deciders=Deciders(s["kind"], s["role"], department=s.get("department"), users=tuple(s.get("users") or ())),
+        quorum=Quorum(COUNT, int(s["quorum"])) if isinstance(s["quorum"], int) else Quorum(s["quorum"]),
+        workdays=s.get("workdays")) for s in data["steps"])
+    return Route(name=str(data["name"]), steps=steps, catalog_codes=tuple(data.get("catalog_codes") or ()),
+                 departments=tuple(data.get("departments") or ()))
+
+
 def from_snapshot(data: Mapping[str, Any], votes: list[tuple[int, Vote]], route_id: int | None) -> RouteProgress:
     """The progress of a revision: its snapshot and its ``(step position, vote)`` rows."""
     steps = tuple(StepProgress(
@@ -136,4 +147,5 @@ def from_snapshot(data: Mapping[str, Any], votes: list[tuple[int, Vote]], route_
     return RouteProgress(str(data["name"]), route_id, steps)
 
 
-__all__ = ["RouteProgress", "StepProgress", "VOTING_TRIGGERS", "Vote", "from_snapshot", "snapshot_json"]
+__all__ = ["RouteProgress", "StepProgress", "VOTING_TRIGGERS", "Vote", "from_snapshot", "route_of_snapshot",
+           "snapshot_json"]

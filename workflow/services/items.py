@@ -30,6 +30,8 @@ from workflow.item_context import NO_REFERRAL, ItemContext
 from workflow.item_effects import Step, entering_state, record_decision, take_revision
 from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
+from workflow.routes import store as route_store
+from workflow.routes import wording
 from workflow.routes.progress import VOTING_TRIGGERS, RouteProgress, Vote
 from workflow.spec import STAY, Action, TriggerSpec
 
@@ -505,6 +507,25 @@ def item_route(app: Gongkai, item: Item) -> dict[str, Any]:
         holding = holdings(session, [item])[item.id]
         return {"route": route_votes.route_json(spec_of(app), session, item),
                 "holders": [holder.to_json() for holder in holding.people], "step": holding.step}
+
+
+def item_route_explained(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
+    """The help page's view of an item's route: ``item_route`` (statuses, votes) with, per step, its stage,
+    who decides it and its quorum in plain words, and each vote's voter by name. ``{id, title, state,
+    route}``; NotFound unless ``actor`` sees the item's internals (as the item page's progress line)."""
+    spec = spec_of(app)
+    with app.db.read() as session:
+        item = load_internal(session, actor, item_id)
+        body = route_votes.route_json(spec, session, item)
+        route = route_votes.route_taken(spec, session, item)
+        directory = route_store.load_directory(session)
+        department = session.scalar(select(Department.code).where(Department.id == item.department_id)) or ""
+    for shape, step in zip(body["steps"], route.steps):
+        shape.update(stage_label=wording.stage_label(step.stage), who=wording.who_decides(step, directory, department),
+                     quorum_text=wording.quorum_of_item(step, directory, department, int(shape["needed"])))
+        for vote in shape["votes"]:
+            vote["name"] = directory.display(vote["user"])
+    return {"id": item.id, "title": item.title, "state": item.state, "route": body}
 
 
 def get_item(app: Gongkai, actor: Actor, item_id: int) -> Item:
