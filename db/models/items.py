@@ -147,7 +147,9 @@ class Revision(Base):
     """The exact content submitted for review; decisions bind to its hash."""
 
     __tablename__ = "revisions"
-    __table_args__ = (UniqueConstraint("item_id", "number", name="item_number"),)
+    __table_args__ = (UniqueConstraint("item_id", "number", name="item_number"),
+                      # 我发起的: the items a person submitted (migration 0026)
+                      Index("ix_revisions_submitter_item", "submitted_by_id", "item_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
@@ -164,6 +166,8 @@ class Decision(Base):
     __tablename__ = "decisions"
     __table_args__ = (
         CheckConstraint(f"kind IN ({','.join(repr(kind) for kind in DECISION_KINDS)})", name="kind_known"),
+        # 已办: the items a person decided on (migration 0026)
+        Index("ix_decisions_actor_item", "actor_id", "item_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

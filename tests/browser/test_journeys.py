@@ -44,6 +44,14 @@ def test_full_cycle_to_public_directory(open_as, live_server: LiveServer) -> Non
     assert reviewer.locator(".badge", has_text="草稿").first.is_visible()
 
     drafter = open_as("drafter")
+    drafter.goto(live_server.url + "/")  # 我的待办 marks the draft 已退回, the reason on hover and unfolded
+    mark = drafter.locator(f"#item-row-{item_id} .returned-mark")
+    assert mark.inner_text() == "已退回" and "请补充评审依据文件名称" in (mark.get_attribute("title") or "")
+    reason = drafter.locator(f"#item-row-{item_id} .returned-reason")
+    assert not reason.locator(".body-text").is_visible()
+    reason.locator("summary").click()
+    assert reason.locator(".body-text").inner_text() == "请补充评审依据文件名称"
+    shot(drafter, "16-returned-draft")
     drafter.goto(url)
     assert "请补充评审依据文件名称" in drafter.locator(".timeline").inner_text()
     drafter.click("#btn-edit")
@@ -70,11 +78,22 @@ def test_full_cycle_to_public_directory(open_as, live_server: LiveServer) -> Non
 
     approver = open_as("approver")
     approver.goto(url)
-    approver.click("button:has-text('批准')")
+    approver.click("#btn-approve")
+    approver.wait_for_load_state()  # first what goes public, where and when: nothing is published yet
+    confirm = approver.locator("#confirm-publication").inner_text()
+    assert TITLE in confirm and "学校网站、微信公众号" in confirm and "确认后立即发布" in confirm
+    shot(approver, "17-approve-confirm")
+    approver.click("#btn-confirm")
     approver.wait_for_load_state()
     assert approver.locator(".badge", has_text="已公开").first.is_visible()
     assert "与上一版本的差异" in approver.content()
     shot(approver, "05-item-published")
+
+    drafter.goto(live_server.url + "/submitted")  # 我发起的: found again, with its stage
+    assert "已公开" in drafter.locator(f"#item-row-{item_id}").inner_text()
+    reviewer.goto(live_server.url + "/done")  # 已办: what the reviewer decided
+    assert "审查通过" in reviewer.locator(f"#item-row-{item_id}").inner_text()
+    shot(reviewer, "18-done")
 
     public = open_as(None)
     public.goto(live_server.url + "/public/")
@@ -119,3 +138,35 @@ def test_admin_sees_overdue_item_and_exports(open_as, live_server: LiveServer) -
         shot(admin, "10-calendar")
     finally:
         live_server.clock.advance(days=-14)
+
+
+def test_approver_approves_three_items_at_once(open_as, live_server: LiveServer) -> None:
+    """批量批准: tick three items in 我的待办, see what each publishes, confirm, read the result of each."""
+    from tests.conftest import CLEAR, item_payload
+    from workflow.access import actor_from_user
+    from workflow.services import items as svc
+    from workflow.services.users import user_by_name
+    app = live_server.app
+    drafter, reviewer = (actor_from_user(user_by_name(app, name)) for name in ("drafter", "reviewer"))
+    ids = []
+    for n in range(3):
+        item = svc.create_item(app, drafter, item_payload(title=f"2025年第{n + 1}批勤工助学岗位公示"))
+        svc.submit(app, drafter, item.id)
+        svc.pass_review(app, reviewer, item.id, checklist=CLEAR)
+        ids.append(item.id)
+    approver = open_as("approver")
+    assert "逐项审查，一事一审" in approver.locator("#one-by-one").inner_text()
+    for item_id in ids:
+        approver.check(f"#select-{item_id}")
+    approver.click("#btn-batch-approve")
+    approver.wait_for_load_state()
+    for item_id in ids:  # what, where and when, before anything is approved
+        row = approver.locator(f"#preview-{item_id}").inner_text()
+        assert "勤工助学岗位公示" in row and "学校网站、微信公众号" in row and "确认后立即发布" in row
+    shot(approver, "19-batch-confirm")
+    approver.click("#btn-batch-confirm")
+    approver.wait_for_load_state()
+    assert "已批准 3 项，未批准 0 项" in approver.locator("#batch-summary").inner_text()
+    for item_id in ids:
+        assert "已批准，已发布" in approver.locator(f"#result-{item_id}").inner_text()
+    shot(approver, "20-batch-result")

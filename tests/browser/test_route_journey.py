@@ -102,7 +102,10 @@ def test_an_item_walks_a_three_step_route_with_a_two_of_three_countersignature(o
 
     first = open_as(COUNTERSIGNERS[0])
     first.goto(item_url)
-    first.click("button:has-text('批准')")
+    first.click("#btn-approve")
+    first.wait_for_load_state()  # the confirmation says this vote does not publish yet
+    assert "您批准后还需 1 人批准，之后立即发布" in first.locator("#confirm-publication").inner_text()
+    first.click("#btn-confirm")
     first.wait_for_load_state()
     route = first.locator("#route").inner_text()
     assert "需 2 人决定，已有 1 人" in route and "财务处李处长" in route
@@ -114,7 +117,10 @@ def test_an_item_walks_a_three_step_route_with_a_two_of_three_countersignature(o
     second.goto(url + "/")
     assert TITLE in second.content()
     second.goto(item_url)
-    second.click("button:has-text('批准')")
+    second.click("#btn-approve")
+    second.wait_for_load_state()
+    assert "确认后立即发布" in second.locator("#confirm-publication").inner_text()
+    second.click("#btn-confirm")
     second.wait_for_load_state()
     assert second.locator(".badge", has_text="已公开").first.is_visible()
     shot(second, "15-route-published")

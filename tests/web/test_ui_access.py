@@ -87,7 +87,10 @@ def test_review_cycle_through_forms(as_user, items) -> None:
     incomplete = reviewer.post(f"/items/{item}/do/pass_review", data={"q_state_secret": "no"})
     assert incomplete.status_code == 422
     assert reviewer.post(f"/items/{item}/do/pass_review", data=answers).status_code == 302
-    assert approver.post(f"/items/{item}/do/approve").status_code == 302
+    confirm = approver.post(f"/items/{item}/do/approve")  # first what goes public, where and when
+    assert confirm.status_code == 200 and "请确认：批准" in confirm.get_data(as_text=True)
+    assert "审批" in approver.get(f"/items/{item}").get_data(as_text=True)
+    assert approver.post(f"/items/{item}/do/approve", data={"confirmed": "1"}).status_code == 302
     assert "已公开" in approver.get(f"/items/{item}").get_data(as_text=True)
     assert "审查中事项" in as_user(None).get("/public/feed.atom").get_data(as_text=True)
 

@@ -16,7 +16,7 @@ from workflow.errors import ValidationFailed
 from workflow.holders import Holding
 from workflow.item_spec import spec_of
 from workflow.services import items as item_service
-from workflow.services import queries
+from workflow.services import queries, worklists
 from workflow.views import item_to_dict, outside_item_to_dict, public_item_to_dict
 
 
@@ -172,7 +172,9 @@ def apply_masking(item_id: int) -> ResponseReturnValue:
 def tasks() -> ResponseReturnValue:
     actor = acting_user()
     page = queries.my_tasks(core(), actor, page=request.args.get("page"), per_page=request.args.get("per_page"))
-    return jsonify(_page_json(page, _rows(actor, page.items, core().now())))
+    marks = worklists.returned_marks(core(), page.items)  # 已退回: a draft sent back, with who, when and why
+    return jsonify(_page_json(page, [{**row, "returned": marks[row["id"]].to_json() if row["id"] in marks else None}
+                                     for row in _rows(actor, page.items, core().now())]))
 
 
 @bp.get("/departments/<code>/tasks")

@@ -365,6 +365,10 @@ SCHEMAS: dict[str, Any] = {
     "SelfCheck": obj({"item_id": INTEGER, "findings": array(ref("ScanFinding")), "total": INTEGER,
                       "blocking": INTEGER, "masked": nullable(obj({"title": STRING, "body": STRING}))}),
     "ItemPage": page_of(ref("Item")),
+    # 已退回: a draft sent back (退回修改, 不予批准) and not resubmitted, on the rows of /tasks, /me/done, /me/submitted
+    "Returned": obj({"by": OPT_STRING, "at": DATETIME, "reason": OPT_STRING}),
+    "TaskItem": {"allOf": [ref("Item"), obj({"returned": nullable(ref("Returned"))})]},
+    "TaskPage": page_of(ref("TaskItem")),
     "PublicItemPage": page_of(ref("PublicItem")),
     "OverduePage": page_of(ref("OverdueItem")),
     "DepartmentBoard": obj({
@@ -473,7 +477,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/items/{item_id}/masking": {"post": item_response(
         "Apply the masking proposal to the draft's title and body", params=[ID], body=ref("VersionOnly"),
         body_required=False)},
-    "/api/v1/tasks": {"get": _op("Items awaiting the caller's action", params=PAGING, schema=ref("ItemPage"))},
+    "/api/v1/tasks": {"get": _op("Items awaiting the caller's action; a draft sent back carries `returned`",
+                                 params=PAGING, schema=ref("TaskPage"))},
     "/api/v1/departments/{code}/tasks": {"get": _op("Pending items of one department, by stage", params=[CODE],
                                                     schema=ref("DepartmentBoard"))},
     "/api/v1/overdue": {"get": _op("Admin: open items past due", schema=ref("OverduePage"), params=[

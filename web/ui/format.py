@@ -34,9 +34,12 @@ def fdate(value: date | datetime | None, style: str = "medium") -> str:
 
 
 def fdatetime(value: datetime | None, style: str = "medium") -> str:
-    """A date-time in Asia/Shanghai, in the user's locale."""
+    """A date-time in Asia/Shanghai, in the user's locale; ``minutes``: to the minute in words of the locale
+    (2025年9月26日 10:00 / Sep 26, 2025 10:00)."""
     if value is None:
         return "—"
+    if style == "minutes":
+        return format_datetime(value, "y年M月d日 HH:mm" if _is_zh() else "MMM d, y HH:mm")
     return format_datetime(value, "yyyy-MM-dd HH:mm" if style == "short" else style)
 
 

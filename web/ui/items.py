@@ -21,7 +21,7 @@ from workflow.i18n import gettext as _
 from workflow.item_spec import spec_of
 from workflow.incidents import LEAK_LABELS
 from workflow.referrals import DETERMINATION_LABELS
-from workflow.services import attachments, catalog, incidents, item_scan, items, queries
+from workflow.services import attachments, catalog, incidents, item_scan, items, publication, queries
 
 bp = Blueprint("items", __name__)
 
@@ -83,7 +83,8 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         if item.state == "secrecy_review" and item.stage_due is None else None,
         incidents=incidents.item_incidents(app, who, item_id) if internal else [], now=now,
         **(items.item_route(app, item) if internal else {"route": None, "holders": []}),
-        determination_labels=DETERMINATION_LABELS, leak_labels=LEAK_LABELS), status
+        determination_labels=DETERMINATION_LABELS, leak_labels=LEAK_LABELS,
+        confirm_first={name for name, trigger in spec.triggers.items() if publication.goes_public(trigger)}), status
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -152,12 +153,28 @@ def do(item_id: int, trigger: str) -> ResponseReturnValue:
     declared = spec.triggers.get(trigger)
     if declared is None:
         abort(404)
+    if publication.goes_public(declared) and request.form.get("confirmed") != "1":
+        return _confirm(item_id, declared.name)  # nothing goes public without the explicit confirmation
     _item, error = try_verb(items.transition, core(), actor(), item_id, declared.name,
                             form_inputs(declared, request.form), expected_version=_version(),
                             success=_("已执行：%(action)s", action=spec.trigger_label(declared.name)))
     if error is not None:
         return _render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=declared.name)
     return redirect(url_for("items.show", item_id=item_id))
+
+
+def _confirm(item_id: int, trigger: str) -> ResponseReturnValue:
+    """The confirmation page of a trigger that may publish: what goes out, where, when, with which attachments
+    and accepted findings; its button posts the same form again with ``confirmed=1``. Whatever the trigger
+    would refuse is refused here already (the item page again, with the reason)."""
+    declared = spec_of(core()).trigger(trigger)
+    preview, error = try_verb(publication.preview, core(), actor(), item_id, trigger,
+                              form_inputs(declared, request.form), expected_version=_version())
+    if error is not None:
+        return _render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=trigger)
+    carried = [(name, value) for name, value in request.form.items(multi=True)
+               if name not in ("csrf_token", "confirmed")]
+    return render_template("item_confirm.html", preview=preview, carried=carried)
 
 
 @bp.post("/items/<int:item_id>/incidents/<int:incident_id>/report")

@@ -7,6 +7,7 @@ or not at all. A concurrent change is reported as ``StaleVersion`` (HTTP 409).
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
@@ -305,6 +306,40 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
         from workflow.attachment_scans import ensure_scanned
         ensure_scanned(app, first.attachment_ids)
         return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=False)
+
+
+@dataclass(frozen=True)
+class TransitionCheck:
+    """What firing a trigger would do, judged without writing: the item as it is, the state it would move to
+    (its own state for a vote that leaves the stage waiting) and the votes its stage would still need."""
+
+    item: Item
+    new_state: str
+    inputs: dict[str, Any]
+    votes_still_needed: int = 0
+    revision_id: int | None = None
+
+
+def check_transition(app: Gongkai, actor: Actor, item_id: int, trigger: str,
+                     payload: Mapping[str, Any] | None = None, expected_version: int | None = None) -> TransitionCheck:
+    """Everything ``transition`` checks — visibility, version, permission guards, inputs and their checks, the
+    review route — in a read transaction that writes nothing: the same refusal ``transition`` would raise, or
+    what it would do (a confirmation page must not offer what the verb then refuses)."""
+    payload = payload or {}
+    declared = spec_of(app).trigger(trigger)
+    inputs = parse_trigger_inputs(declared, payload)
+    with app.db.read() as session:
+        loaded, route = _load_for_transition(session, actor, item_id)
+        item = loaded.item
+        _check_version(item, expected_version)
+        ctx = _context(session, loaded, actor, inputs, payload, app.now(), route)
+        new_state = spec_of(app).fire(item.state, declared.name, ctx)
+        vote = route.active(item.state) if route is not None and declared.name in VOTING_TRIGGERS else None
+        if route is None or vote is None or route.completes_stage(item.state):
+            return TransitionCheck(item, new_state, inputs, 0, loaded.revision_id)
+        # this vote counts; the stage's steps still need the rest of their quorums
+        needed = sum(max(0, step.needed - len(step.votes)) for step in route.steps if step.stage == item.state)
+        return TransitionCheck(item, item.state, inputs, max(0, needed - 1), loaded.revision_id)
 
 
 def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, inputs: dict[str, Any],
