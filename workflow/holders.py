@@ -27,6 +27,7 @@ class Holder:
 
     username: str
     name: str
+    user_id: int = 0
 
     def to_json(self) -> dict[str, str]:
         """The item JSON's ``holders`` entry (DESIGN.md §7a)."""
@@ -77,7 +78,7 @@ def _names(session: Session, ids: Iterable[int]) -> dict[int, Holder]:
         return {}
     rows = session.execute(select(User.id, User.username, User.display_name)
                            .where(User.id.in_(wanted), User.active.is_(True)))
-    return {r.id: Holder(r.username, r.display_name or r.username) for r in rows}
+    return {r.id: Holder(r.username, r.display_name or r.username, r.id) for r in rows}
 
 
 __all__ = ["Holder", "Holding", "holdings"]

@@ -11,3 +11,4 @@ from web.api import calendar  # noqa: E402,F401  (working-day calendar, admin ov
 from web.api import incidents  # noqa: E402,F401  (leak incidents, referrals to the secrecy authority)
 from web.api import routes  # noqa: E402,F401  (review routes, admin)
 from web.api import worklists  # noqa: E402,F401  (已办, 我发起的, 批量批准)
+from web.api import nudges  # noqa: E402,F401  (催办)

@@ -5,7 +5,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from web.api import bp
-from web.api.openapi import PAGING, _op, _q, array, path_id, ref, register_paths
+from web.api.openapi import INTEGER, PAGING, _op, _q, array, obj, path_id, ref, register_paths
 from web.api.request import acting_user, json_body
 from web.core import core
 from workflow.services import notifications as service
@@ -25,6 +25,11 @@ def notifications() -> ResponseReturnValue:
 def notification_read(notification_id: int) -> ResponseReturnValue:
     row = service.mark_read(core(), acting_user(), notification_id)
     return jsonify(service.notification_to_dict(row))
+
+
+@bp.post("/notifications/read-all")
+def notifications_read_all() -> ResponseReturnValue:
+    return jsonify({"marked": service.mark_all_read(core(), acting_user())})
 
 
 @bp.get("/me/preferences")
@@ -47,9 +52,11 @@ NID = path_id("notification_id")
 register_paths({
     "/api/v1/notifications": {"get": _op("The caller's inbox, newest first", schema=ref("NotificationPage"),
                                          params=[_q("unread", description="1/true/yes: unread only"), *PAGING])},
-    "/api/v1/notifications/{notification_id}/read": {"post": _op("Mark a notification read (idempotent)",
-                                                                 params=[NID], write=True,
-                                                                 schema=ref("Notification"))},
+    "/api/v1/notifications/{notification_id}/read": {"post": _op(
+        "Mark a notification read (idempotent), with the earlier ones about the same item or application",
+        params=[NID], write=True, schema=ref("Notification"))},
+    "/api/v1/notifications/read-all": {"post": _op("全部已读: mark every unread notification of the caller read",
+                                                   write=True, schema=obj({"marked": INTEGER}))},
     "/api/v1/me/preferences": {"get": _op("Mail preference", schema=ref("Preferences")),
                                "put": _op("Set mail preference", body=ref("PreferencesInput"),
                                           schema=ref("Preferences"))},

@@ -7,7 +7,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
@@ -22,7 +22,7 @@ from workflow.context import Gongkai
 from workflow.errors import ValidationFailed
 from workflow.i18n import gettext as _
 from workflow.item_spec import spec_of
-from workflow.services import catalog, queries, users
+from workflow.services import catalog, nudges, queries, users
 from workflow.xml_text import xml_safe
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -119,6 +119,36 @@ def _export_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]
 
 def _filename(ext: str) -> str:
     return f"overdue-{local_date(core().now()).isoformat()}.{ext}"
+
+
+@bp.post("/overdue/items/<int:item_id>/nudge")
+@login_required
+def nudge_item(item_id: int) -> ResponseReturnValue:
+    """催办 one overdue item from the overdue page; back to the page with what was done."""
+    result, _error = try_verb(nudges.nudge_item, core(), require_admin(), item_id,
+                              {"message": request.form.get("message")})
+    if result is not None:
+        flash(_("已催办：%(names)s", names="、".join(h.name for h in result.nudged)), "success")
+    return redirect(url_for("admin.overdue", **_overdue_filters()))
+
+
+@bp.post("/overdue/departments/<code>/nudge")
+@login_required
+def nudge_department(code: str) -> ResponseReturnValue:
+    """催办 every overdue item of one department (each holder once per item per working day)."""
+    results, _error = try_verb(nudges.nudge_overdue, core(), require_admin(), code,
+                               {"message": request.form.get("message")})
+    if results is not None:
+        told = sum(len(r.nudged) for r in results)
+        skipped = sum(len(r.already) for r in results)
+        flash(_("已催办 %(items)d 个事项的 %(people)d 人次；今天已催办过的 %(skipped)d 人次未再发送",
+                items=sum(1 for r in results if r.nudged), people=told, skipped=skipped), "success")
+    return redirect(url_for("admin.overdue", **_overdue_filters()))
+
+
+def _overdue_filters() -> dict[str, str]:
+    """The overdue page's filters the form posted back (so the page comes back as it was)."""
+    return {key: value for key in ("department", "stage") if (value := request.form.get(key, ""))}
 
 
 @bp.get("/overdue.csv")

@@ -17,9 +17,16 @@ PREFS = (("instant", "即时邮件"), ("daily_digest", "每日摘要（工作日
 @bp.get("/inbox")
 @login_required
 def index() -> ResponseReturnValue:
-    page = notifications.inbox(core(), actor(), unread=request.args.get("unread") == "1",
-                               page=request.args.get("page"))
-    return render_template("inbox.html", page=page, messages=list(page.items))
+    page = notifications.inbox_cards(core(), actor(), unread=request.args.get("unread") == "1",
+                                     page=request.args.get("page"))
+    return render_template("inbox.html", page=page, cards=list(page.items))
+
+
+@bp.post("/inbox/read-all")
+@login_required
+def read_all() -> ResponseReturnValue:
+    try_verb(notifications.mark_all_read, core(), actor(), success=_("已全部标为已读"))
+    return redirect(url_for("inbox.index"))
 
 
 @bp.post("/inbox/<int:notification_id>/read")

@@ -21,7 +21,7 @@ from workflow.i18n import gettext as _
 from workflow.item_spec import spec_of
 from workflow.incidents import LEAK_LABELS
 from workflow.referrals import DETERMINATION_LABELS
-from workflow.services import attachments, catalog, incidents, item_scan, items, publication, queries
+from workflow.services import attachments, catalog, incidents, item_scan, items, nudges, publication, queries
 
 bp = Blueprint("items", __name__)
 
@@ -83,6 +83,7 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         if item.state == "secrecy_review" and item.stage_due is None else None,
         incidents=incidents.item_incidents(app, who, item_id) if internal else [], now=now,
         **(items.item_route(app, item) if internal else {"route": None, "holders": []}),
+        can_nudge=internal and (who.is_admin or who.id == item.submitted_by_id),
         determination_labels=DETERMINATION_LABELS, leak_labels=LEAK_LABELS,
         confirm_first={name for name, trigger in spec.triggers.items() if publication.goes_public(trigger)}), status
 
@@ -208,6 +209,16 @@ def revise(item_id: int) -> ResponseReturnValue:
     if error is not None:
         return _render_item(item_id, status=error.status)
     return redirect(url_for("items.edit", item_id=new_item.id))
+
+
+@bp.post("/items/<int:item_id>/nudge")
+@login_required
+def nudge(item_id: int) -> ResponseReturnValue:
+    result, error = try_verb(nudges.nudge_item, core(), actor(), item_id, {"message": request.form.get("message")})
+    if error is not None:
+        return _render_item(item_id, status=error.status)
+    flash(_("已催办：%(names)s", names="、".join(h.name for h in result.nudged)), "success")
+    return redirect(url_for("items.show", item_id=item_id))
 
 
 @bp.post("/items/<int:item_id>/attachments")

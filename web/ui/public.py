@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -84,6 +85,12 @@ def report_docx(year: str) -> ResponseReturnValue:
     return response
 
 
+def _public_url(app: Any, endpoint: str, **values: Any) -> str:
+    """An absolute link from the configured public address (``institution.base_url``), never from the address
+    this server happens to be reached at (a proxy, a worker's port): feeds are read elsewhere."""
+    return str(app.settings["institution.base_url"]).rstrip("/") + url_for(endpoint, **values)
+
+
 @bp.get("/feed.atom")
 def feed() -> ResponseReturnValue:
     app = core()
@@ -92,16 +99,16 @@ def feed() -> ResponseReturnValue:
     root = ET.Element(f"{{{ATOM}}}feed")
     name = str(app.settings["institution.name"])
     ET.SubElement(root, f"{{{ATOM}}}title").text = xml_safe(_("%(name)s 信息公开", name=name))
-    ET.SubElement(root, f"{{{ATOM}}}id").text = url_for("public.feed", _external=True)
-    ET.SubElement(root, f"{{{ATOM}}}link", href=url_for("public.feed", _external=True), rel="self")
-    ET.SubElement(root, f"{{{ATOM}}}link", href=url_for("public.directory", _external=True))
+    ET.SubElement(root, f"{{{ATOM}}}id").text = _public_url(app, "public.feed")
+    ET.SubElement(root, f"{{{ATOM}}}link", href=_public_url(app, "public.feed"), rel="self")
+    ET.SubElement(root, f"{{{ATOM}}}link", href=_public_url(app, "public.directory"))
     updated = max((i.published_at for i in page.items if i.published_at), default=None) or app.now()
     ET.SubElement(root, f"{{{ATOM}}}updated").text = _iso(updated)
     author = ET.SubElement(root, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = xml_safe(name)
     for found in page.items:
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
-        link = url_for("public.item", item_id=found.id, _external=True)
+        link = _public_url(app, "public.item", item_id=found.id)
         # Stored text may predate the input checks: strip what XML cannot carry (invalid feed otherwise).
         ET.SubElement(entry, f"{{{ATOM}}}title").text = xml_safe(found.title)
         ET.SubElement(entry, f"{{{ATOM}}}id").text = link

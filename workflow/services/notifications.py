@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select, update
 
 from db.models import NOTIFY_PREFS, Notification, User
 from workflow.access import ADMIN, Actor, require_role
@@ -26,6 +28,46 @@ def inbox(app: Gongkai, actor: Actor, *, unread: bool = False, page: Any = None,
         return Page(rows, page_no, size, total)
 
 
+@dataclass(frozen=True)
+class InboxCard:
+    """One card of the inbox: the latest message about one item (or one application) and how many came."""
+
+    latest: Notification
+    count: int   # messages about the same item (or application) on this card
+    unread: int  # of which unread
+
+
+# One card per item, per application; a message about neither is a card of its own.
+_N = Notification
+_CARD_KEY = (_N.item_id, _N.application_id,
+             case((and_(_N.item_id.is_(None), _N.application_id.is_(None)), _N.id), else_=None))
+_UNREAD = func.sum(case((_N.read_at.is_(None), 1), else_=0))
+
+
+def inbox_cards(app: Gongkai, actor: Actor, *, unread: bool = False, page: Any = None, per_page: Any = None) -> Page:
+    """The actor's inbox as cards, newest first: a reminder's three rungs, a submission, a nudge and a return
+    about the same item are one card showing the latest (``InboxCard``), not a flood of cards."""
+    page_no, size = page_args(app, page, per_page)
+    with app.db.read() as session:
+        cards = (select(func.max(_N.id).label("latest"), func.count().label("count"), _UNREAD.label("unread"))
+                 .where(_N.user_id == actor.id).group_by(*_CARD_KEY))
+        if unread:
+            cards = cards.having(_UNREAD > 0)
+        total = session.scalar(select(func.count()).select_from(cards.subquery())) or 0
+        rows = session.execute(cards.order_by(func.max(_N.id).desc()).limit(size).offset((page_no - 1) * size)).all()
+        latest = {n.id: n for n in session.scalars(select(_N).where(_N.id.in_([r.latest for r in rows])))}
+        return Page([InboxCard(latest[r.latest], int(r.count), int(r.unread or 0)) for r in rows], page_no, size,
+                    total)
+
+
+def mark_all_read(app: Gongkai, actor: Actor) -> int:
+    """Mark every unread message of the actor read (全部已读); returns how many."""
+    with app.db.write() as session:
+        return session.execute(update(Notification).where(Notification.user_id == actor.id,
+                                                          Notification.read_at.is_(None))
+                               .values(read_at=app.now()).execution_options(synchronize_session=False)).rowcount
+
+
 def unread_count(app: Gongkai, actor: Actor) -> int:
     """How many of the actor's notifications are unread (the header badge)."""
     with app.db.read() as session:
@@ -34,13 +76,20 @@ def unread_count(app: Gongkai, actor: Actor) -> int:
 
 
 def mark_read(app: Gongkai, actor: Actor, notification_id: int) -> Notification:
-    """Mark one of the actor's notifications read (idempotent)."""
+    """Mark one of the actor's notifications read (idempotent), and the earlier ones about the same item or
+    application (they share its inbox card)."""
     with app.db.write() as session:
         row = session.get(Notification, notification_id)
         if row is None or row.user_id != actor.id:
             raise NotFound("通知不存在", code="notification_not_found")
         if row.read_at is None:
             row.read_at = app.now()
+        # the inbox shows one card per item (or application): reading it reads the earlier messages on it
+        same = _N.item_id == row.item_id if row.item_id is not None else \
+            (_N.application_id == row.application_id if row.application_id is not None else None)
+        if same is not None:
+            session.execute(update(_N).where(_N.user_id == actor.id, same, _N.read_at.is_(None), _N.id < row.id)
+                            .values(read_at=row.read_at).execution_options(synchronize_session=False))
         return row
 
 
