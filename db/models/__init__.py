@@ -13,6 +13,7 @@ from db.models.assessments import PersonalInfoAssessment  # noqa: F401  (PIPL im
 from db.models.routes import (ItemRouteSnapshot, ItemRouteStep, ItemRouteStepUser, ReviewRoute,  # noqa: F401
                               ReviewRouteCategory,
                               ReviewRouteDepartment, ReviewRouteStep, ReviewRouteStepUser, StepVote)
+from db.models.phrases import UserPhrases  # noqa: F401  (常用意见, per user)
 from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments
 
 __all__ = [
