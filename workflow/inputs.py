@@ -85,7 +85,10 @@ def parse_text(value: Any, field: str, *, label: str, max_len: int, required: bo
     if not isinstance(value, str):
         raise ValidationFailed("%(label)s必须是文本", code="invalid_type", field=field, label=gettext(label))
     value = value.strip()
-    check_text(value, field, single_line=not multiline)
+    bad = (_BAD_IN_TEXT if multiline else _BAD_IN_LINE).search(value)
+    if bad:
+        raise ValidationFailed("%(label)s含有不允许的控制字符（U+%(char)04X）", code="invalid_value", field=field,
+                               label=gettext(label), char=ord(bad.group()))
     if len(value) > max_len:
         raise ValidationFailed("%(label)s过长（最多 %(max)d 个字符）", code="too_long", field=field,
                                label=gettext(label), max=max_len)
@@ -345,15 +348,33 @@ def parse_trigger_inputs(trigger: TriggerSpec, payload: Mapping[str, Any]) -> di
     if unexpected:
         raise ValidationFailed("该操作不接受以下内容：%(fields)s", code="unexpected_field", field=str(unexpected[0])[:40],
                                fields="、".join(str(key)[:40] for key in unexpected[:5]))
-    return {declared.name: _parse_input(declared, payload[declared.name])
-            for declared in trigger.fields if declared.name in payload}
+    inputs: dict[str, Any] = {}
+    for declared in trigger.fields:
+        given = [name for name in declared.names if name in payload]
+        if not given:
+            continue
+        values = [_parse_input(declared, payload[name], name) for name in given]
+        filled = [value for value in values if value not in (None, "", [], {})]
+        if any(value != filled[0] for value in filled[1:]):
+            # ``reason`` and ``opinion`` of a return are one text: two different ones cannot both be it
+            raise ValidationFailed("%(names)s 是同一项内容（%(label)s），请只填写一项", code="conflicting_fields",
+                                   field=given[-1], names="、".join(given), label=gettext(declared.label))
+        inputs[declared.name] = filled[0] if filled else values[0]
+    return inputs
 
 
-def _parse_input(declared: Field, value: Any) -> Any:
+def _parse_input(declared: Field, value: Any, name: str | None = None) -> Any:
+    name = name or declared.name
+    if declared.kind in ("text", "multiline") and declared.max_len is not None:
+        if isinstance(value, str) and len(value) > declared.max_len:  # as sent, before trimming (the schema's limit)
+            raise ValidationFailed("%(label)s过长（最多 %(max)d 个字符）", code="too_long", field=name,
+                                   label=gettext(declared.label), max=declared.max_len)
+        return parse_text(value, name, label=declared.label, max_len=declared.max_len, required=False,
+                          multiline=declared.kind == "multiline")
     if declared.kind in ("text", "multiline"):
-        return parse_reason(value, declared.name)
+        return parse_reason(value, name)
     if declared.kind == "datetime":
-        return parse_datetime(value, declared.name)
+        return parse_datetime(value, name)
     if declared.kind == "choice" and declared.choices:
         if value in (None, ""):
             return None  # not given: a required choice is reported by require_fields

@@ -24,6 +24,7 @@ from workflow.revision_findings import accept_findings, record_scan
 from workflow.hooks import TransitionEvent
 from workflow.item_context import ItemContext
 from workflow.item_store import USER_LOAD_OPTIONS
+from workflow.opinions import opinion_of
 from workflow.revisions import content_hash, snapshot
 
 if TYPE_CHECKING:
@@ -114,14 +115,19 @@ def record_approval(step: Step) -> list[TransitionEvent]:
 
 def record_decision(step: Step) -> None:
     """The decision row of a deciding trigger, bound to the revision decided on, with its inputs: staged
-    on the step, written with the item's UPDATE (``item_store.write``)."""
+    on the step, written with the item's UPDATE (``item_store.write``). Its opinion (``workflow.opinions``:
+    a return's is its reason) also goes into the audit event, which the history shows."""
     inputs = step.context.inputs
     checklist = inputs.get("checklist")
+    opinion = opinion_of(step.trigger, inputs)
     step.decision = {
         "item_id": step.item.id, "revision_id": step.revision_id, "kind": step.trigger.name,
         "actor_id": step.actor.id, "at": step.now, "reason": inputs.get("reason"),
         "checklist": dict(checklist) if isinstance(checklist, dict) else None,
-        "legal_basis": inputs.get("legal_basis"), "justifications": None, **step.decision_extra}
+        "legal_basis": inputs.get("legal_basis"), "justifications": None, "opinion": opinion,
+        **step.decision_extra}
+    if opinion is not None:
+        step.audit_data["opinion"] = opinion
 
 
 def enter_published(step: Step) -> list[TransitionEvent]:

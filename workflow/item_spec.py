@@ -22,6 +22,7 @@ from workflow.item_context import ItemContext
 from workflow.incidents import LEAK_LABELS, record_incident
 from workflow.item_effects import enter_archived, enter_published, record_approval, record_review, take_revision
 from workflow.item_states import ItemState
+from workflow.opinions import OPINION, OPINION_MAX
 from workflow.referrals import DETERMINATION_LABELS, open_referral, record_answer
 from workflow.spec import STAY, Field, Route, TriggerSpec, WorkflowSpec
 
@@ -46,6 +47,21 @@ DETERMINATION = Field("determination", N_("审定结论"), "choice", required=Tr
                       choices=tuple(DETERMINATION_LABELS.items()))
 ANSWER = Field("answer", N_("审定意见"), "multiline", required=True)
 DOCUMENT_NO = Field("document_no", N_("审定文号"))
+# 审查意见 / 审批意见 (workflow/opinions.py): optional on a pass or an approval; on a return or a rejection the
+# required reason is the opinion (one box; the API takes it as ``reason`` or ``opinion``). Each offers the
+# built-in 常用意见 below until the user keeps their own list (个人设置).
+REVIEW_OPINION = Field(OPINION, N_("审查意见"), "multiline", max_len=OPINION_MAX,
+                       phrases=(N_("同意公开"), N_("经审查，不涉及国家秘密、工作秘密、商业秘密和个人隐私，同意公开"),
+                                N_("已核对个人信息的公开依据，同意公开")))
+RETURN_OPINION = Field("reason", N_("审查意见"), "multiline", required=True, max_len=OPINION_MAX,
+                       aliases=(OPINION,), help=N_("即退回理由，起草人修改时可以看到"),
+                       phrases=(N_("请删除个人身份信息后重新提交"), N_("请补充法律依据"),
+                                N_("请核实数据后重新提交"), N_("请补充相关附件或证明材料")))
+APPROVAL_OPINION = Field(OPINION, N_("审批意见"), "multiline", max_len=OPINION_MAX,
+                         phrases=(N_("同意，按期发布"), N_("同意公开")))
+REJECT_OPINION = Field("reason", N_("审批意见"), "multiline", required=True, max_len=OPINION_MAX,
+                       aliases=(OPINION,), help=N_("即不予批准的理由，起草人修改时可以看到"),
+                       phrases=(N_("暂缓公开"), N_("请补充法律依据"), N_("请按审查意见修改后重新提交")))
 LEAK = Field("leak", N_("泄密情形"), "choice", choices=tuple(LEAK_LABELS.items()),
              help=N_("涉及泄密时登记泄密事件，须在24小时内报告保密行政管理部门和上级主管部门"))
 
@@ -62,11 +78,11 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
                 style="secondary"),
     TriggerSpec("pass_review", N_("审查通过"), (S.SECRECY_REVIEW,), S.APPROVAL,
                 permission=(guards.step_decider(REVIEWER), guards.NOT_A_CONTRIBUTOR_TO_REVIEW),
-                fields=(CHECKLIST, LEGAL_BASIS, JUSTIFICATIONS, ACCEPT_FINDINGS),
+                fields=(CHECKLIST, LEGAL_BASIS, JUSTIFICATIONS, ACCEPT_FINDINGS, REVIEW_OPINION),
                 checks=(guards.checklist_clear, guards.no_open_blocking_findings, guards.referral_settled),
                 decision=True, awaited_by=REVIEWER, effect=record_review, style="success"),
     TriggerSpec("return", N_("退回修改"), (S.SECRECY_REVIEW,), S.DRAFT,
-                permission=(guards.step_decider(REVIEWER, voting=False),), fields=(REASON.mandatory(),),
+                permission=(guards.step_decider(REVIEWER, voting=False),), fields=(RETURN_OPINION,),
                 decision=True, style="warning"),
     # 转保密审定: the item stays in secrecy review, waiting for the authority (workflow/referrals.py)
     TriggerSpec("refer", N_("转保密审定"), (S.SECRECY_REVIEW,), STAY,
@@ -78,10 +94,10 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
     TriggerSpec("approve", N_("批准"), (S.APPROVAL,), S.PUBLISHED,
                 permission=(guards.step_decider(APPROVER), guards.NOT_A_CONTRIBUTOR_TO_APPROVE,
                             guards.not_the_reviewer),
-                fields=(PUBLISH_AT,), routes=(Route(S.SCHEDULED, guards.publish_at_in_future),),
+                fields=(PUBLISH_AT, APPROVAL_OPINION), routes=(Route(S.SCHEDULED, guards.publish_at_in_future),),
                 decision=True, awaited_by=APPROVER, effect=record_approval, style="success"),
     TriggerSpec("reject", N_("不予批准"), (S.APPROVAL,), S.DRAFT,
-                permission=(guards.step_decider(APPROVER, voting=False),), fields=(REASON.mandatory(),),
+                permission=(guards.step_decider(APPROVER, voting=False),), fields=(REJECT_OPINION,),
                 decision=True, style="danger"),
     TriggerSpec("publish", N_("发布"), (S.SCHEDULED,), S.PUBLISHED,
                 permission=(guards.role_in_department(ADMIN),)),

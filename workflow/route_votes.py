@@ -189,11 +189,12 @@ def _votes(session: Session, revision_id: int) -> list[tuple[int, Vote]]:
 def _default_progress(spec: WorkflowSpec[Any], session: Session, revision_id: int | None) -> RouteProgress:
     """The default route as progress: its one vote per stage is the stage's decision row."""
     route = default_route(spec)
-    rows = session.execute(select(Decision.kind, Decision.actor_id, User.username, User.display_name, Decision.at)
+    rows = session.execute(select(Decision.kind, Decision.actor_id, User.username, User.display_name, Decision.at,
+                                  Decision.opinion)
                            .join(User, User.id == Decision.actor_id)
                            .where(Decision.revision_id == revision_id, Decision.kind.in_(VOTING_TRIGGERS))
                            .order_by(Decision.at, Decision.id)).all() if revision_id is not None else []
-    votes = [(VOTING_TRIGGERS.index(r.kind) + 1, Vote(r.actor_id, r.username, r.kind, r.at, None, r.display_name))
+    votes = [(VOTING_TRIGGERS.index(r.kind) + 1, Vote(r.actor_id, r.username, r.kind, r.at, r.opinion, r.display_name))
              for r in rows]
     snapshot = snapshot_json(route, {n: 1 for n in range(1, len(route.steps) + 1)}, {}, {})
     return from_snapshot(snapshot, votes, None)
@@ -219,7 +220,7 @@ def progress_of(session: Session, item: Item) -> RouteProgress | None:
 
 def route_json(spec: WorkflowSpec[Any], session: Session, item: Item) -> dict[str, Any]:
     """The item JSON's ``route`` (DESIGN.md §7a): the current revision's route, each step's quorum, the
-    votes it needs and has (person, time, decision; ``opinion`` null for now) and its status."""
+    votes it needs and has (person, time, decision and the opinion written with it, or null) and its status."""
     revision_id, stored = _stored(session, item)
     progress_ = stored or _default_progress(spec, session, revision_id)
     body = progress_.to_json(item.state, ROUTE_STAGES)

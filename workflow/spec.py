@@ -55,6 +55,11 @@ class Field:
     secrecy-review questions), ``justifications`` (the particulars the checklist's "yes" answers
     require, asked inside the checklist), ``datetime``, ``date``, ``integer``, ``choice`` (one of
     ``choices``) or ``multi`` (a list of ids, e.g. findings accepted).
+
+    ``max_len``: the longest text accepted (None: the general limit of free text). ``aliases``: other
+    names the request may give the same input under (a return's ``reason`` is its ``opinion``: either
+    name fills the one box). ``phrases``: built-in suggestions (msgids) a form offers under the box,
+    which each user may replace with their own (常用意见, ``workflow.services.phrases``).
     """
 
     name: str
@@ -63,6 +68,14 @@ class Field:
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     help: str = ""
+    max_len: int | None = None
+    aliases: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The name and every alias the request may use for this input."""
+        return (self.name, *self.aliases)
 
     def optional(self) -> Field:
         """The same field, not required."""
@@ -108,10 +121,14 @@ class TriggerSpec:
         """The declared input ``name``, or None."""
         return next((f for f in self.fields if f.name == name), None)
 
+    def input_named(self, name: str) -> Field | None:
+        """The input the request may give as ``name``: declared under that name or with it as an alias."""
+        return next((f for f in self.fields if name in f.names), None)
+
     @property
     def field_names(self) -> tuple[str, ...]:
-        """The names of the inputs this trigger accepts."""
-        return tuple(f.name for f in self.fields)
+        """The names of the inputs this trigger accepts (aliases included)."""
+        return tuple(name for f in self.fields for name in f.names)
 
 
 @dataclass(frozen=True)
@@ -156,6 +173,8 @@ class WorkflowSpec(Generic[ContextT]):
             unknown = {*trigger.sources, *trigger.dests} - {s.value for s in states} - {STAY}
             if unknown:
                 raise ValueError(f"{name}: trigger {trigger.name!r} names unknown states {sorted(unknown)}")
+            if len(set(trigger.field_names)) != len(trigger.field_names):
+                raise ValueError(f"{name}: trigger {trigger.name!r} takes one input name twice (an alias?)")
             self.triggers[trigger.name] = trigger
         self.initial = initial
         self.machine = Machine(model=None, states=[s.value for s in states], transitions=self._transitions(),
@@ -244,8 +263,9 @@ class WorkflowSpec(Generic[ContextT]):
         return [(source, dest, names) for (source, dest), names in edges.items()]
 
     def field_names(self) -> tuple[str, ...]:
-        """Every input any trigger accepts (the API's accepted fields), in first-declared order."""
-        return tuple(dict.fromkeys(f.name for t in self.triggers.values() for f in t.fields))
+        """Every input any trigger accepts (the API's accepted fields, aliases included), in first-declared
+        order."""
+        return tuple(dict.fromkeys(name for t in self.triggers.values() for name in t.field_names))
 
     # -- running -------------------------------------------------------------------------------------
 

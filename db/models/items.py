@@ -181,6 +181,8 @@ class Decision(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # pass_review: the particulars each "yes" required (workflow/checklist.py), {question_key: {...}}
     justifications: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # 审查意见 / 审批意见 (workflow/opinions.py); a return's or a rejection's is its reason
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
 

@@ -79,7 +79,7 @@ def test_review_cycle_through_forms(as_user, items) -> None:
     reviewer, drafter, approver = as_user("reviewer"), as_user("drafter"), as_user("approver")
     item = items["review"]
     refused = reviewer.post(f"/items/{item}/do/return", data={"reason": " "})
-    assert refused.status_code == 422 and "请填写理由" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "请填写审查意见" in refused.get_data(as_text=True)
     assert reviewer.post(f"/items/{item}/do/return", data={"reason": "请补充依据"}).status_code == 302
     assert "请补充依据" in drafter.get(f"/items/{item}").get_data(as_text=True)
     assert drafter.post(f"/items/{item}/do/submit").status_code == 302

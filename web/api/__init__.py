@@ -12,3 +12,4 @@ from web.api import incidents  # noqa: E402,F401  (leak incidents, referrals to 
 from web.api import routes  # noqa: E402,F401  (review routes, admin)
 from web.api import worklists  # noqa: E402,F401  (已办, 我发起的, 批量批准)
 from web.api import nudges  # noqa: E402,F401  (催办)
+from web.api import phrases  # noqa: E402,F401  (the caller's 常用意见)

@@ -264,6 +264,8 @@ def field_schema(field: Field, takers: list[tuple[str, bool]]) -> dict[str, Any]
         schema: dict[str, Any] = nullable({"type": "string", "enum": [value for value, _label in field.choices]})
     else:
         schema = dict(FIELD_KIND_SCHEMAS[field.kind])
+    if field.max_len is not None and field.kind in ("text", "multiline"):
+        schema = nullable({"type": "string", "maxLength": field.max_len})
     taken = ", ".join(f"{name} (required)" if required else name for name, required in takers)
     note = schema.get("description")
     schema["description"] = f"Taken by: {taken}." + (f" {note}" if note else "")
@@ -276,10 +278,16 @@ def transition_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
     takers: dict[str, list[tuple[str, bool]]] = {}
     for trigger in spec.triggers.values():
         for field in trigger.fields:
-            fields.setdefault(field.name, field)
-            takers.setdefault(field.name, []).append((trigger.name, field.required))
+            for name in field.names:  # an alias is a property of its own, taken by the same triggers
+                fields.setdefault(name, field)
+                takers.setdefault(name, []).append((trigger.name, field.required))
     properties: dict[str, Any] = {"trigger": {"type": "string", "enum": list(spec.triggers)}}
     properties.update({name: field_schema(field, takers[name]) for name, field in fields.items()})
+    for trigger in spec.triggers.values():
+        for field in trigger.fields:
+            for alias in field.aliases:
+                properties[alias]["description"] += \
+                    f" On {trigger.name} the same input as `{field.name}` (give either, or both alike)."
     properties["version"] = VERSION
     return obj(properties, required=["trigger"], additional=False)
 
@@ -354,7 +362,8 @@ SCHEMAS: dict[str, Any] = {
                                                 "workdays_late": {"type": "integer", "minimum": 0}})]},
     "HistoryEntry": obj({"at": OPT_DATETIME, "actor": OPT_STRING, "trigger": STRING, "from": OPT_STRING,
                          "to": OPT_STRING, "reason": OPT_STRING, "revision": OPT_STRING,
-                         "data": {"type": "object"}}),
+                         "data": {"type": "object", "description": "What the event recorded besides, e.g. `opinion` "
+                                                                   "(the opinion written with a decision), `step`"}}),
     "ScanFinding": obj({
         "key": STRING, "detector": STRING, "severity": {"type": "string", "enum": ["blocking", "warning"]},
         "location": STRING, "sublocation": STRING, "offset": INTEGER, "length": INTEGER, "excerpt": STRING,

@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from web.core import core
 from workflow import channels, checklist
+from workflow import opinions as opinion_labels
 from workflow.calendar import deadlines
 from workflow.holders import Holding
 from workflow.access import ROLE_LABELS
@@ -61,6 +62,12 @@ def trigger_label(trigger: str | None) -> str:
     if trigger in spec.triggers:
         return spec.trigger_label(trigger)
     return _(ACTION_LABELS[trigger]) if trigger in ACTION_LABELS else trigger
+
+
+def opinion_label(trigger: str | None) -> str:
+    """The translated label of a decision's opinion — 审查意见 or 审批意见 — or 意见 for any other trigger."""
+    label = opinion_labels.opinion_label(spec_of(core()), trigger) if trigger else None
+    return _(label) if label else _("意见")
 
 
 def channel_label(channel: str) -> str:
@@ -132,6 +139,7 @@ def review_grounds(data: dict[str, Any] | None, attachments: Any = ()) -> list[d
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters.update(fdate=fdate, fdatetime=fdatetime, fnumber=fnumber, state_label=state_label,
-                                 trigger_label=trigger_label, channel_label=channel_label, role_label=role_label)
+                                 trigger_label=trigger_label, channel_label=channel_label, role_label=role_label,
+                                 opinion_label=opinion_label)
     app.jinja_env.globals.update(STATE_COLOURS=STATE_COLOURS, is_zh=_is_zh, review_grounds=review_grounds,
                                  holding_labels=holding_labels)

@@ -1,4 +1,4 @@
-"""消息 (inbox) and the user's settings (notification preference, language)."""
+"""消息 (inbox) and the user's settings (notification preference, 常用意见, language)."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -8,7 +8,7 @@ from flask_login import login_required
 from web.core import core
 from web.ui.common import actor, try_verb
 from workflow.i18n import gettext as _
-from workflow.services import notifications, tokens, users
+from workflow.services import notifications, phrases, tokens, users
 
 bp = Blueprint("inbox", __name__)
 PREFS = (("instant", "即时邮件"), ("daily_digest", "每日摘要（工作日 09:00）"), ("off", "不发邮件（仅站内消息）"))
@@ -47,6 +47,43 @@ def settings() -> ResponseReturnValue:
         if error is None:
             return redirect(url_for("inbox.settings"))
         status = error.status
+    return _render_settings(status)
+
+
+def _render_settings(status: int = 200, typed: dict[str, str] | None = None) -> ResponseReturnValue:
+    """The settings page; ``typed``: a phrase refused, kept in its decision's box."""
+    who = actor()
     user = users.user_by_name(core(), who.username)
     own_tokens = tokens.list_tokens(core(), who.username, who)
-    return render_template("settings.html", user=user, prefs=PREFS, tokens=own_tokens), status
+    # 常用意见 of the decisions this user takes (a drafter has none to keep)
+    lists = [entry for entry in phrases.phrase_lists(core(), who) if any(who.has_role(r) for r in entry.roles)]
+    return render_template("settings.html", user=user, prefs=PREFS, tokens=own_tokens, phrase_lists=lists,
+                           phrase_max=phrases.PHRASE_MAX, typed=typed or {}), status
+
+
+@bp.post("/settings/phrases/<decision>/add")
+@login_required
+def add_phrase(decision: str) -> ResponseReturnValue:
+    """Add a phrase to the caller's list for ``decision``."""
+    text = request.form.get("phrase", "")
+    _done, error = try_verb(phrases.add_phrase, core(), actor(), decision, text, success=_("已添加常用意见"))
+    if error is not None:
+        return _render_settings(error.status, {decision: text})
+    return redirect(url_for("inbox.settings", _anchor="phrases"))
+
+
+@bp.post("/settings/phrases/<decision>/remove")
+@login_required
+def remove_phrase(decision: str) -> ResponseReturnValue:
+    """Remove a phrase from the caller's list for ``decision``."""
+    try_verb(phrases.remove_phrase, core(), actor(), decision, request.form.get("phrase", ""),
+             success=_("已删除常用意见"))
+    return redirect(url_for("inbox.settings", _anchor="phrases"))
+
+
+@bp.post("/settings/phrases/<decision>/reset")
+@login_required
+def reset_phrases(decision: str) -> ResponseReturnValue:
+    """The built-in phrases for ``decision`` again."""
+    try_verb(phrases.reset_phrases, core(), actor(), decision, success=_("已恢复默认的常用意见"))
+    return redirect(url_for("inbox.settings", _anchor="phrases"))

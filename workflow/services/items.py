@@ -31,6 +31,7 @@ from workflow.item_context import NO_REFERRAL, ItemContext
 from workflow.item_effects import Step, entering_state, record_decision, take_revision
 from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
+from workflow.opinions import opinion_of
 from workflow.routes import store as route_store
 from workflow.routes import wording
 from workflow.routes.progress import VOTING_TRIGGERS, RouteProgress, Vote
@@ -383,7 +384,8 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
             step.audit_data["route"] = taken[1]["name"]
         if vote is not None and loaded.revision_id is not None:
             route_votes.record_vote(session, item_id=item.id, revision_id=loaded.revision_id, position=vote.position,
-                                    actor=actor, decision=declared.name, opinion=None, now=now)
+                                    actor=actor, decision=declared.name, opinion=opinion_of(declared, inputs),
+                                    now=now)
             step.audit_data["step"] = vote.name
         if item.route_step is not None and (item.route_step, item.stage_entry) != (step_before, entry_before):
             # a step became active: on a vote that keeps the stage, a new stage entry without an event

@@ -6,14 +6,14 @@ indexed, so at a million items each page would read the whole table; (person, it
 the index alone. ``step_votes.user_id`` and ``items.author_id`` are indexed already.
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0025
 """
 from __future__ import annotations
 
 from alembic import op
 
 revision = "0026"
-down_revision = "0022"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
