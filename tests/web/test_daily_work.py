@@ -208,6 +208,13 @@ def test_batch_approval_one_of_five_refused(world: World, api) -> None:
         assert svc.get_item(world.app, world.admin, item_id).state == "published"
         assert _audited(world, item_id, "approve") == ["all_rounder"]  # each approval its own audit event
     assert svc.get_item(world.app, world.admin, own).state == "approval" and _audited(world, own, "approve") == []
+    from sqlalchemy import select
+
+    from db.models import Decision
+    with world.app.db.read() as session:  # the one opinion is each approval's own
+        opinions = session.scalars(select(Decision.opinion).where(Decision.item_id.in_(ids),
+                                                                  Decision.kind == "approve")).all()
+    assert opinions == ["同意公开"] * 4
     again = api("all_rounder").post("/api/v1/batch/approve", json={"items": [ids[0]]}).get_json()
     assert again == [{"id": ids[0], "ok": False, "error": "invalid_state", "message": again[0]["message"]}]
 
