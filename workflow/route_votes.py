@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from db.models import Decision, Department, Item, Revision, User
 from db.models.routes import ROUTE_STAGES, ItemRouteSnapshot, ItemRouteStep, ItemRouteStepUser, StepVote
 from workflow.access import Actor
-from workflow.errors import Conflict, ValidationFailed
+from workflow.errors import Conflict, StaleVersion, ValidationFailed
 from workflow.i18n import gettext
 from workflow.item_store import LoadedItem
 from workflow.notifications import step_opened_notice
@@ -171,17 +171,26 @@ def decided_among(session: Session, actor: Actor, item_ids: Iterable[int]) -> se
 
 
 def progress(session: Session, loaded: LoadedItem) -> RouteProgress | None:
-    """The current revision's route and votes; None when it took the default route (no snapshot)."""
+    """The current revision's route and votes, as of the item loaded; None when it took the default route
+    (no snapshot). StaleVersion when a vote committed after the item was loaded (see ``_votes``)."""
     if loaded.route_snapshot is None or loaded.revision_id is None:
         return None
-    return from_snapshot(loaded.route_snapshot, _votes(session, loaded.revision_id), loaded.route_id)
+    return from_snapshot(loaded.route_snapshot, _votes(session, loaded.revision_id, loaded.item), loaded.route_id)
 
 
-def _votes(session: Session, revision_id: int) -> list[tuple[int, Vote]]:
-    rows = session.execute(
-        select(StepVote.step_position, StepVote.user_id, User.username, User.display_name, StepVote.decision,
-               StepVote.at, StepVote.opinion).join(User, User.id == StepVote.user_id)
-        .where(StepVote.revision_id == revision_id).order_by(StepVote.at, StepVote.id)).all()
+def _votes(session: Session, revision_id: int, loaded: Item | None = None) -> list[tuple[int, Vote]]:
+    """The revision's votes. With ``loaded`` (a transition's item), the item's version is read in the same
+    statement: on PostgreSQL (READ COMMITTED) each statement sees what is committed when it starts, so a
+    vote committed between the item's load and this read would otherwise be judged against the item as it
+    was before that vote (a concurrent 会签 vote refused as "not a decider" of a step already complete).
+    Every vote writes the item, so an unchanged version means these votes are the loaded item's."""
+    query = select(StepVote.step_position, StepVote.user_id, User.username, User.display_name, StepVote.decision,
+                   StepVote.at, StepVote.opinion).join(User, User.id == StepVote.user_id)
+    if loaded is not None:
+        query = query.add_columns(select(Item.version).where(Item.id == loaded.id).scalar_subquery().label("now"))
+    rows = session.execute(query.where(StepVote.revision_id == revision_id).order_by(StepVote.at, StepVote.id)).all()
+    if loaded is not None and any(r.now != loaded.version for r in rows):
+        raise StaleVersion("该事项已被他人修改，请刷新后重试", details={"item_id": loaded.id})
     return [(r.step_position, Vote(r.user_id, r.username, r.decision, r.at, r.opinion, r.display_name))
             for r in rows]
 

@@ -285,6 +285,12 @@ def _load_for_transition(session: Session, actor: Actor, item_id: int) -> tuple[
     return loaded, route
 
 
+# How often a vote nobody pinned to a version is tried in all (``transition``). An attempt is lost only
+# when another change of the item committed first, so three attempts cover three people voting at the same
+# instant; a fourth may still get the 409 (StaleVersion) and simply send the vote again.
+VOTE_ATTEMPTS = 3
+
+
 def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: Mapping[str, Any] | None = None,
                expected_version: int | None = None) -> Item:
     """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction.
@@ -297,10 +303,29 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
     upload scanned it; a crash, a new scanner version or changed settings may have lost it) is scanned
     first, outside the transaction, which then runs again. Should the scan be missing still, its
     finding says so and blocks the review.
+
+    A vote (``pass_review``/``approve``) not pinned to a version (``expected_version`` None) that loses
+    the item's row to a concurrent change (StaleVersion) is judged again on what is now committed
+    (``VOTE_ATTEMPTS`` attempts in all): the second of two simultaneous 会签 votes then sees the first and
+    completes the stage, and a vote no longer allowed gets that refusal (docs/routes.md, "Concurrent votes").
     """
     payload = payload or {}
     declared = spec_of(app).trigger(trigger)
     inputs = parse_trigger_inputs(declared, payload)
+    attempts = VOTE_ATTEMPTS if expected_version is None and declared.name in VOTING_TRIGGERS else 1
+    while True:
+        try:
+            return _fire_scanned(app, actor, item_id, declared, inputs, payload, expected_version)
+        except StaleVersion:
+            # each attempt is its own transaction: the next one reads (and judges) what committed meanwhile
+            attempts -= 1
+            if attempts == 0:
+                raise
+
+
+def _fire_scanned(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, inputs: dict[str, Any],
+                  payload: Mapping[str, Any], expected_version: int | None) -> Item:
+    """``_fire``, scanning a submission's unscanned attachments first when it asks for that."""
     try:
         return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=True)
     except _ScanFirst as first:
