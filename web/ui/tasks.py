@@ -73,16 +73,25 @@ def _batch_body() -> dict[str, Any]:
     return {"items": ids, **({"opinion": opinion} if opinion else {})}
 
 
-@bp.post("/tasks/batch-approve")
-@login_required
-def batch_confirm() -> ResponseReturnValue:
-    """批量批准, step 1: what each selected item would publish, where and when; nothing is approved yet."""
+def _batch_request() -> tuple[Any, Any, dict[str, Any] | None]:
+    """(app, approver, the form's batch body); 403 for a non-approver; body None (told why) when nothing was
+    ticked."""
     app, who = core(), actor()
     if not who.has_role(APPROVER):
         abort(403)
     body = _batch_body()
     if not body["items"]:
         flash(_("请先勾选要批准的事项"), "warning")
+        return app, who, None
+    return app, who, body
+
+
+@bp.post("/tasks/batch-approve")
+@login_required
+def batch_confirm() -> ResponseReturnValue:
+    """批量批准, step 1: what each selected item would publish, where and when; nothing is approved yet."""
+    app, who, body = _batch_request()
+    if body is None:
         return _render_tasks(422)
     previews, error = try_verb(batch.preview_many, app, who, body)
     if error is not None:
@@ -95,12 +104,8 @@ def batch_confirm() -> ResponseReturnValue:
 @login_required
 def batch_run() -> ResponseReturnValue:
     """批量批准, step 2 (the explicit confirmation): each item approved on its own; the result of each."""
-    app, who = core(), actor()
-    if not who.has_role(APPROVER):
-        abort(403)
-    body = _batch_body()
-    if not body["items"]:
-        flash(_("请先勾选要批准的事项"), "warning")
+    app, who, body = _batch_request()
+    if body is None:
         return _render_tasks(422)
     results, error = try_verb(batch.approve_many, app, who, body)
     if error is not None:
