@@ -13,6 +13,7 @@ from db.models.assessments import PersonalInfoAssessment  # noqa: F401  (PIPL im
 from db.models.routes import (ItemRouteSnapshot, ItemRouteStep, ItemRouteStepUser, ReviewRoute,  # noqa: F401
                               ReviewRouteCategory,
                               ReviewRouteDepartment, ReviewRouteStep, ReviewRouteStepUser, StepVote)
+from db.models.search import AttachmentText, ItemSearch  # noqa: F401  (full-text search, issue 14)
 from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments
 
 __all__ = [
