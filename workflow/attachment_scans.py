@@ -20,6 +20,7 @@ from workflow.clock import local_date
 from workflow.i18n import DEFAULT_LOCALE, _, locale_context
 from workflow.scan.result import Finding, make_finding
 from workflow.scan.scanner import LIST_TITLE_RE, incomplete_finding
+from workflow.search import index as search_index
 
 if TYPE_CHECKING:
     from workflow.context import Gongkai
@@ -81,6 +82,8 @@ def scan_and_store(app: "Gongkai", data: bytes, key: ScanKey) -> AttachmentScan:
         session.execute(insert_ignore(session, AttachmentScan.__table__), [row])
         stored = cached(session, [key])[key]
         session.expunge(stored)
+        # the text read for the scan serves the full-text search: stored and indexed in the same commit
+        search_index.store_text(app, session, key.sha256, key.extension, result.text, result.complete, app.now())
     log.info("attachment scan sha256=%s ext=%s complete=%s elapsed_ms=%s reason=%s", key.sha256[:12],
              key.extension, result.complete, row["elapsed_ms"], result.reason)
     return stored
@@ -150,6 +153,27 @@ def scan_pending(app: "Gongkai", limit: int = 20) -> int:
     return ensure_scanned(app, todo)
 
 
+def extract_for_search(app: "Gongkai", limit: int = 20) -> int:
+    """Scheduler job (with ``scan``): extract the text of attachments the search has not got yet — those
+    uploaded before search existed, or whose scan failed to run — a few per run, in the bounded worker
+    (which scans them too). Items left marked pending with every text stored are indexed again. Returns
+    the texts extracted plus the items indexed again."""
+    with app.db.read() as session:
+        todo = search_index.missing_texts(session, limit)
+        metas = session.execute(select(Attachment.id, Attachment.sha256, Attachment.filename)
+                                .where(Attachment.id.in_(todo))).all() if todo else []
+    fingerprint = current_fingerprint(app)
+    for row in metas:
+        with app.db.read() as session:
+            data = session.scalar(select(Attachment.data).where(Attachment.id == row.id))
+        if data is not None:
+            scan_and_store(app, data, ScanKey(row.sha256, extension_of(row.filename), fingerprint))
+    if metas:
+        return len(metas)
+    with app.db.write() as session:
+        return search_index.settle_pending(app, session, limit)
+
+
 def findings_for(attachment: Attachment, scan: AttachmentScan | None, listed: bool) -> list[Finding]:
     """The findings of one attachment from its stored scan, located at its own file name.
 
@@ -187,4 +211,5 @@ def scan_stats(app: "Gongkai") -> dict[str, int]:
 
 
 __all__ = ["ScanKey", "attachment_findings", "cached", "current_fingerprint", "ensure_scanned", "extension_of",
+           "extract_for_search",
            "findings_for", "key_of", "scan_and_store", "scan_pending", "scan_stats", "unscanned"]

@@ -133,9 +133,11 @@ def anchor_audit(app: "Gongkai") -> dict[str, Any]:
 
 
 def scan_attachments(app: "Gongkai") -> int:
-    """Attachments of open items without a scan under the current scanner fingerprint, a few per run."""
-    from workflow.attachment_scans import scan_pending
-    return scan_pending(app, int(app.settings.get("scan_worker.batch", 20)))
+    """Attachments of open items without a scan under the current scanner fingerprint, a few per run; then
+    attachments whose text the full-text search lacks (docs/search.md), a few per run."""
+    from workflow.attachment_scans import extract_for_search, scan_pending
+    batch = int(app.settings.get("scan_worker.batch", 20))
+    return scan_pending(app, batch) + extract_for_search(app, batch)
 
 
 JOBS: dict[str, Callable[["Gongkai"], Any]] = {

@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 
 import db.models  # noqa: F401  (registers every table)
 from db.models.base import Base
+from db.models.search import dialect_specific
 from db.session import build_engine
 
 config = context.config
@@ -18,6 +19,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
         compare_type=True,
+        include_name=lambda name, _type, _parents: not dialect_specific(name),  # FTS5 / GIN: one database only
     )
 
 

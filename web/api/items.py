@@ -98,7 +98,8 @@ def list_items() -> ResponseReturnValue:
     actor = acting_user()
     args = request.args
     page = queries.list_items(core(), actor, state=args.get("state") or None, department=args.get("department") or None,
-                              overdue=args.get("overdue"), q=args.get("q"), page=args.get("page"),
+                              overdue=args.get("overdue"), q=args.get("q"), category=args.get("category") or None,
+                              date_from=args.get("from"), date_to=args.get("to"), page=args.get("page"),
                               per_page=args.get("per_page"))
     return jsonify(_page_json(page, _rows(actor, page.items, core().now())))
 

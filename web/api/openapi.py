@@ -191,6 +191,7 @@ PER_PAGE = _q("per_page", or_empty({"type": "integer", "minimum": 1}),
               description="Page size (default `limits.page_size_default`; larger values are capped at "
                           "`limits.page_size_max`)")
 PAGING = [PAGE, PER_PAGE]
+DAY_FILTER = or_empty({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})
 ACADEMIC_YEAR = {"type": "string", "pattern": r"^\s*[0-9]{4}\s*[-–/]\s*[0-9]{4}\s*$", "example": "2022-2023",
                  "description": "Academic year `YYYY-YYYY` (the second year follows the first; 400 otherwise)"}
 
@@ -465,7 +466,16 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": item_response("Create a draft", ok="201", body=ref("ItemInput")),
         "get": _op("List items in scope", schema=ref("ItemPage"), params=[
             _q("state", enum_filter(STATES)), _q("department", description="Department code (422 when unknown)"),
-            _q("overdue", BOOL_ARG), _q("q", description="Words of the title"), *PAGING]),
+            _q("overdue", BOOL_ARG),
+            _q("q", {"type": "string", "maxLength": 100},
+               description="Full-text search over title, body, attachment names and texts (docs/search.md): every "
+                           "word of two or more characters must occur (奖学, 招生); results newest first. 422 for a "
+                           "one-character word, control characters or more than 100 characters"),
+            _q("category", description="清单 category code, e.g. `zsks` (422 when unknown)"),
+            _q("from", DAY_FILTER, description="信息形成日期 (formed_on) on or after this day, YYYY-MM-DD"),
+            _q("to", DAY_FILTER, description="信息形成日期 (formed_on) on or before this day, YYYY-MM-DD (422 when "
+                                             "before `from`)"),
+            *PAGING]),
     },
     "/api/v1/items/{item_id}": {
         "get": item_response("One item", params=[ID]),

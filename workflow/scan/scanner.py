@@ -183,6 +183,13 @@ def scan_attachment(filename: str, data: bytes, *, is_list: bool | None = None,
 def scan_attachment_modes(filename: str, data: bytes, modes: Sequence[bool | None], opts: ScanOptions,
                           today: date) -> list[list[Finding]]:
     """Extract the attachment once, then its findings for each ``is_list`` in ``modes``."""
+    return extract_and_scan(filename, data, modes, opts, today)[0]
+
+
+def extract_and_scan(filename: str, data: bytes, modes: Sequence[bool | None], opts: ScanOptions,
+                     today: date) -> tuple[list[list[Finding]], str]:
+    """:func:`scan_attachment_modes` and the text it read (its units joined by line breaks; what was
+    read before a failure), for the full-text search: one extraction serves both."""
     units: list[TextUnit] = []
     failure: Unreadable | None = None
     table_kind = False
@@ -231,7 +238,7 @@ def scan_attachment_modes(filename: str, data: bytes, modes: Sequence[bool | Non
             out.append(incomplete_finding(filename, _(failure.reason, **failure.params),
                                           acceptable=failure.acceptable))
         results.append(out)
-    return results
+    return results, "\n".join(unit.text for unit in units)
 
 
 def _parser_failure(exc: Exception) -> str:

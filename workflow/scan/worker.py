@@ -69,6 +69,7 @@ class BoundedScan:
     as_list: list[Finding]
     auto: list[Finding]
     elapsed: float
+    text: str = ""                  # the text extracted (for search; what was read before a failure)
     complete: bool = field(init=False)
     reason: str = field(init=False)
 
@@ -105,7 +106,7 @@ def child_main() -> None:
     """
     _limit_self(int(sys.argv[1]), int(sys.argv[2]))
     from workflow.i18n import set_locale
-    from workflow.scan.scanner import scan_attachment_modes
+    from workflow.scan.scanner import extract_and_scan
     import docx, openpyxl, pypdf  # noqa: F401,E401 - imported before the clock starts
     out = sys.stdout.buffer
     out.write(b"R")
@@ -113,10 +114,10 @@ def child_main() -> None:
     filename, data, opts, today, locale = pickle.loads(sys.stdin.buffer.read())
     set_locale(locale)
     try:
-        answer: tuple[str, list[Finding], list[Finding]] = ("ok", *scan_attachment_modes(
-            filename, data, (True, None), opts, today))
+        modes, text = extract_and_scan(filename, data, (True, None), opts, today)
+        answer: tuple[str, list[Finding], list[Finding], str] = ("ok", *modes, text)
     except MemoryError:
-        answer = ("memory", [], [])
+        answer = ("memory", [], [], "")
     out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
     out.flush()
 
@@ -165,7 +166,7 @@ def scan_bounded(data: bytes, extension: str, *, settings: Settings, today: date
             cwd=_package_root(), close_fds=True)
     except OSError:
         return _failed(name, _(R_NO_WORKER), started)
-    status, as_list, auto = "died", [], []
+    status, as_list, auto, text = "died", [], [], ""
     try:
         if not _wait_ready(proc, STARTUP_SECONDS):
             proc.kill()
@@ -180,7 +181,7 @@ def scan_bounded(data: bytes, extension: str, *, settings: Settings, today: date
         else:
             if proc.returncode == 0 and output:
                 try:
-                    status, as_list, auto = pickle.loads(output)
+                    status, as_list, auto, text = pickle.loads(output)
                 except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
                     status = "died"
     finally:
@@ -189,7 +190,7 @@ def scan_bounded(data: bytes, extension: str, *, settings: Settings, today: date
         proc.communicate()
     elapsed = time.monotonic() - started
     if status == "ok":
-        return BoundedScan(as_list, auto, elapsed)
+        return BoundedScan(as_list, auto, elapsed, text)
     if status == "timeout":
         reason = _(R_TIMEOUT, seconds=f"{limits.wall_seconds:g}")
     elif status == "memory":

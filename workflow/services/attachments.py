@@ -12,6 +12,7 @@ from workflow import audit, contributors
 from workflow.access import Actor, public_items_filter
 from workflow.context import Gongkai
 from workflow.errors import NotFound, TooLarge, ValidationFailed
+from workflow.search import index as search_index
 from workflow.services.items import load_draft, load_visible, write_transaction
 
 log = logging.getLogger("gongkai.scan")
@@ -54,6 +55,7 @@ def add_attachment(app: Gongkai, actor: Actor, item_id: int, filename: str, cont
         session.add(row)
         item.updated_at = now  # bumps the item version: the snapshot changes with its attachments
         session.flush()
+        search_index.reindex(app, session, item)  # its name now, its text once the scan has read it
         contributors.record(session, item.id, actor, now, "attachment_add")
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
                      action="attachment_add", from_state="draft", to_state="draft",
@@ -89,6 +91,7 @@ def remove_attachment(app: Gongkai, actor: Actor, item_id: int, attachment_id: i
         item.attachments.remove(row)
         item.updated_at = now
         session.flush()
+        search_index.reindex(app, session, item)
         contributors.record(session, item.id, actor, now, "attachment_remove")
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
                      action="attachment_remove", from_state="draft", to_state="draft", data={"filename": name})

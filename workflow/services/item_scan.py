@@ -7,6 +7,7 @@ from workflow import audit, contributors
 from workflow.access import DRAFTER, Actor, require_role
 from workflow.context import Gongkai
 from workflow.revision_findings import finding_to_dict, findings_of_current_revision
+from workflow.search import index as search_index
 from workflow.services.items import load_draft, load_internal, write_transaction
 
 
@@ -57,6 +58,7 @@ def apply_masking(app: Gongkai, actor: Actor, item_id: int, expected_version: in
                                                      ("body", item.body, masked_body)) if old != new)
         item.title, item.body, item.updated_at = masked_title, masked_body, now
         session.flush()
+        search_index.reindex(app, session, item)  # the masked digits are no longer searchable
         contributors.record(session, item.id, actor, now, "mask")
         audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="mask",
                      from_state="draft", to_state="draft", data={"fields": changed})

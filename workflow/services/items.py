@@ -35,6 +35,7 @@ from workflow.opinions import opinion_of
 from workflow.routes import store as route_store
 from workflow.routes import wording
 from workflow.routes.progress import VOTING_TRIGGERS, RouteProgress, Vote
+from workflow.search import index as search_index
 from workflow.spec import STAY, Action, TriggerSpec
 
 
@@ -190,6 +191,7 @@ def create_item_in(session: Session, app: Gongkai, actor: Actor, data: Mapping[s
                 kind=kind)
     _apply_fields(app, session, item, fields.values, catalog_checked=True)
     item_store.insert_new(session, item)
+    search_index.reindex(app, session, item, created=True)
     contributors.record(session, item.id, actor, now, "create")
     run_deadlines_changed(app, session, item)
     audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id, action="create",
@@ -217,6 +219,7 @@ def update_item(app: Gongkai, actor: Actor, item_id: int, data: Mapping[str, Any
         _apply_fields(app, session, item, fields.values)
         item.updated_at = now
         session.flush()
+        search_index.reindex(app, session, item)
         contributors.record(session, item.id, actor, now, "edit")
         if "formed_on" in fields.present:
             run_deadlines_changed(app, session, item)
@@ -516,6 +519,7 @@ def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
         refresh_deadlines(app, item)
         session.add(item)
         session.flush()
+        search_index.reindex(app, session, item, created=True)
         # the copied content is theirs too: the old item's contributors stay contributors
         contributors.carry_over(session, old.id, item.id, now)
         contributors.record(session, item.id, actor, now, "revise")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Department, Item
 from db.models.items import DISCLOSURE
+from db.models.search import ItemSearch
 from workflow import route_votes
 from workflow.access import Actor, public_items_filter, require_role, sees_internals
 from workflow.calendar import deadlines
@@ -21,6 +22,7 @@ from workflow.errors import NotFound, ValidationFailed
 from workflow.holders import Holding, holdings
 from workflow.inputs import parse_page
 from workflow.item_spec import board_states, spec_of
+from workflow.search.query import match_condition, parse_query, parse_range
 from workflow.services.items import load_internal
 from workflow.task_filters import awaited_filter
 from workflow.views import event_to_dict
@@ -53,10 +55,13 @@ def scope_filter(actor: Actor) -> Any:
     return Item.department_id.in_(sorted(actor.department_ids) or [-1])
 
 
-def _paginate(session: Session, query: Select[Any], page: int, per_page: int) -> Page:
+def _paginate(session: Session, query: Select[Any], page: int, per_page: int,
+              count: Select[Any] | None = None) -> Page:
     # count(*) over the same filters, not over a sub-select of whole rows: lets PostgreSQL answer
-    # from the (department, state, due) index alone.
-    total = session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)) or 0
+    # from the (department, state, due) index alone. ``count``: a cheaper statement that counts the same.
+    if count is None:
+        count = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    total = session.scalar(count) or 0
     rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return Page(rows, page, per_page, total)
 
@@ -81,28 +86,67 @@ def _bool_arg(value: Any, name: str) -> bool | None:
 
 
 def list_items(app: Gongkai, actor: Actor, *, state: str | None = None, department: str | None = None,
-               overdue: Any = None, q: str | None = None, page: Any = None, per_page: Any = None,
-               sort: str = "due") -> Page:
-    """Items in the actor's scope, filtered and paginated."""
+               overdue: Any = None, q: str | None = None, category: str | None = None, date_from: Any = None,
+               date_to: Any = None, page: Any = None, per_page: Any = None, sort: str = "due") -> Page:
+    """Items in the actor's scope, filtered and paginated.
+
+    ``q``: full-text search over title, body, attachment names and texts (``workflow.search``, docs/search.md);
+    results then come newest first. ``category``: a 清单 category code (``zsks`` …); ``date_from`` /
+    ``date_to``: the 信息形成日期 (``formed_on``) between two days, both inclusive (YYYY-MM-DD).
+    """
     page_no, size = page_args(app, page, per_page)
     spec = spec_of(app)
     if state and state not in spec.state_values:
         raise ValidationFailed("未知的状态：%(state)s", code="invalid_value", field="state", state=state)
     want_overdue = _bool_arg(overdue, "overdue")
+    search = parse_query(q)
+    day_from, day_to = parse_range(date_from, date_to)
     now = app.now()
     with app.db.read() as session:
         query = select(Item).where(scope_filter(actor))
-        if department:
-            query = query.where(Item.department_id == department_id(session, department))
+        dept_id = department_id(session, department) if department else None
+        if dept_id is not None:
+            query = query.where(Item.department_id == dept_id)
         if state:
             query = query.where(Item.state == state)
         if want_overdue is not None:
             late = and_(Item.state.in_(spec.open_states), Item.stage_due < now)
             query = query.where(late if want_overdue else ~late)
-        if q:
-            query = query.where(Item.title.contains(q.strip()[:100], autoescape=True))
+        if category:
+            query = query.where(Item.catalog_code.in_(_category_codes(session, category)))
+        if day_from is not None:
+            query = query.where(Item.formed_on >= day_from)
+        if day_to is not None:
+            query = query.where(Item.formed_on <= day_to)
+        if search is not None:
+            # the scope and department again on the index's own column: PostgreSQL combines them with the
+            # bigram index in one bitmap, before any item row is read
+            found = [search_scope(actor), match_condition(search, app.db.is_postgres),
+                     *([ItemSearch.department_id == dept_id] if dept_id is not None else [])]
+            query = query.join(ItemSearch, ItemSearch.item_id == Item.id).where(*found)
+            # with no filter on the item row, the index alone gives the count (one row per item): no item
+            # row is read for the thousands of matches of a frequent word
+            index_only = not (state or want_overdue is not None or category or day_from or day_to)
+            count = select(func.count()).select_from(ItemSearch).where(*found) if index_only else None
+            return _paginate(session, query.order_by(ItemSearch.item_id.desc()), page_no, size, count)
         order = (Item.stage_due.asc().nulls_last(), Item.id) if sort == "due" else (Item.id.desc(),)
         return _paginate(session, query.order_by(*order), page_no, size)
+
+
+def search_scope(actor: Actor) -> Any:
+    """``scope_filter`` on the search index's department column (the same departments)."""
+    if actor.is_admin or actor.all_departments:
+        return True
+    return ItemSearch.department_id.in_(sorted(actor.department_ids) or [-1])
+
+
+def _category_codes(session: Session, category: str) -> Any:
+    """The 清单 entries of one category (a sub-select), ValidationFailed when the category is unknown."""
+    from db.models import CatalogCategory, CatalogEntry
+    if session.scalar(select(CatalogCategory.code).where(CatalogCategory.code == category)) is None:
+        raise ValidationFailed("未知的清单类别：%(category)s", code="invalid_value", field="category",
+                               category=str(category)[:40])
+    return select(CatalogEntry.code).where(CatalogEntry.category_code == category)
 
 
 def my_tasks(app: Gongkai, actor: Actor, *, page: Any = None, per_page: Any = None) -> Page:

@@ -5,7 +5,7 @@ reason: existing returns and rejections get their reason as their opinion, so th
 column). ``user_phrases``: one user's own phrases for one decision, replacing the built-in ones.
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from alembic import op
 from db.types import UTCDateTime
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
