@@ -23,7 +23,7 @@ def test_existing_items_are_indexed_and_their_attachment_texts_follow(world: Wor
     with_file = svc.create_item(app, world.other_drafter, item_payload(title="实验室开放", department="jwc"))
     attachments.add_attachment(app, world.other_drafter, with_file.id, "开放安排.txt", "text/plain",
                                "周末开放化学实验室".encode())
-    command.downgrade(alembic_config(app.db), "0022")   # the index and the stored texts are gone
+    command.downgrade(alembic_config(app.db), "0023")   # the index and the stored texts are gone
     upgrade(app.db)
     assert _found(world, "学费") == [plain.id]
     assert _found(world, "学年") == [plain.id]
