@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export GONGKAI_DATABASE_URL ?= sqlite:///instance/gongkai.db
 
-.PHONY: run test lint setup translations extract-messages demo bench clean browser-deps
+.PHONY: run test lint setup translations extract-messages demo bench clean browser-deps pdf-deps
 
 $(BIN)/gongkai: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ extract-messages: $(BIN)/gongkai
 	  $(BIN)/pybabel update -i workflow/translations/messages.pot -d workflow/translations -l en --no-fuzzy-matching; \
 	else $(BIN)/pybabel init -i workflow/translations/messages.pot -d workflow/translations -l en; fi
 
-run: setup
+run: setup pdf-deps
 	$(BIN)/gongkai init
 	$(BIN)/gongkai demo --if-empty
 	@echo ""
@@ -44,8 +44,15 @@ run: setup
 	# The demo is plain HTTP (any browser, any HOST): the session cookie is not marked Secure here; production keeps it.
 	GONGKAI_SECURE_COOKIES=$${GONGKAI_SECURE_COOKIES:-0} $(BIN)/gongkai run --host $(HOST) --port $(PORT)
 
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+browser-deps: pdf-deps
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk $(PDF_PACKAGES) >/dev/null)
+
+# The PDF of the 审查审批表 (WeasyPrint): Pango and the Noto CJK fonts it embeds (docs/records.md). Without
+# root the install is skipped with a warning: the app then refuses PDFs naming these packages.
+PDF_PACKAGES = fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+pdf-deps:
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null) \
+	  || echo "warning: PDF records need the Debian packages $(PDF_PACKAGES) (apt-get install $(PDF_PACKAGES))"
 
 # lint-imports checks the architecture contracts of pyproject.toml ([tool.importlinter]) first.
 test: setup browser-deps

@@ -55,6 +55,7 @@ ERROR_DESCRIPTIONS = {
     "413": "Request body larger than the configured limit",
     "422": "A missing or invalid field; ``field`` names it",
     "429": "Too many requests from this client address; try again later",
+    "503": "This server cannot make the document now (e.g. the PDF renderer or its Chinese fonts are missing)",
 }
 
 
