@@ -81,7 +81,7 @@ def test_staff_page_shows_the_escaped_application_and_its_clock(client: FlaskCli
         .status_code == 302
     page = client.get(f"/applications/{created.get_json()['id']}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "&lt;b&gt;王五&lt;/b&gt;" in html and "2025-10-23" in html
+    assert page.status_code == 200 and "&lt;b&gt;王五&lt;/b&gt;" in html and "2025年10月23日" in html
     assert client.get("/applications").status_code == 200
     assert client.get("/applications/stats?year=2025-2026").status_code == 200
 

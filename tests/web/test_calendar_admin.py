@@ -186,7 +186,7 @@ def test_non_admins_get_403_on_the_page_actions(as_user, world) -> None:
 def test_page_explains_a_deadline_and_warns_about_estimated_years(as_user) -> None:
     admin = as_user("admin")
     page = admin.get("/admin/calendar?year=2025&from=2025-09-26&workdays=20").get_data(as_text=True)
-    assert "explain-table" in page and "2025-10-30 周四" in page and "第20天" in page
+    assert "explain-table" in page and "2025年10月30日 周四" in page and "第20天" in page
     assert "尚无官方节假日数据" not in page
     bad = admin.get("/admin/calendar?from=2025-09-26&workdays=abc")
     assert bad.status_code == 200 and "workdays" in bad.get_data(as_text=True)

@@ -179,7 +179,7 @@ def test_the_route_card_shows_each_vote_with_its_opinion(as_user, world: World) 
     svc.transition(world.app, world.reviewer, item_id, "pass_review", {"checklist": CLEAR, "opinion": "初审同意"})
     page = as_user("drafter").get(f"/items/{item_id}").get_data(as_text=True)
     card = page[page.index('id="route"'):page.index("办理记录")]
-    assert re.search(r'route-vote">reviewer · 审查通过 · \d{4}-\d\d-\d\d \d\d:\d\d', card)
+    assert re.search(r'route-vote">reviewer · 审查通过 · \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d', card)
     assert '<div class="vote-opinion text-body body-text">审查意见：初审同意</div>' in card
 
 

@@ -19,7 +19,7 @@ def test_overdue_page_warns_when_no_scheduler_beats(as_user, world, clock) -> No
     clock.set(datetime(2025, 9, 26, 10, 11, tzinfo=SHANGHAI))  # eleven minutes without a beat
     page = as_user("admin").get("/admin/overdue").get_data(as_text=True)
     assert 'id="scheduler-down"' in page and "计划任务进程未在运行" in page
-    assert "最后一次心跳时间为 2025-09-26 10:00" in page  # a human date-time in Asia/Shanghai
+    assert "最后一次心跳时间为 2025年9月26日 10:00" in page  # a human date-time in Asia/Shanghai
 
     english = as_user("admin").get("/admin/overdue?lang=en").get_data(as_text=True)
-    assert "The scheduler is not running" in english and "the last heartbeat was at 2025-09-26 10:00" in english
+    assert "The scheduler is not running" in english and "the last heartbeat was at Sep 26, 2025 10:00" in english

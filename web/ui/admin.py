@@ -334,7 +334,8 @@ def catalog_page() -> ResponseReturnValue:
     require_admin()
     app = core()
     return render_template("admin/catalog.html", tree=catalog.catalog_tree(app),
-                           counts=queries.published_counts_by_catalog(app))
+                           counts=queries.published_counts_by_catalog(app),
+                           department_names={d.code: d.name for d in queries.list_departments(app)})
 
 
 @bp.post("/catalog/<code>/applicability")

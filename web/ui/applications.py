@@ -15,7 +15,8 @@ from werkzeug.wrappers import Response
 from web.api.applications import client_address
 from web.core import core
 from web.ui.common import actor, try_verb
-from workflow.applications.spec import ApplicationState
+from workflow.applications.journal import ACTION_LABELS
+from workflow.applications.spec import APPLICATION, ApplicationState
 from workflow.applications.stats import COLUMNS, row_labels
 from workflow.applications.views import application_to_dict
 from workflow.applications.vocabulary import (ApplicantKind, ApplicationChannel, ClockSegment, DeliveryForm,
@@ -115,6 +116,17 @@ def stats_page() -> str:
                            row_labels=row_labels(), **_labels())
 
 
+def _history_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """History rows as a person reads them: each action by its label (收到申请, 指定承办部门 …)."""
+    return [{**event, "label": _history_label(event["trigger"])} for event in events]
+
+
+def _history_label(action: str) -> str:
+    if action in APPLICATION.triggers:
+        return APPLICATION.trigger_label(action)
+    return _(ACTION_LABELS.get(action, "其他办理"))
+
+
 @bp.get("/applications/<int:application_id>")
 @login_required
 def detail(application_id: int) -> str:
@@ -125,7 +137,7 @@ def detail(application_id: int) -> str:
     # What a form shows before the user types: the fee form starts from the recorded fee.
     defaults = {"fee": {"charged": view["fee"]["charged"], "waived": view["fee"]["waived"],
                         "note": view["fee"]["note"] or ""}}
-    return render_template("applications/detail.html", a=view, history=svc.history(core(), who, application_id),
+    return render_template("applications/detail.html", a=view, history=_history_rows(svc.history(core(), who, application_id)),
                            actions=svc.available_actions(core(), who, application), defaults=defaults,
                            departments=list_departments(core()), **_labels())
 

@@ -14,34 +14,48 @@ from workflow import opinions as opinion_labels
 from workflow.calendar import deadlines
 from workflow.holders import Holding
 from workflow.access import ROLE_LABELS
+from workflow.i18n import N_
 from workflow.i18n import gettext as _
 from workflow.i18n import ngettext
 from workflow.item_spec import ItemState, spec_of
 
 STATE_COLOURS = {state.value: state.colour for state in ItemState}
-ACTION_LABELS = {"create": "创建草稿", "edit": "修改草稿", "revise": "发起修订", "attachment_add": "添加附件",
-                 "attachment_remove": "删除附件"}
+# The history label of each audited item action that is not a trigger of the item spec; N_ marks them for
+# extraction (they are translated when shown).
+ACTION_LABELS = {"create": N_("创建草稿"), "edit": N_("修改草稿"), "revise": N_("发起修订"),
+                 "attachment_add": N_("添加附件"), "attachment_remove": N_("删除附件"), "mask": N_("一键脱敏"),
+                 "nudge": N_("催办"), "referral_opened": N_("提请保密工作部门审查"),
+                 "referral_answered": N_("登记保密工作部门意见"), "incident_recorded": N_("登记泄密事件"),
+                 "incident_reported": N_("报告泄密事件"), "assessment_deleted": N_("删除个人信息影响评估记录")}
 
 
 def _is_zh() -> bool:
     return str(get_locale() or "zh").startswith("zh")
 
 
-def fdate(value: date | datetime | None, style: str = "medium") -> str:
+def _parsed(value: date | datetime | str) -> date | datetime:
+    """A date or date-time; views handed over as JSON carry them as ISO strings."""
+    if not isinstance(value, str):
+        return value
+    return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+
+
+def fdate(value: date | datetime | str | None, style: str = "medium") -> str:
     """A date in the user's locale (2025年9月26日 / Sep 26, 2025)."""
-    if value is None:
+    if value is None or value == "":
         return "—"
-    return format_date(value, style)
+    return format_date(_parsed(value), style)
 
 
-def fdatetime(value: datetime | None, style: str = "medium") -> str:
-    """A date-time in Asia/Shanghai, in the user's locale; ``minutes``: to the minute in words of the locale
-    (2025年9月26日 10:00 / Sep 26, 2025 10:00)."""
-    if value is None:
+def fdatetime(value: datetime | str | None, style: str = "medium") -> str:
+    """A date-time in Asia/Shanghai, in the user's locale; ``short``/``minutes``: to the minute in words of
+    the locale (2025年9月26日 10:00 / Sep 26, 2025 10:00) — never the ISO form a person does not read."""
+    if value is None or value == "":
         return "—"
-    if style == "minutes":
+    value = _parsed(value)
+    if style in ("short", "minutes"):
         return format_datetime(value, "y年M月d日 HH:mm" if _is_zh() else "MMM d, y HH:mm")
-    return format_datetime(value, "yyyy-MM-dd HH:mm" if style == "short" else style)
+    return format_datetime(value, style)
 
 
 def fnumber(value: Any) -> str:
@@ -61,7 +75,7 @@ def trigger_label(trigger: str | None) -> str:
     spec = spec_of(core())
     if trigger in spec.triggers:
         return spec.trigger_label(trigger)
-    return _(ACTION_LABELS[trigger]) if trigger in ACTION_LABELS else trigger
+    return _(ACTION_LABELS.get(trigger, N_("其他操作")))
 
 
 def opinion_label(trigger: str | None) -> str:

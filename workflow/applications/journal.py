@@ -13,7 +13,11 @@ from db.models.applications import Application, ApplicationNotice
 from workflow import audit
 from workflow.access import Actor
 from workflow.context import Gongkai
+from workflow.i18n import N_
 from workflow.reminders import follow_application
+
+#: The history label of each recorded action that is not a trigger of the application spec.
+ACTION_LABELS = {"application_received": N_("收到申请")}
 
 
 def record(session: Session, app: Gongkai, actor: Actor | None, application: Application, action: str,

@@ -27,6 +27,7 @@ def application_to_dict(app: Gongkai, application: Application) -> dict[str, Any
         "delivery_form": application.delivery_form, "channel": application.channel,
         "received_at": iso(application.received_at), "received_on": application.received_on.isoformat(),
         "department": application.department.code if application.department else None,
+        "department_name": application.department.name if application.department else None,
         "due_on": application.due_on.isoformat() if application.due_on else None,
         "overdue": bool(application.due_on and application.state in RUNNING_STATES and today > application.due_on),
         "clarify_by": application.clarify_by.isoformat() if application.clarify_by else None,

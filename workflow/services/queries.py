@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEvent, Department, Item
+from db.models import AuditEvent, Department, Item, User
 from db.models.items import DISCLOSURE
 from db.models.search import ItemSearch
 from workflow import route_votes
@@ -255,7 +255,16 @@ def item_history(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any
         load_internal(session, actor, item_id)
         events = session.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id)
                                  .order_by(AuditEvent.seq)).all()
-        return [event_to_dict(event) for event in events]
+        names = _display_names(session, {event.actor_name for event in events if event.actor_name})
+        return [{**event_to_dict(event), "actor_display": names.get(event.actor_name or "")} for event in events]
+
+
+def _display_names(session: Session, usernames: set[str]) -> dict[str, str]:
+    """Username → the name a person reads (the username itself when no name is on record)."""
+    if not usernames:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(usernames)))
+    return {row.username: row.display_name or row.username for row in rows}
 
 
 def public_items(app: Gongkai, *, q: str | None = None, department: str | None = None,
