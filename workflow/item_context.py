@@ -15,7 +15,7 @@ from workflow.routes.progress import RouteProgress
 # The item's own fields as people read them: the submission check names what is missing in these words.
 ITEM_FIELD_LABELS: Mapping[str, str] = {
     "title": N_("标题"), "body": N_("正文"), "catalog_code": N_("清单事项"), "channels": N_("公开渠道"),
-    "formed_on": N_("信息形成日期"),
+    "formed_on": N_("信息形成日期"), "display_until": N_("公示截止时间（名单、公示类信息）"),
 }
 
 

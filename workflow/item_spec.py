@@ -130,3 +130,9 @@ def board_states(spec: WorkflowSpec[ItemContext]) -> tuple[str, ...]:
 def spec_of(app: Gongkai) -> WorkflowSpec[ItemContext]:
     """The item spec ``app`` runs: ``ITEM_SPEC`` unless the instance was built with a variant."""
     return getattr(app, "item_spec", None) or ITEM_SPEC
+
+
+def enters_review(trigger: TriggerSpec) -> bool:
+    """Whether ``trigger`` hands a draft to the secrecy review: the screens show the drafter the open
+    blocking findings of the self-check first (the reviewer decides; the submission is not blocked)."""
+    return ItemState.SECRECY_REVIEW.value in trigger.dests and ItemState.DRAFT.value in trigger.sources

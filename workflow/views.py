@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from db.models import AuditEvent, Item
+from workflow.public_names import public_filename
 from workflow.clock import SHANGHAI
 
 
@@ -70,7 +71,7 @@ def outside_item_to_dict(item: Item) -> dict[str, Any]:
     """What staff outside the item's department see of a published item: what the public sees
     (current content, its attachments), nothing of the workflow (``access.sees_internals``)."""
     return {**public_item_to_dict(item), "kind": item.kind, "view": "public", "state": item.state,
-            "attachments": [{"id": a.id, "filename": a.filename, "size": a.size, "sha256": a.sha256}
+            "attachments": [{"id": a.id, "filename": public_filename(a.filename), "size": a.size, "sha256": a.sha256}
                             for a in item.attachments]}
 
 

@@ -13,6 +13,7 @@ from workflow import channels, checklist
 from workflow import opinions as opinion_labels
 from workflow.calendar import deadlines
 from workflow.holders import Holding
+from workflow.public_names import public_filename
 from workflow.access import ROLE_LABELS
 from workflow.i18n import N_
 from workflow.i18n import gettext as _
@@ -152,7 +153,7 @@ def review_grounds(data: dict[str, Any] | None, attachments: Any = ()) -> list[d
 
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
-    app.jinja_env.filters.update(fdate=fdate, fdatetime=fdatetime, fnumber=fnumber, state_label=state_label,
+    app.jinja_env.filters.update(public_filename=public_filename, fdate=fdate, fdatetime=fdatetime, fnumber=fnumber, state_label=state_label,
                                  trigger_label=trigger_label, channel_label=channel_label, role_label=role_label,
                                  opinion_label=opinion_label)
     app.jinja_env.globals.update(STATE_COLOURS=STATE_COLOURS, is_zh=_is_zh, review_grounds=review_grounds,

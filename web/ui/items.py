@@ -1,6 +1,7 @@
 """Item pages: create/edit a draft, the detail page with review/approval actions, attachments."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -18,7 +19,8 @@ from workflow.clock import SHANGHAI, local_date
 from workflow.errors import DomainError
 from workflow.channels import Channel
 from workflow.i18n import gettext as _
-from workflow.item_spec import spec_of
+from workflow.i18n import ngettext
+from workflow.item_spec import enters_review, spec_of
 from workflow.incidents import LEAK_LABELS
 from workflow.referrals import DETERMINATION_LABELS
 from workflow.opinions import opinion_field
@@ -27,17 +29,37 @@ from workflow.services import attachments, catalog, incidents, item_scan, items,
 bp = Blueprint("items", __name__)
 
 
-def _catalog_choices(keep: str | None = None) -> dict[str, list[tuple[str, str]]]:
-    """Grouped choices (WTForms renders a dict as <optgroup>s): 清单 category → its entries. Entries marked
-    「不适用」 are not offered, except ``keep`` (the entry a draft was filed under before it was marked)."""
+@dataclass(frozen=True)
+class CatalogOption:
+    """One 清单 entry as the picker offers it: its value, its label and a line describing it."""
+
+    code: str
+    label: str
+    description: str
+
+
+def _catalog_groups(keep: str | None = None) -> list[tuple[str, list[CatalogOption]]]:
+    """The picker's groups: 清单 category → its entries, each with who is responsible, how often it is
+    published and the documents it rests on. Entries marked 「不适用」 are not offered, except ``keep``
+    (the entry a draft was filed under before it was marked)."""
     tree = catalog.catalog_tree(core())
-    return {f'{i}. {c["title"]}': [(e["code"], f'{e["code"]} {e["title"]}') for e in c["items"]
-                                   if not e["not_applicable"] or e["code"] == keep]
-            for i, c in enumerate(tree["categories"], start=1)}
+    names = {d.code: d.name for d in queries.list_departments(core())}
+    return [(f'{i}. {c["title"]}', [CatalogOption(e["code"], f'{e["code"]} {e["title"]}', _entry_description(e, names))
+                                    for e in c["items"] if not e["not_applicable"] or e["code"] == keep])
+            for i, c in enumerate(tree["categories"], start=1)]
+
+
+def _entry_description(entry: dict[str, Any], department_names: dict[str, str]) -> str:
+    parts = [_("责任部门：%(name)s", name=department_names.get(entry["department"], entry["department"]))
+             if entry["department"] else "", _("公开时间：%(rhythm)s", rhythm=entry["rhythm"]) if entry["rhythm"] else "",
+             _("依据：%(documents)s", documents=entry["documents"].replace("\n", "、")) if entry["documents"] else ""]
+    return "；".join(part for part in parts if part)
 
 
 def _prepare(form: ItemForm, who: Actor, creating: bool) -> ItemForm:
-    form.catalog_code.choices = _catalog_choices(None if creating else form.catalog_code.data)
+    groups = _catalog_groups(None if creating else form.catalog_code.data)
+    form.catalog_code.choices = {label: [(o.code, o.label) for o in options] for label, options in groups}
+    form.catalog_groups = groups
     form.channels.choices = [(channel.value, _(channel.label)) for channel in Channel]
     if creating:
         depts = [d for d in queries.list_departments(core()) if who.acts_as(DRAFTER, d.id)]
@@ -92,6 +114,13 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         confirm_first={name for name, trigger in spec.triggers.items() if publication.goes_public(trigger)}), status
 
 
+def _form_page(form: ItemForm, creating: bool, item: Any = None) -> str:
+    """The create/edit form; the create form also takes the first attachments."""
+    limit = int(core().settings["limits.attachment_max_bytes"])
+    return render_template("item_form.html", form=form, creating=creating, item=item,
+                           max_upload_mb=round(limit / 1048576, 1))
+
+
 @bp.route("/items/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
@@ -102,10 +131,14 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         form.formed_on.data = local_date(core().now())
         form.channels.data = ["website"]
-        return render_template("item_form.html", form=form, creating=True)
-    item, error = try_verb(items.create_item, core(), who, form.payload(creating=True), success=_("草稿已保存"))
+        return _form_page(form, creating=True)
+    uploads = [attachments.Upload(f.filename or "", f.mimetype, f.read())
+               for f in request.files.getlist("attachments") if f.filename]
+    item, error = try_verb(attachments.create_item_with_attachments, core(), who, form.payload(creating=True),
+                           uploads, success=_("草稿已保存") if not uploads else
+                           ngettext("草稿已保存，已上传 %(num)d 个附件", "草稿已保存，已上传 %(num)d 个附件", len(uploads)))
     if error is not None:
-        return render_template("item_form.html", form=form, creating=True), error.status
+        return _form_page(form, creating=True), error.status
     return redirect(url_for("items.show", item_id=item.id))
 
 
@@ -131,7 +164,7 @@ def edit(item_id: int) -> ResponseReturnValue:
             if item.publish_at else None
         form.display_until.data = item.display_until.astimezone(SHANGHAI).replace(tzinfo=None) \
             if item.display_until else None
-        return render_template("item_form.html", form=form, creating=False, item=item)
+        return _form_page(form, creating=False, item=item)
     form = _prepare(ItemForm(), who, creating=False)
     payload = form.payload(creating=False)
     if item.kind == "reply":
@@ -139,7 +172,7 @@ def edit(item_id: int) -> ResponseReturnValue:
     _done, error = try_verb(items.update_item, app, who, item_id, payload,
                             expected_version=_version(), success=_("草稿已保存"))
     if error is not None:
-        return render_template("item_form.html", form=form, creating=False, item=item), error.status
+        return _form_page(form, creating=False, item=item), error.status
     return redirect(url_for("items.show", item_id=item_id))
 
 
@@ -160,12 +193,33 @@ def do(item_id: int, trigger: str) -> ResponseReturnValue:
         abort(404)
     if publication.goes_public(declared) and request.form.get("confirmed") != "1":
         return _confirm(item_id, declared.name)  # nothing goes public without the explicit confirmation
+    if enters_review(declared) and request.form.get("confirmed") != "1":
+        warning = _submit_warning(item_id, declared.name)
+        if warning is not None:
+            return warning  # open blocking findings: the drafter sees them and confirms (or goes back)
     _item, error = try_verb(items.transition, core(), actor(), item_id, declared.name,
                             form_inputs(declared, request.form), expected_version=_version(),
                             success=_("已执行：%(action)s", action=spec.trigger_label(declared.name)))
     if error is not None:
         return _render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=declared.name)
     return redirect(url_for("items.show", item_id=item_id))
+
+
+def _submit_warning(item_id: int, trigger: str) -> ResponseReturnValue | None:
+    """The page that lists the self-check's open blocking findings before a draft goes to review, or None
+    when there are none (or the caller may not self-check: the transition then refuses as it should)."""
+    try:
+        check = item_scan.self_check(core(), actor(), item_id)
+    except DomainError:
+        return None
+    blocking = [finding for finding in check["findings"] if finding["severity"] == "blocking"]
+    if not blocking:
+        return None
+    carried = [(name, value) for name, value in request.form.items(multi=True)
+               if name not in ("csrf_token", "confirmed")]
+    item = items.get_item(core(), actor(), item_id)
+    return render_template("item_submit_confirm.html", item=item, trigger=trigger, findings=blocking,
+                           masked=check["masked"], carried=carried)
 
 
 def _confirm(item_id: int, trigger: str) -> ResponseReturnValue:
@@ -273,11 +327,12 @@ def download(item_id: int, attachment_id: int) -> ResponseReturnValue:
     return attachment_response(row)
 
 
-def attachment_response(row: Any) -> Response:
-    """A download; served as an attachment so that uploaded HTML never renders in our origin."""
+def attachment_response(row: Any, filename: str | None = None) -> Response:
+    """A download (named ``filename``, else its stored name); served as an attachment so that uploaded
+    HTML never renders in our origin."""
     from urllib.parse import quote
     response = Response(row.data, mimetype="application/octet-stream")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename or row.filename)}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

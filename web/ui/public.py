@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from web.core import core
 from web.ui.items import attachment_response
+from workflow.public_names import public_filename
 from workflow.clock import SHANGHAI
 from workflow.errors import NotFound, ValidationFailed
 from workflow.i18n import gettext as _
@@ -57,7 +58,8 @@ def item(item_id: int) -> ResponseReturnValue:
 
 @bp.get("/items/<int:item_id>/attachments/<int:attachment_id>")
 def attachment(item_id: int, attachment_id: int) -> ResponseReturnValue:
-    return attachment_response(attachments.get_attachment(core(), None, item_id, attachment_id))
+    row = attachments.get_attachment(core(), None, item_id, attachment_id)
+    return attachment_response(row, public_filename(row.filename))
 
 
 @bp.get("/reports")

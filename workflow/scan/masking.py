@@ -9,6 +9,9 @@ text alike.
 - Bank card: first 4 and last 4 digits kept → ``6222***********1234``.
 - Birth date: every digit hidden → ``****年*月*日``.
 - Home address: kept up to the district/county, the rest hidden → ``福建省漳州市芗城区*******``.
+- In a 名单 / 公示 (``remove_personal_info``) nothing of those is kept at all, as 教财厅函〔2017〕28号
+  asks (names with school, class and major only): each match goes, with the label before it
+  (「身份证号：」) and the separator it leaves behind. This is not length-preserving.
 - Classification markings and sensitive words are NOT masked: a marked document must go
   back to its drafter (it may be secret as a whole), not be published with the mark removed.
 """
@@ -87,3 +90,40 @@ def excerpt(text: str, hit: Hit, all_hits: list[Hit]) -> str:
     window = _LONG_DIGITS_RE.sub(lambda m: "*" * len(m.group()), window)
     window = re.sub(r"\s", " ", window)
     return ("…" if start > 0 else "") + window + ("…" if end < len(text) else "")
+
+
+# A label naming the removed value, right before it: 身份证号：, 联系电话:, 家庭住址 …
+_LABEL_BEFORE_RE = re.compile(r"(?:身份证(?:件)?(?:号码|号)?|证件号(?:码)?|(?:联系|手机|移动)?电话(?:号码)?|手机(?:号码|号)?"
+                              r"|出生(?:日期|年月)?|生日|(?:家庭)?(?:住址|地址)|银行卡(?:号|号码)?|卡号)\s*[：:]?\s*$")
+_SEPARATORS = "，,、;；|/\t "
+_DOUBLED_SEPARATOR_RE = re.compile(rf"([{_SEPARATORS}])[{_SEPARATORS}]+")
+_LINE_END_SEPARATORS_RE = re.compile(rf"[{_SEPARATORS}（(]*[）)]?[{_SEPARATORS}]*$", re.MULTILINE)
+_EMPTY_BRACKETS_RE = re.compile(r"[（(]\s*[）)]")
+
+
+def remove_personal_info(text: str, engine: Engine, today: date) -> str:
+    """``text`` without any personal information: for a 名单 or 公示 (教财厅函〔2017〕28号: 身份证件号码、
+    家庭住址、电话号码、出生日期、银行卡号 are never published). Each match is cut out with the label in
+    front of it; separators and brackets it leaves empty are tidied. Repeats until a rescan finds none,
+    and falls back to masking whatever a pathological input still holds."""
+    for _ in range(_MAX_ROUNDS):
+        hits = sorted((h for h in find_hits(text, engine, today) if h.detector in PERSONAL_INFO),
+                      key=lambda hit: hit.start, reverse=True)
+        if not hits:
+            return text
+        for hit in hits:                                   # from the end: earlier offsets stay valid
+            before = _LABEL_BEFORE_RE.search(text[:hit.start][-20:])
+            start = hit.start - (len(before.group(0)) if before else 0)
+            text = text[:start] + text[hit.end:]
+        text = _tidy(text)
+    return mask_personal_info(text, engine, today)
+
+
+def _tidy(text: str) -> str:
+    """Separators and brackets a removal left empty or doubled, per line."""
+    lines = []
+    for line in text.split("\n"):
+        line = _EMPTY_BRACKETS_RE.sub("", line)
+        line = _DOUBLED_SEPARATOR_RE.sub(lambda m: m.group(1) if m.group(1) != " " else m.group(0)[-1], line)
+        lines.append(line.rstrip(_SEPARATORS).rstrip() if line.strip() else line)
+    return "\n".join(lines)

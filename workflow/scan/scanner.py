@@ -18,7 +18,7 @@ from workflow.scan.extract import (
     text_units, xlsx_units,
 )
 from workflow.scan.result import Finding, make_finding
-from workflow.scan.masking import excerpt, mask_personal_info, masked_match
+from workflow.scan.masking import excerpt, mask_personal_info, masked_match, remove_personal_info
 from workflow.scan.options import ScanOptions, options_for
 from workflow.settings import Settings
 
@@ -290,12 +290,15 @@ def scan_item(title: str, body: str, attachments: Iterable[tuple[str, bytes]] = 
     return out
 
 
-def mask_text(text: str, *, settings: Settings | None = None, clock: Clock | None = None) -> str:
-    """The text with every personal-information match masked (length-preserving).
+def mask_text(text: str, *, settings: Settings | None = None, clock: Clock | None = None,
+              remove: bool = False) -> str:
+    """The text with every personal-information match masked (length-preserving), or with ``remove``
+    (a 名单 or 公示) cut out altogether, as 教财厅函〔2017〕28号 asks.
 
     Classification markings and sensitive words are left as they are: they need a decision,
     not redaction. ``scan_text(mask_text(t), is_list=True)`` has no personal-information finding.
     """
     if not text:
         return text
-    return mask_personal_info(text, options_for(settings).engine, _today(clock))
+    engine, today = options_for(settings).engine, _today(clock)
+    return remove_personal_info(text, engine, today) if remove else mask_personal_info(text, engine, today)

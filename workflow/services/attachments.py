@@ -3,19 +3,26 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath
+from typing import Any
 
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import Session, undefer
 
-from db.models import Attachment
+from db.models import Attachment, Item
 from workflow import audit, contributors
 from workflow.access import Actor, public_items_filter
 from workflow.context import Gongkai
 from workflow.errors import NotFound, TooLarge, ValidationFailed
 from workflow.search import index as search_index
-from workflow.services.items import load_draft, load_visible, write_transaction
+from workflow.services.items import create_item_in, load_draft, load_visible, write_transaction
 
 log = logging.getLogger("gongkai.scan")
+
+#: Files one create form may carry (each within limits.attachment_max_bytes).
+MAX_UPLOADS_AT_ONCE = 10
 
 DEFAULT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "jpg", "jpeg", "png",
                       "gif", "zip", "ofd", "wps", "et")
@@ -35,33 +42,71 @@ def _clean_name(filename: str) -> str:
     return name[:255]
 
 
-def add_attachment(app: Gongkai, actor: Actor, item_id: int, filename: str, content_type: str | None,
-                   data: bytes) -> Attachment:
-    """Attach a file to a draft of the actor's department (TooLarge / ValidationFailed on limits)."""
-    name = _clean_name(filename)
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived: its name, declared type and bytes."""
+
+    filename: str
+    content_type: str | None
+    data: bytes
+
+
+def _checked(app: Gongkai, upload: Upload) -> Upload:
+    """The upload with a clean name, once its name, type and size are within the limits (no database)."""
+    name = _clean_name(upload.filename)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in _allowed_extensions(app):
         raise ValidationFailed("不支持的附件类型：%(ext)s", code="invalid_type", field="file", ext=extension or "-")
     limit = int(app.settings["limits.attachment_max_bytes"])
-    if len(data) > limit:
+    if len(upload.data) > limit:
         raise TooLarge("附件过大（最大 %(mb)s MB）", mb=round(limit / 1048576, 1))
-    if not data:
+    if not upload.data:
         raise ValidationFailed("附件为空", code="invalid_value", field="file")
+    return Upload(name, upload.content_type, upload.data)
+
+
+def _attach(app: Gongkai, session: Session, actor: Actor, item: Item, upload: Upload, now: datetime) -> Attachment:
+    """Store a checked upload on the draft inside the caller's transaction, indexed, recorded and audited."""
+    data = upload.data
+    row = Attachment(item_id=item.id, filename=upload.filename,
+                     content_type=(upload.content_type or "application/octet-stream")[:100],
+                     size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data, created_at=now)
+    session.add(row)
+    item.updated_at = now  # bumps the item version: the snapshot changes with its attachments
+    session.flush()
+    search_index.reindex(app, session, item)  # its name now, its text once the scan has read it
+    contributors.record(session, item.id, actor, now, "attachment_add")
+    audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
+                 action="attachment_add", from_state="draft", to_state="draft",
+                 data={"filename": upload.filename, "size": len(data), "sha256": row.sha256})
+    return row
+
+
+def add_attachment(app: Gongkai, actor: Actor, item_id: int, filename: str, content_type: str | None,
+                   data: bytes) -> Attachment:
+    """Attach a file to a draft of the actor's department (TooLarge / ValidationFailed on limits)."""
+    upload = _checked(app, Upload(filename, content_type, data))
     now = app.now()
     with write_transaction(app) as session:
-        item = load_draft(session, actor, item_id)
-        row = Attachment(item_id=item.id, filename=name, content_type=(content_type or "application/octet-stream")[:100],
-                         size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data, created_at=now)
-        session.add(row)
-        item.updated_at = now  # bumps the item version: the snapshot changes with its attachments
-        session.flush()
-        search_index.reindex(app, session, item)  # its name now, its text once the scan has read it
-        contributors.record(session, item.id, actor, now, "attachment_add")
-        audit.append(session, at=now, actor=actor, subject=f"item:{item.id}", item_id=item.id,
-                     action="attachment_add", from_state="draft", to_state="draft",
-                     data={"filename": name, "size": len(data), "sha256": row.sha256})
+        row = _attach(app, session, actor, load_draft(session, actor, item_id), upload, now)
     _scan_after_upload(app, row)
     return row
+
+
+def create_item_with_attachments(app: Gongkai, actor: Actor, data: Mapping[str, Any],
+                                 uploads: Sequence[Upload]) -> Item:
+    """Create a draft and attach ``uploads`` to it in one transaction: when one file is refused (type,
+    size, empty, name) nothing is created, so the drafter fixes the file and sends the form again."""
+    if len(uploads) > MAX_UPLOADS_AT_ONCE:
+        raise ValidationFailed("一次最多上传 %(n)s 个附件", code="too_many", field="file", n=MAX_UPLOADS_AT_ONCE)
+    checked = [_checked(app, upload) for upload in uploads]
+    now = app.now()
+    with write_transaction(app) as session:
+        item = create_item_in(session, app, actor, data)
+        rows = [_attach(app, session, actor, item, upload, now) for upload in checked]
+    for row in rows:
+        _scan_after_upload(app, row)
+    return item
 
 
 def _scan_after_upload(app: Gongkai, row: Attachment) -> None:

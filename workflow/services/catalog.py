@@ -33,7 +33,8 @@ def catalog_tree(app: Gongkai) -> dict[str, Any]:
 def entry_to_dict(entry: CatalogEntry) -> dict[str, Any]:
     """One entry as the API shows it."""
     return {"code": entry.code, "title": entry.title, "department": entry.department_code,
-            "rhythm": entry.rhythm, "number_confirmed": entry.number_confirmed, "local": entry.local,
+            "rhythm": entry.rhythm, "documents": entry.documents or "",
+            "number_confirmed": entry.number_confirmed, "local": entry.local,
             "not_applicable": bool(entry.not_applicable), "not_applicable_reason": entry.not_applicable_reason or ""}
 
 

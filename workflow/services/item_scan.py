@@ -28,7 +28,8 @@ def self_check(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
     scan stored at upload (or by the scheduler) — a page view never extracts a file.
 
     ``masked`` holds the proposed title/body when masking would change them: personal data
-    such as ID numbers become 350102********1234, phones 138****5678. Classification markings
+    such as ID numbers become 350102********1234, phones 138****5678 — and in a 名单 or 公示
+    (``removed``) they are cut out altogether. Classification markings
     are never masked away: such an item must not be published at all.
     """
     from workflow.revision_findings import content_findings
@@ -39,11 +40,20 @@ def self_check(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
         # Attachments: their stored scans only. A page view never parses a file.
         found = content_findings(app, session, item)
         title, body = item.title, item.body
-    masked_title, masked_body = mask_text(title, settings=app.settings), mask_text(body, settings=app.settings)
+    remove = removes_personal_info(item)
+    masked_title, masked_body = (mask_text(text, settings=app.settings, remove=remove) for text in (title, body))
     changed = masked_title != title or masked_body != body
     return {"item_id": item_id, "findings": [f.to_dict() for f in found], "total": len(found),
             "blocking": len(blocking(found)),
-            "masked": {"title": masked_title, "body": masked_body} if changed else None}
+            "masked": {"title": masked_title, "body": masked_body, "removed": remove} if changed else None}
+
+
+def removes_personal_info(item: Any) -> bool:
+    """Whether masking cuts personal information out instead of hiding part of it: in a 名单 or 公示
+    (marked, or looking like one) nothing of an ID, phone, birth date, address or bank card is kept
+    (教财厅函〔2017〕28号)."""
+    from workflow.scan import looks_like_list
+    return bool(item.is_list) or looks_like_list(item.title or "", item.body or "")
 
 
 def apply_masking(app: Gongkai, actor: Actor, item_id: int, expected_version: int | None = None) -> Any:
@@ -52,8 +62,9 @@ def apply_masking(app: Gongkai, actor: Actor, item_id: int, expected_version: in
     now = app.now()
     with write_transaction(app) as session:
         item = load_draft(session, actor, item_id, expected_version)
-        masked_title, masked_body = mask_text(item.title, settings=app.settings), mask_text(item.body,
-                                                                                          settings=app.settings)
+        remove = removes_personal_info(item)
+        masked_title, masked_body = (mask_text(text, settings=app.settings, remove=remove)
+                                     for text in (item.title, item.body))
         changed = sorted(name for name, old, new in (("title", item.title, masked_title),
                                                      ("body", item.body, masked_body)) if old != new)
         item.title, item.body, item.updated_at = masked_title, masked_body, now

@@ -232,7 +232,9 @@ def update_item(app: Gongkai, actor: Actor, item_id: int, data: Mapping[str, Any
 def _missing_for_submit(item: Item) -> list[str]:
     checks = {"title": bool((item.title or "").strip()), "body": bool((item.body or "").strip()),
               "catalog_code": bool(item.catalog_code) or item.kind == REPLY,  # a reply has no 清单 entry
-              "channels": bool(item.channels), "formed_on": item.formed_on is not None}
+              "channels": bool(item.channels), "formed_on": item.formed_on is not None,
+              # a 名单 / 公示 comes down when its notice period ends (教财厅函〔2017〕28号): it needs that date
+              "display_until": item.display_until is not None or not item.is_list}
     return [name for name, ok in checks.items() if not ok]
 
 
