@@ -320,6 +320,14 @@ def remove_attachment(item_id: int, attachment_id: int) -> ResponseReturnValue:
     return redirect(url_for("items.show", item_id=item_id))
 
 
+@bp.get("/items/<int:item_id>/attachments/<int:attachment_id>/preview")
+@login_required
+def preview_attachment(item_id: int, attachment_id: int) -> ResponseReturnValue:
+    """The attachment's content, read-only, with what the scan flagged highlighted (internal readers)."""
+    shown = attachments.preview_attachment(core(), actor(), item_id, attachment_id)
+    return render_template("attachment_preview.html", shown=shown, preview=shown.preview)
+
+
 @bp.get("/items/<int:item_id>/attachments/<int:attachment_id>")
 @login_required
 def download(item_id: int, attachment_id: int) -> ResponseReturnValue:

@@ -186,10 +186,9 @@ def scan_attachment_modes(filename: str, data: bytes, modes: Sequence[bool | Non
     return extract_and_scan(filename, data, modes, opts, today)[0]
 
 
-def extract_and_scan(filename: str, data: bytes, modes: Sequence[bool | None], opts: ScanOptions,
-                     today: date) -> tuple[list[list[Finding]], str]:
-    """:func:`scan_attachment_modes` and the text it read (its units joined by line breaks; what was
-    read before a failure), for the full-text search: one extraction serves both."""
+def extract_units(filename: str, data: bytes, opts: ScanOptions) -> tuple[list[TextUnit], Unreadable | None, bool]:
+    """The attachment's text units within the limits (what was read before a failure), the failure if
+    any, and whether it is a table file (xlsx/csv). Never raises for a bad file: a failure is returned."""
     units: list[TextUnit] = []
     failure: Unreadable | None = None
     table_kind = False
@@ -216,6 +215,14 @@ def extract_and_scan(filename: str, data: bytes, modes: Sequence[bool | None], o
         failure = Unreadable(R_MEMORY)
     except Exception as exc:  # noqa: BLE001 - any parser failure means "could not scan", never a pass
         failure = Unreadable(_parser_failure(exc))
+    return units, failure, table_kind
+
+
+def extract_and_scan(filename: str, data: bytes, modes: Sequence[bool | None], opts: ScanOptions,
+                     today: date) -> tuple[list[list[Finding]], str]:
+    """:func:`scan_attachment_modes` and the text it read (its units joined by line breaks; what was
+    read before a failure), for the full-text search: one extraction serves both."""
+    units, failure, table_kind = extract_units(filename, data, opts)
     hits = [(unit, _unit_hits(unit, opts, today)) for unit in units]
     auto_list: bool | None = None
     results: list[list[Finding]] = []

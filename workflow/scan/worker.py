@@ -24,9 +24,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from workflow.i18n import _
-from workflow.scan.extract import N_, R_MEMORY
+from workflow.scan.extract import N_, R_MEMORY, TextUnit
 from workflow.scan.result import SCAN_INCOMPLETE, Finding
 from workflow.scan.options import MIB, options_for, positive_int
 from workflow.settings import Settings
@@ -99,25 +100,32 @@ def _limit_self(memory_bytes: int, cpu_seconds: int) -> None:
 
 
 def child_main() -> None:
-    """Entry point of the child: limits first, then the parsers, then one scan over the pipes.
+    """Entry point of the child: limits first, then the parsers, then one request over the pipes.
 
     argv: memory bytes, CPU seconds. Writes ``R`` once the parsers are imported (the wall
-    clock starts then), reads one pickled request from stdin, writes one pickled answer.
+    clock starts then), reads one pickled request from stdin, writes one pickled answer. A request
+    is a scan (findings and text) or, for the read-only preview, the text units themselves.
     """
     _limit_self(int(sys.argv[1]), int(sys.argv[2]))
     from workflow.i18n import set_locale
-    from workflow.scan.scanner import extract_and_scan
+    from workflow.scan.scanner import extract_and_scan, extract_units
     import docx, openpyxl, pypdf  # noqa: F401,E401 - imported before the clock starts
     out = sys.stdout.buffer
     out.write(b"R")
     out.flush()
-    filename, data, opts, today, locale = pickle.loads(sys.stdin.buffer.read())
+    mode, filename, data, opts, today, locale = pickle.loads(sys.stdin.buffer.read())
     set_locale(locale)
+    answer: tuple[Any, ...]
     try:
-        modes, text = extract_and_scan(filename, data, (True, None), opts, today)
-        answer: tuple[str, list[Finding], list[Finding], str] = ("ok", *modes, text)
+        if mode == "units":
+            units, failure, _table = extract_units(filename, data, opts)
+            reason = _(failure.reason, **failure.params) if failure is not None else ""
+            answer = ("ok", units, reason)
+        else:
+            modes, text = extract_and_scan(filename, data, (True, None), opts, today)
+            answer = ("ok", *modes, text)
     except MemoryError:
-        answer = ("memory", [], [], "")
+        answer = ("memory",)
     out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
     out.flush()
 
@@ -144,18 +152,21 @@ def _wait_ready(proc: subprocess.Popen[bytes], timeout: float) -> bool:
         return os.read(proc.stdout.fileno(), 1) == b"R"
 
 
-def scan_bounded(data: bytes, extension: str, *, settings: Settings, today: date) -> BoundedScan:
-    """Scan attachment bytes in a child process under ``[scan_worker]`` limits; never hangs.
+@dataclass
+class ChildRun:
+    """How one child ended: ``ok`` (``answer`` holds its reply), ``timeout``, ``memory``, ``died`` or
+    ``no_worker``; with its exit code and the seconds it worked."""
 
-    ``extension`` is the attachment's (the type is sniffed from the bytes first). Findings are
-    located at :data:`PLACEHOLDER`; the caller puts the file name in.
-    """
+    status: str
+    answer: tuple[Any, ...] = ()
+    returncode: int | None = None
+    elapsed: float = 0.0
+
+
+def _run_child(request: tuple[Any, ...], limits: WorkerLimits) -> ChildRun:
+    """Start the child under ``limits``, send it one request and read its one answer; never hangs."""
     global scans_started
-    from workflow.i18n import get_locale
-    opts = options_for(settings)
-    limits = WorkerLimits.of(settings)
     scans_started += 1
-    name = f"{PLACEHOLDER}.{extension}" if extension else PLACEHOLDER
     started = time.monotonic()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_package_root(),
                                                                     os.environ.get("PYTHONPATH")]))}
@@ -165,49 +176,90 @@ def scan_bounded(data: bytes, extension: str, *, settings: Settings, today: date
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             cwd=_package_root(), close_fds=True)
     except OSError:
-        return _failed(name, _(R_NO_WORKER), started)
-    status, as_list, auto, text = "died", [], [], ""
+        return ChildRun("no_worker")
+    run = ChildRun("died")
     try:
         if not _wait_ready(proc, STARTUP_SECONDS):
             proc.kill()
             proc.communicate()
-            return _failed(name, _(R_NO_WORKER), started)
-        started = time.monotonic()      # the wall limit counts the scan, not the interpreter's start
-        request = pickle.dumps((name, data, opts, today, get_locale()), protocol=pickle.HIGHEST_PROTOCOL)
+            return ChildRun("no_worker")
+        started = time.monotonic()      # the wall limit counts the work, not the interpreter's start
         try:
-            output, _err = proc.communicate(request, timeout=limits.wall_seconds)
+            output, _err = proc.communicate(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL),
+                                            timeout=limits.wall_seconds)
         except subprocess.TimeoutExpired:
-            status = "timeout"
+            run = ChildRun("timeout")
         else:
             if proc.returncode == 0 and output:
                 try:
-                    status, as_list, auto, text = pickle.loads(output)
-                except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
-                    status = "died"
+                    answer = pickle.loads(output)
+                    run = ChildRun(answer[0], answer[1:])
+                except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError):
+                    run = ChildRun("died")
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
-    elapsed = time.monotonic() - started
-    if status == "ok":
-        return BoundedScan(as_list, auto, elapsed, text)
-    if status == "timeout":
-        reason = _(R_TIMEOUT, seconds=f"{limits.wall_seconds:g}")
-    elif status == "memory":
-        reason = _(R_MEMORY)
-    elif proc.returncode == -signal.SIGXCPU or (proc.returncode == -signal.SIGKILL
-                                                and elapsed >= limits.cpu_seconds):
-        # SIGXCPU comes only from RLIMIT_CPU, SIGKILL at its hard limit one second later.
-        reason = _(R_CPU, seconds=limits.cpu_seconds)
-    else:
-        reason = _(R_KILLED, mb=limits.memory_bytes // MIB)
-    return _failed(name, reason, started)
+    run.returncode, run.elapsed = proc.returncode, time.monotonic() - started
+    return run
 
 
-def _failed(name: str, reason: str, started: float) -> BoundedScan:
+def _failure_reason(run: ChildRun, limits: WorkerLimits) -> str:
+    """Why a child gave no answer, in the words of a finding."""
+    if run.status == "no_worker":
+        return _(R_NO_WORKER)
+    if run.status == "timeout":
+        return _(R_TIMEOUT, seconds=f"{limits.wall_seconds:g}")
+    if run.status == "memory":
+        return _(R_MEMORY)
+    if run.returncode == -signal.SIGXCPU or (run.returncode == -signal.SIGKILL and run.elapsed >= limits.cpu_seconds):
+        # SIGXCPU comes only from RLIMIT_CPU, SIGKILL at its hard one a second later.
+        return _(R_CPU, seconds=limits.cpu_seconds)
+    return _(R_KILLED, mb=limits.memory_bytes // MIB)
+
+
+def scan_bounded(data: bytes, extension: str, *, settings: Settings, today: date) -> BoundedScan:
+    """Scan attachment bytes in a child process under ``[scan_worker]`` limits; never hangs.
+
+    ``extension`` is the attachment's (the type is sniffed from the bytes first). Findings are
+    located at :data:`PLACEHOLDER`; the caller puts the file name in.
+    """
+    from workflow.i18n import get_locale
+    limits = WorkerLimits.of(settings)
+    name = f"{PLACEHOLDER}.{extension}" if extension else PLACEHOLDER
+    run = _run_child(("scan", name, data, options_for(settings), today, get_locale()), limits)
+    if run.status == "ok":
+        as_list, auto, text = run.answer
+        return BoundedScan(as_list, auto, run.elapsed, text)
+    return _failed(name, _failure_reason(run, limits), run.elapsed)
+
+
+@dataclass(frozen=True)
+class BoundedUnits:
+    """The text units of an attachment read in the bounded child (for the read-only preview), and
+    why reading stopped early if it did ("" when the whole file was read)."""
+
+    units: list[TextUnit]
+    reason: str
+
+
+def extract_bounded(data: bytes, extension: str, *, settings: Settings, today: date) -> BoundedUnits:
+    """The attachment's text units, read by the same parsers under the same limits as the scan, in a
+    child process: a preview of a crafted file costs bounded memory and time, like its scan."""
+    from workflow.i18n import get_locale
+    limits = WorkerLimits.of(settings)
+    name = f"{PLACEHOLDER}.{extension}" if extension else PLACEHOLDER
+    run = _run_child(("units", name, data, options_for(settings), today, get_locale()), limits)
+    if run.status == "ok":
+        units, reason = run.answer
+        return BoundedUnits(list(units), reason)
+    return BoundedUnits([], _failure_reason(run, limits))
+
+
+def _failed(name: str, reason: str, elapsed: float) -> BoundedScan:
     from workflow.scan.scanner import incomplete_finding
     finding = incomplete_finding(name, reason)
-    return BoundedScan([finding], [finding], time.monotonic() - started)
+    return BoundedScan([finding], [finding], elapsed)
 
 
 if __name__ == "__main__":

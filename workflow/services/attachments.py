@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session, undefer
 from db.models import Attachment, Item
 from workflow import audit, contributors
 from workflow.access import Actor, public_items_filter
+from workflow.attachment_preview import Preview
+from workflow.clock import local_date
 from workflow.context import Gongkai
 from workflow.errors import NotFound, TooLarge, ValidationFailed
 from workflow.search import index as search_index
-from workflow.services.items import create_item_in, load_draft, load_visible, write_transaction
+from workflow.services.items import create_item_in, load_draft, load_internal, load_visible, write_transaction
 
 log = logging.getLogger("gongkai.scan")
 
@@ -160,3 +162,34 @@ def get_attachment(app: Gongkai, actor: Actor | None, item_id: int, attachment_i
         if row is None or row.item_id != item_id:
             raise NotFound("附件不存在", code="attachment_not_found")
         return row
+
+
+@dataclass(frozen=True)
+class AttachmentPreview:
+    """An attachment's name and size, and what its preview shows."""
+
+    item_id: int
+    attachment_id: int
+    filename: str
+    size: int
+    preview: Preview
+
+
+def preview_attachment(app: Gongkai, actor: Actor, item_id: int, attachment_id: int) -> AttachmentPreview:
+    """The read-only preview of one attachment for the item's internal readers (department scope, admins,
+    route deciders; NotFound for anyone else), with the places the scan of the current content flagged.
+    The file is read in the bounded scan worker under the scanner's limits."""
+    from workflow.attachment_preview import build_preview
+    from workflow.revision_findings import content_findings
+    from workflow.scan.worker import extract_bounded
+    with app.db.read() as session:
+        item = load_internal(session, actor, item_id)
+        row = session.get(Attachment, attachment_id, options=[undefer(Attachment.data)], populate_existing=True)
+        if row is None or row.item_id != item.id:
+            raise NotFound("附件不存在", code="attachment_not_found")
+        flagged = {finding.sublocation for finding in content_findings(app, session, item)
+                   if finding.location == row.filename and finding.sublocation}
+        filename, size, data = row.filename, row.size, row.data
+    extension = PurePosixPath(filename).suffix.lower().lstrip(".")
+    read = extract_bounded(data, extension, settings=app.settings, today=local_date(app.now()))
+    return AttachmentPreview(item_id, attachment_id, filename, size, build_preview(read.units, flagged, read.reason))
