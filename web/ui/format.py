@@ -27,10 +27,13 @@ def _is_zh() -> bool:
     return str(get_locale() or "zh").startswith("zh")
 
 
-def fdate(value: date | datetime | None, style: str = "medium") -> str:
-    """A date in the user's locale (2025年9月26日 / Sep 26, 2025)."""
-    if value is None:
+def fdate(value: date | datetime | str | None, style: str = "medium") -> str:
+    """A date in the user's locale (2025年9月26日 / Sep 26, 2025); an ISO date string (``2025-09-26``, as the
+    plain-dict views carry dates) is read first, so no ISO form ever reaches a page."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     return format_date(value, style)
 
 

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from web.core import core
 from web.ui.items import attachment_response
+from workflow import links
 from workflow.clock import SHANGHAI
 from workflow.errors import NotFound, ValidationFailed
 from workflow.i18n import gettext as _
@@ -84,7 +85,7 @@ def report_docx(year: str) -> ResponseReturnValue:
 def _public_url(app: Any, endpoint: str, **values: Any) -> str:
     """An absolute link from the configured public address (``institution.base_url``), never from the address
     this server happens to be reached at (a proxy, a worker's port): feeds are read elsewhere."""
-    return str(app.settings["institution.base_url"]).rstrip("/") + url_for(endpoint, **values)
+    return links.public_url(app.settings, url_for(endpoint, **values))
 
 
 @bp.get("/feed.atom")
