@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from web.api.applications import client_address
 from web.core import core
 from web.ui.common import actor, try_verb
+from workflow import links
 from workflow.applications import documents
 from workflow.applications.spec import ApplicationState
 from workflow.applications.stats import COLUMNS, row_labels
@@ -40,7 +41,9 @@ def _labels() -> dict[str, Any]:
     return {"kinds": ApplicantKind.labels(), "deliveries": DeliveryForm.labels(),
             "channels": ApplicationChannel.labels(), "segments": ClockSegment.labels(), "states": STATE_LABELS,
             "state_colours": STATE_COLOURS, "identity_accept": documents.ACCEPT,
-            "identity_max_mb": round(documents.max_bytes(core().settings) / 1048576, 1)}
+            "identity_max_mb": round(documents.max_bytes(core().settings) / 1048576, 1),
+            # the receipt names the status page by the configured public address, not by this request's host
+            "status_url": links.public_url(core().settings, url_for("applications.public_status"))}
 
 
 def _private(response: Response) -> Response:
@@ -173,7 +176,20 @@ def detail(application_id: int) -> str:
                         "note": view["fee"]["note"] or ""}}
     return render_template("applications/detail.html", a=view, history=svc.history(core(), who, application_id),
                            actions=svc.available_actions(core(), who, application), defaults=defaults,
-                           departments=list_departments(core()), **_labels())
+                           departments=list_departments(core()), office=svc.office_details(core(), who, application),
+                           **_labels())
+
+
+@bp.get("/applications/<int:application_id>/identity")
+@login_required
+def identity_document(application_id: int) -> Response:
+    """The applicant's identity document, for the office only (404 for anyone else): a download, never shown
+    inline, never cached."""
+    row = svc.identity_document(core(), actor(), application_id)
+    response = Response(row.data, mimetype=row.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _private(response)
 
 
 @bp.post("/applications/<int:application_id>/actions")
