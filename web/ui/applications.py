@@ -156,10 +156,9 @@ def new() -> Page | Response:
 def stats_page() -> str:
     """The State Council table of an academic year."""
     actor()
-    year = request.args.get("year") or ""
-    table = None
-    if year:
-        table, _error = try_verb(svc.stats_table, core(), year)
+    # No year asked for: the current academic year, form filled in and table shown (not a blank page).
+    year = (request.args.get("year") or "").strip()[:20] or svc.current_academic_year(core())
+    table, _error = try_verb(svc.stats_table, core(), year)
     return render_template("applications/stats.html", table=table, year=year, columns=COLUMNS,
                            row_labels=row_labels(), **_labels())
 

@@ -284,6 +284,15 @@ def _academic_year(app: Gongkai, year: Any) -> Period:
     return Period.academic_year(str(year or ""), str(app.settings.get("institution.academic_year_start", "09-01")))
 
 
+def current_academic_year(app: Gongkai) -> str:
+    """The academic year today falls in (``"2025-2026"`` from 1 September 2025, per ``institution.academic_year_start``):
+    what the statistics page shows before anyone picks a year."""
+    today = local_date(app.now())
+    starts_this_year = _academic_year(app, f"{today.year}-{today.year + 1}").start
+    first = today.year if today >= starts_this_year else today.year - 1
+    return f"{first}-{first + 1}"
+
+
 def stats_table(app: Gongkai, year: Any) -> dict[str, Any]:
     """The State Council table for an academic year (``"2022-2023"``), with its check rule."""
     period = _academic_year(app, year)
