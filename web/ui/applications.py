@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from web.api.applications import client_address
@@ -180,10 +180,12 @@ def detail(application_id: int) -> str:
 
 
 @bp.get("/applications/<int:application_id>/identity")
-@login_required
 def identity_document(application_id: int) -> Response:
-    """The applicant's identity document, for the office only (404 for anyone else): a download, never shown
-    inline, never cached."""
+    """The applicant's identity document, for the office only: a download, never shown inline, never cached.
+    Anyone else — another department, the handling one, a visitor who is not logged in — gets the same 404, so
+    the address does not even tell whether such a file exists."""
+    if not current_user.is_authenticated:
+        raise NotFound("文件不存在或您无权查看", code="document_not_found")
     row = svc.identity_document(core(), actor(), application_id)
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.filename)}"
