@@ -235,3 +235,14 @@ def test_the_json_status_carries_the_steps(api, world: World, as_user) -> None:
     assert [step["key"] for step in body["steps"]] == ["received", "assign", "reply_drafted", "reply_sent"]
     assert body["steps"][0] == {"key": "received", "label": "收到申请", "on": "2025-09-26", "status": "done"}
     assert "postal_address" not in body and status.headers["Cache-Control"] == "no-store, private"
+
+
+def test_the_staff_intake_form_takes_the_postal_address_for_paper(as_user, world: World) -> None:
+    office = as_user("admin")
+    assert 'name="postal_address"' in office.get("/applications/new").get_data(as_text=True)
+    data = {"applicant_kind": "natural", "name": "赵六", "contact": "13900139000", "request_text": "请提供收费标准",
+            "delivery_form": "paper", "channel": "post", "received_at": "2025-09-25T15:00"}
+    refused = office.post("/applications/new", data=data)
+    assert "选择纸质方式获取信息时，请填写邮寄地址" in refused.get_data(as_text=True) and _count(world, Application) == 0
+    registered = office.post("/applications/new", data={**data, "postal_address": ADDRESS})
+    assert registered.status_code == 302 and _application(world).postal_address == ADDRESS
