@@ -67,10 +67,11 @@ def steps(application: Application, events: Sequence[tuple[str, datetime]]) -> l
         seen.add(action)
     if application.state == "abandoned":
         return happened
-    if application.state == "replied" and "reply_sent" not in seen:  # replied before the audit action existed
-        happened.append(Step("reply_sent", LABELS["reply_sent"],
-                             local_date(application.replied_at) if application.replied_at else None, DONE))
-        seen.add("reply_sent")
+    if application.state == "replied":  # closed: nothing ahead (the reply step even without its event)
+        if "reply_sent" not in seen:
+            happened.append(Step("reply_sent", LABELS["reply_sent"],
+                                 local_date(application.replied_at) if application.replied_at else None, DONE))
+        return happened
     ahead = [key for key in MILESTONES if key not in seen]
     return happened + [Step(key, LABELS[key], None, CURRENT if position == 0 else PENDING)
                        for position, key in enumerate(ahead)]
