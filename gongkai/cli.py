@@ -102,6 +102,10 @@ def _serve(host: str, port: int, with_scheduler: bool) -> None:
     # SIGTERM (systemd, docker stop) leaves waitress' loop like Ctrl-C does; waitress then closes its sockets.
     on_termination(_leave_loop)
     click.echo(f"Gongkai is running at http://{host}:{port}/  (public directory: http://{host}:{port}/public/)")
+    from workflow.links import loopback_warning
+    warning = loopback_warning(app.settings, host)
+    if warning:
+        click.echo(warning, err=True)
     # A request may hold two pooled connections at once: never more threads than the pool can serve.
     from workflow.context import pool_options
     threads = max(1, min(8, pool_options(app.settings).most // 2))

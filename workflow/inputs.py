@@ -185,7 +185,8 @@ def _out_of_range(field: str) -> ValidationFailed:
                                field=field, min=DATE_MIN.isoformat(), max=DATE_MAX.isoformat())
 
 ITEM_FIELDS = ("title", "body", "department", "catalog_code", "channels", "formed_on", "publish_at",
-               "display_until", "is_list")
+               "display_until", "is_list", "doc_number")
+DOC_NUMBER_MAX = 100  # 文号, e.g. 漳理工〔2025〕12号
 EDITABLE_FIELDS = tuple(f for f in ITEM_FIELDS if f != "department")
 # Free text that keeps its line breaks; every other text field is a single line.
 MULTILINE_FIELDS = frozenset({"body", "reason", "opinion", "legal_basis", "message", "note"})
@@ -313,6 +314,8 @@ def parse_item_fields(data: Mapping[str, Any], settings: Settings, *, creating: 
     for key in ("publish_at", "display_until"):
         if key in data:
             values[key] = parse_datetime(data.get(key), key)
+    if "doc_number" in data:  # optional: empty clears it
+        values["doc_number"] = _text(data.get("doc_number"), "doc_number", DOC_NUMBER_MAX, required=False) or None
     if "is_list" in data:
         if not isinstance(data["is_list"], bool):
             raise ValidationFailed("%(field)s 必须是布尔值", code="invalid_type", field="is_list")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, or_, select, text, update
 
 from db.models import Notification, OutboxMail, User
+from workflow import links
 from workflow.clock import SHANGHAI, local_date
 from workflow.i18n import _
 from workflow.notifications import insert_ignore
@@ -149,8 +150,7 @@ def queue_digest(app: "Gongkai", now: datetime | None = None) -> int:
             lines = [_("您有以下新的提醒：")] + [
                 f"{i}. [{row.created_at.astimezone(SHANGHAI):%m-%d %H:%M}] {row.title}"
                 for i, row in enumerate(items, 1)]
-            lines.append(_("请登录平台查看：%(link)s", link=str(app.settings.get("institution.base_url", ""))
-                           .rstrip("/") + "/inbox"))
+            lines.append(_("请登录平台查看：%(link)s", link=links.public_url(app.settings, "/inbox")))
             if _queue(session, [_outbox_row(key, user_id, items[0].email, subject, "\n".join(lines)
                                             + _signature(app), "digest", now)]):
                 queued += 1

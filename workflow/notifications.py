@@ -21,6 +21,7 @@ from db.insert_ignore import insert_ignore as cacheable_insert_ignore
 from db.models import Item, Notification, User, UserRole, user_departments
 from db.models.routes import DECIDER_KINDS
 from db.types import UTCDateTime
+from workflow import links
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
 from workflow.clock import SHANGHAI
 from workflow.hooks import TransitionEvent
@@ -243,8 +244,7 @@ def notify_audience(session: Session, audience: str, *, kind: str, key: str, tit
 
 def item_link(app: "Gongkai", item_id: int) -> str:
     """The item's page, for mails and inbox bodies."""
-    base = str(app.settings.get("institution.base_url", "")).rstrip("/")
-    return f"{base}/items/{item_id}"
+    return links.public_url(app.settings, f"/items/{item_id}")
 
 
 def _local(at: datetime | None) -> str:
@@ -307,8 +307,7 @@ def application_recipients(directory: Directory, application: ApplicationFacts, 
 
 def application_link(app: "Gongkai", application_id: int) -> str:
     """The application's staff page, for mails and inbox bodies."""
-    base = str(app.settings.get("institution.base_url", "")).rstrip("/")
-    return f"{base}/applications/{application_id}"
+    return links.public_url(app.settings, f"/applications/{application_id}")
 
 
 def application_rung_message(app: "Gongkai", application: ApplicationFacts, rung: str, late: int) -> tuple[str, str]:

@@ -10,8 +10,12 @@ from db.models import Item
 
 
 def snapshot(item: Item) -> dict[str, Any]:
-    """The content a decision binds to: text, tags, dates and attachment hashes."""
-    return {
+    """The content a decision binds to: text, tags, dates and attachment hashes.
+
+    The 文号 is part of it only when the item has one, so that the hashes of revisions submitted before
+    it existed (migration 0029) stay what they were.
+    """
+    content = {
         "title": item.title,
         "body": item.body,
         "catalog_code": item.catalog_code,
@@ -20,6 +24,9 @@ def snapshot(item: Item) -> dict[str, Any]:
         "department_id": item.department_id,
         "attachments": [{"filename": a.filename, "sha256": a.sha256, "size": a.size} for a in item.attachments],
     }
+    if item.doc_number:
+        content["doc_number"] = item.doc_number
+    return content
 
 
 def content_hash(content: dict[str, Any]) -> str:

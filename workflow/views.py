@@ -49,6 +49,7 @@ def item_to_dict(item: Item, now: datetime) -> dict[str, Any]:
         "supersedes": item.supersedes_id,
         "superseded_by": item.superseded_by_id,
         "is_list": bool(item.is_list),
+        "doc_number": item.doc_number,
         "archive_reason": item.archive_reason,
         "attachments": [{"id": a.id, "filename": a.filename, "size": a.size, "sha256": a.sha256}
                         for a in item.attachments],
@@ -64,6 +65,7 @@ def public_item_to_dict(item: Item) -> dict[str, Any]:
         "department_name": item.department.name, "catalog_code": item.catalog_code,
         "channels": list(item.channels or []), "published_at": iso(item.published_at),
         "display_until": iso(item.display_until), "supersedes": item.supersedes_id,
+        "doc_number": item.doc_number,
     }
 
 

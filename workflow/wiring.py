@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.session import Database
-from workflow import hooks, notifications, referrals, reminders
+from workflow import hooks, links, notifications, referrals, reminders
 from workflow.applications import hooks as application_hooks
 from workflow.applications import letter_settings
 from workflow.calendar.store import StoredCalendar
@@ -36,6 +36,7 @@ def build_gongkai(db: Database, settings: Settings, clock: Clock | None = None, 
     with the hooks registered; ``item_spec`` replaces the item workflow (tests of the spec only).
     Settings that cannot be used raise ``SettingsError`` here, at load, not on first use."""
     letter_settings.check(settings)
+    links.check(settings)
     register_hooks()
     calendars = StoredCalendar(db, float(settings.get("calendar.check_seconds", 5)))
     return Gongkai(db=db, settings=settings, clock=clock or SystemClock(), calendar_source=calendars,

@@ -10,7 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
@@ -56,6 +57,8 @@ class Application(Base):
     request_text: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivery_form: Mapped[str] = mapped_column(String(16))
+    # where a paper reply is posted; required when delivery_form is paper (migration 0029)
+    postal_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_on: Mapped[date] = mapped_column(Date)
@@ -99,6 +102,34 @@ class ApplicationNotice(Base):
     body: Mapped[str] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="notices")
+
+
+DOCUMENT_KINDS = ("identity",)
+
+
+class ApplicationDocument(Base):
+    """A document the applicant handed in with the application: the identity document (身份证明).
+
+    Never public and never part of a reply; only the 信息公开办公室 reads it
+    (``workflow.applications.documents``). Deleted with its application.
+    """
+
+    __tablename__ = "application_documents"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind_known"),
+        UniqueConstraint("application_id", "kind", name="uq_application_documents_application_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Deferred: the detail page shows the name and size; the bytes are read for the office's download only.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ApplicationAttempt(Base):

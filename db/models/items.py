@@ -115,6 +115,8 @@ class Item(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     display_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     is_list: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 文号: the document number the item was issued under (e.g. 漳理工〔2025〕12号), if any (migration 0029)
+    doc_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True, index=True)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

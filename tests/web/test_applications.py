@@ -6,6 +6,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
+from tests.applications_helpers import id_file
 from tests.conftest import CLEAR, World
 from workflow.services.users import add_user
 
@@ -25,8 +26,9 @@ _ADDRESSES = iter(f"198.51.100.{n}" for n in range(1, 255))
 
 
 def _apply(client: FlaskClient, ip: str | None = None, **fields: str):
-    """Post the public form; each call from a fresh address unless ``ip`` is given."""
-    return client.post("/public/apply", data={**FORM, **fields, "csrf_token": _token(client, "/public/apply")},
+    """Post the public form (with an identity document); each call from a fresh address unless ``ip`` is given."""
+    return client.post("/public/apply", data={**FORM, **fields, "identity_document": id_file(),
+                                              "csrf_token": _token(client, "/public/apply")},
                        environ_base={"REMOTE_ADDR": ip or next(_ADDRESSES)})
 
 
@@ -39,7 +41,7 @@ def test_public_form_issues_a_tracking_number_and_status_needs_the_contact(clien
     token = _token(client, "/public/apply/status")
     ok = client.post("/public/apply/status", data={"tracking_no": number, "contact": "LiSi@example.com",
                                                    "csrf_token": token})
-    assert ok.status_code == 200 and "2025-10-23" in ok.get_data(as_text=True)
+    assert ok.status_code == 200 and "2025年10月23日" in ok.get_data(as_text=True)
     for tracking, contact in ((number, "other@example.com"), ("2025AAAAAAAAAAAA", "lisi@example.com"), ("", "")):
         wrong = client.post("/public/apply/status", data={"tracking_no": tracking, "contact": contact,
                                                           "csrf_token": token})

@@ -47,7 +47,7 @@ def test_word_paragraphs_pdf_pages_and_text_lines(as_user, world: World) -> None
     item_id, attachment_id = _with_file(world, "scan.pdf", pdf_bytes([["Page one"], ["Page two"]]))
     page = _preview(reviewer, item_id, attachment_id).get_data(as_text=True)
     assert "第1页" in page and "Page one" in page and "第2页" in page and "Page two" in page
-    item_id, attachment_id = _with_file(world, "说明.txt", f"第一行\n联系电话 13812345678\n第三行".encode())
+    item_id, attachment_id = _with_file(world, "说明.txt", "第一行\n联系电话 13812345678\n第三行".encode())
     page = _preview(reviewer, item_id, attachment_id).get_data(as_text=True)
     assert "第3行" in page and _flagged(page) == ["联系电话 13812345678"]
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from flask import Flask
 
+from tests.applications_helpers import id_file
 from tests.conftest import World
 from tests.web.test_applications import FORM
 from tests.web.ui_helpers import PASSWORD
@@ -89,7 +90,8 @@ def test_a_500_is_logged_with_method_path_request_id_and_traceback_and_the_page_
 def _public_form_statuses(flask_app: Flask, forwarded_for: list[str]) -> list[int]:
     """Post the public application form once per X-Forwarded-For value, all from one proxy address."""
     client = flask_app.test_client()
-    return [client.post("/public/apply", data=FORM, environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    return [client.post("/public/apply", data={**FORM, "identity_document": id_file()},
+                        environ_base={"REMOTE_ADDR": "10.0.0.2"},
                         headers={"X-Forwarded-For": address}).status_code for address in forwarded_for]
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from urllib.parse import quote
+
 from flask import Response, jsonify, request, url_for
 
 from web.api import bp
@@ -17,15 +19,17 @@ from web.api.openapi import (ACADEMIC_YEAR, BOOLEAN, DATE, DATETIME, INTEGER, LO
 from web.api.request import acting_user, json_body
 from web.core import core
 from workflow.access import ADMIN, require_role
-from workflow.applications import outcomes
+from workflow.applications import documents, outcomes
 from workflow.applications.spec import ACTIONS, APPLICATION, ApplicationState, Input
 from workflow.applications.views import application_to_dict, remedy_to_dict
 from workflow.applications.vocabulary import ApplicantKind, ApplicationChannel, DeliveryForm, RemedyKind, RemedyOutcome
 from workflow.services import applications as svc
 
 
-def _application(application: Any, status: int = 200) -> Response:
-    response = jsonify(application_to_dict(core(), application))
+def _application(application: Any, status: int = 200, actor: Any = None) -> Response:
+    """One application; for the office (admins) with the postal address and identity document."""
+    office = svc.office_details(core(), actor, application) if actor is not None else {}
+    response = jsonify({**application_to_dict(core(), application), **office})
     response.status_code = status
     if status == 201:
         response.headers["Location"] = url_for("api.get_application", application_id=application.id)
@@ -49,13 +53,24 @@ def list_applications() -> Response:
 def create_application() -> Response:
     """Admin: register an application received on paper, by post, fax, e-mail or in person."""
     actor = acting_user()
-    return _application(svc.register_application(core(), actor, json_body()), 201)
+    return _application(svc.register_application(core(), actor, json_body()), 201, actor)
 
 
 @bp.get("/applications/<int:application_id>")
 def get_application(application_id: int) -> Response:
     """One application with its clock explained."""
-    return _application(svc.get_application(core(), acting_user(), application_id))
+    actor = acting_user()
+    return _application(svc.get_application(core(), actor, application_id), actor=actor)
+
+
+@bp.get("/applications/<int:application_id>/identity-document")
+def application_identity_document(application_id: int) -> Response:
+    """The applicant's identity document: the office (admins) only, 404 for everyone else."""
+    row = svc.identity_document(core(), acting_user(), application_id)
+    response = Response(row.data, mimetype=row.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
 
 
 @bp.get("/applications/<int:application_id>/history")
@@ -75,7 +90,7 @@ def application_transition(application_id: int, path: str) -> Response:
     actor = acting_user()
     body = json_body()
     svc.transition(core(), actor, application_id, body.get(NAME_KEY[path]), body)
-    return _application(svc.get_application(core(), actor, application_id))
+    return _application(svc.get_application(core(), actor, application_id), actor=actor)
 
 
 @bp.get("/applications/stats")
@@ -125,8 +140,11 @@ def decide_remedy(case_id: int) -> Response:
 
 @bp.post("/public/applications")
 def public_apply() -> Response:
-    """No login; rate-limited per client address. No session is involved, so no CSRF token."""
-    application = svc.submit_public(core(), json_body(), client_address())
+    """No login; rate-limited per client address. No session is involved, so no CSRF token. The identity
+    document travels as ``identity_document: {filename, content_base64}``."""
+    body = json_body()
+    application = svc.submit_public(core(), body, client_address(),
+                                    identity=documents.from_json(body.get("identity_document")))
     response = jsonify({"tracking_no": application.tracking_no, "received_on": application.received_on.isoformat(),
                         "due_on": application.due_on.isoformat() if application.due_on else None})
     response.status_code = 201
@@ -137,7 +155,9 @@ def public_apply() -> Response:
 def public_status() -> Response:
     """Status by tracking number and contact (no login; rate-limited)."""
     body = json_body()
-    return jsonify(svc.track(core(), body.get("tracking_no"), body.get("contact"), client_address()))
+    response = jsonify(svc.track(core(), body.get("tracking_no"), body.get("contact"), client_address()))
+    response.headers["Cache-Control"] = "no-store, private"  # one applicant's data
+    return response
 
 
 # ------------------------------------------------------------------ the OpenAPI document
@@ -151,7 +171,14 @@ INTAKE = {"applicant_kind": {"type": "string", "enum": with_blank(ApplicantKind.
           "name": {"type": "string", "minLength": 1, "maxLength": 200}, "contact": CONTACT,
           "request_text": {"type": "string", "minLength": 1, "maxLength": 5000},
           "purpose": nullable({"type": "string", "maxLength": 2000}),
-          "delivery_form": {"type": "string", "enum": with_blank(DeliveryForm.codes()), "default": "email"}}
+          "delivery_form": {"type": "string", "enum": with_blank(DeliveryForm.codes()), "default": "email"},
+          "postal_address": nullable({"type": "string", "maxLength": 300,
+                                      "description": "Where a paper reply is posted; required when delivery_form is "
+                                                     "paper"})}
+IDENTITY_UPLOAD = obj({"filename": {"type": "string", "maxLength": 255, "description": ".pdf, .jpg, .jpeg or .png"},
+                       "content_base64": {"type": "string", "contentEncoding": "base64",
+                                          "description": "The file; its bytes must be what the name says"}},
+                      required=("filename", "content_base64"))
 # A whole number as JSON or as the digits a form sends.
 WHOLE_NUMBER_TEXT = {"type": "string", "pattern": r"^\s*-?[0-9]{1,10}\s*$"}
 
@@ -193,6 +220,12 @@ def action_schemas(name_key: str) -> dict[str, Any]:
 
 
 APPLICATION_STATES = list(ApplicationState.codes())
+# Every Application field is always present, except what only the office (admins) sees.
+OFFICE_ONLY = ("postal_address", "identity_document")
+APPLICATION_FIELDS = ("id", "tracking_no", "state", "applicant_kind", "name", "contact", "request_text", "purpose",
+                      "delivery_form", "channel", "received_at", "received_on", "department", "due_on", "overdue",
+                      "clarify_by", "clock", "outcome", "outcome_reason", "outcome_label", "reply_item", "replied_at",
+                      "closed_at", "fee", "notices", "version")
 register_schemas({
     "Notice": obj({"kind": STRING, "at": OPT_DATETIME, "body": STRING}),
     "Clock": obj({
@@ -210,7 +243,10 @@ register_schemas({
         "clarify_by": OPT_DATE, "clock": ref("Clock"), "outcome": OPT_STRING, "outcome_reason": OPT_INTEGER,
         "outcome_label": OPT_STRING, "reply_item": OPT_INTEGER, "replied_at": OPT_DATETIME,
         "closed_at": OPT_DATETIME, "fee": obj({"charged": STRING, "waived": STRING, "note": OPT_STRING}),
-        "notices": array(ref("Notice")), "version": INTEGER}),
+        "notices": array(ref("Notice")), "version": INTEGER,
+        "postal_address": OPT_STRING,
+        "identity_document": nullable(obj({"filename": STRING, "content_type": STRING, "size": INTEGER}))},
+        required=APPLICATION_FIELDS),
     "ApplicationList": obj({"items": array(ref("Application"))}),
     "OverdueApplication": obj({
         "id": INTEGER, "tracking_no": STRING, "state": STRING, "due_on": DATE,
@@ -231,6 +267,11 @@ register_schemas({
     "PublicStatus": obj({
         "tracking_no": STRING, "state": {"type": "string", "enum": APPLICATION_STATES}, "state_label": STRING,
         "received_on": DATE, "due_on": OPT_DATE, "clarify_by": OPT_DATE, "replied_on": OPT_DATE,
+        "channel": {"type": "string", "enum": list(ApplicationChannel.codes())},
+        "delivery_form": {"type": "string", "enum": list(DeliveryForm.codes())},
+        "steps": array(obj({"key": STRING, "label": STRING, "on": OPT_DATE,
+                            "status": {"type": "string", "enum": ["done", "current", "pending"]}})),
+        "letter_available": BOOLEAN,
         "notices": array(ref("Notice"))}, additional=False),
     "Remedy": obj({"id": INTEGER, "kind": {"type": "string", "enum": list(RemedyKind.codes())},
                    "after_reconsideration": BOOLEAN, "application_id": OPT_INTEGER, "filed_on": DATE,
@@ -241,7 +282,8 @@ register_schemas({
                                              "description": "The statutory receipt; not in the future"},
                              "department": nullable({"type": "string", "description": "Handling department"})},
                             required=("name", "contact", "request_text", "channel", "received_at")),
-    "PublicApplicationInput": obj(INTAKE, required=("name", "contact", "request_text")),
+    "PublicApplicationInput": obj({**INTAKE, "identity_document": nullable(IDENTITY_UPLOAD)},
+                                  required=("name", "contact", "request_text")),
     "StatusLookup": obj({"tracking_no": STRING, "contact": STRING}, required=("tracking_no", "contact")),
     "ApplicationTransition": action_schemas("trigger"),
     "ApplicationAction": action_schemas("action"),
@@ -262,6 +304,12 @@ register_paths({
                     body=ref("ApplicationInput"), schema=ref("Application"), headers=LOCATION)},
     "/api/v1/applications/{application_id}": {"get": _op("One application with its clock", params=[APP_ID],
                                                          schema=ref("Application"))},
+    "/api/v1/applications/{application_id}/identity-document": {"get": _op(
+        "The applicant's identity document (身份证明): the office (admins) only; 404 for anyone else", params=[APP_ID],
+        schema={"type": "string", "format": "binary"},
+        content={"application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                 "image/png": {"schema": {"type": "string", "format": "binary"}},
+                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}}})},
     "/api/v1/applications/{application_id}/history": {"get": _op("Audit history of the application",
                                                                  params=[APP_ID], schema=array(ref("HistoryEntry")))},
     "/api/v1/applications/{application_id}/transitions": {"post": _op(

@@ -318,7 +318,7 @@ def item_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
         "stage_due": OPT_DATETIME, "overdue": BOOLEAN, "version": INTEGER, "revision": INTEGER,
         "content_hash": OPT_STRING, "author": OPT_STRING, "submitted_by": OPT_STRING, "publish_at": OPT_DATETIME,
         "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
-        "superseded_by": OPT_INTEGER, "is_list": BOOLEAN, "archive_reason": OPT_STRING,
+        "superseded_by": OPT_INTEGER, "is_list": BOOLEAN, "doc_number": OPT_STRING, "archive_reason": OPT_STRING,
         "attachments": array(ref("Attachment")), "created_at": OPT_DATETIME, "updated_at": OPT_DATETIME,
         "route": ROUTE_PROGRESS, "holders": array(HOLDER), "step": OPT_STRING}
     return obj(properties, required=[name for name in properties if name not in INTERNAL_ONLY])
@@ -340,6 +340,8 @@ ITEM_PROPERTIES: dict[str, Any] = {
     "formed_on": {"type": "string", "format": "date", "description": "Not after today"},
     "publish_at": optional(DATETIME), "display_until": optional(DATETIME),
     "is_list": BOOLEAN, "version": VERSION,
+    "doc_number": {"type": ["string", "null"], "maxLength": 100,
+                   "description": "文号 (e.g. 漳理工〔2025〕12号); optional, empty or null clears it"},
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -359,7 +361,7 @@ SCHEMAS: dict[str, Any] = {
     "PublicItem": obj({
         "id": INTEGER, "title": STRING, "body": STRING, "department": STRING, "department_name": STRING,
         "catalog_code": STRING, "channels": array({"type": "string"}), "published_at": OPT_DATETIME,
-        "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER}, additional=False),
+        "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER, "doc_number": OPT_STRING}, additional=False),
     "OverdueItem": {"allOf": [ref("Item"), obj({"rung": nullable({"type": "string", "enum": RUNGS}),
                                                 "workdays_late": {"type": "integer", "minimum": 0}})]},
     "HistoryEntry": obj({"at": OPT_DATETIME, "actor": OPT_STRING, "trigger": STRING, "from": OPT_STRING,

@@ -67,7 +67,7 @@ register_schemas({
         "id": INTEGER, "kind": STRING, "view": {"type": "string", "const": "public"}, "title": STRING, "body": STRING,
         "department": STRING, "department_name": STRING, "catalog_code": OPT_STRING, "channels": array(STRING),
         "state": STRING, "published_at": OPT_DATETIME, "display_until": OPT_DATETIME, "supersedes": OPT_INTEGER,
-        "attachments": array(ref("Attachment"))}),
+        "doc_number": OPT_STRING, "attachments": array(ref("Attachment"))}),
     "WorkItem": {"allOf": [{"anyOf": [ref("Item"), ref("OutsideItem")]}, obj({"returned": nullable(ref("Returned"))})]},
     "WorkPage": page_of(ref("WorkItem")),
     "DoneItem": {"allOf": [ref("WorkItem"), obj({"handled": nullable(obj({"decision": STRING, "at": DATETIME}))})]},

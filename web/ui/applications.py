@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from urllib.parse import quote
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from web.api.applications import client_address
 from web.core import core
 from web.ui.common import actor, try_verb
+from workflow import links
+from workflow.applications import documents
 from workflow.applications.journal import ACTION_LABELS
 from workflow.applications.spec import APPLICATION, ApplicationState
 from workflow.applications.stats import COLUMNS, row_labels
@@ -28,7 +32,7 @@ from workflow.services.queries import list_departments
 
 bp = Blueprint("applications", __name__)
 
-FORM_FIELDS = ("applicant_kind", "name", "contact", "request_text", "purpose", "delivery_form")
+FORM_FIELDS = ("applicant_kind", "name", "contact", "request_text", "purpose", "delivery_form", "postal_address")
 STATE_LABELS = {state.value: state.label for state in ApplicationState}
 STATE_COLOURS = {state.value: state.colour for state in ApplicationState}
 Page = tuple[str, int] | str
@@ -37,42 +41,87 @@ Page = tuple[str, int] | str
 def _labels() -> dict[str, Any]:
     return {"kinds": ApplicantKind.labels(), "deliveries": DeliveryForm.labels(),
             "channels": ApplicationChannel.labels(), "segments": ClockSegment.labels(), "states": STATE_LABELS,
-            "state_colours": STATE_COLOURS}
+            "state_colours": STATE_COLOURS, "identity_accept": documents.ACCEPT,
+            "identity_max_mb": round(documents.max_bytes(core().settings) / 1048576, 1),
+            # the receipt names the status page by the configured public address, not by this request's host
+            "status_url": links.public_url(core().settings, url_for("applications.public_status"))}
+
+
+def _private(response: Response) -> Response:
+    """A page or file for one applicant only: never cached by the browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _identity_upload() -> documents.Upload | None:
+    """The form's identity document (none chosen: None). Read whole: the request size is bounded by
+    ``limits.request_max_bytes``; the checks are the workflow's."""
+    upload = request.files.get("identity_document")
+    if upload is None or not upload.filename:
+        return None
+    return documents.Upload(upload.filename, upload.read())
 
 
 @bp.route("/public/apply", methods=["GET", "POST"])
-def public_apply() -> Page:
-    """The public form (CSRF-protected by Flask-WTF, rate-limited per client address)."""
+def public_apply() -> Page | Response:
+    """The public form (CSRF-protected by Flask-WTF, rate-limited per client address); the answer is the
+    printable 回执 with the tracking number."""
     form = {k: request.form.get(k, "") for k in FORM_FIELDS}
+    if request.method == "GET":
+        form["delivery_form"] = DeliveryForm.PAPER.value  # the usual way a reply reaches an applicant
     if request.method == "POST":
         try:
-            application = svc.submit_public(core(), form, client_address())
+            application = svc.submit_public(core(), form, client_address(), identity=_identity_upload())
         except RateLimited as error:
             return render_template("applications/public_apply.html", form=form, error=error.message, **_labels()), 429
         except DomainError as error:
+            status = 413 if error.status == 413 else 422  # a file too large stays a 413
             return render_template("applications/public_apply.html", form=form, error=error.message,
-                                   field=getattr(error, "field", None), **_labels()), 422
-        return render_template("applications/public_done.html", application=application, **_labels()), 201
+                                   field=getattr(error, "field", None), **_labels()), status
+        receipt = svc.receipt(core(), application)
+        return _private(make_response(render_template("applications/public_done.html", status=receipt,
+                                                      **_labels()), 201))
     return render_template("applications/public_apply.html", form=form, error=None, **_labels())
 
 
 @bp.route("/public/apply/status", methods=["GET", "POST"])
-def public_status() -> Page:
-    """Status by tracking number + contact; a wrong pair is a 404 that does not say which half."""
+def public_status() -> Page | Response:
+    """Status by tracking number + contact; a wrong pair is a 404 that does not say which half. The answer
+    shows the steps with their dates, the 回执 and, once the reply was sent, its download."""
     tracking_no = (request.form.get("tracking_no") or request.args.get("tracking_no") or "")[:32]
     if request.method == "POST":
+        contact = request.form.get("contact", "")[:254]
         try:
-            status = svc.track(core(), tracking_no, request.form.get("contact", ""), client_address())
+            status = svc.track(core(), tracking_no, contact, client_address())
         except NotFound as error:
             return render_template("applications/public_status.html", tracking_no=tracking_no, status=None,
                                    error=error.message, **_labels()), 404
         except DomainError as error:
             return render_template("applications/public_status.html", tracking_no=tracking_no, status=None,
                                    error=error.message, **_labels()), error.status
-        return render_template("applications/public_status.html", tracking_no=tracking_no, status=status,
-                               error=None, **_labels())
+        # The contact goes back into the page only as the hidden field of the letter's download form: the
+        # download asks for the same pair again (a POST, never a link that could be shared or logged).
+        return _private(make_response(render_template("applications/public_status.html", tracking_no=tracking_no,
+                                                      status=status, contact=contact, error=None, **_labels())))
     return render_template("applications/public_status.html", tracking_no=tracking_no, status=None, error=None,
                            **_labels())
+
+
+@bp.post("/public/apply/status/letter")
+def public_letter() -> Page | Response:
+    """The reply letter as a text file, for the holder of the tracking number and contact (POST + CSRF)."""
+    tracking_no = (request.form.get("tracking_no") or "")[:32]
+    try:
+        filename, text = svc.reply_letter(core(), tracking_no, request.form.get("contact", ""), client_address())
+    except DomainError as error:
+        return render_template("applications/public_status.html", tracking_no=tracking_no, status=None,
+                               error=error.message, **_labels()), error.status
+    # UTF-8 with a BOM: Windows Notepad then shows the Chinese text as it is.
+    response = Response("\ufeff" + text.replace("\n", "\r\n"), mimetype="text/plain", content_type="text/plain; charset=utf-8")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _private(response)
+
 
 
 @bp.get("/applications")
@@ -108,10 +157,9 @@ def new() -> Page | Response:
 def stats_page() -> str:
     """The State Council table of an academic year."""
     actor()
-    year = request.args.get("year") or ""
-    table = None
-    if year:
-        table, _error = try_verb(svc.stats_table, core(), year)
+    # No year asked for: the current academic year, form filled in and table shown (not a blank page).
+    year = (request.args.get("year") or "").strip()[:20] or svc.current_academic_year(core())
+    table, _error = try_verb(svc.stats_table, core(), year)
     return render_template("applications/stats.html", table=table, year=year, columns=COLUMNS,
                            row_labels=row_labels(), **_labels())
 
@@ -139,7 +187,22 @@ def detail(application_id: int) -> str:
                         "note": view["fee"]["note"] or ""}}
     return render_template("applications/detail.html", a=view, history=_history_rows(svc.history(core(), who, application_id)),
                            actions=svc.available_actions(core(), who, application), defaults=defaults,
-                           departments=list_departments(core()), **_labels())
+                           departments=list_departments(core()), office=svc.office_details(core(), who, application),
+                           **_labels())
+
+
+@bp.get("/applications/<int:application_id>/identity")
+def identity_document(application_id: int) -> Response:
+    """The applicant's identity document, for the office only: a download, never shown inline, never cached.
+    Anyone else — another department, the handling one, a visitor who is not logged in — gets the same 404, so
+    the address does not even tell whether such a file exists."""
+    if not current_user.is_authenticated:
+        raise NotFound("文件不存在或您无权查看", code="document_not_found")
+    row = svc.identity_document(core(), actor(), application_id)
+    response = Response(row.data, mimetype=row.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _private(response)
 
 
 @bp.post("/applications/<int:application_id>/actions")

@@ -4,12 +4,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from flask import Flask, Response, abort, flash, g, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 from web.core import core
 from web.auth import current_actor
 from workflow.access import Actor
 from workflow.errors import DomainError, Forbidden, NotFound
+from workflow.i18n import gettext as _
 from workflow.i18n import normalize_locale
 
 
@@ -48,6 +50,14 @@ def unread_count() -> int | None:
     return count(core(), current_user.actor)
 
 
+def public_title() -> str:
+    """The public pages' header: 「<institution name> 信息公开」 (the English name in English)."""
+    settings = core().settings
+    zh = str(get_locale() or "zh").startswith("zh")
+    name = settings["institution.name"] if zh else settings.get("institution.name_en") or settings["institution.name"]
+    return _("%(name)s 信息公开", name=name)
+
+
 def init_app(app: Flask) -> None:
     """Context processor (header data) and the ``lang`` cookie."""
 
@@ -57,7 +67,7 @@ def init_app(app: Flask) -> None:
             return {}
         who = current_user.actor if current_user.is_authenticated else None
         return {"me": who, "unread": unread_count() if who else None,
-                "institution": core().settings["institution.name"]}
+                "institution": core().settings["institution.name"], "public_title": public_title()}
 
     @app.after_request
     def _remember_language(response: Response) -> Response:

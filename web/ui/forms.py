@@ -43,6 +43,7 @@ class ItemForm(FlaskForm):
     publish_at = DateTimeLocalField(_l("计划发布时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     display_until = DateTimeLocalField(_l("公示截止时间"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     is_list = BooleanField(_l("名单/名册类信息（如评优、资助名单）"))
+    doc_number = StringField(_l("文号"), validators=[Optional(), Length(max=100)])
 
     def payload(self, creating: bool) -> dict[str, object]:
         """The verb's input (dates as objects; empty optional dates clear the field)."""
@@ -51,7 +52,7 @@ class ItemForm(FlaskForm):
             "channels": list(self.channels.data or []),
             "formed_on": self.formed_on.data or self.formed_on.raw_data and self.formed_on.raw_data[0] or None,
             "publish_at": self.publish_at.data, "display_until": self.display_until.data,
-            "is_list": bool(self.is_list.data)}
+            "is_list": bool(self.is_list.data), "doc_number": (self.doc_number.data or "").strip()}
         if creating:
             data["department"] = self.department.data or ""
         return data

@@ -10,11 +10,12 @@ from flask.typing import ResponseReturnValue
 
 from web.core import core
 from web.ui.items import attachment_response
+from workflow import links
 from workflow.public_names import public_filename
 from workflow.clock import SHANGHAI
 from workflow.errors import NotFound, ValidationFailed
 from workflow.i18n import gettext as _
-from workflow.services import attachments, catalog, queries
+from workflow.services import attachments, catalog, public_items, queries
 from workflow.xml_text import xml_safe
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -44,16 +45,12 @@ def directory() -> ResponseReturnValue:
 
 @bp.get("/items/<int:item_id>")
 def item(item_id: int) -> ResponseReturnValue:
-    app = core()
     try:
-        found = queries.public_item(app, item_id)
+        page = public_items.public_item_page(core(), item_id)
     except NotFound as missing:
         successor = (missing.details or {}).get("successor")
         return render_template("public/gone.html", successor=successor), 404
-    tree = catalog.catalog_tree(app)
-    entry = next(((c["title"], e["title"]) for c in tree["categories"] for e in c["items"]
-                  if e["code"] == found.catalog_code), None)
-    return render_template("public/item.html", item=found, entry=entry)
+    return render_template("public/item.html", item=page.item, page=page)
 
 
 @bp.get("/items/<int:item_id>/attachments/<int:attachment_id>")
@@ -90,7 +87,7 @@ def report_docx(year: str) -> ResponseReturnValue:
 def _public_url(app: Any, endpoint: str, **values: Any) -> str:
     """An absolute link from the configured public address (``institution.base_url``), never from the address
     this server happens to be reached at (a proxy, a worker's port): feeds are read elsewhere."""
-    return str(app.settings["institution.base_url"]).rstrip("/") + url_for(endpoint, **values)
+    return links.public_url(app.settings, url_for(endpoint, **values))
 
 
 @bp.get("/feed.atom")

@@ -30,13 +30,14 @@ from workflow.errors import NotFound, RateLimited, ValidationFailed
 from workflow.i18n import N_, gettext
 from workflow.inputs import CONTACT_MAX, parse_choice, parse_contact, parse_datetime, parse_text
 
-NAME_MAX, REQUEST_MAX, PURPOSE_MAX = 200, 5000, 2000
+NAME_MAX, REQUEST_MAX, PURPOSE_MAX, ADDRESS_MAX = 200, 5000, 2000, 300
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 
 # The applicant's fields as forms and messages name them.
 LABELS = {"applicant_kind": N_("申请人类型"), "name": N_("申请人姓名或名称"), "contact": N_("联系方式"),
           "request_text": N_("所需信息的内容描述"), "purpose": N_("用途"), "delivery_form": N_("获取信息的方式"),
-          "channel": N_("申请渠道"), "received_at": N_("收到申请的时间"), "department": N_("承办部门")}
+          "channel": N_("申请渠道"), "received_at": N_("收到申请的时间"), "department": N_("承办部门"),
+          "postal_address": N_("邮寄地址")}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Intake:
     request_text: str
     purpose: str | None
     delivery_form: str
+    postal_address: str | None = None
 
 
 def parse_intake(data: Mapping[str, Any]) -> Intake:
@@ -65,7 +67,13 @@ def parse_intake(data: Mapping[str, Any]) -> Intake:
                          required=False, multiline=True)
     delivery = parse_choice(data.get("delivery_form"), "delivery_form", DeliveryForm.codes(),
                             label=LABELS["delivery_form"], default=DeliveryForm.EMAIL.value)
-    return Intake(kind, name or "", contact, request_text or "", purpose, delivery)
+    # A paper reply is posted: without an address it cannot be delivered (条例 Art. 29 asks for contact details
+    # the reply can reach). Other forms may give one too (kept, shown to the office).
+    address = parse_text(data.get("postal_address"), "postal_address", label=LABELS["postal_address"],
+                         max_len=ADDRESS_MAX, required=False)
+    if delivery == DeliveryForm.PAPER.value and address is None:
+        raise ValidationFailed("选择纸质方式获取信息时，请填写邮寄地址", code="missing_field", field="postal_address")
+    return Intake(kind, name or "", contact, request_text or "", purpose, delivery, address)
 
 
 def parse_registration(data: Mapping[str, Any], now: datetime) -> tuple[Intake, str, datetime]:
@@ -123,7 +131,8 @@ def create(session: Session, app: Gongkai, intake: Intake, channel: str, receive
     application = Application(
         tracking_no=new_tracking_no(received_at), applicant_kind=intake.applicant_kind, name=intake.name,
         contact=intake.contact, contact_key=normalize_contact(intake.contact), request_text=intake.request_text,
-        purpose=intake.purpose, delivery_form=intake.delivery_form, channel=channel, received_at=received_at,
+        purpose=intake.purpose, delivery_form=intake.delivery_form, postal_address=intake.postal_address,
+        channel=channel, received_at=received_at,
         received_on=received_on, department_id=department_id, state=APPLICATION.initial, clock_events=[],
         created_by_id=actor.id if actor else None, created_at=now, updated_at=now,
         fee_charged=Decimal("0"), fee_waived=Decimal("0"))

@@ -32,6 +32,14 @@ def load(session: Session, actor: Actor, application_id: int) -> Application:
     return application
 
 
+def by_id(session: Session, application_id: int) -> Application:
+    """The application with this id, whoever asks (for verbs that already checked the caller)."""
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound("申请不存在或您无权查看", code="application_not_found")
+    return application
+
+
 def in_scope(session: Session, actor: Actor, state: str | None = None, limit: int = 200) -> list[Application]:
     """Applications ``actor`` may see, open ones by due date first; an unknown ``state`` is a 422."""
     if state and state not in ApplicationState.codes():

@@ -1,11 +1,12 @@
 """Plain-dict shapes of applications and remedy cases for the API, the pages and the applicant."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-from db.models.applications import Application, RemedyCase
+from db.models.applications import Application, ApplicationDocument, RemedyCase
 from workflow.applications import outcomes
 from workflow.applications.due_date import clock_state
+from workflow.applications.progress import Step
 from workflow.applications.spec import RUNNING_STATES, ApplicationState
 from workflow.clock import local_date
 from workflow.context import Gongkai
@@ -43,15 +44,25 @@ def application_to_dict(app: Gongkai, application: Application) -> dict[str, Any
     }
 
 
-def public_status(application: Application) -> dict[str, Any]:
-    """What the applicant may see: no internal notes, no staff names; the state in public words."""
+def public_status(application: Application, steps: Sequence[Step] = (), letter: bool = False) -> dict[str, Any]:
+    """What the applicant may see: no internal notes, no staff names; the state in public words, the steps
+    (``workflow.applications.progress``), what the 回执 shows and whether the reply letter can be downloaded."""
     return {"tracking_no": application.tracking_no, "state": application.state,
             "state_label": ApplicationState(application.state).public_label,  # a msgid: the page translates it
             "received_on": application.received_on.isoformat(),
             "due_on": application.due_on.isoformat() if application.due_on else None,
             "clarify_by": application.clarify_by.isoformat() if application.clarify_by else None,
             "replied_on": local_date(application.replied_at).isoformat() if application.replied_at else None,
+            "channel": application.channel, "delivery_form": application.delivery_form,
+            "steps": [step.to_dict() for step in steps], "letter_available": letter,
             "notices": _notices(application)}
+
+
+def office_details(application: Application, identity: ApplicationDocument | None) -> dict[str, Any]:
+    """What only the 信息公开办公室 sees of an application: the postal address and the identity document."""
+    return {"postal_address": application.postal_address,
+            "identity_document": {"filename": identity.filename, "content_type": identity.content_type,
+                                  "size": identity.size} if identity is not None else None}
 
 
 def remedy_to_dict(case: RemedyCase) -> dict[str, Any]:

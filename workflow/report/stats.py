@@ -27,7 +27,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from db.models import CatalogCategory, CatalogEntry, Decision, Department, Item
-from workflow import channels
+from workflow import channels, links
 from workflow.access import disclosure_filter
 from workflow.applications.figures import YearFigures
 from workflow.clock import SHANGHAI, local_date
@@ -204,7 +204,7 @@ def build_report(app: Any, period: Period, application_records: YearFigures) -> 
     with app.db.read() as session:
         active, coverage = collect(session, period, network_channels=channels.NETWORK,
                                    all_channels=channels.CODES, calendar=calendar,
-                                   base_url=str(settings.get("institution.base_url", "")))
+                                   base_url=links.base_url(settings))
         review = secrecy_review(session, period)
         names = labels(session)
     applications, fees, complaints = application_figures(application_records)

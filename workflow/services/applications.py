@@ -14,17 +14,20 @@ from typing import Any, Mapping
 from sqlalchemy import select
 
 from db.models import Item
+from db.models.items import REPLY
 from db.models.applications import Application, RemedyCase
 from workflow.access import ADMIN, SYSTEM, Actor, require_role
-from workflow.applications import figures, intake, reads, remedies
+from workflow.applications import documents, figures, intake, progress, reads, remedies
 from workflow.applications import transition as actions
 from workflow.applications.context import ActionContext
 from workflow.applications.due_date import setting
 from workflow.applications.spec import ApplicationState
+from workflow.applications import views
+from workflow.applications.hooks import REPLY_ARCHIVE_REASON
 from workflow.applications.views import public_status
 from workflow.clock import local_date
 from workflow.context import Gongkai
-from workflow.errors import Conflict
+from workflow.errors import Conflict, NotFound
 from workflow.report.model import Period
 from workflow.services.items import create_item_in, write_transaction
 from workflow.spec import Action
@@ -39,16 +42,23 @@ def _count_attempt(app: Gongkai, kind: str, client: str, limit_setting: str, def
         intake.check_rate(session, kind, client, setting(app, limit_setting, default), now)
 
 
-def submit_public(app: Gongkai, data: Mapping[str, Any], client: str) -> Application:
+def submit_public(app: Gongkai, data: Mapping[str, Any], client: str,
+                  identity: documents.Upload | None = None) -> Application:
     """An online application from the public form: received (confirmed) now, a tracking number issued.
 
     The receipt date is the day the system confirmed it by issuing the tracking number (条例 Art. 31:
     online applications are received on the day both sides confirm). Rate-limited per client address.
+    ``identity`` is the applicant's identity document (条例 Art. 29: 身份证明), required unless the setting
+    ``applications.identity_required`` is off; it is stored with the application or nothing is.
     """
     _count_attempt(app, "submit", client, "public_submits_per_hour", 5)
     fields = intake.parse_intake(data)
+    document = documents.check(identity, app.settings)
     with write_transaction(app) as session:
-        return intake.create(session, app, fields, "online", app.now(), None)
+        application = intake.create(session, app, fields, "online", app.now(), None)
+        if document is not None:
+            documents.store(session, application, document, app.now())
+        return application
 
 
 def register_application(app: Gongkai, actor: Actor, data: Mapping[str, Any]) -> Application:
@@ -64,10 +74,59 @@ def register_application(app: Gongkai, actor: Actor, data: Mapping[str, Any]) ->
 
 
 def track(app: Gongkai, tracking_no: Any, contact: Any, client: str) -> dict[str, Any]:
-    """The public status of an application, given its tracking number and the applicant's contact."""
+    """The public status of an application, given its tracking number and the applicant's contact: its state,
+    its steps with their dates and whether the reply letter can be downloaded."""
     _count_attempt(app, "track", client, "public_lookups_per_hour", 30)
     with app.db.read() as session:
-        return public_status(intake.find_by_tracking(session, tracking_no, contact))
+        application = intake.find_by_tracking(session, tracking_no, contact)
+        return public_status(application, progress.read_steps(session, application),
+                             letter=_sent_letter(session, application) is not None)
+
+
+def receipt(app: Gongkai, application: Application) -> dict[str, Any]:
+    """The 回执 of an application just submitted: its public status (first step done, the others ahead)."""
+    with app.db.read() as session:
+        current = reads.by_id(session, application.id)
+        return public_status(current, progress.read_steps(session, current))
+
+
+def _sent_letter(session: Any, application: Application) -> Item | None:
+    """The reply item of an answered application — approved, hence archived as ``application_reply`` — or None.
+
+    A letter still in review (or sent back) is not the reply: the applicant sees it only once approved.
+    """
+    if application.state != ApplicationState.REPLIED.value or application.reply_item_id is None:
+        return None
+    return session.scalar(select(Item).where(Item.id == application.reply_item_id, Item.kind == REPLY,
+                                             Item.archive_reason == REPLY_ARCHIVE_REASON))
+
+
+def reply_letter(app: Gongkai, tracking_no: Any, contact: Any, client: str) -> tuple[str, str]:
+    """The applicant's download of the reply letter: ``(filename, text)``, given the same tracking number and
+    contact the status page asks for (and counted against the same lookup limit). NotFound — with the status
+    page's message — for a wrong pair, and ``letter_not_sent`` while no reply was sent."""
+    _count_attempt(app, "track", client, "public_lookups_per_hour", 30)
+    with app.db.read() as session:
+        application = intake.find_by_tracking(session, tracking_no, contact)
+        item = _sent_letter(session, application)
+        if item is None:
+            raise NotFound("答复书尚未发出", code="letter_not_sent")
+        return f"{item.title}.txt", item.body or ""
+
+
+def identity_document(app: Gongkai, actor: Actor, application_id: int) -> Any:
+    """The applicant's identity document with its bytes: the office (admins) only, 404 for everyone else."""
+    with app.db.read() as session:
+        return documents.load(session, actor, application_id)
+
+
+def office_details(app: Gongkai, actor: Actor, application: Application) -> dict[str, Any]:
+    """The postal address and identity document of an application for the office; ``{}`` for anyone else
+    (the handling department does not see them)."""
+    if not documents.may_read(actor):
+        return {}
+    with app.db.read() as session:
+        return views.office_details(application, documents.metadata(session, application.id))
 
 
 # ------------------------------------------------------------------ the workflow's actions
@@ -223,6 +282,15 @@ def overdue_applications(app: Gongkai, now: datetime | None = None) -> list[dict
 def _academic_year(app: Gongkai, year: Any) -> Period:
     """``"2022-2023"`` as dates (``institution.academic_year_start``); BadInput otherwise."""
     return Period.academic_year(str(year or ""), str(app.settings.get("institution.academic_year_start", "09-01")))
+
+
+def current_academic_year(app: Gongkai) -> str:
+    """The academic year today falls in (``"2025-2026"`` from 1 September 2025, per ``institution.academic_year_start``):
+    what the statistics page shows before anyone picks a year."""
+    today = local_date(app.now())
+    starts_this_year = _academic_year(app, f"{today.year}-{today.year + 1}").start
+    first = today.year if today >= starts_this_year else today.year - 1
+    return f"{first}-{first + 1}"
 
 
 def stats_table(app: Gongkai, year: Any) -> dict[str, Any]:

@@ -517,7 +517,8 @@ def revise(app: Gongkai, actor: Actor, item_id: int) -> Item:
                     attachments=_copied_attachments(old, now), state="draft", stage_entered_at=now,
                     stage_entry=1, created_at=now, updated_at=now, title=old.title, body=old.body,
                     catalog_code=old.catalog_code, channels=list(old.channels or []),
-                    formed_on=deadlines.local_date(now), is_list=old.is_list, supersedes_id=old.id, kind=old.kind)
+                    formed_on=deadlines.local_date(now), is_list=old.is_list, supersedes_id=old.id, kind=old.kind,
+                    doc_number=old.doc_number)
         refresh_deadlines(app, item)
         session.add(item)
         session.flush()

@@ -404,15 +404,20 @@ def public_item(app: Gongkai, item_id: int) -> Item:
     A superseded item raises NotFound with ``details={"successor": id}`` so the page can link onwards.
     """
     with app.db.read() as session:
-        item = session.scalar(select(Item).where(Item.id == item_id, public_items_filter()))
-        if item is None:
-            successor = session.scalar(select(Item.superseded_by_id).where(Item.id == item_id,
-                                                                           Item.kind == DISCLOSURE))
-            if successor is not None:
-                successor = session.scalar(select(Item.id).where(Item.id == successor, public_items_filter()))
-            raise NotFound("事项不存在或已不再公开", code="item_not_found",
-                           details={"successor": successor} if successor else None)
-        return item
+        return public_item_in(session, item_id)
+
+
+def public_item_in(session: Session, item_id: int) -> Item:
+    """:func:`public_item` inside the caller's session."""
+    item = session.scalar(select(Item).where(Item.id == item_id, public_items_filter()))
+    if item is None:
+        successor = session.scalar(select(Item.superseded_by_id).where(Item.id == item_id,
+                                                                       Item.kind == DISCLOSURE))
+        if successor is not None:
+            successor = session.scalar(select(Item.id).where(Item.id == successor, public_items_filter()))
+        raise NotFound("事项不存在或已不再公开", code="item_not_found",
+                       details={"successor": successor} if successor else None)
+    return item
 
 
 def published_counts_by_catalog(app: Gongkai, department: str | None = None) -> dict[str, int]:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Item
+from workflow import links
 from workflow.access import ADMIN, Actor, require_role
 from workflow.context import Gongkai
 from workflow.records import archive, model, render
@@ -29,8 +30,7 @@ VERIFY_PATH = "/items/{item_id}/record/verify?h={digest}"
 def verify_url(app: Gongkai, item_id: int, digest: str) -> str:
     """The link of the QR code: the instance's public address (``institution.base_url``) and the verify page
     of the item with the record's digest — no secret: the page asks for a login and the item's visibility."""
-    base = str(app.settings.get("institution.base_url", "") or "").rstrip("/")
-    return base + VERIFY_PATH.format(item_id=item_id, digest=digest)
+    return links.public_url(app.settings, VERIFY_PATH.format(item_id=item_id, digest=digest))
 
 
 def _record(session: Session, item: Item) -> Record:

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from tests.applications_helpers import ID_PNG
 from tests.conftest import CLEAR, World
 from workflow.access import Actor
+from workflow.applications.documents import Upload
 from workflow.clock import SHANGHAI
 from workflow.applications.figures import FeeFigures
 from workflow.applications.views import application_to_dict
@@ -16,6 +18,7 @@ from workflow.services import applications as svc
 from workflow.services import items as item_service
 from workflow.services import queries
 
+ID = Upload("身份证.png", ID_PNG)
 INTAKE = {"applicant_kind": "natural", "name": "张三", "contact": "zhangsan@example.com",
           "request_text": "请公开2024年学生资助资金使用情况", "delivery_form": "email"}
 
@@ -124,17 +127,17 @@ def test_reply_goes_through_review_and_stays_out_of_the_directory(world: World, 
 
 def test_public_submit_track_and_rate_limit(world: World) -> None:
     app = world.app
-    application = svc.submit_public(app, {**INTAKE, "contact": "138 0000 0000"}, "203.0.113.9")
+    application = svc.submit_public(app, {**INTAKE, "contact": "138 0000 0000"}, "203.0.113.9", identity=ID)
     assert application.channel == "online" and application.tracking_no.startswith("2025")
     status = svc.track(app, application.tracking_no.lower(), "13800000000", "203.0.113.9")
     assert status["due_on"] == "2025-10-23" and "name" not in status
     with pytest.raises(NotFound):
         svc.track(app, application.tracking_no, "13900000000", "203.0.113.9")
     for _ in range(4):
-        svc.submit_public(app, INTAKE, "203.0.113.9")
+        svc.submit_public(app, INTAKE, "203.0.113.9", identity=ID)
     with pytest.raises(RateLimited):
-        svc.submit_public(app, INTAKE, "203.0.113.9")
-    svc.submit_public(app, INTAKE, "198.51.100.1")  # another client is not affected
+        svc.submit_public(app, INTAKE, "203.0.113.9", identity=ID)
+    svc.submit_public(app, INTAKE, "198.51.100.1", identity=ID)  # another client is not affected
 
 
 def test_year_stats_fees_and_remedies(world: World, clock) -> None:
