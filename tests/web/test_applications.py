@@ -170,3 +170,24 @@ def test_statistics_page_rows_in_english(client: FlaskClient) -> None:
     assert "(1) Disclosed" in html and "予以公开" not in html and "（七）" not in html
     chinese = client.get("/applications/stats?year=2025-2026&lang=zh_Hans_CN").get_data(as_text=True)
     assert "（一）予以公开" in chinese
+
+
+def test_the_reply_form_offers_labelled_reasons_not_numbers(ui_app, world: World) -> None:
+    """Issue 15: 「理由编号」 was an integer box; staff now pick 「（三）不予公开 · 1. 属于国家秘密」 in one choice."""
+    from tests.web.ui_helpers import login
+    from workflow.services import applications as svc
+    application = svc.register_application(world.app, world.admin, {**STAFF, "department": "xsc"})
+    drafter = login(ui_app.test_client(), "drafter")
+    page = drafter.get(f"/applications/{application.id}").get_data(as_text=True)
+    form = page[page.index('id="action-reply"'):]
+    form = form[:form.index("</form>")]
+    assert "理由编号" not in form and 'name="reason"' not in form
+    assert '<optgroup label="（三）不予公开"><option value="withheld:1">1. 属于国家秘密</option>' in form
+    assert '<option value="disclosed">予以公开</option>' in form
+    english = drafter.get(f"/applications/{application.id}?lang=en").get_data(as_text=True)
+    assert '<option value="withheld:1">1. State secret</option>' in english
+    response = drafter.post(f"/applications/{application.id}/actions",
+                            data={"action": "reply", "outcome_reason": "withheld:1"})
+    assert response.status_code == 302
+    replying = svc.get_application(world.app, world.admin, application.id)
+    assert (replying.outcome, replying.outcome_reason) == ("withheld", 1)

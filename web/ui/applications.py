@@ -18,7 +18,7 @@ from web.api.applications import client_address
 from web.core import core
 from web.ui.common import actor, try_verb
 from workflow import links
-from workflow.applications import documents
+from workflow.applications import documents, outcomes
 from workflow.applications.journal import ACTION_LABELS
 from workflow.applications.spec import APPLICATION, ApplicationState
 from workflow.applications.stats import COLUMNS, row_labels
@@ -36,6 +36,14 @@ FORM_FIELDS = ("applicant_kind", "name", "contact", "request_text", "purpose", "
 STATE_LABELS = {state.value: state.label for state in ApplicationState}
 STATE_COLOURS = {state.value: state.colour for state in ApplicationState}
 Page = tuple[str, int] | str
+
+
+def _outcome_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The reply's outcome and reason as one choice, grouped by outcome: 「（三）不予公开」 → 「1. 属于国家秘密」 …
+    (an outcome without reasons is a choice of its own) — staff pick a labelled reason, never a number."""
+    return [(f"{o.numeral}{_(o.label)}", [(outcomes.choice_value(o.code, n), f"{n}. {_(reason)}")
+                                          for n, reason in enumerate(o.reasons, 1)]
+             or [(outcomes.choice_value(o.code), _(o.label))]) for o in outcomes.OUTCOMES]
 
 
 def _labels() -> dict[str, Any]:
@@ -185,10 +193,11 @@ def detail(application_id: int) -> str:
     # What a form shows before the user types: the fee form starts from the recorded fee.
     defaults = {"fee": {"charged": view["fee"]["charged"], "waived": view["fee"]["waived"],
                         "note": view["fee"]["note"] or ""}}
-    return render_template("applications/detail.html", a=view, history=_history_rows(svc.history(core(), who, application_id)),
+    history = _history_rows(svc.history(core(), who, application_id))
+    return render_template("applications/detail.html", a=view, history=history,
                            actions=svc.available_actions(core(), who, application), defaults=defaults,
                            departments=list_departments(core()), office=svc.office_details(core(), who, application),
-                           **_labels())
+                           outcome_groups=_outcome_groups(), **_labels())
 
 
 @bp.get("/applications/<int:application_id>/identity")
@@ -211,6 +220,8 @@ def action(application_id: int) -> Response:
     """One action of the spec from the staff page's form (the same verb as the API's)."""
     who = actor()
     body = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    if "outcome_reason" in body:  # the page offers outcome and reason as one labelled choice
+        body["outcome"], body["reason"] = outcomes.split_choice(body.pop("outcome_reason"))
     application, error = try_verb(svc.transition, core(), who, application_id, body.get("action"), body,
                                   success=_("已保存"))
     if error is None and body.get("action") == "reply" and application.reply_item_id is not None \

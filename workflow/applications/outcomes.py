@@ -59,6 +59,17 @@ OUTCOMES: tuple[Outcome, ...] = (
 )
 BY_CODE = {outcome.code: outcome for outcome in OUTCOMES}
 
+def choice_value(code: str, reason: int | None = None) -> str:
+    """One value for an outcome and its reason, as a form's single choice carries it: ``withheld:1``."""
+    return f"{code}:{reason}" if reason else code
+
+
+def split_choice(value: str) -> tuple[str, str]:
+    """``withheld:1`` → ``("withheld", "1")``; ``disclosed`` → ``("disclosed", "")``."""
+    code, _sep, reason = value.partition(":")
+    return code, reason
+
+
 #: The outcome recorded when an applicant does not supplement in time (视为放弃).
 ABANDONED = ("other", 1)
 
