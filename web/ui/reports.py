@@ -1,4 +1,5 @@
-"""Admin pages of the yearly report: view/download, narrative templates per section, coverage matrix."""
+"""Admin pages of the yearly report: view/download, the narrative editor (plain text with named placeholders,
+a palette, previews), coverage matrix."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -8,9 +9,10 @@ from flask_login import login_required
 from web.core import core
 from web.ui.common import require_admin
 from workflow.errors import DomainError
+from workflow.i18n import get_locale
 from workflow.i18n import gettext as _
 from workflow.inputs import parse_college_year
-from workflow.report import NARRATIVE_KEYS, default_headings
+from workflow.report import NARRATIVE_KEYS, placeholders
 from workflow.services import reports
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
@@ -25,22 +27,19 @@ def _year() -> str:
     return reports.academic_period(core(), year).label
 
 
-def _section_titles() -> dict[str, str]:
-    return {"preamble": _("导语"), **default_headings()}
-
-
 def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | None = None,
           status: int = 200) -> tuple[str, int]:
-    who = require_admin()
-    stored = reports.narratives(core(), who, year)
-    sections = []
-    for key in NARRATIVE_KEYS:
-        n = stored[key]
-        source = _(SOURCE_LABELS[n.source], year=n.from_year) if n.source == "previous" else _(SOURCE_LABELS[n.source])
-        sections.append({"key": key, "title": _section_titles().get(key, key), "source": source,
-                         "text": (texts or {}).get(key, n.text)})
-    return render_template("reports/index.html", year=year, sections=sections, error=error,
-                           error_field=getattr(error, "field", None)), status
+    editor = reports.narrative_editor(core(), require_admin(), year, texts)
+    sources = {part.key: _(SOURCE_LABELS[part.source], year=part.from_year) if part.source == "previous"
+               else _(SOURCE_LABELS[part.source]) for part in editor.parts}
+    english = get_locale() == "en"
+    groups: dict[str, list[dict[str, str]]] = {}
+    for entry in editor.palette:  # what a click inserts: the placeholder, or a condition around the selection
+        token, opening, closing = placeholders.insertion(placeholders.BY_KEY[entry.key], english)
+        groups.setdefault(_(entry.group), []).append({"label": _(entry.label), "value": entry.value, "token": token,
+                                                      "open": opening, "close": closing})
+    return render_template("reports/index.html", year=year, editor=editor, sources=sources, groups=groups,
+                           error=error, error_field=getattr(error, "field", None)), status
 
 
 @bp.get("/")
@@ -55,6 +54,8 @@ def save() -> ResponseReturnValue:
     who = require_admin()
     year = _year()
     texts = {key: request.form.get(f"section_{key}", "") for key in NARRATIVE_KEYS if f"section_{key}" in request.form}
+    if "preview" in request.form:  # 预览 without JavaScript: the texts as typed, with what they give; nothing stored
+        return _page(year, texts)
     reset = request.form.get("reset")
     if reset in NARRATIVE_KEYS:
         texts = {reset: ""}

@@ -318,6 +318,15 @@ def spell(parts: list[Token], english: bool) -> str:
     return "".join(out)
 
 
+def insertion(placeholder: Placeholder, english: bool) -> tuple[str, str, str]:
+    """What the editor's palette inserts: the placeholder, and the condition 「若…不为零」 … 「结束」 that
+    wraps the selected words, in the screen's spelling."""
+    name = _label(placeholder, english)
+    if english:
+        return f"〔{name}〕", f"〔if {name} is not zero〕", f"〔{END_EN}〕"
+    return f"〔{name}〕", f"〔若{name}不为零〕", f"〔{END_ZH}〕"
+
+
 def _label(placeholder: Placeholder, english: bool) -> str:
     return english_label(placeholder) if english else placeholder.label
 
