@@ -3,7 +3,8 @@
 The narrative editor (issue 15) writes each part as plain text with named placeholders in Chinese brackets
 (〔主动公开总数〕) and conditions (〔若…为零〕…〔否则〕…〔结束〕) instead of Jinja (docs/report.md §4). A
 stored part that is word for word one of the earlier default templates (saving the editor stored every
-part, changed or not) becomes the new default text, which prints the same report. Any other stored text
+part, changed or not) becomes the new default text: the same report as the latest earlier default, and
+the current wording where an older default predates a change (e.g. 「七部分」 since part 七 exists). Any other stored text
 is an admin's own: it is left as it is and keeps rendering (the editor converts it when it maps cleanly
 and otherwise says it uses the older syntax). The downgrade turns the new default back into the latest
 earlier one. The texts are frozen here: later edits of config/report_templates/narrative.toml do not
