@@ -18,6 +18,8 @@ from workflow.services import reports
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 MIME = {"json": "application/json", "html": "text/html",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+#: The help's example of a condition (report wording: Chinese; the names follow the screen's language).
+HELP_EXAMPLE = "〔若新收申请数为零〕本学年未收到信息公开申请。〔否则〕本学年共收到信息公开申请〔新收申请数〕件。〔结束〕"
 SOURCE_LABELS = {"year": "本学年已编辑", "previous": "沿用上一学年（%(year)s）", "default": "系统默认模板"}
 
 
@@ -38,8 +40,11 @@ def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | N
         token, opening, closing = placeholders.insertion(placeholders.BY_KEY[entry.key], english)
         groups.setdefault(_(entry.group), []).append({"label": _(entry.label), "value": entry.value, "token": token,
                                                       "open": opening, "close": closing})
+    help_text = {"words": placeholders.syntax_words(english),
+                 "example_value": placeholders.localized("〔主动公开总数〕", english),
+                 "example_condition": placeholders.localized(HELP_EXAMPLE, english)}
     return render_template("reports/index.html", year=year, editor=editor, sources=sources, groups=groups,
-                           error=error, error_field=getattr(error, "field", None)), status
+                           help=help_text, error=error, error_field=getattr(error, "field", None)), status
 
 
 @bp.get("/")

@@ -29,7 +29,7 @@ from jinja2 import Environment, nodes
 from jinja2.exceptions import TemplateSyntaxError
 
 from workflow.errors import BadInput
-from workflow.i18n import N_, translations_for
+from workflow.i18n import N_, get_locale, translations_for
 from workflow.report.model import format_money, format_number, format_percent
 
 LEGACY_MARKS = ("{{", "{%", "{#")
@@ -244,9 +244,22 @@ def _token(inner: str, whole: str, section: str, title: str) -> Token:
     raise _unknown(section, title, name)
 
 
+def syntax_words(english: bool) -> dict[str, str]:
+    """The condition words as a screen spells them (for help texts and messages): ``if_zero``,
+    ``if_not_zero``, ``otherwise``, ``end``, with … for the name."""
+    if english:
+        return {"if_zero": "〔if … is zero〕", "if_not_zero": "〔if … is not zero〕",
+                "otherwise": f"〔{ELSE_EN}〕", "end": f"〔{END_EN}〕"}
+    return {"if_zero": "〔若…为零〕", "if_not_zero": "〔若…不为零〕", "otherwise": f"〔{ELSE_ZH}〕", "end": f"〔{END_ZH}〕"}
+
+
+def _words() -> dict[str, str]:
+    return syntax_words(get_locale() == "en")
+
+
 def _unknown(section: str, title: str, name: str) -> BadInput:
-    return BadInput("报告章节「%(section)s」中的占位符〔%(placeholder)s〕不存在，请从占位符列表中点选",
-                    code="unknown_placeholder", section=title, placeholder=name,
+    return BadInput("报告章节「%(section)s」中的占位符%(placeholder)s不存在，请从占位符列表中点选",
+                    code="unknown_placeholder", section=title, placeholder=f"〔{name}〕",
                     details={"section": section, "placeholder": name})
 
 
@@ -259,17 +272,20 @@ def check_structure(parts: list[Token], section: str, title: str = "") -> None:
             depth.append(False)
         elif token.kind == "else":
             if not depth or depth[-1]:
-                raise BadInput("报告章节「%(section)s」中的〔否则〕前面缺少对应的〔若…〕条件", section=title,
+                raise BadInput("报告章节「%(section)s」中的%(otherwise)s前面缺少对应的%(condition)s条件",
+                               section=title, otherwise=_words()["otherwise"], condition=_words()["if_zero"],
                                code="unbalanced_condition", details={"section": section})
             depth[-1] = True
         elif token.kind == "end":
             if not depth:
-                raise BadInput("报告章节「%(section)s」中的〔结束〕前面缺少对应的〔若…〕条件", section=title,
+                raise BadInput("报告章节「%(section)s」中的%(end)s前面缺少对应的%(condition)s条件",
+                               section=title, end=_words()["end"], condition=_words()["if_zero"],
                                code="unbalanced_condition", details={"section": section})
             depth.pop()
     if depth:
-        raise BadInput("报告章节「%(section)s」中有 %(count)s 个〔若…〕条件缺少〔结束〕", section=title,
-                       count=len(depth), code="unbalanced_condition", details={"section": section})
+        raise BadInput("报告章节「%(section)s」中有 %(count)s 个%(condition)s条件缺少%(end)s", section=title,
+                       count=len(depth), condition=_words()["if_zero"], end=_words()["end"],
+                       code="unbalanced_condition", details={"section": section})
 
 
 def parse(text: str, section: str = "", title: str = "") -> list[Token]:
