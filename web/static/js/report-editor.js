@@ -13,6 +13,7 @@
   var boxes = form.querySelectorAll("textarea[data-part]");
   var current = boxes.length ? boxes[0] : null;
   var timers = {};
+  var latest = {};  // per part: the number of the last preview asked for; older answers are dropped
 
   function show(part, paragraphs, error) {
     var body = document.querySelector("#preview_" + part + " .preview-body");
@@ -37,6 +38,9 @@
 
   function preview(box) {
     var part = box.getAttribute("data-part");
+    clearTimeout(timers[part]);
+    var asked = (latest[part] || 0) + 1;
+    latest[part] = asked;
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -44,6 +48,9 @@
       body: JSON.stringify({section: part, text: box.value})
     }).then(function (response) {
       return response.json().then(function (data) {
+        if (asked !== latest[part]) {
+          return;  // the text changed since: a newer preview is on its way
+        }
         if (response.ok) {
           show(part, data.paragraphs, null);
         } else {
