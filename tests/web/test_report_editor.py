@@ -72,7 +72,7 @@ def test_the_palette_lists_each_placeholder_with_this_years_figure(as_user, worl
     pieces = visible(html)
     at = pieces.index("〔主动公开总数〕")
     assert pieces[at + 1] == "1"                       # one item published in the year
-    assert "〔统计期限〕" in pieces and "2022年9月1日至2023年8月31日" in pieces
+    assert "〔统计期限〕" in pieces and "“2022年9月1日至2023年8月31日”" in pieces
     assert 'data-insert="〔主动公开总数〕"' in html and 'data-insert="〔若主动公开总数不为零〕" data-close="〔结束〕"' in html
     # the parts are plain text, and each has its preview with the figures
     overview = re.search(r'<textarea[^>]*id="section_active"[^>]*>(.*?)</textarea>', html, re.S).group(1)

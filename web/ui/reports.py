@@ -38,7 +38,9 @@ def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | N
     groups: dict[str, list[dict[str, str]]] = {}
     for entry in editor.palette:  # what a click inserts: the placeholder, or a condition around the selection
         token, opening, closing = placeholders.insertion(placeholders.BY_KEY[entry.key], english)
-        groups.setdefault(_(entry.group), []).append({"label": _(entry.label), "value": entry.value, "token": token,
+        # Words are quoted as the report prints them (Chinese on either screen): “学校网站”, not a label of the screen.
+        shown = f"“{entry.value}”" if any(not ch.isascii() for ch in entry.value) else entry.value
+        groups.setdefault(_(entry.group), []).append({"label": _(entry.label), "value": shown, "token": token,
                                                       "open": opening, "close": closing})
     help_text = {"words": placeholders.syntax_words(english),
                  "example_value": placeholders.localized("〔主动公开总数〕", english),

@@ -17,7 +17,7 @@ from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from workflow.report.fonts import CJK_FONTS, chart_font
+from workflow.report.fonts import CJK_FONTS, ChartFont, chart_font
 from workflow.report.model import CHANNEL_LABELS, ordered_counts
 
 __all__ = ["CJK_FONTS", "chart_by_category", "chart_by_channel", "chart_by_month", "font_family"]
@@ -31,12 +31,13 @@ MAX_BARS = 40  # more categories than this are summed into 其他
 _added: set[str] = set()
 
 
-def font_family(path: str) -> str:
-    """Register the font file with matplotlib (once) and return the family name to draw with."""
-    if path not in _added:
-        font_manager.fontManager.addfont(path)
-        _added.add(path)
-    return font_manager.FontProperties(fname=path).get_name()
+def font_family(font: ChartFont) -> str:
+    """The family name to draw with; a file matplotlib does not list yet (``report.font_dir``) is added once."""
+    known = {(f.fname, f.name) for f in font_manager.fontManager.ttflist}
+    if (font.path, font.family) not in known and font.path not in _added:
+        font_manager.fontManager.addfont(font.path)
+        _added.add(font.path)
+    return font.family
 
 
 def chart_by_month(by_month: Mapping[str, int], title: str = "各月主动公开信息数量", *,

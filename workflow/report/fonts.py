@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -47,6 +48,15 @@ _lock = threading.Lock()
 _rebuilt = False
 
 
+@dataclass(frozen=True)
+class ChartFont:
+    """A font face the charts can be drawn in: its file, the face in a collection (.ttc), its family name."""
+
+    path: str
+    family: str
+    index: int = 0
+
+
 class ChartFontMissing(DomainError):
     """No installed font has the Chinese characters of the report's charts: 503, naming the package."""
 
@@ -69,50 +79,77 @@ def needed_characters(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ch for text in texts for ch in str(text) if is_cjk(ch)))
 
 
-@lru_cache(maxsize=256)
-def _character_map(path: str, mtime: float) -> frozenset[int]:
-    """The code points of the font file (first face of a collection); empty when it cannot be read."""
-    from fontTools.ttLib import TTCollection, TTFont
+# A CJK font maps some 65,000 code points: keep a few maps, and the answers for the texts asked about.
+@lru_cache(maxsize=8)
+def _character_map(path: str, index: int, mtime: float) -> frozenset[int]:
+    """The code points of one face of the font file; empty when it cannot be read."""
+    from fontTools.ttLib import TTFont
     try:
-        if path.lower().endswith((".ttc", ".otc")):
-            collection = TTCollection(path, lazy=True)
-            font = collection.fonts[0]
-        else:
-            font = TTFont(path, lazy=True, fontNumber=0)
-        best = font["cmap"].getBestCmap() or {}
-        return frozenset(best)
+        font = TTFont(path, lazy=True, fontNumber=index)
+        return frozenset(font["cmap"].getBestCmap() or {})
     except Exception:  # noqa: BLE001 — a broken or unreadable file is simply not a candidate
         return frozenset()
 
 
-def covers(path: str | os.PathLike[str], characters: Iterable[str]) -> bool:
-    """Does the font file at ``path`` have a glyph for every one of ``characters``?"""
+def covers(path: str | os.PathLike[str], characters: Iterable[str], index: int = 0) -> bool:
+    """Does face ``index`` of the font file at ``path`` have a glyph for every one of ``characters``?"""
     try:
         mtime = os.stat(path).st_mtime
     except OSError:
         return False  # listed in a stale cache, gone from the disk
-    cmap = _character_map(str(path), mtime)
+    return _covers(str(path), index, mtime, tuple(characters))
+
+
+@lru_cache(maxsize=4096)
+def _covers(path: str, index: int, mtime: float, characters: tuple[str, ...]) -> bool:
+    cmap = _character_map(path, index, mtime)
     return bool(cmap) and all(ord(ch) in cmap for ch in characters)
 
 
-def _installed() -> list[str]:
-    """Font files matplotlib knows, the preferred CJK families first."""
-    entries = list(font_manager.fontManager.ttflist)
+def _preferred(fonts: Iterable[ChartFont]) -> list[ChartFont]:
+    """The usual CJK families first (Simplified Chinese before the others), then the rest, each in the order given."""
     rank = {name: i for i, name in enumerate(CJK_FONTS)}
-    entries.sort(key=lambda f: (rank.get(f.name, len(rank)), f.weight != 400, f.fname))
-    return list(dict.fromkeys(f.fname for f in entries))
+    return sorted(dict.fromkeys(fonts), key=lambda f: rank.get(f.family, len(rank)))
 
 
-def _in_directory(font_dir: str) -> list[str]:
+def _installed() -> list[ChartFont]:
+    """The font faces matplotlib knows (regular weight before bold)."""
+    entries = sorted(font_manager.fontManager.ttflist, key=lambda f: (f.weight != 400, f.fname, getattr(f, "index", 0)))
+    return _preferred(ChartFont(f.fname, f.name, getattr(f, "index", 0)) for f in entries)
+
+
+def _faces(path: str) -> tuple[ChartFont, ...]:
+    try:
+        return _faces_of(path, os.stat(path).st_mtime)
+    except OSError:
+        return ()
+
+
+@lru_cache(maxsize=256)
+def _faces_of(path: str, mtime: float) -> tuple[ChartFont, ...]:
+    """The faces of one font file, each with the family name matplotlib gives it (name table, ID 1)."""
+    from fontTools.ttLib import TTCollection, TTFont
+    try:
+        if path.lower().endswith((".ttc", ".otc")):
+            fonts = list(TTCollection(path, lazy=True).fonts)
+        else:
+            fonts = [TTFont(path, lazy=True)]
+        return tuple(ChartFont(path, str(font["name"].getDebugName(1) or ""), index) for index, font in enumerate(fonts))
+    except Exception:  # noqa: BLE001 — unreadable: not a candidate
+        return ()
+
+
+def _in_directory(font_dir: str) -> list[ChartFont]:
     root = Path(font_dir)
     if not root.is_dir():
         return []
-    return sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in FONT_SUFFIXES and p.is_file())
+    files = sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in FONT_SUFFIXES and p.is_file())
+    return _preferred(face for path in files for face in _faces(path))
 
 
-def _search(characters: tuple[str, ...], font_dir: str | None) -> str | None:
+def _search(characters: tuple[str, ...], font_dir: str | None) -> ChartFont | None:
     candidates = _in_directory(font_dir) if font_dir else _installed()
-    return next((path for path in candidates if covers(path, characters)), None)
+    return next((font for font in candidates if covers(font.path, characters, font.index)), None)
 
 
 def _rebuild_cache() -> None:
@@ -125,8 +162,8 @@ def _rebuild_cache() -> None:
         _rebuilt = True
 
 
-def chart_font(texts: Iterable[str], font_dir: str | None = None) -> str:
-    """The path of a font file covering every CJK character of ``texts`` and of the charts' wording.
+def chart_font(texts: Iterable[str], font_dir: str | None = None) -> ChartFont:
+    """A font face covering every CJK character of ``texts`` and of the charts' wording.
 
     Raises :class:`ChartFontMissing` (naming :data:`FONT_PACKAGE`) when no font has them, after one
     rebuild of matplotlib's font cache.

@@ -26,12 +26,13 @@ def test_three_charts_are_png(reference_data):
 
 def test_the_chart_font_has_every_chinese_character_the_chart_shows(reference_data):
     labels = list(reference_data.labels.categories.values()) + ["学校网站", "微信公众号", "暂无数据"]
-    path = fonts.chart_font(labels)
-    assert fonts.covers(path, fonts.needed_characters(labels + [fonts.CHART_WORDING]))
+    font = fonts.chart_font(labels)
+    assert fonts.covers(font.path, fonts.needed_characters(labels + [fonts.CHART_WORDING]), font.index)
+    assert font.family == "Noto Sans CJK SC"     # installed here (fonts-noto-cjk): the Simplified Chinese face
     # and that is the file matplotlib draws with: no "Glyph … missing" while drawing
-    family = charts.font_family(path)
+    family = charts.font_family(font)
     assert Path(font_manager.findfont(font_manager.FontProperties(family=[family]), fallback_to_default=False)) \
-        .name == Path(path).name
+        .name == Path(font.path).name
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert charts.chart_by_category(reference_data.active.by_category,
@@ -48,16 +49,17 @@ def test_a_font_directory_without_chinese_fonts_is_a_clear_error_not_boxes(tmp_p
 
 
 def test_a_font_directory_with_a_chinese_font_is_used(tmp_path):
-    path = fonts.chart_font(["学校网站"])
-    shutil.copy(path, tmp_path)
-    assert fonts.chart_font(["学校网站"], str(tmp_path)).startswith(str(tmp_path))
+    font = fonts.chart_font(["学校网站"])
+    shutil.copy(font.path, tmp_path)
+    found = fonts.chart_font(["学校网站"], str(tmp_path))
+    assert found.path.startswith(str(tmp_path)) and found.family == font.family
     assert charts.chart_by_channel({"website": 3}, font_dir=str(tmp_path)).startswith(PNG)
 
 
 def test_a_stale_cache_entry_is_skipped_and_a_missing_font_rebuilds_the_cache_once(monkeypatch, tmp_path):
     ghost = font_manager.FontEntry(fname=str(tmp_path / "gone.ttc"), name="Noto Sans CJK SC")
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [ghost, *font_manager.fontManager.ttflist])
-    assert fonts.chart_font(["学校网站"]) != ghost.fname   # listed, but gone from the disk
+    assert fonts.chart_font(["学校网站"]).path != ghost.fname   # listed, but gone from the disk
 
     # A cache that knows only a Latin font: rebuilt once, and the Chinese font is found after all.
     latin = font_manager.FontEntry(fname=str(DEJAVU), name="DejaVu Sans")
@@ -68,7 +70,8 @@ def test_a_stale_cache_entry_is_skipped_and_a_missing_font_rebuilds_the_cache_on
     monkeypatch.setattr(font_manager, "_load_fontmanager",
                         lambda **kw: rebuilt.append(kw) or real(**kw))
     monkeypatch.setattr(font_manager, "fontManager", font_manager.fontManager)  # restored after the test
-    assert fonts.covers(fonts.chart_font(["学校网站"]), "学校网站")
+    found = fonts.chart_font(["学校网站"])
+    assert fonts.covers(found.path, "学校网站", found.index)
     assert rebuilt == [{"try_read_cache": False}]
 
 
