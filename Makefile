@@ -23,7 +23,7 @@ translations: $(BIN)/gongkai
 # N_ marks labels translated through a variable (workflow/i18n_labels.py, workflow/scan/extract.py).
 I18N_KEYWORDS = -k _ -k _l -k gettext -k lazy_gettext -k ngettext:1,2 -k BadInput -k NotAuthenticated \
 	-k Forbidden -k NotFound -k Conflict -k InvalidState -k StaleVersion -k BlockedByFindings -k TooLarge \
-	-k ValidationFailed -k DomainError -k RateLimited -k TooManyAttempts -k N_
+	-k ValidationFailed -k DomainError -k RateLimited -k TooManyAttempts -k ChartFontMissing -k N_
 extract-messages: $(BIN)/gongkai
 	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output -o workflow/translations/messages.pot workflow web gongkai
 	@if [ -f workflow/translations/en/LC_MESSAGES/messages.po ]; then \

@@ -90,6 +90,7 @@ ENV_SETTINGS: dict[str, tuple[str, str, type]] = {
     "GONGKAI_TRUSTED_PROXIES": ("web", "trusted_proxies", int),
     "GONGKAI_LOG_LEVEL": ("logging", "level", str),
     "GONGKAI_LOG_FORMAT": ("logging", "format", str),
+    "GONGKAI_REPORT_FONT_DIR": ("report", "font_dir", str),  # where the report charts' Chinese font is looked for
 }
 
 

@@ -11,7 +11,8 @@ from db.types import UTCDateTime
 
 
 class ReportNarrative(Base):
-    """An admin's text (a sandboxed Jinja template) for one section of one year's report.
+    """An admin's text for one section of one year's report: plain text with 〔placeholders〕 (compiled to a
+    sandboxed Jinja template), or an older Jinja template (docs/report.md §4).
 
     A year without a row for a section starts from the previous year's row, else from the
     configured default (``config/report_templates/narrative.toml``).

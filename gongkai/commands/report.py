@@ -36,7 +36,8 @@ def register(main: click.Group) -> None:
             data = reports.annual_report(app, None, year)
             bar.update()
             bar.set_postfix_str(f"rendering {fmt}")
-            body = render(data, fmt, with_charts=not no_charts)
+            # no Chinese font for the charts: ChartFontMissing, printed as one line naming the package
+            body = render(data, fmt, with_charts=not no_charts, font_dir=reports.font_dir(app))
             bar.update()
         if output == "-":
             sys.stdout.buffer.write(body)

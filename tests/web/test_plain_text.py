@@ -32,10 +32,6 @@ START = ["/", "/public/", "/departments", "/inbox", "/settings", "/search?q=奖�
          "/admin/reports/coverage", "/public/reports", "/public/apply", "/login"]
 #: The page where the office defines department codes shows them, in a column labelled 代码.
 CODES_SHOWN_ON_PURPOSE = {"/admin/departments"}
-#: Known and open (issue 15, the narrative editor): the report's narrative parts are edited as raw
-#: Jinja, and its help names the placeholders. The strict xfail below turns red the day the editor is
-#: fixed, and this exception goes with it.
-NARRATIVE_EDITOR = "/admin/reports/"
 #: The annual report is a Chinese document (the law's tables and wording) whatever the screen's language.
 CHINESE_DOCUMENTS = {"/admin/reports/download", "/public/reports/download"}
 
@@ -80,8 +76,7 @@ def _leaks(web: Flask, rules: TextRules, username: str | None, lang: str) -> Ite
         for leak in rules.leaks(path, page.pieces, lang):
             if leak.kind == "code" and path in CODES_SHOWN_ON_PURPOSE:
                 continue
-            if (path == NARRATIVE_EDITOR and leak.kind == "key") or \
-                    (path in CHINESE_DOCUMENTS and leak.kind == "untranslated"):
+            if path in CHINESE_DOCUMENTS and leak.kind == "untranslated":
                 continue
             yield leak
     assert len(crawl.visited) >= (6 if username is None else 20), crawl.visited   # the crawl really ran
@@ -97,7 +92,6 @@ def test_every_page_and_error_for_every_role_reads_plainly_in_both_languages(dem
     assert not leaks, "\n".join(leaks[:40])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: the narrative editor still shows raw template syntax")
 def test_the_report_narrative_editor_shows_no_template_syntax(as_user) -> None:
     page = visible_text(as_user("admin").get("/admin/reports/").get_data(as_text=True))
     assert not [piece for piece in page.pieces if "{{" in piece or "{%" in piece]

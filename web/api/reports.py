@@ -5,7 +5,7 @@ from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from web.api import bp
-from web.api.openapi import ACADEMIC_YEAR, _op, _q, obj, ref, register_paths, register_schemas
+from web.api.openapi import ACADEMIC_YEAR, STRING, _op, _q, array, obj, ref, register_paths, register_schemas
 from web.api.request import acting_user, json_body
 from web.core import core
 from workflow.errors import ValidationFailed
@@ -52,6 +52,17 @@ def put_narratives() -> ResponseReturnValue:
     return jsonify({key: {"text": n.text, "source": n.source, "from_year": n.from_year} for key, n in texts.items()})
 
 
+@bp.post("/reports/narratives/preview")
+def preview_narrative() -> ResponseReturnValue:
+    """One narrative part as the report prints it with the year's figures (the editor's live preview)."""
+    actor = acting_user()
+    body = json_body()
+    section = body.get("section")
+    shown = reports.preview_narrative(core(), actor, _year(), section, body.get("text", ""))
+    return jsonify({"section": section, "text": "\n".join(line for _kind, line in shown),
+                    "paragraphs": [{"kind": kind, "text": line} for kind, line in shown]})
+
+
 @bp.get("/catalog/coverage")
 def catalog_coverage() -> ResponseReturnValue:
     actor = acting_user()
@@ -64,7 +75,16 @@ YEAR = _q("year", {**ACADEMIC_YEAR, "pattern": f"(?:{ACADEMIC_YEAR['pattern']})|
 register_schemas({"NarrativesInput": obj({"sections": {
     "type": "object", "minProperties": 1, "propertyNames": {"enum": list(NARRATIVE_KEYS)},
     "additionalProperties": {"type": "string"},
-    "description": "Section → template; an empty text reverts to the inherited one"}}, required=("sections",))})
+    "description": "Section → text (plain form with 〔placeholders〕, or an older template); an empty text reverts to the "
+                   "inherited one"}}, required=("sections",)),
+                  "NarrativePreviewInput": obj({
+                      "section": {"type": "string", "enum": list(NARRATIVE_KEYS)},
+                      "text": {"type": "string", "description": "The part as typed; empty previews the default"}},
+                      required=("section",)),
+                  "NarrativePreview": obj({
+                      "section": STRING, "text": {"type": "string", "description": "One line per paragraph"},
+                      "paragraphs": array(obj({"kind": {"type": "string", "enum": ["paragraph", "subheading"]},
+                                               "text": STRING}))})})
 register_paths({
     "/api/v1/reports/annual": {"get": _op(
         "Admin: the yearly report of an academic year (json|html|docx)", params=[
@@ -76,6 +96,9 @@ register_paths({
                    schema=ref("Narratives")),
         "put": _op("Admin: store narrative templates of a year; empty text reverts", params=[YEAR],
                    body=ref("NarrativesInput"), schema=ref("Narratives"))},
+    "/api/v1/reports/narratives/preview": {"post": _op(
+        "Admin: one narrative part rendered with the year's figures (nothing stored); 422 names an unknown "
+        "placeholder", params=[YEAR], body=ref("NarrativePreviewInput"), schema=ref("NarrativePreview"))},
     "/api/v1/catalog/coverage": {"get": _op("Admin: 清单 entries published in a year, by month, with links",
                                             params=[YEAR], schema=ref("Coverage"))},
 })

@@ -1,4 +1,5 @@
-"""Admin pages of the yearly report: view/download, narrative templates per section, coverage matrix."""
+"""Admin pages of the yearly report: view/download, the narrative editor (plain text with named placeholders,
+a palette, previews), coverage matrix."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -8,14 +9,17 @@ from flask_login import login_required
 from web.core import core
 from web.ui.common import require_admin
 from workflow.errors import DomainError
+from workflow.i18n import get_locale
 from workflow.i18n import gettext as _
 from workflow.inputs import parse_college_year
-from workflow.report import NARRATIVE_KEYS, default_headings
+from workflow.report import NARRATIVE_KEYS, placeholders
 from workflow.services import reports
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 MIME = {"json": "application/json", "html": "text/html",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+#: The help's example of a condition (report wording: Chinese; the names follow the screen's language).
+HELP_EXAMPLE = "〔若新收申请数为零〕本学年未收到信息公开申请。〔否则〕本学年共收到信息公开申请〔新收申请数〕件。〔结束〕"
 SOURCE_LABELS = {"year": "本学年已编辑", "previous": "沿用上一学年（%(year)s）", "default": "系统默认模板"}
 
 
@@ -25,22 +29,24 @@ def _year() -> str:
     return reports.academic_period(core(), year).label
 
 
-def _section_titles() -> dict[str, str]:
-    return {"preamble": _("导语"), **default_headings()}
-
-
 def _page(year: str, texts: dict[str, str] | None = None, error: DomainError | None = None,
           status: int = 200) -> tuple[str, int]:
-    who = require_admin()
-    stored = reports.narratives(core(), who, year)
-    sections = []
-    for key in NARRATIVE_KEYS:
-        n = stored[key]
-        source = _(SOURCE_LABELS[n.source], year=n.from_year) if n.source == "previous" else _(SOURCE_LABELS[n.source])
-        sections.append({"key": key, "title": _section_titles().get(key, key), "source": source,
-                         "text": (texts or {}).get(key, n.text)})
-    return render_template("reports/index.html", year=year, sections=sections, error=error,
-                           error_field=getattr(error, "field", None)), status
+    editor = reports.narrative_editor(core(), require_admin(), year, texts)
+    sources = {part.key: _(SOURCE_LABELS[part.source], year=part.from_year) if part.source == "previous"
+               else _(SOURCE_LABELS[part.source]) for part in editor.parts}
+    english = get_locale() == "en"
+    groups: dict[str, list[dict[str, str]]] = {}
+    for entry in editor.palette:  # what a click inserts: the placeholder, or a condition around the selection
+        token, opening, closing = placeholders.insertion(placeholders.BY_KEY[entry.key], english)
+        # Words are quoted as the report prints them (Chinese on either screen): “学校网站”, not a label of the screen.
+        shown = f"“{entry.value}”" if any(not ch.isascii() for ch in entry.value) else entry.value
+        groups.setdefault(_(entry.group), []).append({"label": _(entry.label), "value": shown, "token": token,
+                                                      "open": opening, "close": closing})
+    help_text = {"words": placeholders.syntax_words(english),
+                 "example_value": placeholders.localized("〔主动公开总数〕", english),
+                 "example_condition": placeholders.localized(HELP_EXAMPLE, english)}
+    return render_template("reports/index.html", year=year, editor=editor, sources=sources, groups=groups,
+                           help=help_text, error=error, error_field=getattr(error, "field", None)), status
 
 
 @bp.get("/")
@@ -55,6 +61,8 @@ def save() -> ResponseReturnValue:
     who = require_admin()
     year = _year()
     texts = {key: request.form.get(f"section_{key}", "") for key in NARRATIVE_KEYS if f"section_{key}" in request.form}
+    if "preview" in request.form:  # 预览 without JavaScript: the texts as typed, with what they give; nothing stored
+        return _page(year, texts)
     reset = request.form.get("reset")
     if reset in NARRATIVE_KEYS:
         texts = {reset: ""}

@@ -67,14 +67,16 @@ def prepare(data: ReportData, templates: Mapping[str, str] | None = None) -> Rep
 
 
 def build_document(data: ReportData, templates: Mapping[str, str] | None = None,
-                   headings: Mapping[str, str] | None = None, with_charts: bool = True) -> ReportDocument:
+                   headings: Mapping[str, str] | None = None, with_charts: bool = True,
+                   font_dir: str | None = None) -> ReportDocument:
     """Lay the report out once for both renderers: sections, numbered tables and figures,
-    the 清单 appendix and the signature block."""
+    the 清单 appendix and the signature block. ``font_dir``: look for the charts' Chinese font only
+    there (setting ``report.font_dir``); no font with the characters is ``ChartFontMissing`` (503)."""
     prepared = prepare(data, templates)
     texts = prepared.narrative
     titles = {**default_headings(), **(headings or {})}
     tables = statistics_tables(prepared)
-    figures = _figures(prepared) if with_charts else {}
+    figures = _figures(prepared, font_dir) if with_charts else {}
 
     table_no = figure_no = 0
     sections = []
@@ -111,7 +113,7 @@ def build_document(data: ReportData, templates: Mapping[str, str] | None = None,
 
 
 def render(data: ReportData | Mapping[str, Any], fmt: str, *, templates: Mapping[str, str] | None = None,
-           headings: Mapping[str, str] | None = None, with_charts: bool = True) -> bytes:
+           headings: Mapping[str, str] | None = None, with_charts: bool = True, font_dir: str | None = None) -> bytes:
     """The report as bytes: ``"json"`` (UTF-8), ``"html"`` (standalone page) or ``"docx"``.
 
     ``data`` may also be the JSON dict of a report (``ReportData.from_dict`` is applied).
@@ -123,7 +125,7 @@ def render(data: ReportData | Mapping[str, Any], fmt: str, *, templates: Mapping
     if fmt == "json":
         body = prepare(data, templates).to_json_dict()
         return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    document = build_document(data, templates, headings, with_charts=with_charts)
+    document = build_document(data, templates, headings, with_charts=with_charts, font_dir=font_dir)
     if fmt == "html":
         from workflow.report.render_html import render_html
 
@@ -133,15 +135,17 @@ def render(data: ReportData | Mapping[str, Any], fmt: str, *, templates: Mapping
     return render_docx(document)
 
 
-def _figures(data: ReportData) -> dict[str, list[Figure]]:
+def _figures(data: ReportData, font_dir: str | None = None) -> dict[str, list[Figure]]:
     a = data.active
     figures = []
     if a.by_month:
-        figures.append(Figure("by_month", "各月主动公开信息数量", charts.chart_by_month(a.by_month, title="")))
+        figures.append(Figure("by_month", "各月主动公开信息数量",
+                              charts.chart_by_month(a.by_month, title="", font_dir=font_dir)))
     if a.by_channel:
         figures.append(Figure("by_channel", "各渠道主动公开信息数量",
-                              charts.chart_by_channel(a.by_channel, data.labels.channels, title="")))
+                              charts.chart_by_channel(a.by_channel, data.labels.channels, title="", font_dir=font_dir)))
     if a.by_category:
         figures.append(Figure("by_category", "按清单类别统计的主动公开信息",
-                              charts.chart_by_category(a.by_category, data.labels.categories, title="")))
+                              charts.chart_by_category(a.by_category, data.labels.categories, title="",
+                                                       font_dir=font_dir)))
     return {"active": figures}

@@ -1,15 +1,14 @@
 """PNG charts for the yearly report (matplotlib on an Agg canvas, no pyplot global state).
 
-Chinese labels need a CJK font: the first installed of :data:`CJK_FONTS` is used
-(Debian: ``fonts-noto-cjk``). Without one the charts still render, in DejaVu Sans, with
-missing glyphs shown as boxes — never an exception.
+Chinese labels need a CJK font: each chart is drawn in a font file that has every character it
+shows (``workflow/report/fonts.py``: the usual CJK families first, coverage checked in the font's
+character map, matplotlib's cache rebuilt once when none is found). Without one the chart is refused
+with :class:`~workflow.report.fonts.ChartFontMissing` naming ``fonts-noto-cjk`` — never boxes.
 """
 from __future__ import annotations
 
 import io
 import re
-import warnings
-from functools import lru_cache
 from typing import Mapping
 
 # Figures are drawn on an explicit Agg canvas, never through pyplot: no global backend
@@ -18,56 +17,54 @@ from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from workflow.report.fonts import CJK_FONTS, ChartFont, chart_font
 from workflow.report.model import CHANNEL_LABELS, ordered_counts
 
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Serif CJK SC",
-    "Source Han Sans SC",
-    "Source Han Serif SC",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Noto Sans CJK JP",  # same glyph coverage for the Hanzi used here
-)
+__all__ = ["CJK_FONTS", "chart_by_category", "chart_by_channel", "chart_by_month", "font_family"]
+
 FALLBACK_FONT = "DejaVu Sans"
 BAR_COLOR = "#8c1c13"  # a restrained red, prints well in grey
 DPI = 150
 MAX_BARS = 40  # more categories than this are summed into 其他
 
 
-@lru_cache(maxsize=1)
-def cjk_font_family() -> str | None:
-    """The name of an installed CJK font, or None."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
+_added: set[str] = set()
 
 
-def chart_by_month(by_month: Mapping[str, int], title: str = "各月主动公开信息数量") -> bytes:
+def font_family(font: ChartFont) -> str:
+    """The family name to draw with; a file matplotlib does not list yet (``report.font_dir``) is added once."""
+    known = {(f.fname, f.name) for f in font_manager.fontManager.ttflist}
+    if (font.path, font.family) not in known and font.path not in _added:
+        font_manager.fontManager.addfont(font.path)
+        _added.add(font.path)
+    return font.family
+
+
+def chart_by_month(by_month: Mapping[str, int], title: str = "各月主动公开信息数量", *,
+                   font_dir: str | None = None) -> bytes:
     """Bar chart of publications per month; keys ``"2022-09"`` are shown as ``9月``."""
     items = sorted(by_month.items())
     labels = [_month_label(k, len({k[:4] for k, _ in items}) > 2) for k, _ in items]
-    return _bar_chart(labels, [v for _, v in items], title=title, ylabel="条数")
+    return _bar_chart(labels, [v for _, v in items], title=title, ylabel="条数", font_dir=font_dir)
 
 
 def chart_by_channel(by_channel: Mapping[str, int], labels: Mapping[str, str] | None = None,
-                     title: str = "各渠道主动公开信息数量") -> bytes:
+                     title: str = "各渠道主动公开信息数量", *, font_dir: str | None = None) -> bytes:
     """Bar chart of publications per channel (an item counts once per channel)."""
     names = {**CHANNEL_LABELS, **(labels or {})}
     items = list(ordered_counts(by_channel, CHANNEL_LABELS).items())
-    return _bar_chart([names.get(k, k) for k, _ in items], [v for _, v in items], title=title, ylabel="条次")
+    return _bar_chart([names.get(k, k) for k, _ in items], [v for _, v in items], title=title, ylabel="条次",
+                      font_dir=font_dir)
 
 
 def chart_by_category(by_category: Mapping[str, int], labels: Mapping[str, str] | None = None,
-                      title: str = "按清单类别统计的主动公开信息") -> bytes:
+                      title: str = "按清单类别统计的主动公开信息", *, font_dir: str | None = None) -> bytes:
     """Horizontal bar chart of publications per 清单 category, in the order of ``labels``
     (the 清单 order when the labels come from the catalogue)."""
     names = dict(labels or {})
     items = list(ordered_counts(by_category, names).items())
     return _bar_chart([names.get(k, k) for k, _ in items], [v for _, v in items], title=title,
-                      ylabel="条数", horizontal=True)
+                      ylabel="条数", horizontal=True, font_dir=font_dir)
 
 
 # ---------------------------------------------------------------- drawing
@@ -94,18 +91,17 @@ def _squash(labels: list[str], values: list[int]) -> tuple[list[str], list[int]]
 
 
 def _bar_chart(labels: list[str], values: list[int], *, title: str, ylabel: str,
-               horizontal: bool = False) -> bytes:
+               horizontal: bool = False, font_dir: str | None = None) -> bytes:
     labels, values = _squash([_plain(lbl) for lbl in labels], [max(0, int(v)) for v in values])
-    font = cjk_font_family()
+    # A font that has every character shown, or ChartFontMissing: never boxes.
+    font = font_family(chart_font([*labels, title, ylabel], font_dir))
     rc = {
         "font.family": "sans-serif",
-        "font.sans-serif": [font, FALLBACK_FONT] if font else [FALLBACK_FONT],
+        "font.sans-serif": [font, FALLBACK_FONT],
         "axes.unicode_minus": False,  # the CJK fonts lack U+2212
         "svg.fonttype": "none",
     }
-    with rc_context(rc), warnings.catch_warnings():
-        # Without a CJK font every Hanzi warns "Glyph … missing"; the chart is still useful.
-        warnings.simplefilter("ignore", UserWarning)
+    with rc_context(rc):
         n = max(len(labels), 1)
         size = (7.0, min(2.0 + 0.35 * n, 12.0)) if horizontal else (max(6.4, min(0.45 * n + 2, 14.0)), 3.8)
         fig = Figure(figsize=size, dpi=DPI)

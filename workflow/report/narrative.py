@@ -1,9 +1,11 @@
-"""Narrative text of the yearly report: section keys, default templates, sandboxed rendering.
+"""Narrative text of the yearly report: section keys, default texts, sandboxed rendering.
 
-Narrative templates are admin-edited text with Jinja placeholders (``{{ active.total }}``).
-They are rendered in an immutable Jinja sandbox with strict undefined variables, so a
-template can read the report figures but cannot reach Python internals, mutate the data or
-build huge strings; any problem becomes a :class:`BadInput` naming the section.
+Narrative parts are admin-edited text with named placeholders in Chinese brackets
+(``〔主动公开总数〕``, ``workflow/report/placeholders.py``), compiled to a Jinja template; texts in the
+older Jinja form (``{{ active.total }}``) are rendered as they are. Either runs in an immutable
+Jinja sandbox with strict undefined variables, so a template can read the report figures but
+cannot reach Python internals, mutate the data or build huge strings; any problem becomes a
+:class:`BadInput` naming the section.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from workflow.errors import BadInput
+from workflow.i18n import gettext
+from workflow.report import placeholders
 from workflow.applications.vocabulary import REMEDY_ROW_LABELS
 from workflow.report.model import COMPLAINT_OUTCOME_LABELS, ReportData, format_money, format_number, format_percent
 from workflow.settings import config_path
@@ -96,6 +100,13 @@ def default_templates() -> dict[str, str]:
 def default_headings() -> dict[str, str]:
     """The default section headings (``一、概述`` …), section key → heading."""
     return {k: s.heading for k, s in _default_sections().items() if k in SECTION_KEYS}
+
+
+def section_title(key: str) -> str:
+    """A part's name for people: its heading (``一、概述``), ``导语`` for the preamble, else the key."""
+    if key == PREAMBLE_KEY:
+        return gettext("导语")
+    return default_headings().get(key, key)
 
 
 # ---------------------------------------------------------------- sandbox
@@ -183,6 +194,7 @@ def narrative_context(data: ReportData) -> dict[str, Any]:
         coverage={"total": coverage_total, "covered": covered, "not_applicable": not_applicable,
                   "uncovered": coverage_total - covered - not_applicable},
     )
+    ctx.update(placeholders.values(ctx))  # what the plain form (〔主动公开总数〕 …) compiles to read
     return ctx
 
 
@@ -192,6 +204,8 @@ def render_template(key: str, template: str, context: Mapping[str, Any]) -> str:
         raise BadInput("报告章节「%(section)s」的内容必须是文本", section=key)
     if len(template) > MAX_TEMPLATE_CHARS:
         raise BadInput("报告章节「%(section)s」过长（最多 %(limit)s 字）", section=key, limit=MAX_TEMPLATE_CHARS)
+    if not placeholders.is_legacy(template):
+        template = placeholders.to_jinja(template, key, section_title(key))  # unknown names, unbalanced conditions: BadInput
     try:
         chunks: list[str] = []
         size = 0

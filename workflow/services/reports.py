@@ -4,6 +4,8 @@
   the narrative templates stored for that year;
 * :func:`narratives` / :func:`save_narratives` — the per-year narrative templates admins edit
   (a year without its own text starts from the previous year's, else the configured default);
+* :func:`narrative_editor` / :func:`preview_narrative` — the editor's parts in the plain form
+  (〔主动公开总数〕 …), their previews against the year's figures, and the palette of placeholders;
 * :func:`coverage` — which 清单 entries had publications in a year, with links;
 * :func:`render_annual` — the report as JSON, HTML or DOCX bytes.
 
@@ -23,8 +25,11 @@ from workflow import audit
 from workflow.access import ADMIN, Actor, require_role
 from workflow.context import Gongkai
 from workflow.errors import BadInput, NotFound, ValidationFailed
-from workflow.report import NARRATIVE_KEYS, ReportData, default_templates, render, render_narrative
+from workflow.i18n import get_locale
+from workflow.report import NARRATIVE_KEYS, ReportData, default_templates, placeholders, render, render_narrative
+from workflow.report import fonts
 from workflow.report.model import Period
+from workflow.report.narrative import narrative_context, paragraphs, render_template, section_title
 from workflow.report.stats import build_report, item_url, months_of, period_bounds
 from workflow.services.applications import year_stats
 
@@ -123,6 +128,8 @@ def save_narratives(app: Gongkai, actor: Actor, year: str, texts: Mapping[str, A
     for key, text in changes.items():
         if text:
             _check_template(key, text, data)
+    # stored with the Chinese names (English ones typed on the English screen are read too)
+    changes = {key: placeholders.canonical(text, key) for key, text in changes.items()}
     now = app.now()
     with app.db.write() as session:
         for key, text in changes.items():
@@ -145,21 +152,127 @@ def _check_template(key: str, text: str, data: ReportData) -> None:
     try:
         render_narrative({key: text}, data)
     except BadInput as error:
-        raise ValidationFailed(error.template, field=f"sections.{key}", code="invalid_template",
-                               details=error.details, **error.params) from error
+        raise _invalid(key, error) from error
+
+
+def _invalid(key: str, error: BadInput) -> ValidationFailed:
+    """A part that does not render, as the 422 naming it (``unknown_placeholder`` names the placeholder too)."""
+    code = "invalid_template" if error.code == "bad_request" else error.code
+    return ValidationFailed(error.template, field=f"sections.{key}", code=code, details=error.details,
+                            **error.params)
+
+
+def font_dir(app: Gongkai) -> str | None:
+    """Where the charts look for their Chinese font (setting ``report.font_dir``), None for the installed fonts."""
+    return str(app.settings.get("report.font_dir", "") or "").strip() or None
 
 
 def render_annual(app: Gongkai, actor: Actor | None, year: str, fmt: str, *, with_charts: bool = True) -> bytes:
-    """The report of ``year`` as ``json``, ``html`` or ``docx`` bytes."""
+    """The report of ``year`` as ``json``, ``html`` or ``docx`` bytes; without a Chinese font for the charts,
+    ``ChartFontMissing`` (503) naming the font package."""
     data = annual_report(app, actor, year)
     try:
-        return render(data, fmt, with_charts=with_charts)
+        return render(data, fmt, with_charts=with_charts, font_dir=font_dir(app))
     except BadInput as error:
-        if error.code == "bad_request" and "section" in error.params:
+        section = (error.details or {}).get("section") if isinstance(error.details, dict) else None
+        section = section or error.params.get("section")
+        if section in NARRATIVE_KEYS:
             # a stored template that no longer renders (e.g. a variable renamed): say which one
-            raise ValidationFailed(error.template, field=f"sections.{error.params['section']}",
-                                   code="invalid_template", details=error.details, **error.params) from error
+            raise _invalid(section, error) from error
         raise
+
+
+@dataclass(frozen=True)
+class EditorPart:
+    """One part in the narrative editor: its text as the screen shows it, where it came from, its preview."""
+
+    key: str
+    title: str
+    text: str  # plain form with the screen's placeholder names; the older syntax when it does not convert
+    source: str  # "year" | "previous" | "default"
+    from_year: str | None
+    syntax: str  # "plain" | "converted" (older syntax shown converted) | "legacy" (older syntax, kept)
+    preview: list[tuple[str, str]]  # paragraphs (kind, text) of the rendered part; empty when it fails
+    error: str | None = None  # why it does not render (the message, in the screen's language)
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    """A placeholder a clerk can click: its name (Chinese msgid), the group it is listed under, the year's value."""
+
+    key: str
+    label: str
+    group: str
+    value: str
+
+
+@dataclass(frozen=True)
+class NarrativeEditor:
+    """What the editor page shows for a year: the parts and the palette of placeholders."""
+
+    year: str
+    parts: list[EditorPart]
+    palette: list[PaletteEntry]
+    font_problem: str | None = None  # the charts cannot be drawn here: which font to install
+
+
+def narrative_editor(app: Gongkai, actor: Actor, year: str,
+                     edited: Mapping[str, str] | None = None) -> NarrativeEditor:
+    """The editor of ``year``: every part in the plain form (English names on the English screen), a
+    preview of each against the year's figures, and the placeholders with their values.
+
+    ``edited`` (part → text as typed, not stored) is shown and previewed instead of the stored text: the
+    page's 预览 button and a refused save show the clerk's own words with what they give. An older
+    template (``{{ … }}``) is shown converted when it maps cleanly onto placeholders, else as it is.
+    """
+    require_role(actor, ADMIN)
+    period = academic_period(app, year)
+    stored = narratives(app, None, period.label)
+    context = narrative_context(report_data(app, period))
+    english = get_locale() == "en"
+    parts = []
+    for key in NARRATIVE_KEYS:
+        n = stored[key]
+        text, syntax = n.text, "plain"
+        if placeholders.is_legacy(text):
+            converted = placeholders.from_legacy(text)
+            text, syntax = (converted, "converted") if converted is not None else (text, "legacy")
+        if edited is not None and key in edited:
+            text = edited[key].replace("\r\n", "\n")
+            syntax = "legacy" if placeholders.is_legacy(text) else "plain"
+        preview, error = _preview(key, text, context)
+        parts.append(EditorPart(key=key, title=section_title(key), text=placeholders.localized(text, english),
+                                source=n.source, from_year=n.from_year, syntax=syntax, preview=preview, error=error))
+    palette = [PaletteEntry(p.key, p.label, p.group, p.text(context)) for p in placeholders.PLACEHOLDERS]
+    missing = fonts.problem(font_dir(app))
+    return NarrativeEditor(year=period.label, parts=parts, palette=palette,
+                           font_problem=missing.message if missing else None)
+
+
+def _preview(key: str, text: str, context: Mapping[str, Any]) -> tuple[list[tuple[str, str]], str | None]:
+    source = text.strip() or default_templates()[key]
+    try:
+        return paragraphs(render_template(key, source, context)), None
+    except BadInput as error:
+        return [], error.message
+
+
+def preview_narrative(app: Gongkai, actor: Actor, year: str, section: str, text: Any) -> list[tuple[str, str]]:
+    """One part as the report will print it with ``year``'s figures: paragraphs ``(kind, text)``, kind
+    ``paragraph`` or ``subheading``. Nothing is stored; an empty text previews the default. A part that does
+    not render (an unknown placeholder …) is a 422 naming it."""
+    require_role(actor, ADMIN)
+    if section not in NARRATIVE_KEYS:
+        raise ValidationFailed("未知的报告章节：%(keys)s", field="section", keys=str(section)[:40])
+    if not isinstance(text, str):
+        raise ValidationFailed("报告章节「%(section)s」的内容必须是文本", field="text", section=section_title(section))
+    period = academic_period(app, year)
+    context = narrative_context(report_data(app, period))
+    source = text.replace("\r\n", "\n").strip() or default_templates()[section]
+    try:
+        return paragraphs(render_template(section, source, context))
+    except BadInput as error:
+        raise _invalid(section, error) from error
 
 
 @dataclass
@@ -243,8 +356,9 @@ def coverage(app: Gongkai, year: str, actor: Actor | None = None) -> Coverage:
     return Coverage(period=period, months=months, rows=rows)
 
 
-__all__ = ["academic_period", "annual_report", "coverage", "current_year", "item_url", "narratives",
-           "render_annual", "save_narratives", "Coverage", "CoverageRow", "NarrativeText"]
+__all__ = ["academic_period", "annual_report", "coverage", "current_year", "item_url", "narrative_editor",
+           "narratives", "preview_narrative", "render_annual", "save_narratives", "Coverage", "CoverageRow",
+           "EditorPart", "NarrativeEditor", "NarrativeText", "PaletteEntry"]
 
 
 def publish_report(app: Gongkai, actor: Actor, year: str) -> PublishedReport:
@@ -252,7 +366,7 @@ def publish_report(app: Gongkai, actor: Actor, year: str) -> PublishedReport:
     _require_admin(actor)
     label = academic_period(app, year).label
     data = annual_report(app, actor, label)
-    html, docx = render(data, "html"), render(data, "docx")
+    html, docx = render(data, "html", font_dir=font_dir(app)), render(data, "docx", font_dir=font_dir(app))
     figures = data.to_json_dict()
     now = app.now()
     with app.db.write() as session:
