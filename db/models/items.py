@@ -188,8 +188,10 @@ class Decision(Base):
     justifications: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # 审查意见 / 审批意见 (workflow/opinions.py); a return's or a rejection's is its reason
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # 乙 代 甲: the delegate who acted for ``actor`` (the decider of record), NULL when the decider acted
+    acted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[actor_id])
 
 
 class Attachment(Base):

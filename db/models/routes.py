@@ -156,6 +156,8 @@ class StepVote(Base):
     decision: Mapped[str] = mapped_column(String(16))
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 乙 代 甲: the delegate who cast this vote for ``user_id`` (the voter of record); NULL: the voter did
+    acted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
 
@@ -198,9 +200,14 @@ class ItemRouteStep(Base):
 
 
 class ItemRouteStepUser(Base):
-    """A named decider of a submitted step (steps that name users)."""
+    """A named decider of a submitted step (steps that name users). 转办 (``workflow/services/reassign.py``)
+    replaces one person's row by another's, which keeps whom it replaced, who did it, when and why."""
 
     __tablename__ = "item_route_step_users"
 
     step_id: Mapped[int] = mapped_column(ForeignKey("item_route_steps.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    reassigned_from_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reassigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reassigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reassign_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

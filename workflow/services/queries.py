@@ -23,7 +23,7 @@ from workflow.holders import Holding, holdings
 from workflow.inputs import parse_page
 from workflow.item_spec import board_states, spec_of
 from workflow.search.query import match_condition, parse_query, parse_range
-from workflow.services.items import load_internal
+from workflow.services.items import load_internal, today
 from workflow.task_filters import awaited_filter
 from workflow.views import event_to_dict
 
@@ -252,7 +252,7 @@ def item_history(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any
     """The audit events of one item, oldest first (department scope and admins only: the
     history carries reasons, decisions and what changed)."""
     with app.db.read() as session:
-        load_internal(session, actor, item_id)
+        load_internal(session, actor, item_id, today(app))
         events = session.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id)
                                  .order_by(AuditEvent.seq)).all()
         return [event_to_dict(event) for event in events]
@@ -366,7 +366,7 @@ def revision_diff(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any] | 
     import json
     from db.models import Revision
     with app.db.read() as session:
-        item = load_internal(session, actor, item_id)  # earlier revisions: the department scope and admins
+        item = load_internal(session, actor, item_id, today(app))  # earlier revisions: the department scope and admins
         revisions = list(session.scalars(select(Revision).where(Revision.item_id == item_id)
                                          .order_by(Revision.number.desc()).limit(2)))
         if len(revisions) == 1 and item.supersedes_id is not None:
