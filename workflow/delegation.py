@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 DECIDING_ROLES = (REVIEWER, APPROVER)
+# The states whose decisions are delegated: a delegate sees the delegator's items in these only.
+DELEGATED_STATES = ("secrecy_review", "approval")
 # Refusals that only say "this person may not act here at all": acting for a delegator who gets one of these
 # is no answer to give; a more particular refusal (separation of duties, a check) is.
 _NOT_THEIRS = ("forbidden", "not_a_step_decider")
@@ -71,6 +73,11 @@ def principals(session: Session, delegate: Actor, day: date) -> list[Principal]:
                            .order_by(User.username)).all()
     return [Principal(delegation_id, actor_from_user(user), user.display_name or user.username)
             for user, delegation_id in rows]
+
+
+def decides(actor: Actor) -> bool:
+    """``actor`` holds a deciding role (reviewer, approver): what a delegate may take over from them."""
+    return any(actor.has_role(role) for role in DECIDING_ROLES)
 
 
 def delegable(trigger: TriggerSpec) -> bool:
@@ -148,4 +155,4 @@ def _for(principal: Principal, ctx: ItemContext, trigger: TriggerSpec, attempt: 
     return Acting(result, theirs, ctx.actor)
 
 
-__all__ = ["Acting", "Principal", "delegable", "in_force", "principals", "resolve"]
+__all__ = ["Acting", "DELEGATED_STATES", "Principal", "decides", "delegable", "in_force", "principals", "resolve"]

@@ -85,12 +85,13 @@ def _sees_internals(session: Session, actor: Actor, item: Item, day: date | None
 
 
 def represents_insider(session: Session, actor: Actor, item: Item, day: date | None) -> bool:
-    """On ``day``, ``actor`` is the delegate of someone who sees ``item``'s internals (委托: the delegate opens
-    the delegator's tasks as they would). Asked only after the actor's own rules said no: one query more
-    on that path, none on the usual one."""
-    if day is None:
+    """On ``day``, ``actor`` is the delegate of a reviewer or approver who sees ``item``'s internals, and the
+    item is in review (委托: the delegate opens the delegator's tasks as they would; nothing else of theirs).
+    Asked only after the actor's own rules said no: one query more on that path, none on the usual one."""
+    if day is None or item.state not in delegation.DELEGATED_STATES:
         return False
-    return any(sees_internals(p.actor, item.department_id) or route_votes.decides_on(session, p.actor, item.id)
+    return any(delegation.decides(p.actor) and (sees_internals(p.actor, item.department_id)
+                                                or route_votes.decides_on(session, p.actor, item.id))
                for p in delegation.principals(session, actor, day))
 
 

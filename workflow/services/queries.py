@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import AuditEvent, Department, Item
 from db.models.items import DISCLOSURE
 from db.models.search import ItemSearch
-from workflow import route_votes
+from workflow import delegation, route_votes
 from workflow.access import Actor, public_items_filter, require_role, sees_internals
 from workflow.calendar import deadlines
 from workflow.context import Gongkai
@@ -24,7 +24,7 @@ from workflow.inputs import parse_page
 from workflow.item_spec import board_states, spec_of
 from workflow.search.query import match_condition, parse_query, parse_range
 from workflow.services.items import load_internal, today
-from workflow.task_filters import awaited_filter
+from workflow.task_filters import awaited_filter, delegated_filter
 from workflow.views import event_to_dict
 
 
@@ -150,13 +150,38 @@ def _category_codes(session: Session, category: str) -> Any:
 
 
 def my_tasks(app: Gongkai, actor: Actor, *, page: Any = None, per_page: Any = None) -> Page:
-    """Items awaiting the actor's action, earliest due first."""
+    """Items awaiting the actor's action, earliest due first: his own, and those of the people he represents
+    today (委托: ``task_filters.delegated_filter``; ``delegated_marks`` says which rows are whose)."""
     page_no, size = page_args(app, page, per_page)
+    spec = spec_of(app)
     with app.db.read() as session:
         # who acts in which state, and under which guards, is the spec's (spec.awaited(), task_filters)
-        query = select(Item).where(awaited_filter(spec_of(app), actor)) \
-            .order_by(Item.stage_due.asc().nulls_last(), Item.id)
+        awaited = awaited_filter(spec, actor)
+        people = delegation.principals(session, actor, today(app))
+        if people:
+            awaited = or_(awaited, *(delegated_filter(spec, p.actor, actor) for p in people))
+        query = select(Item).where(awaited).order_by(Item.stage_due.asc().nulls_last(), Item.id)
         return _paginate(session, query, page_no, size)
+
+
+def delegated_marks(app: Gongkai, actor: Actor, items: Sequence[Item]) -> dict[int, delegation.Principal]:
+    """Of ``items`` (a page of 我的待办), those the actor has there only as someone's delegate today, with whom
+    (the 「代 甲」 mark; the first such person when several): none when he represents nobody (one query)."""
+    if not items:
+        return {}
+    spec = spec_of(app)
+    with app.db.read() as session:
+        people = delegation.principals(session, actor, today(app))
+        if not people:
+            return {}
+        ids = [item.id for item in items]
+        own = set(session.scalars(select(Item.id).where(Item.id.in_(ids), awaited_filter(spec, actor))))
+        marks: dict[int, delegation.Principal] = {}
+        for principal in people:
+            for item_id in session.scalars(select(Item.id).where(Item.id.in_(ids), Item.id.not_in(own or {-1}),
+                                                                 delegated_filter(spec, principal.actor, actor))):
+                marks.setdefault(item_id, principal)
+        return marks
 
 
 def awaiting_authority(app: Gongkai, actor: Actor, *, limit: int = 50) -> list[Item]:
