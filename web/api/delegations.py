@@ -9,6 +9,8 @@ from web.api.openapi import (DATE, DATETIME, ID, INTEGER, OPT_DATETIME, STRING, 
                              register_paths, register_schemas)
 from web.api.request import acting_user, json_body
 from web.core import core
+from workflow.access import Actor
+from workflow.errors import Forbidden
 from workflow.services import delegations as service
 from workflow.services import items as item_service
 from workflow.services import reassign as reassigning
@@ -50,10 +52,9 @@ def delegations() -> ResponseReturnValue:
     return jsonify([view.to_json() for view in service.list_delegations(core(), acting_user())])
 
 
-def _admin():  # type: ignore[no-untyped-def]
+def _admin() -> Actor:
     """The caller, who must be an admin to name another user's delegation (403 before the user is looked up,
     so that an outsider cannot probe user names)."""
-    from workflow.errors import Forbidden
     who = acting_user()
     if not who.is_admin:
         raise Forbidden("只有管理员可以设置他人的委托", code="forbidden")
@@ -91,12 +92,12 @@ _SET = ("委托: name one delegate for a range of dates, replacing the delegatio
 _END = "End the delegation in force or to come now (kept in history, `ended_at` set); 404 `no_delegation`."
 register_paths({
     "/api/v1/me/delegation": {
-        "get": _op("The caller's delegation (委托)", schema=ref("Delegation"), errors=("400", "401", "404"),
+        "get": _op("The caller's delegation (委托)", schema=ref("Delegation"), errors=("400", "401", "403", "404"),
                    description=_ONE),
         "put": _op("Set the caller's delegation (委托)", body=ref("DelegationInput"), schema=ref("Delegation"),
                    errors=("400", "401", "403", "409", "413", "422"), description=_SET),
         "delete": _op("End the caller's delegation", write=True, schema=ref("Delegation"),
-                      errors=("400", "401", "403", "404"), description=_END)},
+                      errors=("400", "401", "403", "404", "409"), description=_END)},
     "/api/v1/users/{username}/delegation": {
         "get": _op("Admin: a user's delegation", params=[USERNAME], schema=ref("Delegation"), description=_ONE),
         "put": _op("Admin: set a user's delegation", params=[USERNAME], body=ref("DelegationInput"),

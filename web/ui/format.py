@@ -20,7 +20,7 @@ from workflow.item_spec import ItemState, spec_of
 
 STATE_COLOURS = {state.value: state.colour for state in ItemState}
 ACTION_LABELS = {"create": "创建草稿", "edit": "修改草稿", "revise": "发起修订", "attachment_add": "添加附件",
-                 "attachment_remove": "删除附件"}
+                 "attachment_remove": "删除附件", "reassign": "转办", "nudge": "催办"}
 
 
 def _is_zh() -> bool:
