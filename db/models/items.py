@@ -173,6 +173,8 @@ class Decision(Base):
         CheckConstraint(f"kind IN ({','.join(repr(kind) for kind in DECISION_KINDS)})", name="kind_known"),
         # 已办: the items a person decided on (migration 0026)
         Index("ix_decisions_actor_item", "actor_id", "item_id"),
+        # 已办 of a delegate: the items they decided for someone (migration 0028)
+        Index("ix_decisions_acted_by_item", "acted_by_id", "item_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

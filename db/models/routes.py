@@ -144,6 +144,8 @@ class StepVote(Base):
         # "has this person voted on the item" (the task lists' NOT EXISTS) in one probe (migration 0023): with
         # the item alone, or the user alone, a 校领导 who signed thousands of items is read vote by vote
         Index("ix_step_votes_item_user", "item_id", "user_id"),
+        # 已办 of a delegate: the votes they cast for someone (migration 0028)
+        Index("ix_step_votes_acted_by_item", "acted_by_id", "item_id"),
         CheckConstraint("step_position >= 1", name="step_position_positive"),
         CheckConstraint(f"decision IN ({_in(VOTE_DECISIONS)})", name="decision_known"),
     )

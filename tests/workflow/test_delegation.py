@@ -271,3 +271,15 @@ def test_only_admins_set_someone_elses(world: World) -> None:
         told = session.scalars(select(Notification).where(Notification.user_id == world.other_reviewer.id,
                                                           Notification.kind == "delegation")).all()
     assert len(told) == 1
+
+
+def test_what_a_delegate_did_is_in_their_done_list(world: World) -> None:
+    from workflow.services import worklists
+    item_id = _in_review(world)
+    _delegate(world, world.reviewer, "approver")     # a colleague of the same department stands in
+    svc.transition(world.app, world.approver, item_id, "pass_review", {"checklist": CLEAR})
+    done = worklists.done_items(world.app, world.approver)
+    assert [(row.item.id, row.handled.decision) for row in done.items] == [(item_id, "pass_review")]
+    assert [row.item.id for row in worklists.done_items(world.app, world.reviewer).items] == [item_id]
+    # and, having passed the review for the reviewer, the approver may not approve it
+    assert item_id not in _task_ids(world, world.approver)

@@ -60,6 +60,8 @@ def upgrade() -> None:
     op.create_index("ix_delegations_user_ends_on", "delegations", ["user_id", "ends_on"])
     for table, column in _USER_COLUMNS:
         _add_user_column(table, column)
+    op.create_index("ix_decisions_acted_by_item", "decisions", ["acted_by_id", "item_id"])
+    op.create_index("ix_step_votes_acted_by_item", "step_votes", ["acted_by_id", "item_id"])
     op.add_column("item_route_step_users", sa.Column("reassigned_at", UTCDateTime(), nullable=True))
     op.add_column("item_route_step_users", sa.Column("reassign_reason", sa.Text(), nullable=True))
 
@@ -69,6 +71,8 @@ def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.drop_column("item_route_step_users", "reassign_reason")
     op.drop_column("item_route_step_users", "reassigned_at")
+    op.drop_index("ix_step_votes_acted_by_item", table_name="step_votes")
+    op.drop_index("ix_decisions_acted_by_item", table_name="decisions")
     for table, column in reversed(_USER_COLUMNS):
         if not sqlite:
             op.drop_constraint(f"fk_{table}_{column}_users", table, type_="foreignkey")
