@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from db.models import AuditEvent
 from db.models.delegations import Delegation
 from tests.conftest import CLEAR, World, item_payload
+from workflow.services import delegations
 from workflow.services import items as svc
 from workflow.services import routes as route_service
 from workflow.services.users import add_user
@@ -206,3 +207,17 @@ def test_reassign_from_the_item_page(as_user, world: World, leaders: int) -> Non
     assert "approver3" in shown.split('id="holders"')[1][:300]
     assert as_user("approver").post(f"/items/{leaders}/reassign", data={"from": "approver2", "to": "approver",
                                                                        "reason": "x"}).status_code == 403
+
+
+def test_a_delegate_approves_with_the_confirmation(as_user, world: World) -> None:
+    item_id = _submitted(world)
+    svc.transition(world.app, world.reviewer, item_id, "pass_review", {"checklist": CLEAR})
+    delegations.set_delegation(world.app, world.approver, WEEK)
+    delegate = as_user("other_reviewer")
+    page = delegate.get(f"/items/{item_id}").get_data(as_text=True)
+    assert "（代 approver）" in page
+    confirm = delegate.post(f"/items/{item_id}/do/approve", data={"on_behalf_of": "approver"})
+    assert confirm.status_code == 200 and 'name="on_behalf_of"' in confirm.get_data(as_text=True)
+    done = delegate.post(f"/items/{item_id}/do/approve", data={"on_behalf_of": "approver", "confirmed": "1"})
+    assert done.status_code == 302
+    assert svc.get_item(world.app, world.admin, item_id).state == "published"

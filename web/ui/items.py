@@ -178,7 +178,8 @@ def _confirm(item_id: int, trigger: str) -> ResponseReturnValue:
     would refuse is refused here already (the item page again, with the reason)."""
     declared = spec_of(core()).trigger(trigger)
     preview, error = try_verb(publication.preview, core(), actor(), item_id, trigger,
-                              form_inputs(declared, request.form), expected_version=_version())
+                              form_inputs(declared, request.form), expected_version=_version(),
+                              on_behalf_of=request.form.get("on_behalf_of") or None)
     if error is not None:
         return render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=trigger)
     carried = [(name, value) for name, value in request.form.items(multi=True)
