@@ -119,9 +119,22 @@ NOT_A_CONTRIBUTOR_TO_APPROVE = not_a_contributor(N_("批准本稿"))
 
 
 def not_the_reviewer(ctx: ItemContext) -> None:
-    """The approver did not also review this revision."""
-    if ctx.actor.id is not None and ctx.actor.id == ctx.reviewed_by_id:
+    """The approver did not also review this revision: neither as its reviewer of record nor as the delegate
+    who passed it for them (乙 代 甲, ``workflow.delegation``)."""
+    if ctx.actor.id is not None and ctx.actor.id in (ctx.reviewed_by_id, ctx.review_acted_by_id):
         raise Forbidden("职责分离：您已对本稿做过保密审查，不能再批准", code="separation_of_duties")
+
+
+def check_separation(permission: tuple[Guard, ...], ctx: ItemContext) -> None:
+    """The separation-of-duties part of a trigger's ``permission`` for ``ctx.actor`` — the delegate acting for
+    someone (``workflow.delegation``): not a contributor to the revision, not its reviewer (for an approval),
+    not a voter on it already (a route step's vote). Who may decide at all is the delegator's question."""
+    for guard in permission:
+        if isinstance(guard, NotAContributor) or guard is not_the_reviewer:
+            guard(ctx)
+        elif isinstance(guard, StepDecider) and guard.voting and ctx.route is not None \
+                and ctx.route.voted(ctx.actor.id):
+            raise Forbidden("职责分离：您已对本稿投过票，同一稿件每人只能决定一次", code="separation_of_duties")
 
 
 def complete_for_submit(ctx: ItemContext) -> None:

@@ -40,7 +40,7 @@ HTTP_MESSAGES = (N_("请求格式有误"), N_("请先登录"), N_("您没有权�
                  N_("请求内容无效"), N_("请求过于频繁，请稍后再试"))
 
 # web/ui/format.py ACTION_LABELS (trigger_label, audit history)
-AUDIT_ACTIONS = (N_("创建草稿"), N_("修改草稿"), N_("发起修订"), N_("添加附件"), N_("删除附件"))
+AUDIT_ACTIONS = (N_("创建草稿"), N_("修改草稿"), N_("发起修订"), N_("添加附件"), N_("删除附件"), N_("转办"), N_("催办"))
 
 # web/ui/admin.py BUCKET_LABELS (admin/overdue.html)
 OVERDUE_BUCKETS = (N_("严重超期"), N_("已超期"), N_("今日到期"), N_("3个工作日内到期"))

@@ -49,6 +49,7 @@ class ItemContext:
     author_id: int | None = None
     submitted_by_id: int | None = None
     reviewed_by_id: int | None = None
+    review_acted_by_id: int | None = None  # the delegate who passed the review for ``reviewed_by_id`` (乙 代 甲)
     contributor_ids: frozenset[int] = frozenset()
     inputs: dict[str, Any] = field(default_factory=dict)
     current_publish_at: datetime | None = None

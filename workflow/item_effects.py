@@ -56,6 +56,8 @@ class Step:
     # False for a vote on a review route that leaves the stage waiting for more votes (docs/routes.md): the
     # stage's outcome (who approved, when to publish) is the completing vote's to record
     completes: bool = True
+    # the delegate acting for ``actor`` (乙 代 甲, workflow/delegation.py): ``actor`` stays the decider of record
+    acted_by: Actor | None = None
 
     def set(self, **values: Any) -> None:
         """Stage new values of the item's columns (or of a many-to-one relationship, ``submitted_by=user``):
@@ -125,7 +127,7 @@ def record_decision(step: Step) -> None:
         "actor_id": step.actor.id, "at": step.now, "reason": inputs.get("reason"),
         "checklist": dict(checklist) if isinstance(checklist, dict) else None,
         "legal_basis": inputs.get("legal_basis"), "justifications": None, "opinion": opinion,
-        **step.decision_extra}
+        "acted_by_id": step.acted_by.id if step.acted_by is not None else None, **step.decision_extra}
     if opinion is not None:
         step.audit_data["opinion"] = opinion
 

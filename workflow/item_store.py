@@ -72,9 +72,16 @@ _SNAPSHOT_ROUTE = (select(ItemRouteSnapshot.route_id).join(Revision, Revision.id
 _ROUTES_EXIST = exists().where(ReviewRoute.active.is_(True))
 ROUTE_COLUMNS = (_SNAPSHOT.label("route_snapshot"), _SNAPSHOT_ROUTE.label("route_id"),
                  _ROUTES_EXIST.label("routes_exist"))
+# The delegate who passed the current revision's review for its reviewer of record (乙 代 甲): the approver
+# must be neither (guards.not_the_reviewer)
+_REVIEW_ACTED_BY = (select(Decision.acted_by_id).join(Revision, Revision.id == Decision.revision_id)
+                    .where(Revision.item_id == Item.id, Revision.number == Item.revision,
+                           Decision.kind == "pass_review", Decision.acted_by_id.is_not(None))
+                    .limit(1).correlate(Item).scalar_subquery())
 _REFERRAL_FACTS = select(*REFERRAL_COLUMNS).where(Item.id == bindparam("item_id"))
 _LOAD = (select(Item, _CURRENT_REVISION.label("revision_id"), _CONTRIBUTORS.label("contributors"),
-                _OPEN_BLOCKING.label("open_blocking"), *REFERRAL_COLUMNS, *ROUTE_COLUMNS)
+                _OPEN_BLOCKING.label("open_blocking"), *REFERRAL_COLUMNS, *ROUTE_COLUMNS,
+                _REVIEW_ACTED_BY.label("review_acted_by"))
          .where(Item.id == bindparam("item_id"))
          .options(joinedload(Item.attachments), *ITEM_LOAD_OPTIONS))
 
@@ -108,6 +115,7 @@ class LoadedItem:
     route_snapshot: dict[str, Any] | None = None  # the current revision's route (None: the default route)
     route_id: int | None = None                   # the stored route it was taken from
     routes_exist: bool = False                    # some route is active: a submission resolves the item's
+    review_acted_by_id: int | None = None         # the delegate who passed the current revision for its reviewer
 
 
 def load(session: Session, item_id: int) -> LoadedItem | None:
@@ -123,7 +131,7 @@ def load(session: Session, item_id: int) -> LoadedItem | None:
         else frozenset()
     snapshot = json.loads(row.route_snapshot) if isinstance(row.route_snapshot, str) else row.route_snapshot
     return LoadedItem(row[0], row.revision_id, contributors, bool(row.open_blocking), _referral(row), snapshot,
-                      row.route_id, bool(row.routes_exist))
+                      row.route_id, bool(row.routes_exist), row.review_acted_by)
 
 
 def _referral(row: Any) -> ReferralFacts:

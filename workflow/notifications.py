@@ -379,3 +379,18 @@ def notify_on_event(app: "Gongkai", session: Session, event: TransitionEvent) ->
         notify_audience(session, PEOPLE_AND_ADMINS if kind == "taken_down" else PEOPLE, kind=kind, key=key,
                         title=title, body=body, now=event.at, item_id=facts.id,
                         ids=[facts.author_id, facts.submitted_by_id])
+
+
+def acted_for_notice(app: "Gongkai", session: Session, item: Item, action_label: str, delegator: Any, delegate: Any,
+                     now: datetime) -> None:
+    """委托: the delegator (甲) is told what their delegate (乙) did on their behalf — item, action, delegate —
+    in the inbox and by mail per their own preference (one message per action: key ``acted:{item}:{at}``)."""
+    people = Directory(session).users([delegator.id])
+    if not people:
+        return
+    name = session.scalar(select(User.display_name).where(User.id == delegate.id)) or delegate.username
+    params = {"title": item.title or "", "action": _(action_label), "delegate": name, "link": item_link(app, item.id)}
+    title = _("%(delegate)s 代您办理：《%(title)s》%(action)s", **params)
+    body = _("%(delegate)s 作为您的受托人，代您对事项《%(title)s》执行了“%(action)s”。\n查看：%(link)s", **params)
+    notify(session, people, kind="acted_for", key=f"acted:{item.id}:{now.isoformat()}", title=title, body=body,
+           now=now, item_id=item.id)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from db.models import Decision, Department, Item, Revision, User
 from db.models.routes import ROUTE_STAGES, ItemRouteSnapshot, ItemRouteStep, ItemRouteStepUser, StepVote
@@ -45,6 +45,7 @@ from workflow.views import iso
 if TYPE_CHECKING:
     from workflow.context import Gongkai
 
+_ACTED_BY = aliased(User, name="acted_by_user")  # the delegate of a vote or decision cast for someone
 _INSERT_SNAPSHOT = insert(ItemRouteSnapshot.__table__)
 _INSERT_VOTE = insert(StepVote.__table__)
 _INSERT_STEP = insert(ItemRouteStep.__table__).returning(ItemRouteStep.__table__.c.id)
@@ -185,25 +186,30 @@ def _votes(session: Session, revision_id: int, loaded: Item | None = None) -> li
     was before that vote (a concurrent 会签 vote refused as "not a decider" of a step already complete).
     Every vote writes the item, so an unchanged version means these votes are the loaded item's."""
     query = select(StepVote.step_position, StepVote.user_id, User.username, User.display_name, StepVote.decision,
-                   StepVote.at, StepVote.opinion).join(User, User.id == StepVote.user_id)
+                   StepVote.at, StepVote.opinion, StepVote.acted_by_id, _ACTED_BY.username.label("acted_by"),
+                   _ACTED_BY.display_name.label("acted_by_name")).join(User, User.id == StepVote.user_id) \
+        .outerjoin(_ACTED_BY, _ACTED_BY.id == StepVote.acted_by_id)
     if loaded is not None:
         query = query.add_columns(select(Item.version).where(Item.id == loaded.id).scalar_subquery().label("now"))
     rows = session.execute(query.where(StepVote.revision_id == revision_id).order_by(StepVote.at, StepVote.id)).all()
     if loaded is not None and any(r.now != loaded.version for r in rows):
         raise StaleVersion("该事项已被他人修改，请刷新后重试", details={"item_id": loaded.id})
-    return [(r.step_position, Vote(r.user_id, r.username, r.decision, r.at, r.opinion, r.display_name))
-            for r in rows]
+    return [(r.step_position, Vote(r.user_id, r.username, r.decision, r.at, r.opinion, r.display_name,
+                                    r.acted_by_id, r.acted_by, r.acted_by_name)) for r in rows]
 
 
 def _default_progress(spec: WorkflowSpec[Any], session: Session, revision_id: int | None) -> RouteProgress:
     """The default route as progress: its one vote per stage is the stage's decision row."""
     route = default_route(spec)
     rows = session.execute(select(Decision.kind, Decision.actor_id, User.username, User.display_name, Decision.at,
-                                  Decision.opinion)
+                                  Decision.opinion, Decision.acted_by_id, _ACTED_BY.username.label("acted_by"),
+                                  _ACTED_BY.display_name.label("acted_by_name"))
                            .join(User, User.id == Decision.actor_id)
+                           .outerjoin(_ACTED_BY, _ACTED_BY.id == Decision.acted_by_id)
                            .where(Decision.revision_id == revision_id, Decision.kind.in_(VOTING_TRIGGERS))
                            .order_by(Decision.at, Decision.id)).all() if revision_id is not None else []
-    votes = [(VOTING_TRIGGERS.index(r.kind) + 1, Vote(r.actor_id, r.username, r.kind, r.at, r.opinion, r.display_name))
+    votes = [(VOTING_TRIGGERS.index(r.kind) + 1, Vote(r.actor_id, r.username, r.kind, r.at, r.opinion, r.display_name,
+                                                      r.acted_by_id, r.acted_by, r.acted_by_name))
              for r in rows]
     snapshot = snapshot_json(route, {n: 1 for n in range(1, len(route.steps) + 1)}, {}, {})
     return from_snapshot(snapshot, votes, None)
@@ -254,14 +260,16 @@ def route_taken(spec: WorkflowSpec[Any], session: Session, item: Item) -> Route:
 
 
 def record_vote(session: Session, *, item_id: int, revision_id: int, position: int, actor: Actor, decision: str,
-                opinion: str | None, now: datetime) -> None:
-    """One vote on step ``position``; 409 when this person voted on this revision already (a race the
-    guard could not see: the UNIQUE (revision, user) decides)."""
+                opinion: str | None, now: datetime, acted_by: Actor | None = None) -> None:
+    """One vote of ``actor`` on step ``position`` (``acted_by``: the delegate who cast it for them, 乙 代 甲);
+    409 when this person voted on this revision already (a race the guard could not see: the UNIQUE
+    (revision, user) decides)."""
     try:
         with session.begin_nested():
             session.connection().execute(_INSERT_VOTE, {
                 "item_id": item_id, "revision_id": revision_id, "step_position": position, "user_id": actor.id,
-                "decision": decision, "opinion": opinion, "at": now})
+                "decision": decision, "opinion": opinion, "at": now,
+                "acted_by_id": acted_by.id if acted_by is not None else None})
     except IntegrityError as error:
         raise Conflict("职责分离：您已对本稿投过票，同一稿件每人只能决定一次", code="already_voted") from error
 

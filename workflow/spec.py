@@ -140,6 +140,9 @@ class Action:
     fields: tuple[Field, ...]
     style: str
     confirm: str
+    # 委托: offered because the actor represents this person today (their user name and name), None: his own
+    on_behalf_of: str | None = None
+    on_behalf_of_name: str | None = None
 
     @property
     def needs_form(self) -> bool:

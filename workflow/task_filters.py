@@ -14,11 +14,12 @@ from typing import Any, Callable
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from db.models import Item, ItemContributor, Revision
+from db.models import Decision, Item, ItemContributor, Revision
 from db.models.referrals import Referral
 from db.models.routes import DECIDER_KINDS, STEP_ROLES, ItemRouteStep, ItemRouteStepUser, StepVote
 from workflow import guards
 from workflow.access import ADMIN, Actor
+from workflow.delegation import delegable
 from workflow.spec import WorkflowSpec
 
 ITEM_DEPARTMENT, DEPARTMENT, USERS = DECIDER_KINDS
@@ -81,9 +82,20 @@ def _step_decider(guard: guards.StepDecider, actor: Actor) -> ColumnElement[bool
                   and_(Item.route_step.is_not(None), or_(decides, holds) if not guard.voting else decides))
     if not guard.voting or actor.id is None:
         return allowed
+    return and_(allowed, not_voted(actor))
+
+
+def not_voted(actor: Actor) -> ColumnElement[bool]:
+    """``not RouteProgress.voted(actor.id)``: no vote on the item's current revision by the actor, neither as
+    the voter nor as the delegate who cast someone's vote (two probes of the (item, user) index's item)."""
+    if actor.id is None:
+        return true()
+    current = (StepVote.item_id == Item.id, Revision.number == Item.revision)
     voted = select(StepVote.id).join(Revision, Revision.id == StepVote.revision_id).where(
-        StepVote.item_id == Item.id, StepVote.user_id == actor.id, Revision.number == Item.revision).exists()
-    return and_(allowed, ~voted)
+        *current, StepVote.user_id == actor.id).exists()
+    cast = select(StepVote.id).join(Revision, Revision.id == StepVote.revision_id).where(
+        *current, StepVote.acted_by_id == actor.id).exists()
+    return and_(~voted, ~cast)
 
 
 def _covers(actor: Actor, department_id: Any) -> ColumnElement[bool]:
@@ -139,7 +151,47 @@ def _not_a_contributor(guard: guards.NotAContributor, actor: Actor) -> ColumnEle
 
 @sql_form(guards.not_the_reviewer)
 def _not_the_reviewer(guard: Any, actor: Actor) -> ColumnElement[bool]:
-    return true() if actor.id is None else Item.reviewed_by_id.is_distinct_from(actor.id)
+    if actor.id is None:
+        return true()
+    # nor the delegate who passed this revision's review for its reviewer (乙 代 甲)
+    passed_for = select(Decision.id).join(Revision, Revision.id == Decision.revision_id).where(
+        Decision.item_id == Item.id, Revision.number == Item.revision, Decision.kind == "pass_review",
+        Decision.acted_by_id == actor.id).exists()
+    return and_(Item.reviewed_by_id.is_distinct_from(actor.id), ~passed_for)
+
+
+def delegated_filter(spec: WorkflowSpec[Any], principal: Actor, delegate: Actor) -> ColumnElement[bool]:
+    """Items awaiting ``principal`` that ``delegate`` may decide for them (委托, ``workflow.delegation``): the
+    principal's task condition for the delegable awaited triggers, and separation of duties for the delegate
+    as well (``guards.check_separation`` in SQL)."""
+    conditions = []
+    for state, role, trigger in spec.awaited():
+        if not delegable(trigger):
+            continue
+        by_step = any(isinstance(guard, guards.StepDecider) for guard in trigger.permission)
+        if not by_step and not principal.has_role(role):
+            continue
+        parts = [Item.state == state]
+        if not by_step:
+            parts.append(_role_in_department(guards.RoleInDepartment(role), principal))
+        parts += [form for form in (sql_filter(guard, principal) for guard in (*trigger.permission, *trigger.checks))
+                  if form is not None]
+        parts += _separation(trigger, delegate)
+        conditions.append(and_(*parts))
+    return or_(*conditions) if conditions else false()
+
+
+def _separation(trigger: Any, person: Actor) -> list[ColumnElement[bool]]:
+    """``guards.check_separation`` of ``trigger`` for ``person``, as SQL conditions."""
+    parts: list[ColumnElement[bool]] = []
+    for guard in trigger.permission:
+        if isinstance(guard, guards.NotAContributor):
+            parts.append(_not_a_contributor(guard, person))
+        elif guard is guards.not_the_reviewer:
+            parts.append(_not_the_reviewer(guard, person))
+        elif isinstance(guard, guards.StepDecider) and guard.voting:
+            parts.append(not_voted(person))
+    return parts
 
 
 @sql_form(guards.referral_settled)

@@ -78,9 +78,15 @@ def outside_item_to_dict(item: Item) -> dict[str, Any]:
 
 
 def event_to_dict(event: AuditEvent) -> dict[str, Any]:
-    """One history row: ``{at, actor, trigger, from, to, reason, revision}``."""
+    """One history row: ``{at, actor, trigger, from, to, reason, revision, on_behalf_of, acted_by}``.
+
+    ``actor`` is who acted; when they acted as someone's delegate (委托, 乙 代 甲), ``on_behalf_of`` names the
+    decider of record (甲) and ``acted_by`` the delegate (乙, the actor again); both null otherwise."""
+    data = event.data or {}
+    for_whom = data.get("on_behalf_of")
     return {
         "at": iso(event.at), "actor": event.actor_name, "trigger": event.action,
         "from": event.from_state, "to": event.to_state, "reason": event.reason,
-        "revision": event.revision_hash, "data": event.data or {},
+        "revision": event.revision_hash, "data": data,
+        "on_behalf_of": for_whom, "acted_by": event.actor_name if for_whom else None,
     }

@@ -14,6 +14,7 @@ from db.models.routes import (ItemRouteSnapshot, ItemRouteStep, ItemRouteStepUse
                               ReviewRouteCategory,
                               ReviewRouteDepartment, ReviewRouteStep, ReviewRouteStepUser, StepVote)
 from db.models.nudges import Nudge  # noqa: F401  (催办)
+from db.models.delegations import Delegation  # noqa: F401  (委托)
 from db.models.phrases import UserPhrases  # noqa: F401  (常用意见, per user)
 from db.models.search import AttachmentText, ItemSearch  # noqa: F401  (full-text search, issue 14)
 from db.models.org import NOTIFY_PREFS, ROLES, ApiToken, Department, User, UserRole, user_departments

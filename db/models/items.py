@@ -175,6 +175,8 @@ class Decision(Base):
         CheckConstraint(f"kind IN ({','.join(repr(kind) for kind in DECISION_KINDS)})", name="kind_known"),
         # 已办: the items a person decided on (migration 0026)
         Index("ix_decisions_actor_item", "actor_id", "item_id"),
+        # 已办 of a delegate: the items they decided for someone (migration 0028)
+        Index("ix_decisions_acted_by_item", "acted_by_id", "item_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,8 +192,10 @@ class Decision(Base):
     justifications: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # 审查意见 / 审批意见 (workflow/opinions.py); a return's or a rejection's is its reason
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # 乙 代 甲: the delegate who acted for ``actor`` (the decider of record), NULL when the decider acted
+    acted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[actor_id])
 
 
 class Attachment(Base):

@@ -144,6 +144,8 @@ class StepVote(Base):
         # "has this person voted on the item" (the task lists' NOT EXISTS) in one probe (migration 0023): with
         # the item alone, or the user alone, a 校领导 who signed thousands of items is read vote by vote
         Index("ix_step_votes_item_user", "item_id", "user_id"),
+        # 已办 of a delegate: the votes they cast for someone (migration 0028)
+        Index("ix_step_votes_acted_by_item", "acted_by_id", "item_id"),
         CheckConstraint("step_position >= 1", name="step_position_positive"),
         CheckConstraint(f"decision IN ({_in(VOTE_DECISIONS)})", name="decision_known"),
     )
@@ -156,6 +158,8 @@ class StepVote(Base):
     decision: Mapped[str] = mapped_column(String(16))
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 乙 代 甲: the delegate who cast this vote for ``user_id`` (the voter of record); NULL: the voter did
+    acted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
 
@@ -198,9 +202,14 @@ class ItemRouteStep(Base):
 
 
 class ItemRouteStepUser(Base):
-    """A named decider of a submitted step (steps that name users)."""
+    """A named decider of a submitted step (steps that name users). 转办 (``workflow/services/reassign.py``)
+    replaces one person's row by another's, which keeps whom it replaced, who did it, when and why."""
 
     __tablename__ = "item_route_step_users"
 
     step_id: Mapped[int] = mapped_column(ForeignKey("item_route_steps.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    reassigned_from_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reassigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reassigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reassign_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -19,7 +19,8 @@ WRITES = {"post", "put", "patch", "delete"}
 # Writes that take no body: the path says everything.
 BODILESS_WRITES = {("post", "/api/v1/items/{item_id}/revisions"),
                    ("post", "/api/v1/notifications/{notification_id}/read"), ("post", "/api/v1/notifications/read-all"),
-                   ("delete", "/api/v1/calendar/overrides/{day}")}
+                   ("delete", "/api/v1/calendar/overrides/{day}"), ("delete", "/api/v1/me/delegation"),
+                   ("delete", "/api/v1/users/{username}/delegation")}
 PUBLIC = {("get", "/api/v1/public/items"), ("get", "/api/v1/openapi.json"),
           ("post", "/api/v1/public/applications"), ("post", "/api/v1/public/applications/status")}
 

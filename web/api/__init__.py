@@ -14,3 +14,4 @@ from web.api import worklists  # noqa: E402,F401  (已办, 我发起的, 批量�
 from web.api import nudges  # noqa: E402,F401  (催办)
 from web.api import phrases  # noqa: E402,F401  (the caller's 常用意见)
 from web.api import records  # noqa: E402,F401  (the printable record's PDF, the archive zip)
+from web.api import delegations  # noqa: E402,F401  (委托, 转办)

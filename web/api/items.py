@@ -131,12 +131,15 @@ def transition(item_id: int) -> ResponseReturnValue:
         raise ValidationFailed("缺少 trigger", code="missing_field", field="trigger")
     version = expected_version(body)
     body.pop("version", None)
+    on_behalf_of = body.pop("on_behalf_of", None)
+    if on_behalf_of is not None and (not isinstance(on_behalf_of, str) or len(on_behalf_of) > 64):
+        raise ValidationFailed("on_behalf_of 必须是用户名", code="invalid_type", field="on_behalf_of")
     allowed = set(spec_of(core()).field_names())
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
                                fields="、".join(unknown[:5]))
-    item = item_service.transition(core(), actor, item_id, trigger, body, version)
+    item = item_service.transition(core(), actor, item_id, trigger, body, version, on_behalf_of=on_behalf_of or None)
     return _item_response(item)
 
 
@@ -174,7 +177,10 @@ def tasks() -> ResponseReturnValue:
     actor = acting_user()
     page = queries.my_tasks(core(), actor, page=request.args.get("page"), per_page=request.args.get("per_page"))
     marks = worklists.returned_marks(core(), page.items)  # 已退回: a draft sent back, with who, when and why
-    return jsonify(_page_json(page, [{**row, "returned": marks[row["id"]].to_json() if row["id"] in marks else None}
+    delegated = queries.delegated_marks(core(), actor, page.items)  # 「代 甲」: someone's task the caller decides for
+    return jsonify(_page_json(page, [{**row, "returned": marks[row["id"]].to_json() if row["id"] in marks else None,
+                                      "on_behalf_of": delegated[row["id"]].to_json() if row["id"] in delegated
+                                      else None}
                                      for row in _rows(actor, page.items, core().now())]))
 
 

@@ -291,10 +291,16 @@ def transition_schema(spec: WorkflowSpec[Any]) -> dict[str, Any]:
                 properties[alias]["description"] += \
                     f" On {trigger.name} the same input as `{field.name}` (give either, or both alike)."
     properties["version"] = VERSION
+    properties["on_behalf_of"] = {"type": ["string", "null"], "maxLength": 64, "description": (
+        "委托: the user name of the person the caller acts for (乙 代 甲), when the caller represents several "
+        "today (otherwise resolved: as oneself if one may, else for the one delegator who may); "
+        "docs/delegation.md")}
     return obj(properties, required=["trigger"], additional=False)
 
 
-VOTE = obj({"user": STRING, "name": STRING, "at": DATETIME, "decision": STRING, "opinion": OPT_STRING})
+VOTE = obj({"user": STRING, "name": STRING, "at": DATETIME, "decision": STRING, "opinion": OPT_STRING,
+            "acted_by": OPT_STRING, "acted_by_name": STRING},
+           required=["user", "name", "at", "decision", "opinion", "acted_by"])
 ROUTE_PROGRESS = obj({
     "name": STRING,
     "steps": array(obj({"stage": STRING, "name": STRING,
@@ -366,6 +372,7 @@ SCHEMAS: dict[str, Any] = {
                                                 "workdays_late": {"type": "integer", "minimum": 0}})]},
     "HistoryEntry": obj({"at": OPT_DATETIME, "actor": OPT_STRING, "trigger": STRING, "from": OPT_STRING,
                          "to": OPT_STRING, "reason": OPT_STRING, "revision": OPT_STRING,
+                         "on_behalf_of": OPT_STRING, "acted_by": OPT_STRING,
                          "data": {"type": "object", "description": "What the event recorded besides, e.g. `opinion` "
                                                                    "(the opinion written with a decision), `step`"}}),
     "ScanFinding": obj({
@@ -380,7 +387,8 @@ SCHEMAS: dict[str, Any] = {
     "ItemPage": page_of(ref("Item")),
     # 已退回: a draft sent back (退回修改, 不予批准) and not resubmitted, on the rows of /tasks, /me/done, /me/submitted
     "Returned": obj({"by": OPT_STRING, "at": DATETIME, "reason": OPT_STRING}),
-    "TaskItem": {"allOf": [ref("Item"), obj({"returned": nullable(ref("Returned"))})]},
+    "TaskItem": {"allOf": [ref("Item"), obj({"returned": nullable(ref("Returned")),
+                                             "on_behalf_of": nullable(obj({"username": STRING, "name": STRING}))})]},
     "TaskPage": page_of(ref("TaskItem")),
     "PublicItemPage": page_of(ref("PublicItem")),
     "OverduePage": page_of(ref("OverdueItem")),

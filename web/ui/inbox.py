@@ -7,8 +7,9 @@ from flask_login import login_required
 
 from web.core import core
 from web.ui.common import actor, try_verb
+from web.ui.delegation import delegation_form, settings_context
 from workflow.i18n import gettext as _
-from workflow.services import notifications, phrases, tokens, users
+from workflow.services import delegations, notifications, phrases, tokens, users
 
 bp = Blueprint("inbox", __name__)
 PREFS = (("instant", "即时邮件"), ("daily_digest", "每日摘要（工作日 09:00）"), ("off", "不发邮件（仅站内消息）"))
@@ -47,18 +48,21 @@ def settings() -> ResponseReturnValue:
         if error is None:
             return redirect(url_for("inbox.settings"))
         status = error.status
-    return _render_settings(status)
+    return render_settings(status)
 
 
-def _render_settings(status: int = 200, typed: dict[str, str] | None = None) -> ResponseReturnValue:
-    """The settings page; ``typed``: a phrase refused, kept in its decision's box."""
+def render_settings(status: int = 200, typed: dict[str, str] | None = None,
+                    delegation_form: dict[str, str] | None = None) -> ResponseReturnValue:
+    """The settings page; ``typed``: a phrase refused, kept in its decision's box; ``delegation_form``: a
+    delegation refused, kept in the 「委托」 form."""
     who = actor()
     user = users.user_by_name(core(), who.username)
     own_tokens = tokens.list_tokens(core(), who.username, who)
     # 常用意见 of the decisions this user takes (a drafter has none to keep)
     lists = [entry for entry in phrases.phrase_lists(core(), who) if any(who.has_role(r) for r in entry.roles)]
     return render_template("settings.html", user=user, prefs=PREFS, tokens=own_tokens, phrase_lists=lists,
-                           phrase_max=phrases.PHRASE_MAX, typed=typed or {}), status
+                           phrase_max=phrases.PHRASE_MAX, typed=typed or {}, delegation_form=delegation_form or {},
+                           **settings_context(who)), status
 
 
 @bp.post("/settings/phrases/<decision>/add")
@@ -68,7 +72,7 @@ def add_phrase(decision: str) -> ResponseReturnValue:
     text = request.form.get("phrase", "")
     _done, error = try_verb(phrases.add_phrase, core(), actor(), decision, text, success=_("已添加常用意见"))
     if error is not None:
-        return _render_settings(error.status, {decision: text})
+        return render_settings(error.status, {decision: text})
     return redirect(url_for("inbox.settings", _anchor="phrases"))
 
 
@@ -87,3 +91,21 @@ def reset_phrases(decision: str) -> ResponseReturnValue:
     """The built-in phrases for ``decision`` again."""
     try_verb(phrases.reset_phrases, core(), actor(), decision, success=_("已恢复默认的常用意见"))
     return redirect(url_for("inbox.settings", _anchor="phrases"))
+
+
+@bp.post("/settings/delegation")
+@login_required
+def set_delegation() -> ResponseReturnValue:
+    """委托 from the 设置 page: the form again with the reason when refused."""
+    _done, error = try_verb(delegations.set_delegation, core(), actor(), delegation_form(), success=_("委托已设置"))
+    if error is not None:
+        return render_settings(error.status, delegation_form=delegation_form())
+    return redirect(url_for("inbox.settings", _anchor="delegation"))
+
+
+@bp.post("/settings/delegation/end")
+@login_required
+def end_delegation() -> ResponseReturnValue:
+    """End one's own delegation now."""
+    try_verb(delegations.end_delegation, core(), actor(), success=_("委托已结束"))
+    return redirect(url_for("inbox.settings", _anchor="delegation"))

@@ -24,7 +24,8 @@ from workflow.item_spec import enters_review, spec_of
 from workflow.incidents import LEAK_LABELS
 from workflow.referrals import DETERMINATION_LABELS
 from workflow.opinions import opinion_field
-from workflow.services import attachments, catalog, incidents, item_scan, items, nudges, phrases, publication, queries
+from workflow.services import (attachments, catalog, incidents, item_scan, items, nudges, phrases, publication, queries,
+                               reassign)
 
 bp = Blueprint("items", __name__)
 
@@ -72,7 +73,7 @@ def allowed_actions(item: Any, who: Actor) -> set[str]:
     return items.available_actions(core(), who, item)
 
 
-def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | None = None,
+def render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | None = None,
                  posted: str | None = None) -> tuple[str, int]:
     """The item page; after a failed action ``posted`` names it and ``form_values`` refill its form."""
     app = core()
@@ -109,6 +110,8 @@ def _render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | 
         incidents=incidents.item_incidents(app, who, item_id) if internal else [], now=now,
         **(items.item_route(app, item) if internal else {"route": None, "holders": []}),
         can_nudge=internal and (who.is_admin or who.id == item.submitted_by_id),
+        reassign_form=reassign.candidates(app, who, item_id) if who.is_admin and internal and item.route_step
+        else None,
         phrases=phrases.my_phrases(app, who) if offers_phrases else {},
         determination_labels=DETERMINATION_LABELS, leak_labels=LEAK_LABELS,
         confirm_first={name for name, trigger in spec.triggers.items() if publication.goes_public(trigger)}), status
@@ -145,7 +148,7 @@ def new() -> ResponseReturnValue:
 @bp.get("/items/<int:item_id>")
 @login_required
 def show(item_id: int) -> ResponseReturnValue:
-    return _render_item(item_id)
+    return render_item(item_id)
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -199,9 +202,10 @@ def do(item_id: int, trigger: str) -> ResponseReturnValue:
             return warning  # open blocking findings: the drafter sees them and confirms (or goes back)
     _item, error = try_verb(items.transition, core(), actor(), item_id, declared.name,
                             form_inputs(declared, request.form), expected_version=_version(),
+                            on_behalf_of=request.form.get("on_behalf_of") or None,
                             success=_("已执行：%(action)s", action=spec.trigger_label(declared.name)))
     if error is not None:
-        return _render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=declared.name)
+        return render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=declared.name)
     return redirect(url_for("items.show", item_id=item_id))
 
 
@@ -228,9 +232,10 @@ def _confirm(item_id: int, trigger: str) -> ResponseReturnValue:
     would refuse is refused here already (the item page again, with the reason)."""
     declared = spec_of(core()).trigger(trigger)
     preview, error = try_verb(publication.preview, core(), actor(), item_id, trigger,
-                              form_inputs(declared, request.form), expected_version=_version())
+                              form_inputs(declared, request.form), expected_version=_version(),
+                              on_behalf_of=request.form.get("on_behalf_of") or None)
     if error is not None:
-        return _render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=trigger)
+        return render_item(item_id, status=error.status, form_values=request.form.to_dict(), posted=trigger)
     carried = [(name, value) for name, value in request.form.items(multi=True)
                if name not in ("csrf_token", "confirmed")]
     return render_template("item_confirm.html", preview=preview, carried=carried)
@@ -250,7 +255,7 @@ def phrase(item_id: int, trigger: str) -> ResponseReturnValue:
     typed = values.get(box.name, "").rstrip()
     if chosen:
         values[box.name] = f"{typed}\n{chosen}" if typed else chosen
-    return _render_item(item_id, form_values=values, posted=declared.name)
+    return render_item(item_id, form_values=values, posted=declared.name)
 
 
 @bp.post("/items/<int:item_id>/incidents/<int:incident_id>/report")
@@ -262,7 +267,7 @@ def report_incident(item_id: int, incident_id: int) -> ResponseReturnValue:
     _done, error = try_verb(incidents.file_report, core(), actor(), item_id, incident_id, data,
                             success=_("已登记泄密事件报告"))
     if error is not None:
-        return _render_item(item_id, status=error.status, form_values=request.form.to_dict(),
+        return render_item(item_id, status=error.status, form_values=request.form.to_dict(),
                             posted=f"incident-{incident_id}")
     return redirect(url_for("items.show", item_id=item_id))
 
@@ -273,7 +278,7 @@ def mask(item_id: int) -> ResponseReturnValue:
     _item, error = try_verb(item_scan.apply_masking, core(), actor(), item_id, expected_version=_version(),
                             success=_("已按建议完成脱敏，请核对后再提交"))
     if error is not None:
-        return _render_item(item_id, status=error.status)
+        return render_item(item_id, status=error.status)
     return redirect(url_for("items.show", item_id=item_id))
 
 
@@ -282,7 +287,7 @@ def mask(item_id: int) -> ResponseReturnValue:
 def revise(item_id: int) -> ResponseReturnValue:
     new_item, error = try_verb(items.revise, core(), actor(), item_id, success=_("已创建修订草稿"))
     if error is not None:
-        return _render_item(item_id, status=error.status)
+        return render_item(item_id, status=error.status)
     return redirect(url_for("items.edit", item_id=new_item.id))
 
 
@@ -291,7 +296,7 @@ def revise(item_id: int) -> ResponseReturnValue:
 def nudge(item_id: int) -> ResponseReturnValue:
     result, error = try_verb(nudges.nudge_item, core(), actor(), item_id, {"message": request.form.get("message")})
     if error is not None:
-        return _render_item(item_id, status=error.status)
+        return render_item(item_id, status=error.status)
     flash(_("已催办：%(names)s", names="、".join(h.name for h in result.nudged)), "success")
     return redirect(url_for("items.show", item_id=item_id))
 
@@ -302,11 +307,11 @@ def upload(item_id: int) -> ResponseReturnValue:
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
         flash(_("请选择要上传的文件"), "danger")
-        return _render_item(item_id, status=422)
+        return render_item(item_id, status=422)
     _row, error = try_verb(attachments.add_attachment, core(), actor(), item_id, upload_file.filename,
                            upload_file.mimetype, upload_file.read(), success=_("附件已上传"))
     if error is not None:
-        return _render_item(item_id, status=error.status)
+        return render_item(item_id, status=error.status)
     return redirect(url_for("items.show", item_id=item_id))
 
 
@@ -316,7 +321,7 @@ def remove_attachment(item_id: int, attachment_id: int) -> ResponseReturnValue:
     _done, error = try_verb(attachments.remove_attachment, core(), actor(), item_id, attachment_id,
                             success=_("附件已删除"))
     if error is not None:
-        return _render_item(item_id, status=error.status)
+        return render_item(item_id, status=error.status)
     return redirect(url_for("items.show", item_id=item_id))
 
 

@@ -29,9 +29,11 @@ def _render_tasks(status: int = 200) -> tuple[str, int]:
     now = app.now()
     held = queries.holders_seen_by(app, who, page.items)  # who must act on each row: one lookup per page
     marks = worklists.returned_marks(app, page.items)  # 已退回: a draft sent back and not resubmitted
+    delegated = queries.delegated_marks(app, who, page.items)  # 「代 甲」: someone's task, decided for them
     approver = who.has_role(APPROVER)
     rows = [{"item": item, "due": due_status(app.calendar, item.stage_due, now), "holding": held.get(item.id),
-             "returned": marks.get(item.id), "selectable": approver and item.state == "approval"}
+             "returned": marks.get(item.id), "on_behalf_of": delegated.get(item.id),
+             "selectable": approver and item.state == "approval"}
             for item in page.items]
     # referred to the secrecy authority: not the reviewer's task while it waits, but theirs to follow up
     waiting = queries.awaiting_authority(app, who)

@@ -79,13 +79,18 @@ class Entry:
     legal_basis: str | None = None
     answers: Mapping[str, bool | None] | None = None
     justifications: Mapping[str, Any] | None = None
+    acted_by: Person | None = None  # 委托: the delegate who acted for ``person`` (乙 代 甲)
 
     def facts(self) -> dict[str, Any]:
-        """The row in canonical form."""
-        return {"kind": self.kind, "person": self.person.username, "at": utc(self.at), "step": self.step,
-                "opinion": self.opinion, "legal_basis": self.legal_basis,
-                "answers": dict(self.answers) if self.answers is not None else None,
-                "justifications": dict(self.justifications) if self.justifications else None}
+        """The row in canonical form (``acted_by`` only when a delegate acted: the digests of records printed
+        before delegation existed stay what they were)."""
+        facts = {"kind": self.kind, "person": self.person.username, "at": utc(self.at), "step": self.step,
+                 "opinion": self.opinion, "legal_basis": self.legal_basis,
+                 "answers": dict(self.answers) if self.answers is not None else None,
+                 "justifications": dict(self.justifications) if self.justifications else None}
+        if self.acted_by is not None:
+            facts["acted_by"] = self.acted_by.username
+        return facts
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,14 @@ def _names(session: Session, user_ids: Iterable[int | None]) -> dict[int, tuple[
     return {row.id: (row.username, row.display_name or row.username) for row in rows}
 
 
+def _names_by_username(session: Session, usernames: Iterable[Any]) -> dict[str, Person]:
+    wanted = {name for name in usernames if isinstance(name, str)}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all()
+    return {row.username: Person(row.username, row.display_name or row.username) for row in rows}
+
+
 def _person(names: Mapping[int, tuple[str, str]], user_id: int | None, fallback: str | None = None) -> Person:
     if user_id is not None and user_id in names:
         username, name = names[user_id]
@@ -217,7 +230,8 @@ def from_database(session: Session, item: Item, revision: Revision | None = None
     category = session.get(CatalogCategory, entry.category_code) if entry is not None else None
     decisions = list(session.scalars(select(Decision).where(Decision.revision_id == revision.id)
                                      .order_by(Decision.at, Decision.id)))
-    names = _names(session, [item.author_id, revision.submitted_by_id, *(d.actor_id for d in decisions)])
+    names = _names(session, [item.author_id, revision.submitted_by_id, *(d.actor_id for d in decisions),
+                             *(d.acted_by_id for d in decisions)])
     steps = _vote_steps(session, revision.id)
     entries = [Entry(SUBMIT, _person(names, revision.submitted_by_id), revision.submitted_at)]
     for row in decisions:
@@ -225,7 +239,8 @@ def from_database(session: Session, item: Item, revision: Revision | None = None
             row.kind, _person(names, row.actor_id), row.at, step=steps.get((row.actor_id or 0, row.kind)),
             opinion=opinion_of(row), legal_basis=row.legal_basis or None,
             answers=answers_of_checklist(row.checklist) if row.kind == PASS_REVIEW else None,
-            justifications=row.justifications or None))
+            justifications=row.justifications or None,
+            acted_by=_person(names, row.acted_by_id) if row.acted_by_id is not None else None))
     formed = content.get("formed_on")
     return Record(
         item_id=item.id, kind=item.kind, revision=revision.number, content_hash=revision.content_hash,
@@ -272,12 +287,17 @@ def from_audit(session: Session, base: Record, events: Sequence[AuditEvent]) -> 
     created = next((event for event in events if event.action in CREATING), None)
     mine = [event for event in events if event.action in RECORDED and revision_of_event(event) == base.revision]
     names = _names(session, [event.actor_id for event in (*mine, *([created] if created else []))])
+    # 委托: an event a delegate signed names the decider of record (``data.on_behalf_of``, a user name)
+    principals = _names_by_username(session, [(event.data or {}).get("on_behalf_of") for event in mine])
     entries = []
     for event in mine:
         data = event.data or {}
         decision = event.action != SUBMIT
+        actor = _person(names, event.actor_id, event.actor_name)
+        for_whom = data.get("on_behalf_of") if isinstance(data.get("on_behalf_of"), str) else None
         entries.append(Entry(
-            event.action, _person(names, event.actor_id, event.actor_name), event.at,
+            event.action, principals.get(for_whom, Person(for_whom, for_whom)) if for_whom else actor, event.at,
+            acted_by=actor if for_whom else None,
             step=data.get("step") if decision else None,
             opinion=opinion_of_event(event) if decision else None,
             legal_basis=(data.get("legal_basis") or None) if decision else None,

@@ -79,7 +79,10 @@ def _rows(record: Record) -> list[dict[str, Any]]:
                                                            record.attachments)}
                        for n, question in enumerate(QUESTIONS, 1)]
         rows.append({"stage": wording.stage(entry.kind, entry.step), "decision": wording.decision(entry.kind),
-                     "opinion": entry.opinion, "person": entry.person.name, "username": entry.person.username,
+                     "opinion": entry.opinion, "username": entry.person.username,
+                     # 委托: the delegate acted for the decider of record — "乙 代 甲"
+                     "person": _("%(delegate)s 代 %(person)s", delegate=entry.acted_by.name, person=entry.person.name)
+                     if entry.acted_by is not None else entry.person.name,
                      "at": wording.moment(entry.at), "answers": answers, "legal_basis": entry.legal_basis})
     return rows
 

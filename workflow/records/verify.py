@@ -173,6 +173,7 @@ def _compare_entries(where: str, mine: Entry, theirs: Entry, record: Record) -> 
     pairs: list[tuple[str, Any, Any]] = [
         (_("决定"), wording.decision(mine.kind), wording.decision(theirs.kind)),
         (_("签名"), mine.person.username, theirs.person.username),
+        (_("代办人"), mine.acted_by.username if mine.acted_by else None, theirs.acted_by.username if theirs.acted_by else None),
         (_("审批步骤"), mine.step, theirs.step),
         (_("意见"), mine.opinion, theirs.opinion),
         (_("公开的法律依据"), mine.legal_basis, theirs.legal_basis)]

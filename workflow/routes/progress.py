@@ -32,6 +32,9 @@ class Vote:
     at: datetime
     opinion: str | None = None
     name: str = ""  # the voter's display name (their username when they have none)
+    acted_by_id: int | None = None  # the delegate who cast it for the voter (乙 代 甲), None: the voter did
+    acted_by: str | None = None     # that delegate's user name
+    acted_by_name: str | None = None  # and display name
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,9 @@ class RouteProgress:
         return replace(self, steps=steps)
 
     def voted(self, user_id: int | None) -> bool:
-        """``user_id`` voted on this revision already (on any step)."""
-        return any(v.user_id == user_id for s in self.steps for v in s.votes)
+        """``user_id`` voted on this revision already (on any step), as the voter or as a delegate casting
+        someone's vote (separation of duties binds the person who acted too)."""
+        return user_id is not None and any(user_id in (v.user_id, v.acted_by_id) for s in self.steps for v in s.votes)
 
     def completes_stage(self, stage: str) -> bool:
         """One more vote on the active step completes ``stage`` (the active step is its last, one short)."""
@@ -108,7 +112,8 @@ class RouteProgress:
         return {"name": self.name, "steps": [
             {"stage": s.stage, "name": s.name, "quorum": s.quorum, "needed": s.needed,
              "votes": [{"user": v.username, "name": v.name or v.username, "at": v.at, "decision": v.decision,
-                        "opinion": v.opinion}
+                        "opinion": v.opinion, "acted_by": v.acted_by,
+                        **({"acted_by_name": v.acted_by_name or v.acted_by} if v.acted_by else {})}
                        for v in s.votes],
              "status": self.status(s, state, stages)} for s in self.steps]}
 

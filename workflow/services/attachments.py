@@ -19,7 +19,7 @@ from workflow.clock import local_date
 from workflow.context import Gongkai
 from workflow.errors import NotFound, TooLarge, ValidationFailed
 from workflow.search import index as search_index
-from workflow.services.items import create_item_in, load_draft, load_internal, load_visible, write_transaction
+from workflow.services.items import create_item_in, load_draft, load_internal, load_visible, today, write_transaction
 
 log = logging.getLogger("gongkai.scan")
 
@@ -155,7 +155,7 @@ def get_attachment(app: Gongkai, actor: Actor | None, item_id: int, attachment_i
             if session.scalar(select(Item.id).where(Item.id == item_id, public_items_filter())) is None:
                 raise NotFound("附件不存在", code="attachment_not_found")
         else:
-            load_visible(session, actor, item_id)
+            load_visible(session, actor, item_id, today(app))
         # populate_existing: the item's relationship may already hold this row without its deferred
         # bytes, and ``data`` could not be loaded once the session is closed (a 500 on the public page).
         row = session.get(Attachment, attachment_id, options=[undefer(Attachment.data)], populate_existing=True)

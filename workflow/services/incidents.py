@@ -18,7 +18,7 @@ from workflow.context import Gongkai
 from workflow.errors import Conflict, NotFound, ValidationFailed
 from workflow.incidents import incident_to_dict
 from workflow.inputs import parse_datetime, parse_text
-from workflow.services.items import load_internal, write_transaction
+from workflow.services.items import load_internal, write_transaction, today
 
 
 def _report_inputs(app: Gongkai, data: Mapping[str, Any], recorded_at: Any) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def list_incidents(app: Gongkai, actor: Actor, *, open_only: bool = False) -> li
 def item_incidents(app: Gongkai, actor: Actor, item_id: int) -> list[Incident]:
     """The incidents of one item (the item page): admins and the department scope."""
     with app.db.read() as session:
-        load_internal(session, actor, item_id)
+        load_internal(session, actor, item_id, today(app))
         return list(session.scalars(select(Incident).where(Incident.item_id == item_id).order_by(Incident.id.desc())))
 
 
@@ -88,7 +88,7 @@ def item_referrals(app: Gongkai, actor: Actor, item_id: int) -> list[Referral]:
     """The referrals of one item, newest first: the department scope and admins (a referral is part of
     the review record)."""
     with app.db.read() as session:
-        load_internal(session, actor, item_id)
+        load_internal(session, actor, item_id, today(app))
         return referrals.of_item(session, item_id)
 
 

@@ -8,13 +8,13 @@ from workflow.access import DRAFTER, Actor, require_role
 from workflow.context import Gongkai
 from workflow.revision_findings import finding_to_dict, findings_of_current_revision
 from workflow.search import index as search_index
-from workflow.services.items import load_draft, load_internal, write_transaction
+from workflow.services.items import load_draft, load_internal, write_transaction, today
 
 
 def item_findings(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any]:
     """Findings of the item's current revision, with a summary (department scope and admins only)."""
     with app.db.read() as session:
-        item = load_internal(session, actor, item_id)
+        item = load_internal(session, actor, item_id, today(app))
         rows = [finding_to_dict(row) for row in findings_of_current_revision(session, item)]
     open_blocking = [r for r in rows if r["severity"] == "blocking" and not r["accepted"]]
     return {"item_id": item_id, "revision": item.revision, "findings": rows,

@@ -7,8 +7,8 @@ or not at all. A concurrent change is reported as ``StaleVersion`` (HTTP 409).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any, Iterator, Mapping
 
 from sqlalchemy import bindparam, select
@@ -16,19 +16,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from db.models import Attachment, CatalogEntry, Department, Item, User
+from db.models import Attachment, CatalogEntry, Decision, Department, Item, Revision, User
 from db.models.items import DISCLOSURE, KINDS, REPLY
-from workflow import audit, contributors, item_store, route_votes
+from workflow import audit, contributors, delegation, item_store, route_votes
 from workflow.holders import holdings
 from workflow.calendar import deadlines
 from workflow.access import DRAFTER, Actor, can_view_item, require_role, sees_internals
+from workflow.clock import local_date
 from workflow.context import Gongkai
-from workflow.errors import BadInput, Conflict, InvalidState, NotFound, StaleVersion, ValidationFailed
+from workflow.errors import BadInput, Conflict, DomainError, InvalidState, NotFound, StaleVersion, ValidationFailed
+from workflow.guards import check_separation
 from workflow.revision_findings import open_blocking_findings
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_item_fields, parse_trigger_inputs
 from workflow.item_context import NO_REFERRAL, ItemContext
 from workflow.item_effects import Step, entering_state, record_decision, take_revision
+from workflow.notifications import acted_for_notice
 from workflow.item_store import ITEM_LOAD_OPTIONS, USER_LOAD_OPTIONS, LoadedItem
 from workflow.item_spec import OPEN_STATES, spec_of
 from workflow.opinions import opinion_of
@@ -53,28 +56,48 @@ def write_transaction(app: Gongkai) -> Iterator[Session]:
         raise
 
 
-def load_visible(session: Session, actor: Actor, item_id: int) -> Item:
-    """The item, or NotFound when it does not exist or the actor may not see it."""
+def load_visible(session: Session, actor: Actor, item_id: int, day: date | None = None) -> Item:
+    """The item, or NotFound when it does not exist or the actor may not see it. ``day`` (the local date):
+    a delegate also sees what the people they represent that day see of it (``represents_insider``)."""
     item = session.get(Item, item_id, options=ITEM_LOAD_OPTIONS)
     if item is None or not (can_view_item(actor, item.department_id, item.state, item.kind)
-                            or route_votes.decides_on(session, actor, item_id)):
+                            or route_votes.decides_on(session, actor, item_id)
+                            or represents_insider(session, actor, item, day)):
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
     return item
 
 
-def load_internal(session: Session, actor: Actor, item_id: int) -> Item:
+def load_internal(session: Session, actor: Actor, item_id: int, day: date | None = None) -> Item:
     """The item with its internals (history, findings, earlier revisions): the department scope
-    and admins only; NotFound for everyone else, published or not (``access.sees_internals``)."""
+    and admins only; NotFound for everyone else, published or not (``access.sees_internals``).
+    ``day``: as for ``load_visible``, the delegate of someone who sees them sees them too."""
     item = session.get(Item, item_id, options=ITEM_LOAD_OPTIONS)
-    if item is None or not _sees_internals(session, actor, item):
+    if item is None or not _sees_internals(session, actor, item, day):
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
     return item
 
 
-def _sees_internals(session: Session, actor: Actor, item: Item) -> bool:
+def _sees_internals(session: Session, actor: Actor, item: Item, day: date | None = None) -> bool:
     """The department scope and admins (``access.sees_internals``), and the deciders of a step of one of the
     item's submitted review routes (a 保密办 reviewer, a 会签 department: ``route_votes.decides_on``)."""
-    return sees_internals(actor, item.department_id) or route_votes.decides_on(session, actor, item.id)
+    return sees_internals(actor, item.department_id) or route_votes.decides_on(session, actor, item.id) \
+        or represents_insider(session, actor, item, day)
+
+
+def represents_insider(session: Session, actor: Actor, item: Item, day: date | None) -> bool:
+    """On ``day``, ``actor`` is the delegate of a reviewer or approver who sees ``item``'s internals, and the
+    item is in review (委托: the delegate opens the delegator's tasks as they would; nothing else of theirs).
+    Asked only after the actor's own rules said no: one query more on that path, none on the usual one."""
+    if day is None or item.state not in delegation.DELEGATED_STATES:
+        return False
+    return any(delegation.decides(p.actor) and (sees_internals(p.actor, item.department_id)
+                                                or route_votes.decides_on(session, p.actor, item.id))
+               for p in delegation.principals(session, actor, day))
+
+
+def today(app: Gongkai) -> date:
+    """The local (Asia/Shanghai) date by the app's clock: the day delegations are judged on."""
+    return local_date(app.now())
 
 
 def internal_view(app: Gongkai, actor: Actor, item: Item) -> bool:
@@ -82,7 +105,7 @@ def internal_view(app: Gongkai, actor: Actor, item: Item) -> bool:
     if sees_internals(actor, item.department_id):
         return True
     with app.db.read() as session:
-        return route_votes.decides_on(session, actor, item.id)
+        return route_votes.decides_on(session, actor, item.id) or represents_insider(session, actor, item, today(app))
 
 
 def _user(session: Session, user_id: int | None) -> User | None:
@@ -245,7 +268,7 @@ def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[st
         route=route, state=item.state,
         actor=actor, department_id=item.department_id, now=now, author_id=item.author_id,
         submitted_by_id=item.submitted_by_id, reviewed_by_id=item.reviewed_by_id,
-        contributor_ids=loaded.contributor_ids, inputs=inputs, current_publish_at=item.publish_at,
+        review_acted_by_id=loaded.review_acted_by_id, contributor_ids=loaded.contributor_ids, inputs=inputs, current_publish_at=item.publish_at,
         attachment_ids=frozenset(attachment.id for attachment in item.attachments),
         missing_fields=_missing_for_submit(item) if item.state == "draft" else [],
         open_blocking_findings=open_blocking_findings(session, loaded.revision_id, payload,
@@ -276,16 +299,18 @@ def _apply(step: Step, new_state: str) -> list[TransitionEvent]:
     return extra
 
 
-def _load_for_transition(session: Session, actor: Actor, item_id: int) -> tuple[LoadedItem, RouteProgress | None]:
+def _load_for_transition(session: Session, actor: Actor, item_id: int,
+                         day: date | None = None) -> tuple[LoadedItem, RouteProgress | None]:
     """The item and, on a stored route in a review stage, its route's progress. A decider of the active
-    step from another department (the 保密办, a 会签) may act on an item they could not otherwise see."""
+    step from another department (the 保密办, a 会签) may act on an item they could not otherwise see, and
+    so may the delegate of someone who sees it (on ``day``)."""
     loaded = item_store.load(session, item_id)
     if loaded is None:
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
     item = loaded.item
     route = route_votes.progress(session, loaded) if item.state in ("secrecy_review", "approval") else None
     if not (can_view_item(actor, item.department_id, item.state, item.kind)
-            or route_votes.decides_on(session, actor, item.id)):
+            or route_votes.decides_on(session, actor, item.id) or represents_insider(session, actor, item, day)):
         raise NotFound("事项不存在或您无权查看", code="item_not_found")
     return loaded, route
 
@@ -297,7 +322,7 @@ VOTE_ATTEMPTS = 3
 
 
 def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: Mapping[str, Any] | None = None,
-               expected_version: int | None = None) -> Item:
+               expected_version: int | None = None, on_behalf_of: str | None = None) -> Item:
     """Fire ``trigger`` on the item: guards, effects, audit event and hooks in one transaction.
 
     The item, its contributors, current revision and open findings are read in one query; the item's
@@ -313,6 +338,10 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
     the item's row to a concurrent change (StaleVersion) is judged again on what is now committed
     (``VOTE_ATTEMPTS`` attempts in all): the second of two simultaneous 会签 votes then sees the first and
     completes the stage, and a vote no longer allowed gets that refusal (docs/routes.md, "Concurrent votes").
+
+    委托: an actor refused as himself acts for the one person he represents today who may (乙 代 甲:
+    ``workflow.delegation.resolve``); ``on_behalf_of`` (a user name) chooses among several. The decision
+    keeps the delegator as its decider of record, names the delegate, and the delegator is told.
     """
     payload = payload or {}
     declared = spec_of(app).trigger(trigger)
@@ -320,7 +349,7 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
     attempts = VOTE_ATTEMPTS if expected_version is None and declared.name in VOTING_TRIGGERS else 1
     while True:
         try:
-            return _fire_scanned(app, actor, item_id, declared, inputs, payload, expected_version)
+            return _fire_scanned(app, actor, item_id, declared, inputs, payload, expected_version, on_behalf_of)
         except StaleVersion:
             # each attempt is its own transaction: the next one reads (and judges) what committed meanwhile
             attempts -= 1
@@ -329,14 +358,16 @@ def transition(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: 
 
 
 def _fire_scanned(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, inputs: dict[str, Any],
-                  payload: Mapping[str, Any], expected_version: int | None) -> Item:
+                  payload: Mapping[str, Any], expected_version: int | None, on_behalf_of: str | None = None) -> Item:
     """``_fire``, scanning a submission's unscanned attachments first when it asks for that."""
     try:
-        return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=True)
+        return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=True,
+                     on_behalf_of=on_behalf_of)
     except _ScanFirst as first:
         from workflow.attachment_scans import ensure_scanned
         ensure_scanned(app, first.attachment_ids)
-        return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=False)
+        return _fire(app, actor, item_id, declared, inputs, payload, expected_version, scan_missing=False,
+                     on_behalf_of=on_behalf_of)
 
 
 @dataclass(frozen=True)
@@ -352,19 +383,22 @@ class TransitionCheck:
 
 
 def check_transition(app: Gongkai, actor: Actor, item_id: int, trigger: str,
-                     payload: Mapping[str, Any] | None = None, expected_version: int | None = None) -> TransitionCheck:
+                     payload: Mapping[str, Any] | None = None, expected_version: int | None = None,
+                     on_behalf_of: str | None = None) -> TransitionCheck:
     """Everything ``transition`` checks — visibility, version, permission guards, inputs and their checks, the
     review route — in a read transaction that writes nothing: the same refusal ``transition`` would raise, or
     what it would do (a confirmation page must not offer what the verb then refuses)."""
     payload = payload or {}
     declared = spec_of(app).trigger(trigger)
     inputs = parse_trigger_inputs(declared, payload)
+    now = app.now()
     with app.db.read() as session:
-        loaded, route = _load_for_transition(session, actor, item_id)
+        loaded, route = _load_for_transition(session, actor, item_id, local_date(now))
         item = loaded.item
         _check_version(item, expected_version)
-        ctx = _context(session, loaded, actor, inputs, payload, app.now(), route)
-        new_state = spec_of(app).fire(item.state, declared.name, ctx)
+        ctx = _context(session, loaded, actor, inputs, payload, now, route)
+        new_state = delegation.resolve(session, ctx, declared, local_date(now),
+                                       lambda c: spec_of(app).fire(item.state, declared.name, c), on_behalf_of).result
         vote = route.active(item.state) if route is not None and declared.name in VOTING_TRIGGERS else None
         if route is None or vote is None or route.completes_stage(item.state):
             return TransitionCheck(item, new_state, inputs, 0, loaded.revision_id)
@@ -374,16 +408,20 @@ def check_transition(app: Gongkai, actor: Actor, item_id: int, trigger: str,
 
 
 def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, inputs: dict[str, Any],
-          payload: Mapping[str, Any], expected_version: int | None, scan_missing: bool) -> Item:
+          payload: Mapping[str, Any], expected_version: int | None, scan_missing: bool,
+          on_behalf_of: str | None = None) -> Item:
     now = app.now()
     with write_transaction(app) as session:
-        loaded, route = _load_for_transition(session, actor, item_id)
+        loaded, route = _load_for_transition(session, actor, item_id, local_date(now))
         item = loaded.item
         _check_version(item, expected_version)
         from_state = item.state
-        ctx = _context(session, loaded, actor, inputs, payload, now, route)
-        new_state = spec_of(app).fire(from_state, declared.name, ctx)
-        taken = route_votes.route_at_submit(spec_of(app), session, loaded, actor, app.settings) \
+        acting = delegation.resolve(session, _context(session, loaded, actor, inputs, payload, now, route), declared,
+                                    local_date(now), lambda c: spec_of(app).fire(from_state, declared.name, c),
+                                    on_behalf_of)
+        # the decider of record: the actor, or the delegator the actor acts for (乙 代 甲)
+        new_state, ctx, decider = acting.result, acting.context, acting.context.actor
+        taken = route_votes.route_at_submit(spec_of(app), session, loaded, decider, app.settings) \
             if declared.effect is take_revision and loaded.routes_exist else None
         vote = route.active(from_state) if route is not None and declared.name in VOTING_TRIGGERS else None
         stays = route is not None and vote is not None and not route.completes_stage(from_state)
@@ -394,14 +432,16 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
             missing = unscanned(app, session, item.attachments)
             if missing:
                 raise _ScanFirst(missing)
-        step = Step(app, session, item, loaded.revision_id, actor, ctx, declared, now, payload, completes=not stays)
+        step = Step(app, session, item, loaded.revision_id, decider, ctx, declared, now, payload, completes=not stays,
+                    acted_by=acting.acted_by)
         extra = _apply(step, new_state)
         if declared.dest == STAY or stays:
             # a trigger that keeps the state keeps its stage entry too, unless its effect says otherwise
             step.changes.setdefault("updated_at", now)
         else:
             step.set(**entering_state(app, item, new_state, now))
-        cast_vote = Vote(actor.id or 0, actor.username, declared.name, now) if vote is not None else None
+        cast_vote = Vote(decider.id or 0, decider.username, declared.name, now,
+                         acted_by_id=acting.acted_by.id if acting.acted_by else None) if vote is not None else None
         step.set(**route_votes.moves(app.calendar, item, now, route=route, taken=taken[1] if taken else None,
                                      vote=cast_vote, voted_on=vote.position if vote else None,
                                      from_state=from_state, new_state=new_state))
@@ -414,15 +454,19 @@ def _fire(app: Gongkai, actor: Actor, item_id: int, declared: TriggerSpec, input
             step.audit_data["route"] = taken[1]["name"]
         if vote is not None and loaded.revision_id is not None:
             route_votes.record_vote(session, item_id=item.id, revision_id=loaded.revision_id, position=vote.position,
-                                    actor=actor, decision=declared.name, opinion=opinion_of(declared, inputs),
-                                    now=now)
+                                    actor=decider, decision=declared.name, opinion=opinion_of(declared, inputs),
+                                    now=now, acted_by=acting.acted_by)
             step.audit_data["step"] = vote.name
         if item.route_step is not None and (item.route_step, item.stage_entry) != (step_before, entry_before):
             # a step became active: on a vote that keeps the stage, a new stage entry without an event
             route_votes.step_opened(app, session, item, now, schedule=stays)
         # a vote that leaves the item in its stage is no transition: nothing to notify or reschedule yet
-        events = [] if stays else [TransitionEvent(item, declared.name, from_state, new_state, actor, ctx.reason,
+        events = [] if stays else [TransitionEvent(item, declared.name, from_state, new_state, decider, ctx.reason,
                                                    now), *extra]
+        if acting.acted_by is not None:
+            # the delegator is told what was done on their behalf, by whom (inbox, and mail by their preference)
+            acted_for_notice(app, session, item, declared.label, decider, acting.acted_by, now)
+            step.audit_data["on_behalf_of"] = decider.username
         for event in events:
             run_after_transition(app, session, event)
         session.flush()  # what hooks and effects changed through the ORM (superseded item, findings accepted)
@@ -541,16 +585,49 @@ def _copied_attachments(old: Item, now: datetime) -> list[Attachment]:
 def item_actions(app: Gongkai, actor: Actor, item: Item) -> list[Action]:
     """The triggers ``actor`` may fire on ``item`` now, each with its label, inputs and style: what the
     screens offer (transitions' ``may_<trigger>`` over the spec's permission guards)."""
+    reviewing = item.state in ("secrecy_review", "approval")
     with app.db.read() as session:
         contributor_ids = contributors.of_item(session, item.id)
         # only secrecy review asks about referrals (refer, record_referral, pass_review)
         referral = item_store.referral_facts(session, item.id) if item.state == "secrecy_review" else NO_REFERRAL
-        route = route_votes.progress_of(session, item) if item.state in ("secrecy_review", "approval") else None
+        route = route_votes.progress_of(session, item) if reviewing else None
+        review_acted_by = review_acted_by_of(session, item) if item.state == "approval" else None
+        people = delegation.principals(session, actor, today(app)) if reviewing else []
     context = ItemContext(route=route, state=item.state, actor=actor, department_id=item.department_id,
                           now=app.now(), author_id=item.author_id, submitted_by_id=item.submitted_by_id,
-                          reviewed_by_id=item.reviewed_by_id,
+                          reviewed_by_id=item.reviewed_by_id, review_acted_by_id=review_acted_by,
                           contributor_ids=contributor_ids, current_publish_at=item.publish_at, referral=referral)
-    return spec_of(app).actions(item.state, context)
+    spec = spec_of(app)
+    own = spec.actions(item.state, context)
+    return own + _delegated_actions(spec, item.state, context, people, {action.name for action in own})
+
+
+def _delegated_actions(spec: Any, state: str, context: ItemContext, people: list[delegation.Principal],
+                       offered: set[str]) -> list[Action]:
+    """What the actor may do for the people he represents today and may not do as himself (委托): each
+    delegable trigger their guards permit, separation of duties holding for the actor too; the first person
+    it is permitted for names it (the verb resolves the same way, ``delegation.resolve``)."""
+    extra: list[Action] = []
+    for principal in people:
+        theirs = replace(context, actor=principal.actor)
+        for trigger in spec.permitted(state, theirs):
+            if trigger.name in offered or not delegation.delegable(trigger):
+                continue
+            try:
+                check_separation(trigger.permission, context)
+            except DomainError:
+                continue
+            offered.add(trigger.name)
+            extra.append(Action(trigger.name, trigger.label, trigger.fields, trigger.style, trigger.confirm,
+                                principal.username, principal.name))
+    return extra
+
+
+def review_acted_by_of(session: Session, item: Item) -> int | None:
+    """The delegate who passed the review of ``item``'s current revision for its reviewer (乙 代 甲), if any."""
+    return session.scalar(select(Decision.acted_by_id).join(Revision, Revision.id == Decision.revision_id).where(
+        Revision.item_id == item.id, Revision.number == item.revision, Decision.kind == "pass_review",
+        Decision.acted_by_id.is_not(None)).limit(1)) if item.revision else None
 
 
 def available_actions(app: Gongkai, actor: Actor, item: Item, actions: list[Action] | None = None) -> set[str]:
@@ -584,7 +661,7 @@ def item_route_explained(app: Gongkai, actor: Actor, item_id: int) -> dict[str, 
     route}``; NotFound unless ``actor`` sees the item's internals (as the item page's progress line)."""
     spec = spec_of(app)
     with app.db.read() as session:
-        item = load_internal(session, actor, item_id)
+        item = load_internal(session, actor, item_id, today(app))
         body = route_votes.route_json(spec, session, item)
         route = route_votes.route_taken(spec, session, item)
         directory = route_store.load_directory(session)
@@ -600,4 +677,4 @@ def item_route_explained(app: Gongkai, actor: Actor, item_id: int) -> dict[str, 
 def get_item(app: Gongkai, actor: Actor, item_id: int) -> Item:
     """One item the actor may see."""
     with app.db.read() as session:
-        return load_visible(session, actor, item_id)
+        return load_visible(session, actor, item_id, today(app))

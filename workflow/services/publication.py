@@ -81,11 +81,12 @@ class Preview:
 
 
 def preview(app: Gongkai, actor: Actor, item_id: int, trigger: str, payload: Mapping[str, Any] | None = None,
-            expected_version: int | None = None) -> Preview:
+            expected_version: int | None = None, on_behalf_of: str | None = None) -> Preview:
     """What firing ``trigger`` (one that ``goes_public``) on the item would publish, where and when; the same
-    refusal as the verb when it would refuse (NotFound, Forbidden, InvalidState, ValidationFailed…)."""
+    refusal as the verb when it would refuse (NotFound, Forbidden, InvalidState, ValidationFailed…).
+    ``on_behalf_of``: as for the verb, the person a delegate acts for (委托)."""
     declared = spec_of(app).trigger(trigger)
-    checked = check_transition(app, actor, item_id, declared.name, payload, expected_version)
+    checked = check_transition(app, actor, item_id, declared.name, payload, expected_version, on_behalf_of)
     item = checked.item
     with app.db.read() as session:
         findings = findings_of_revision(session, checked.revision_id)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import AuditEvent, Department, Item, User
 from db.models.items import DISCLOSURE
 from db.models.search import ItemSearch
-from workflow import route_votes
+from workflow import delegation, route_votes
 from workflow.access import Actor, public_items_filter, require_role, sees_internals
 from workflow.calendar import deadlines
 from workflow.context import Gongkai
@@ -23,8 +23,8 @@ from workflow.holders import Holding, holdings
 from workflow.inputs import parse_page
 from workflow.item_spec import board_states, spec_of
 from workflow.search.query import match_condition, parse_query, parse_range
-from workflow.services.items import load_internal
-from workflow.task_filters import awaited_filter
+from workflow.services.items import load_internal, today
+from workflow.task_filters import awaited_filter, delegated_filter
 from workflow.views import event_to_dict
 
 
@@ -150,13 +150,38 @@ def _category_codes(session: Session, category: str) -> Any:
 
 
 def my_tasks(app: Gongkai, actor: Actor, *, page: Any = None, per_page: Any = None) -> Page:
-    """Items awaiting the actor's action, earliest due first."""
+    """Items awaiting the actor's action, earliest due first: his own, and those of the people he represents
+    today (委托: ``task_filters.delegated_filter``; ``delegated_marks`` says which rows are whose)."""
     page_no, size = page_args(app, page, per_page)
+    spec = spec_of(app)
     with app.db.read() as session:
         # who acts in which state, and under which guards, is the spec's (spec.awaited(), task_filters)
-        query = select(Item).where(awaited_filter(spec_of(app), actor)) \
-            .order_by(Item.stage_due.asc().nulls_last(), Item.id)
+        awaited = awaited_filter(spec, actor)
+        people = delegation.principals(session, actor, today(app))
+        if people:
+            awaited = or_(awaited, *(delegated_filter(spec, p.actor, actor) for p in people))
+        query = select(Item).where(awaited).order_by(Item.stage_due.asc().nulls_last(), Item.id)
         return _paginate(session, query, page_no, size)
+
+
+def delegated_marks(app: Gongkai, actor: Actor, items: Sequence[Item]) -> dict[int, delegation.Principal]:
+    """Of ``items`` (a page of 我的待办), those the actor has there only as someone's delegate today, with whom
+    (the 「代 甲」 mark; the first such person when several): none when he represents nobody (one query)."""
+    if not items:
+        return {}
+    spec = spec_of(app)
+    with app.db.read() as session:
+        people = delegation.principals(session, actor, today(app))
+        if not people:
+            return {}
+        ids = [item.id for item in items]
+        own = set(session.scalars(select(Item.id).where(Item.id.in_(ids), awaited_filter(spec, actor))))
+        marks: dict[int, delegation.Principal] = {}
+        for principal in people:
+            for item_id in session.scalars(select(Item.id).where(Item.id.in_(ids), Item.id.not_in(own or {-1}),
+                                                                 delegated_filter(spec, principal.actor, actor))):
+                marks.setdefault(item_id, principal)
+        return marks
 
 
 def awaiting_authority(app: Gongkai, actor: Actor, *, limit: int = 50) -> list[Item]:
@@ -252,11 +277,13 @@ def item_history(app: Gongkai, actor: Actor, item_id: int) -> list[dict[str, Any
     """The audit events of one item, oldest first (department scope and admins only: the
     history carries reasons, decisions and what changed)."""
     with app.db.read() as session:
-        load_internal(session, actor, item_id)
+        load_internal(session, actor, item_id, today(app))
         events = session.scalars(select(AuditEvent).where(AuditEvent.item_id == item_id)
                                  .order_by(AuditEvent.seq)).all()
-        names = _display_names(session, {event.actor_name for event in events if event.actor_name})
-        return [{**event_to_dict(event), "actor_display": names.get(event.actor_name or "")} for event in events]
+        rows = [event_to_dict(event) for event in events]
+        names = _display_names(session, {name for row in rows for name in (row["actor"], row["on_behalf_of"]) if name})
+        return [{**row, "actor_display": names.get(row["actor"] or ""),
+                 "on_behalf_of_display": names.get(row["on_behalf_of"] or "")} for row in rows]
 
 
 def _display_names(session: Session, usernames: set[str]) -> dict[str, str]:
@@ -375,7 +402,7 @@ def revision_diff(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any] | 
     import json
     from db.models import Revision
     with app.db.read() as session:
-        item = load_internal(session, actor, item_id)  # earlier revisions: the department scope and admins
+        item = load_internal(session, actor, item_id, today(app))  # earlier revisions: the department scope and admins
         revisions = list(session.scalars(select(Revision).where(Revision.item_id == item_id)
                                          .order_by(Revision.number.desc()).limit(2)))
         if len(revisions) == 1 and item.supersedes_id is not None:

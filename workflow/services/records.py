@@ -22,7 +22,7 @@ from workflow.records import archive, model, render
 from workflow.records.model import Record
 from workflow.records.render import Toolbar
 from workflow.records.verify import Verification, parse_digest, verify
-from workflow.services.items import load_internal
+from workflow.services.items import load_internal, today
 
 VERIFY_PATH = "/items/{item_id}/record/verify?h={digest}"
 
@@ -43,7 +43,7 @@ def _record(session: Session, item: Item) -> Record:
 def item_record(app: Gongkai, actor: Actor, item_id: int) -> Record:
     """The record of an item whose internals ``actor`` sees (NotFound otherwise; 409 never submitted)."""
     with app.db.read() as session:
-        return _record(session, load_internal(session, actor, item_id))
+        return _record(session, load_internal(session, actor, item_id, today(app)))
 
 
 def _html(app: Gongkai, record: Record, *, for_pdf: bool, toolbar: Toolbar | None = None) -> str:
@@ -77,7 +77,7 @@ def verify_record(app: Gongkai, actor: Actor, item_id: int, paper: Any) -> Verif
     """The verify page: ``paper`` is the digest the QR link carries (422 unless 64 hex digits); NotFound
     for whoever may not see the item's internals, whatever the digest."""
     with app.db.read() as session:
-        item = load_internal(session, actor, item_id)
+        item = load_internal(session, actor, item_id, today(app))
         return verify(session, item, parse_digest(paper))
 
 

@@ -88,7 +88,10 @@ def done_items(app: Gongkai, actor: Actor, *, page: Any = None, per_page: Any = 
     if actor.id is None:
         return Page([], page_no, size, 0)
     mine = union(select(Decision.item_id).where(Decision.actor_id == actor.id, Decision.kind.in_(DONE_KINDS)),
-                 select(StepVote.item_id).where(StepVote.user_id == actor.id))
+                 select(StepVote.item_id).where(StepVote.user_id == actor.id),
+                 # 委托: what they decided or voted on for someone (乙 代 甲)
+                 select(Decision.item_id).where(Decision.acted_by_id == actor.id, Decision.kind.in_(DONE_KINDS)),
+                 select(StepVote.item_id).where(StepVote.acted_by_id == actor.id))
     with app.db.read() as session:
         found = _paginate(session, _listed(mine, actor), page_no, size)
         handled = _handled(session, actor, [item.id for item in found.items])
@@ -129,10 +132,11 @@ def _handled(session: Session, actor: Actor, item_ids: Sequence[int]) -> dict[in
         return {}
     latest: dict[int, Handled] = {}
     decisions = session.execute(select(Decision.item_id, Decision.kind, Decision.at).where(
-        Decision.actor_id == actor.id, Decision.item_id.in_(item_ids), Decision.kind.in_(DONE_KINDS))
-        .order_by(Decision.at, Decision.id))
+        or_(Decision.actor_id == actor.id, Decision.acted_by_id == actor.id), Decision.item_id.in_(item_ids),
+        Decision.kind.in_(DONE_KINDS)).order_by(Decision.at, Decision.id))
     votes = session.execute(select(StepVote.item_id, StepVote.decision, StepVote.at).where(
-        StepVote.user_id == actor.id, StepVote.item_id.in_(item_ids)).order_by(StepVote.at, StepVote.id))
+        or_(StepVote.user_id == actor.id, StepVote.acted_by_id == actor.id), StepVote.item_id.in_(item_ids))
+        .order_by(StepVote.at, StepVote.id))
     # in order, so that of two decisions in the same instant the later-written one wins (a vote repeats its
     # decision row's kind)
     for item_id, decision, at in [*decisions, *votes]:

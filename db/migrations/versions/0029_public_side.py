@@ -7,7 +7,7 @@ public, shown only to the 信息公开办公室; the bytes live apart from the a
 pages never read them.
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from alembic import op
 from db.types import UTCDateTime
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
