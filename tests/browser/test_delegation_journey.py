@@ -66,13 +66,13 @@ def test_a_delegate_passes_the_task_of_a_reviewer_away_next_week(open_as, live_s
         delegate.wait_for_load_state()
         assert delegate.locator(".badge", has_text="审批").first.is_visible()
         history = delegate.locator(".timeline").inner_text()
-        assert "jwc-reviewer 代 reviewer" in history
+        assert "李审查 代 reviewer" in history
         shot(delegate, f"23-delegated-history-{live_server.app.db.dialect}")
 
         reviewer = open_as("reviewer")
         reviewer.goto(url + "/inbox")             # the reviewer is told what was done for them
         assert "代您办理" in reviewer.content() and TITLE in reviewer.content()
         reviewer.goto(f"{url}/items/{in_review}")
-        assert "jwc-reviewer 代 reviewer" in reviewer.locator(".timeline").inner_text()
+        assert "李审查 代 reviewer" in reviewer.locator(".timeline").inner_text()
     finally:
         live_server.clock.set(NOW)
