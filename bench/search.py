@@ -53,6 +53,7 @@ from bench.item_list import DEPARTMENTS, _departments_and_people
 from db.search_text import content_of, grams_of_content
 from db.session import Database, normalize_url
 from workflow.context import Gongkai
+from workflow.services.queries import SEARCH_COUNT_CAP, SEARCH_PROBE
 
 PER_PAGE = 20
 # Two-character words of a college's notices, from frequent to rare in the generated text.
@@ -379,27 +380,55 @@ def _plan(requests: int, seed: int) -> list[tuple[str, str, int]]:
     return [(rng.choice(("lister", "admin")), rng.choice(QUERIES), rng.randint(1, 2)) for _ in range(requests)]
 
 
-def raw_statements(postgres: bool, admin: bool, depts: list[int]) -> tuple[str, str]:
-    """The hand-written count (capped) and page statements of one search: the floor the database sets.
-    Parameters: ``word`` and ``offset``."""
+def raw_statements(postgres: bool, admin: bool, depts: list[int]) -> dict[str, str]:
+    """The hand-written statements of one search, as Gongkai runs it (``queries._search_page``): the floor
+    the database sets. Parameters: ``word``, ``limit`` (page size), ``offset``; ``probe`` and ``cap``."""
     scope = "" if admin else f" AND s.department_id IN ({', '.join(str(d) for d in depts)})"
     if postgres:
-        match = "s.grams @> ARRAY[%(word)s]::text[]"
-        found = f"SELECT s.item_id FROM item_search s WHERE {match}{scope}"
-        count = f"SELECT count(*) FROM ({found} LIMIT {CAP + 1}) m"
-        page = (f"WITH found AS MATERIALIZED ({found} ORDER BY s.item_id DESC LIMIT %(limit)s) "
-                "SELECT i.id, i.title, i.state FROM found f JOIN items i ON i.id = f.item_id "
-                "ORDER BY f.item_id DESC OFFSET %(offset)s")
-        return count, page
-    match = "s.item_id IN (SELECT rowid FROM item_search_fts WHERE item_search_fts MATCH :word)"
-    found = f"SELECT s.item_id FROM item_search s WHERE {match}{scope}"
-    count = f"SELECT count(*) FROM ({found} LIMIT {CAP + 1}) m"
-    page = (f"SELECT i.id, i.title, i.state FROM items i JOIN item_search s ON s.item_id = i.id "
-            f"WHERE {match}{scope} ORDER BY s.item_id DESC LIMIT {PER_PAGE} OFFSET :offset")
-    return count, page
+        found = f"SELECT s.item_id FROM item_search s WHERE s.grams @> ARRAY[%(word)s]::text[]{scope}"
+        return {
+            # the matches through the GIN index, counted up to the probe, with the page when that is all
+            "probe": (f"WITH found AS MATERIALIZED ({found}), first AS (SELECT item_id FROM found LIMIT %(probe)s) "
+                      "SELECT (SELECT count(*) FROM first), (SELECT array_agg(item_id) FROM (SELECT item_id FROM "
+                      "first ORDER BY item_id DESC LIMIT %(limit)s OFFSET %(offset)s) p)"),
+            # more matches than the probe: newest first along the primary key
+            "walk": f"{found} ORDER BY s.item_id DESC LIMIT %(limit)s OFFSET %(offset)s",
+            "rows": "SELECT i.id, i.title, i.state FROM items i WHERE i.id = ANY(%(ids)s) ORDER BY i.id DESC",
+        }
+    match = "item_search_fts MATCH :word"
+    found = (f"SELECT f.rowid AS item_id FROM item_search_fts f JOIN item_search s ON s.item_id = f.rowid "
+             f"WHERE {match}{scope}")
+    return {
+        "count": f"SELECT count(*) FROM ({found} LIMIT :cap) m",
+        "page": (f"SELECT i.id, i.title, i.state FROM items i WHERE i.id IN ({found} ORDER BY f.rowid DESC "
+                 f"LIMIT :limit OFFSET :offset) ORDER BY i.id DESC"),
+    }
 
 
-CAP = 1000
+def raw_search(cursor: Any, postgres: bool, statements: dict[str, str], word: str, page: int) -> None:
+    """One search by hand: count (capped) and the page's rows."""
+    offset = (page - 1) * PER_PAGE
+    cap = max(CAP, page * PER_PAGE) + 1
+    if postgres:
+        probe = max(PROBE, cap)
+        params: dict[str, Any] = {"word": word, "limit": PER_PAGE, "offset": offset, "probe": probe}
+        cursor.execute(statements["probe"], params)
+        counted, ids = cursor.fetchone()
+        if counted >= probe:
+            cursor.execute(statements["walk"], params)
+            ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(statements["rows"], {"ids": ids or []})
+        cursor.fetchall()
+        return
+    params = {"word": f'"{word}"', "limit": PER_PAGE, "offset": offset, "cap": cap}
+    cursor.execute(statements["count"], params)
+    cursor.fetchone()
+    cursor.execute(statements["page"], params)
+    cursor.fetchall()
+
+
+CAP = SEARCH_COUNT_CAP
+PROBE = SEARCH_PROBE + 1
 
 
 def measure(app: Gongkai, scope: list[str], requests: int, seed: int, explain: bool) -> tuple[
@@ -439,14 +468,8 @@ def measure(app: Gongkai, scope: list[str], requests: int, seed: int, explain: b
     try:
         cursor = raw.cursor()
         for who, word, page in plan[:20] + plan:          # the same warm-up, not counted
-            count_sql, page_sql = statements[who]
-            params: dict[str, Any] = {"word": word if postgres else f'"{word}"', "offset": (page - 1) * PER_PAGE,
-                                      "limit": page * PER_PAGE}
             started = time.perf_counter()
-            cursor.execute(count_sql, params)
-            cursor.fetchone()
-            cursor.execute(page_sql, params)
-            cursor.fetchall()
+            raw_search(cursor, postgres, statements[who], word, page)
             raw_times.append(time.perf_counter() - started)
             raw.rollback()
         raw_times = raw_times[20:]
@@ -466,19 +489,24 @@ def measure(app: Gongkai, scope: list[str], requests: int, seed: int, explain: b
     return timings, by_word, raw_times, matches
 
 
-def _explain(app: Gongkai, cursor: Any, statements: dict[str, tuple[str, str]]) -> None:
+def _explain(app: Gongkai, cursor: Any, statements: dict[str, dict[str, str]]) -> None:
     """The plans of the raw statements for a frequent, a middling and a rare word."""
     postgres = app.db.is_postgres
-    for who, (count_sql, page_sql) in statements.items():
+    for who, named in statements.items():
         for word in (QUERIES[0], QUERIES[2], QUERIES[-1]):
-            for label, sql in (("count", count_sql), ("page", page_sql)):
+            for label, sql in named.items():
+                if label == "rows":
+                    continue
+                params: dict[str, Any] = {"word": word if postgres else f'"{word}"', "limit": PER_PAGE, "offset": 0,
+                                          "probe": PROBE, "cap": CAP + 1}
                 if postgres:
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, {"word": word, "offset": 0, "limit": PER_PAGE})
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                     lines = [r[0] for r in cursor.fetchall()]
                 else:
-                    cursor.execute("EXPLAIN QUERY PLAN " + sql, {"word": f'"{word}"', "offset": 0, "limit": PER_PAGE})
+                    cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
                     lines = [str(r[-1]) for r in cursor.fetchall()]
                 print(f"  [{who} 「{word}」 {label}]\n    " + "\n    ".join(lines))
+                cursor.connection.rollback()
 
 
 def run_size(kind: str, size: int, args: argparse.Namespace, pool: Any) -> SizeResult:
