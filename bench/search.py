@@ -566,7 +566,8 @@ def report(kind: str, results: list[SizeResult], requests: int) -> None:
     rows += [(f"  「{word}」", [r.by_word[word] for r in results]) for word in QUERIES]
     rows += [("raw SQL (count+page)", [r.raw for r in results])]
     for label, columns in rows:
-        print(f"{label:<22}" + "".join(_cell(values) for values in columns))
+        wide = sum(1 for ch in label if ord(ch) > 0x2E80)     # CJK characters take two columns
+        print(label + " " * max(1, 22 - len(label) - wide) + "".join(_cell(values) for values in columns))
     b = summary_ms(big.everything)
     for other in results[1:]:
         o = summary_ms(other.everything)
