@@ -1,27 +1,35 @@
-"""Latency of the full-text search (``GET /api/v1/items?q=``) on PostgreSQL at 1,000,000 items against 100,000.
+"""Latency of the full-text search (``GET /api/v1/items?q=``) at 1,000,000 items against 100,000 and 10,000.
 
-    .venv/bin/python -m bench.search                                  # 1M vs 100k, PostgreSQL
-    .venv/bin/python -m bench.search --big 200000 --small 20000       # quicker
-    .venv/bin/python -m bench.search --explain                        # also print the query plans
+    .venv/bin/python -m bench.search                                   # PostgreSQL and SQLite, 1M / 100k / 10k
+    .venv/bin/python -m bench.search --db postgresql --keep            # keep the data for the next run
+    .venv/bin/python -m bench.search --db postgresql --keep --explain  # reuse it, print the plans too
+    .venv/bin/python -m bench.search --drop                            # remove the kept databases
+    .venv/bin/python -m bench.search --sizes 200000,20000              # quicker
 
-For each size a scratch database ``gongkai_bench_search_<random>`` is migrated and the catalogue loaded
-(``workflow.setup.init``); 200 departments, one author each, and ``lister`` (a drafter/reviewer of 10 of
-the departments) are created as in ``bench.item_list``. Then the items are generated behind a progress
-bar — the states, departments and dates of ``bench.common`` — with Chinese-like titles (5–10 words)
-and bodies (40–120 words) drawn from a Zipf-distributed vocabulary of 60,000 words made of the 3,755
-GB2312 level-1 characters (themselves Zipf-weighted), among which ~100 words of a college's notices
-(奖学金, 招生简章, 食堂 …) are placed at ranks 20–2,600. Each item's ``item_search`` row is computed with
-``db.search_text`` (what ``workflow.search.index`` stores) and loaded with the item by ``COPY``; the GIN
-index is dropped for the load and built afterwards (as ``pg_restore`` does), then ``VACUUM ANALYZE``.
+For each database and size, a database is migrated and the catalogue loaded (``workflow.setup.init``);
+200 departments, one author each, and ``lister`` (a drafter/reviewer of 10 of the departments) are
+created as in ``bench.item_list``. Then the items are generated behind a progress bar — the states,
+departments and dates of ``bench.common`` — with Chinese-like titles (5–10 words) and bodies (40–120
+words) drawn from a Zipf-distributed vocabulary of 60,000 words made of the 3,755 GB2312 level-1
+characters (themselves Zipf-weighted), among which ~100 words of a college's notices (奖学金, 招生简章,
+食堂 …) are placed at ranks 20–2,600. Each item's ``item_search`` row is computed with
+``db.search_text`` (what ``workflow.search.index`` stores) and loaded with the item (PostgreSQL:
+``COPY``); the bigram index (GIN / FTS5) is dropped for the load and built once afterwards (as
+``pg_restore`` does); PostgreSQL then gets ``VACUUM ANALYZE``. Generating a million items takes minutes:
+``--keep`` keeps each database (``gongkai_bench_search_<size>`` on PostgreSQL, ``<tmp>/gongkai_bench_search/
+<size>.db`` for SQLite) and a later ``--keep`` run reuses it when it was made by the same generator,
+seed and schema; ``--drop`` removes them.
 
 Measured, through the Flask test client with bearer tokens (authentication, parsing, the search
-query, the pagination count, one page of 20, the JSON): ``--requests`` searches for a two-character
-word taken from ``QUERIES`` (common to rare), half as ``lister`` (10 departments) and half as an admin
-(everything), on pages 1–2; the same random sequence for both sizes, 20 warm-up requests not counted.
-The **raw-SQL baseline** runs the same two statements (count and page of ids) by hand on the same
-database through psycopg — the floor the database sets, without the ORM, the item rows or the JSON.
-Printed: how many items each word matches, p50/p95 per size, per caller and per word, and the
-ratios 1M/100k and Gongkai/raw (target: p95 < 200 ms at 1M).
+query, the capped count, one page of 20, holders, the JSON): ``--requests`` searches for a
+two-character word taken from ``QUERIES`` (common to rare), half as ``lister`` (10 departments) and
+half as an admin (everything), on pages 1–2; the same random sequence for every size, 20 warm-up
+requests not counted. The **raw-SQL baseline** runs hand-written statements of the same search (the
+count capped at 1,000 and one page of ids with the item's title and state) through the driver on the
+same database — the floor the database sets, without the ORM, the item rows or the JSON.
+Printed per database: how many items each word matches, p50/p95 per size, per caller and per word,
+the ratios of the biggest size to each smaller one, and Gongkai/raw (target: p95 < 200 ms at 1M on
+PostgreSQL).
 """
 from __future__ import annotations
 
@@ -29,18 +37,23 @@ import argparse
 import bisect
 import itertools
 import random
+import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import text
 
 from bench.common import (PG_ADMIN_URL, STATE_WEIGHTS, BulkSpec, ITEM_COLUMNS, _copy_text, _item_row, catalog_codes,
-                          machine_note, prepared_app, summary_ms, utc_now)
+                          database_kinds, machine_note, prepared_app, summary_ms, utc_now)
 from bench.item_list import DEPARTMENTS, _departments_and_people
-from db.scratch import scratch_postgres
 from db.search_text import content_of, grams_of_content
+from db.session import Database, normalize_url
 from workflow.context import Gongkai
+from workflow.services.queries import SEARCH_COUNT_CAP, SEARCH_PROBE
 
 PER_PAGE = 20
 # Two-character words of a college's notices, from frequent to rare in the generated text.
@@ -130,16 +143,126 @@ def text_pool(size: int, seed: int) -> tuple[list[Text], list[Text]]:
     return titles, bodies
 
 
+# ---------------------------------------------------------------- databases
+
+# A kept database (``--keep``) carries this signature; it is reused only when the signature matches, so
+# a change to the generator or the schema regenerates the data instead of measuring stale rows.
+GENERATOR = "3"
+KEPT_SQLITE_DIR = Path(tempfile.gettempdir()) / "gongkai_bench_search"
+
+
+def _kept_name(size: int) -> str:
+    return f"gongkai_bench_search_{size}"
+
+
+def _signature(size: int, texts: int, seed: int) -> str:
+    from db.migrate import head_revisions
+    return f"generator {GENERATOR}; {size} items; {texts} texts; seed {seed}; schema {','.join(head_revisions())}"
+
+
+def _admin_engine() -> Any:
+    from sqlalchemy import create_engine
+    return create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+
+
+def _signature_of(database: Database) -> str | None:
+    with database.engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT signature FROM bench_search_meta")).scalar()
+        except Exception:          # no such table: not (completely) generated
+            return None
+
+
+def _mark(database: Database, signature: str) -> None:
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_search_meta (signature TEXT NOT NULL)"))
+        conn.execute(text("INSERT INTO bench_search_meta VALUES (:s)"), {"s": signature})
+
+
+@contextmanager
+def bench_database(kind: str, size: int, signature: str, keep: bool) -> Iterator[tuple[Database, bool]]:
+    """``(database, ready)`` for ``size`` items. Without ``keep``: a scratch database, dropped afterwards.
+    With ``keep``: ``gongkai_bench_search_<size>`` (PostgreSQL) or ``<tmp>/gongkai_bench_search/<size>.db``
+    (SQLite), kept for the next run and ``ready`` when it already holds the data of ``signature``;
+    otherwise it is recreated empty."""
+    if kind == "postgresql":
+        name = _kept_name(size) if keep else f"gongkai_bench_search_{uuid.uuid4().hex[:8]}"
+        admin = _admin_engine()
+        ready = False
+        if keep:
+            with admin.connect() as conn:
+                exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if exists:
+                probe = Database(_pg_url(name))
+                ready = _signature_of(probe) == signature
+                probe.dispose()
+        if not ready:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        database = Database(_pg_url(name))
+        try:
+            yield database, ready
+        finally:
+            database.dispose()
+            if not keep:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+        return
+    with tempfile.TemporaryDirectory(prefix="gongkai-bench-search-") as scratch:
+        folder = KEPT_SQLITE_DIR if keep else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{size}.db"
+        ready = False
+        if path.exists():
+            probe = Database(f"sqlite:///{path}")
+            ready = _signature_of(probe) == signature
+            probe.dispose()
+        if not ready:
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+        database = Database(f"sqlite:///{path}")
+        try:
+            yield database, ready
+        finally:
+            database.dispose()
+
+
+def drop_kept(sizes: list[int]) -> None:
+    """Remove the kept databases of ``sizes`` (``--drop``)."""
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        for size in sizes:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_kept_name(size)}" WITH (FORCE)'))
+            print(f"dropped PostgreSQL database {_kept_name(size)}")
+    admin.dispose()
+    for size in sizes:
+        for suffix in ("", "-wal", "-shm"):
+            (KEPT_SQLITE_DIR / f"{size}.db{suffix}").unlink(missing_ok=True)
+    print(f"removed SQLite files of those sizes in {KEPT_SQLITE_DIR}")
+
+
+# ---------------------------------------------------------------- generation
+
+
 def load(app: Gongkai, spec: BulkSpec, count: int, pool: tuple[list[Text], list[Text]], *, batch: int = 10_000,
          seed: int = 1) -> None:
-    """COPY ``count`` items and their ``item_search`` rows, the GIN index built afterwards."""
+    """Insert ``count`` items and their ``item_search`` rows behind a progress bar; the bigram index
+    (PostgreSQL: GIN, SQLite: FTS5) is built once afterwards, as ``pg_restore`` does."""
     from tqdm import tqdm
     rng = random.Random(seed)
     titles, bodies = pool
     states, weights = list(STATE_WEIGHTS), list(STATE_WEIGHTS.values())
-    with app.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("DROP INDEX IF EXISTS ix_item_search_grams"))
-    with tqdm(total=count, desc=f"{count:,} items + search rows", unit="item", unit_scale=True) as bar:
+    postgres = app.db.is_postgres
+    fts_triggers = _drop_index(app)
+    with tqdm(total=count, desc=f"{app.db.dialect}: {count:,} items + search rows", unit="item",
+              unit_scale=True) as bar:
         done = 0
         while done < count:
             size = min(batch, count - done)
@@ -147,22 +270,55 @@ def load(app: Gongkai, spec: BulkSpec, count: int, pool: tuple[list[Text], list[
             for offset in range(size):
                 row = _item_row(rng, spec, states, weights, done + offset)
                 row["title"], row["body"] = rng.choice(titles), rng.choice(bodies)
+                row["id"] = done + offset + 1
                 rows.append(row)
-            _copy(app, rows, first_id=done + 1)
+            (_copy if postgres else _insert_sqlite)(app, rows)
             done += size
             bar.update(size)
     started = time.perf_counter()
-    with app.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        # the serial continues after the ids given by hand
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))"))
-        conn.execute(text("SET maintenance_work_mem = '512MB'"))
-        conn.execute(text("CREATE INDEX ix_item_search_grams ON item_search USING gin (grams)"))
-        print(f"  GIN index built in {time.perf_counter() - started:.0f} s", flush=True)
-        conn.execute(text("VACUUM ANALYZE items"))
-        conn.execute(text("VACUUM ANALYZE item_search"))
+    _build_index(app, fts_triggers)
+    print(f"  bigram index built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def _copy(app: Gongkai, rows: list[dict[str, Any]], first_id: int) -> None:
+def _drop_index(app: Gongkai) -> list[str]:
+    """Drop the bigram index for the load; returns SQLite's FTS triggers (recreated afterwards)."""
+    if app.db.is_postgres:
+        with app.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("DROP INDEX IF EXISTS ix_item_search_grams"))
+        return []
+    with app.db.engine.begin() as conn:
+        triggers = list(conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'item_search_fts_%'")))
+        for name, _sql in triggers:
+            conn.execute(text(f"DROP TRIGGER {name}"))
+        return [sql for _name, sql in triggers]
+
+
+def _build_index(app: Gongkai, fts_triggers: list[str]) -> None:
+    if app.db.is_postgres:
+        with app.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # the serial continues after the ids given by hand
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))"))
+            conn.execute(text("SET maintenance_work_mem = '512MB'"))
+            conn.execute(text("CREATE INDEX ix_item_search_grams ON item_search USING gin (grams)"))
+            conn.execute(text("VACUUM ANALYZE items"))
+            conn.execute(text("VACUUM ANALYZE item_search"))
+        return
+    with app.db.engine.begin() as conn:
+        # FTS5 reads item_search (external content) once; then the triggers keep it in step again
+        conn.execute(text("INSERT INTO item_search_fts(item_search_fts) VALUES ('rebuild')"))
+        for sql in fts_triggers:
+            conn.execute(text(sql))
+
+
+def _search_values(row: dict[str, Any]) -> tuple[Text, Text, str]:
+    """The item's title and body texts, and its content as ``workflow.search.index`` stores it."""
+    title, body = row["title"], row["body"]
+    row["title"], row["body"] = title.text, body.text
+    return title, body, f"{title.content} {body.content}".strip()
+
+
+def _copy(app: Gongkai, rows: list[dict[str, Any]]) -> None:
     import json
     raw = app.db.engine.raw_connection()
     try:
@@ -171,12 +327,9 @@ def _copy(app: Gongkai, rows: list[dict[str, Any]], first_id: int) -> None:
         columns = ("id", *ITEM_COLUMNS)
         lines = []
         search = []
-        for index, row in enumerate(rows):
-            title, body = row["title"], row["body"]
-            row["id"], row["title"], row["body"] = first_id + index, title.text, body.text
+        for row in rows:
+            title, body, content = _search_values(row)
             lines.append("\t".join(_copy_text(json.dumps(row[c]) if c == "channels" else row[c]) for c in columns))
-            # what workflow.search.index stores: content_of([title, body]) and its bigrams
-            content = f"{title.content} {body.content}".strip()
             grams = "{" + ",".join(f'"{gram}"' for gram in sorted(title.grams | body.grams)) + "}"
             search.append("\t".join(_copy_text(value) for value in (row["id"], row["department_id"], content, grams, 0)))
         with cursor.copy(f"COPY items ({', '.join(columns)}) FROM STDIN") as copy:
@@ -188,18 +341,38 @@ def _copy(app: Gongkai, rows: list[dict[str, Any]], first_id: int) -> None:
         raw.close()
 
 
+def _insert_sqlite(app: Gongkai, rows: list[dict[str, Any]]) -> None:
+    from sqlalchemy import insert
+
+    from db.models import Item
+    from db.models.search import ItemSearch
+    search = []
+    for row in rows:
+        title, body, content = _search_values(row)
+        search.append({"item_id": row["id"], "department_id": row["department_id"], "content": content,
+                       "grams": sorted(title.grams | body.grams), "pending": 0})
+    with app.db.write() as session:     # Core inserts through the column types (UTC datetimes, the grams)
+        session.execute(insert(Item.__table__), rows)
+        session.execute(insert(ItemSearch.__table__), search)
+
+
 # ---------------------------------------------------------------- measuring
 
 
 @dataclass
 class SizeResult:
-    """Latencies of one dataset size."""
+    """Latencies of one database and size."""
 
+    kind: str
     size: int
     matches: dict[str, int]
     gongkai: dict[str, list[float]]          # by caller
     by_word: dict[str, list[float]]
     raw: list[float]
+
+    @property
+    def everything(self) -> list[float]:
+        return [t for values in self.gongkai.values() for t in values]
 
 
 def _plan(requests: int, seed: int) -> list[tuple[str, str, int]]:
@@ -207,11 +380,55 @@ def _plan(requests: int, seed: int) -> list[tuple[str, str, int]]:
     return [(rng.choice(("lister", "admin")), rng.choice(QUERIES), rng.randint(1, 2)) for _ in range(requests)]
 
 
-RAW_COUNT = ("SELECT count(*) FROM item_search s WHERE s.grams @> %(grams)s "
-             "AND (%(all)s OR s.department_id = ANY(%(depts)s))")
-RAW_PAGE = ("SELECT i.id, i.title, i.state FROM items i JOIN item_search s ON s.item_id = i.id "
-            "WHERE s.grams @> %(grams)s AND (%(all)s OR (i.department_id = ANY(%(depts)s) "
-            "AND s.department_id = ANY(%(depts)s))) ORDER BY s.item_id DESC LIMIT 20 OFFSET %(offset)s")
+def raw_statements(postgres: bool, admin: bool, depts: list[int]) -> dict[str, str]:
+    """The hand-written statements of one search, as Gongkai runs it (``queries._search_page``): the floor
+    the database sets. Parameters: ``word``, ``limit`` (page size), ``offset``; ``probe`` and ``cap``."""
+    scope = "" if admin else f" AND s.department_id IN ({', '.join(str(d) for d in depts)})"
+    if postgres:
+        found = f"SELECT s.item_id FROM item_search s WHERE s.grams @> ARRAY[%(word)s]::text[]{scope}"
+        return {
+            # the matches through the GIN index, counted up to the probe, with the page when that is all
+            "probe": (f"WITH found AS MATERIALIZED ({found}), first AS (SELECT item_id FROM found LIMIT %(probe)s) "
+                      "SELECT (SELECT count(*) FROM first), (SELECT array_agg(item_id) FROM (SELECT item_id FROM "
+                      "first ORDER BY item_id DESC LIMIT %(limit)s OFFSET %(offset)s) p)"),
+            # more matches than the probe: newest first along the primary key
+            "walk": f"{found} ORDER BY s.item_id DESC LIMIT %(limit)s OFFSET %(offset)s",
+            "rows": "SELECT i.id, i.title, i.state FROM items i WHERE i.id = ANY(%(ids)s) ORDER BY i.id DESC",
+        }
+    match = "item_search_fts MATCH :word"
+    found = (f"SELECT f.rowid AS item_id FROM item_search_fts f JOIN item_search s ON s.item_id = f.rowid "
+             f"WHERE {match}{scope}")
+    return {
+        "count": f"SELECT count(*) FROM ({found} LIMIT :cap) m",
+        "page": (f"SELECT i.id, i.title, i.state FROM items i WHERE i.id IN ({found} ORDER BY f.rowid DESC "
+                 f"LIMIT :limit OFFSET :offset) ORDER BY i.id DESC"),
+    }
+
+
+def raw_search(cursor: Any, postgres: bool, statements: dict[str, str], word: str, page: int) -> None:
+    """One search by hand: count (capped) and the page's rows."""
+    offset = (page - 1) * PER_PAGE
+    cap = max(CAP, page * PER_PAGE) + 1
+    if postgres:
+        probe = max(PROBE, cap)
+        params: dict[str, Any] = {"word": word, "limit": PER_PAGE, "offset": offset, "probe": probe}
+        cursor.execute(statements["probe"], params)
+        counted, ids = cursor.fetchone()
+        if counted >= probe:
+            cursor.execute(statements["walk"], params)
+            ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(statements["rows"], {"ids": ids or []})
+        cursor.fetchall()
+        return
+    params = {"word": f'"{word}"', "limit": PER_PAGE, "offset": offset, "cap": cap}
+    cursor.execute(statements["count"], params)
+    cursor.fetchone()
+    cursor.execute(statements["page"], params)
+    cursor.fetchall()
+
+
+CAP = SEARCH_COUNT_CAP
+PROBE = SEARCH_PROBE + 1
 
 
 def measure(app: Gongkai, scope: list[str], requests: int, seed: int, explain: bool) -> tuple[
@@ -219,10 +436,13 @@ def measure(app: Gongkai, scope: list[str], requests: int, seed: int, explain: b
     """Time the searches through the API, then the raw-SQL baseline; count the matches per word."""
     from sqlalchemy import select
 
-    from db.models import Department
+    from db.models import Department, User
     from web.app import create_app
     from workflow.services.users import add_user, create_token
-    add_user(app, "searcher", roles=["admin"], departments=["*"])
+    with app.db.read() as session:
+        has_admin = session.scalar(select(User.id).where(User.username == "searcher")) is not None
+    if not has_admin:
+        add_user(app, "searcher", roles=["admin"], departments=["*"])
     tokens = {"lister": create_token(app, "lister", "bench"), "admin": create_token(app, "searcher", "bench")}
     client = create_app(app, {"TESTING": True}).test_client()
     plan = _plan(requests, seed)
@@ -241,96 +461,153 @@ def measure(app: Gongkai, scope: list[str], requests: int, seed: int, explain: b
         by_word[word].append(elapsed)
     with app.db.read() as session:
         depts = list(session.scalars(select(Department.id).where(Department.code.in_(scope))))
+    postgres = app.db.is_postgres
+    statements = {who: raw_statements(postgres, who == "admin", depts) for who in ("lister", "admin")}
     raw_times: list[float] = []
     raw = app.db.engine.raw_connection()
     try:
         cursor = raw.cursor()
-        for who, word, page in plan:
-            params = {"grams": [word], "all": who == "admin", "depts": depts, "offset": (page - 1) * PER_PAGE}
+        for who, word, page in plan[:20] + plan:          # the same warm-up, not counted
             started = time.perf_counter()
-            cursor.execute(RAW_COUNT, params)
-            cursor.fetchone()
-            cursor.execute(RAW_PAGE, params)
-            cursor.fetchall()
+            raw_search(cursor, postgres, statements[who], word, page)
             raw_times.append(time.perf_counter() - started)
             raw.rollback()
+        raw_times = raw_times[20:]
         matches = {}
         for word in QUERIES:
-            cursor.execute("SELECT count(*) FROM item_search WHERE grams @> %(grams)s", {"grams": [word]})
+            if postgres:
+                cursor.execute("SELECT count(*) FROM item_search WHERE grams @> ARRAY[%(w)s]::text[]", {"w": word})
+            else:
+                cursor.execute("SELECT count(*) FROM item_search_fts WHERE item_search_fts MATCH :w", {"w": f'"{word}"'})
             matches[word] = cursor.fetchone()[0]
+        raw.rollback()
         if explain:
-            for who in ("lister", "admin"):
-                params = {"grams": [QUERIES[2]], "all": who == "admin", "depts": depts, "offset": 0}
-                for label, sql in (("count", RAW_COUNT), ("page", RAW_PAGE)):
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-                    print(f"  [{who} {QUERIES[2]} {label}]\n    " + "\n    ".join(r[0] for r in cursor.fetchall()))
+            _explain(app, cursor, statements)
         raw.rollback()
     finally:
         raw.close()
     return timings, by_word, raw_times, matches
 
 
-def _scratch() -> Iterator[Any]:
-    return scratch_postgres(PG_ADMIN_URL, "gongkai_bench_search")
+def _explain(app: Gongkai, cursor: Any, statements: dict[str, dict[str, str]]) -> None:
+    """The plans of the raw statements for a frequent, a middling and a rare word."""
+    postgres = app.db.is_postgres
+    for who, named in statements.items():
+        for word in (QUERIES[0], QUERIES[2], QUERIES[-1]):
+            for label, sql in named.items():
+                if label == "rows":
+                    continue
+                params: dict[str, Any] = {"word": word if postgres else f'"{word}"', "limit": PER_PAGE, "offset": 0,
+                                          "probe": PROBE, "cap": CAP + 1}
+                if postgres:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    lines = [r[0] for r in cursor.fetchall()]
+                else:
+                    cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+                    lines = [str(r[-1]) for r in cursor.fetchall()]
+                print(f"  [{who} 「{word}」 {label}]\n    " + "\n    ".join(lines))
+                cursor.connection.rollback()
 
 
-def run_size(size: int, requests: int, seed: int, explain: bool, pool: tuple[list[Text], list[Text]]) -> SizeResult:
-    """Build a scratch database of ``size`` items and measure it."""
-    with _scratch() as database:
+def run_size(kind: str, size: int, args: argparse.Namespace, pool: Any) -> SizeResult:
+    """The database of ``size`` items (generated, or kept from an earlier run), measured."""
+    with bench_database(kind, size, _signature(size, args.texts, args.seed), args.keep) as (database, ready):
         app = prepared_app(database)
-        ids, authors, scope = _departments_and_people(app)
-        spec = BulkSpec(department_ids=ids, authors=authors, catalog_codes=catalog_codes(app), now=utc_now())
-        started = time.perf_counter()
-        load(app, spec, size, pool)
-        print(f"  generated and indexed {size:,} items in {time.perf_counter() - started:.0f} s", flush=True)
-        with app.db.engine.connect() as conn:
-            sizes = conn.execute(text(
-                "SELECT pg_size_pretty(pg_total_relation_size('items')), pg_size_pretty(pg_relation_size('item_search')),"
-                " pg_size_pretty(pg_total_relation_size('item_search')),"
-                " pg_size_pretty(pg_relation_size('ix_item_search_grams'))")).one()
-        print(f"  sizes: items {sizes[0]}, item_search heap {sizes[1]} (total {sizes[2]}), GIN {sizes[3]}")
-        timings, by_word, raw, matches = measure(app, scope, requests, seed, explain)
-    return SizeResult(size, matches, timings, by_word, raw)
+        if ready:
+            print(f"  {kind}: reusing the kept database of {size:,} items")
+            scope = _lister_scope(app)
+        else:
+            ids, authors, scope = _departments_and_people(app)
+            spec = BulkSpec(department_ids=ids, authors=authors, catalog_codes=catalog_codes(app), now=utc_now())
+            started = time.perf_counter()
+            load(app, spec, size, pool())
+            print(f"  generated and indexed {size:,} items in {time.perf_counter() - started:.0f} s", flush=True)
+            _mark(database, _signature(size, args.texts, args.seed))
+        if kind == "postgresql":
+            with app.db.engine.connect() as conn:
+                sizes = conn.execute(text(
+                    "SELECT pg_size_pretty(pg_total_relation_size('items')), pg_size_pretty(pg_relation_size('item_search')),"
+                    " pg_size_pretty(pg_total_relation_size('item_search')),"
+                    " pg_size_pretty(pg_relation_size('ix_item_search_grams'))")).one()
+            print(f"  sizes: items {sizes[0]}, item_search heap {sizes[1]} (total {sizes[2]}), GIN {sizes[3]}")
+        if args.load_only:
+            return SizeResult(kind, size, {}, {}, {}, [])
+        timings, by_word, raw, matches = measure(app, scope, args.requests, args.seed, args.explain)
+    return SizeResult(kind, size, matches, timings, by_word, raw)
 
 
-def _row(label: str, small: list[float], big: list[float]) -> str:
-    a, b = summary_ms(small), summary_ms(big)
-    return (f"{label:<22}{a['p50']:>9.1f}ms{a['p95']:>8.1f}ms{b['p50']:>10.1f}ms{b['p95']:>8.1f}ms"
-            f"{b['p50'] / a['p50']:>10.2f}×{b['p95'] / a['p95']:>7.2f}×")
+def _lister_scope(app: Gongkai) -> list[str]:
+    from sqlalchemy import select
+
+    from db.models import Department, User
+    with app.db.read() as session:
+        lister = session.scalar(select(User).where(User.username == "lister"))
+        return sorted(session.scalars(select(Department.code).where(Department.id.in_(
+            [d.id for d in lister.departments]))))
+
+
+def _cell(values: list[float]) -> str:
+    s = summary_ms(values)
+    return f"{s['p50']:>8.1f}{s['p95']:>8.1f}"
+
+
+def report(kind: str, results: list[SizeResult], requests: int) -> None:
+    """The figures of one database: per size, p50/p95 ms; ratios of the biggest to each smaller size."""
+    big = results[0]
+    print(f"\n{kind}: GET /api/v1/items?q=<two characters>&page=1|2 ({requests} requests per size, {DEPARTMENTS} "
+          f"departments, lister scoped to 10, page size {PER_PAGE}); target: p95 < 200 ms at 1,000,000 on "
+          f"PostgreSQL; {machine_note()}")
+    print("items matching each word: " + "; ".join(
+        f"{word} " + "/".join(f"{r.matches[word]:,}" for r in results) + f" ({100 * big.matches[word] / big.size:.1f}%)"
+        for word in QUERIES))
+    print(f"{'p50 / p95 ms':<24}" + "".join(f"{r.size:>16,}" for r in results))
+    rows: list[tuple[str, list[list[float]]]] = [("Gongkai, all", [r.everything for r in results])]
+    rows += [(f"  as {who}", [r.gongkai[who] for r in results]) for who in ("lister", "admin")]
+    rows += [(f"  「{word}」", [r.by_word[word] for r in results]) for word in QUERIES]
+    rows += [("raw SQL (count+page)", [r.raw for r in results])]
+    for label, columns in rows:
+        wide = sum(1 for ch in label if ord(ch) > 0x2E80)     # CJK characters take two columns
+        print(label + " " * max(1, 22 - len(label) - wide) + "".join(_cell(values) for values in columns))
+    b = summary_ms(big.everything)
+    for other in results[1:]:
+        o = summary_ms(other.everything)
+        print(f"ratio {big.size:,}/{other.size:,}: p50 {b['p50'] / o['p50']:.2f}×, p95 {b['p95'] / o['p95']:.2f}×")
+    for r in results:
+        g, w = summary_ms(r.everything), summary_ms(r.raw)
+        print(f"Gongkai/raw at {r.size:,}: p50 {g['p50'] / w['p50']:.2f}×, p95 {g['p95'] / w['p95']:.2f}×")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--big", type=int, default=1_000_000)
-    parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--sizes", default="1000000,100000,10000",
+                        help="item counts, the biggest first (default 1,000,000, 100,000, 10,000)")
+    parser.add_argument("--db", type=database_kinds, default=["postgresql", "sqlite"])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--explain", action="store_true", help="print the plans of the raw statements")
     parser.add_argument("--texts", type=int, default=50_000, help="distinct titles and bodies generated")
+    parser.add_argument("--explain", action="store_true", help="print the plans of the raw statements")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated databases and reuse them in the next run with --keep")
+    parser.add_argument("--load-only", action="store_true", help="generate (with --keep) and measure nothing")
+    parser.add_argument("--drop", action="store_true", help="remove the kept databases of --sizes and stop")
     args = parser.parse_args(argv)
-    print(f"== postgresql ({machine_note()})")
-    pool = text_pool(args.texts, args.seed)
-    small = run_size(args.small, args.requests, args.seed, args.explain, pool)
-    big = run_size(args.big, args.requests, args.seed, args.explain, pool)
-    print(f"\nGET /api/v1/items?q=<two characters>&page=1|2 ({args.requests} requests per size, {DEPARTMENTS} "
-          f"departments, lister scoped to 10, page size {PER_PAGE}); target: p95 < 200 ms at the big size; "
-          f"{machine_note()}")
-    print("items matching each word: " + ", ".join(
-        f"{word} {small.matches[word]:,}/{big.matches[word]:,} ({100 * big.matches[word] / big.size:.1f}%)"
-        for word in QUERIES))
-    print(f"{'':<22}{'small p50':>11}{'p95':>10}{'big p50':>12}{'p95':>10}{'ratio p50':>11}{'p95':>8}")
-    everything_small = [t for values in small.gongkai.values() for t in values]
-    everything_big = [t for values in big.gongkai.values() for t in values]
-    print(_row("Gongkai, all", everything_small, everything_big))
-    for who in ("lister", "admin"):
-        print(_row(f"  as {who}", small.gongkai[who], big.gongkai[who]))
-    for word in QUERIES:
-        print(_row(f"  「{word}」", small.by_word[word], big.by_word[word]))
-    print(_row("raw SQL (count+page)", small.raw, big.raw))
-    for label, result in (("small", small), ("big", big)):
-        everything = [t for values in result.gongkai.values() for t in values]
-        print(f"Gongkai/raw at {label} ({result.size:,}): p50 {summary_ms(everything)['p50'] / summary_ms(result.raw)['p50']:.2f}×,"
-              f" p95 {summary_ms(everything)['p95'] / summary_ms(result.raw)['p95']:.2f}×")
+    sizes = sorted({int(size) for size in args.sizes.split(",")}, reverse=True)
+    if args.drop:
+        drop_kept(sizes)
+        return
+    cached: list[Any] = []
+
+    def pool() -> tuple[list[Text], list[Text]]:      # generated once, only when some data set needs it
+        if not cached:
+            cached.append(text_pool(args.texts, args.seed))
+        return cached[0]
+    results = {}
+    for kind in args.db:
+        print(f"== {kind} ({machine_note()})", flush=True)
+        results[kind] = [run_size(kind, size, args, pool) for size in sizes]
+    if not args.load_only:
+        for kind, measured in results.items():
+            report(kind, measured, args.requests)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,8 @@ class Grams(TypeDecorator[list[str]]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.ARRAY(Text()))
+            # byte-wise comparison (migration 0030): bigrams are only tested for equality
+            return dialect.type_descriptor(postgresql.ARRAY(Text(collation="C")))
         return dialect.type_descriptor(Text())
 
     def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> Any:

@@ -95,3 +95,24 @@ def test_search_page_escapes_titles(as_user, world: World) -> None:
 def test_search_page_needs_login(as_user) -> None:
     response = as_user(None).get("/search?q=招生")
     assert response.status_code in (302, 401)
+
+
+def test_a_search_with_more_matches_than_the_cap_says_so(api, as_user, world: World, monkeypatch) -> None:
+    from workflow.services import queries
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 3)
+    made = sorted((svc.create_item(world.app, world.drafter, item_payload(title=f"招生简章{n}")).id for n in range(22)),
+                  reverse=True)
+    body = api("drafter").get("/api/v1/items?q=招生&per_page=2").get_json()
+    assert [row["id"] for row in body["items"]] == made[:2]
+    assert (body["total"], body["total_capped"], body["pages"]) == (3, True, 2)
+    second = api("drafter").get("/api/v1/items?q=招生&per_page=2&page=2").get_json()
+    assert [row["id"] for row in second["items"]] == made[2:4]
+    assert (second["total"], second["total_capped"], second["pages"]) == (4, True, 3)   # counted to its end
+    exact = api("drafter").get("/api/v1/items?q=简章10").get_json()
+    assert (exact["total"], exact["total_capped"]) == (1, False)
+    assert api("drafter").get("/api/v1/items").get_json()["total_capped"] is False   # no search: exact
+    # the page shows 20 rows: counted to the end of the page, and more
+    page = as_user("drafter").get("/search?q=招生").get_data(as_text=True)
+    assert "找到 20+ 条" in page and "共 20 项" not in page and "?q=%E6%8B%9B%E7%94%9F&amp;page=2" in page
+    english = as_user("drafter").get("/search?q=招生&lang=en").get_data(as_text=True)
+    assert "More than 20 found" in english

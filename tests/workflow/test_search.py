@@ -254,3 +254,53 @@ def test_every_item_containing_a_phrase_is_found_and_no_other(world: World) -> N
                 assert found(world, who, q=query) == expected, (who, query)
 
     check()
+
+
+# -- a frequent word: the count stops at the cap, the page is the same whichever way it was found -------------
+
+def _many(world: World, count: int) -> tuple[list[int], list[int]]:
+    """``count`` items of xsc and ``count`` of jwc, all saying 招生; their ids, newest first."""
+    ours = [svc.create_item(world.app, world.drafter, item_payload(title=f"招生简章 第{n}号")).id for n in range(count)]
+    theirs = [svc.create_item(world.app, world.other_drafter, item_payload(title=f"招生宣传 第{n}号", department="jwc")).id
+              for n in range(count)]
+    return sorted(ours, reverse=True), sorted(theirs, reverse=True)
+
+
+@pytest.mark.parametrize("probe", [3, 100], ids=["walk", "probe"])
+def test_a_frequent_word_is_counted_up_to_the_cap_and_paged_newest_first(world: World, monkeypatch, probe: int) -> None:
+    # cap 5 and, on PostgreSQL, a probe of 3 (more matches: the page walks the items newest first) or 100
+    # (all matches are probed: the page is sorted from them); SQLite ignores the probe
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 5)
+    monkeypatch.setattr(queries, "SEARCH_PROBE", probe)
+    ours, theirs = _many(world, 7)
+    everything = sorted(ours + theirs, reverse=True)
+
+    def page(who: str, number: int, **filters: Any) -> queries.Page:
+        return queries.list_items(world.app, world.actor(who), q="招生", per_page=2, page=number, **filters)
+
+    first = page("drafter", 1)
+    assert [i.id for i in first.items] == ours[:2]
+    assert (first.total, first.capped, first.pages) == (5, True, 3)       # 「5+」: a third page exists
+    assert found(world, "drafter", q="招生") == ours                      # paging on reaches every match
+    deep = page("drafter", 4)                                           # beyond the cap: counted to its end
+    assert [i.id for i in deep.items] == ours[6:8]
+    assert (deep.total, deep.capped, deep.pages) == (7, False, 4)
+    assert [i.id for i in page("admin", 3).items] == everything[4:6]
+    assert page("admin", 1).capped and page("admin", 1).total == 5
+    assert found(world, "admin", q="招生") == everything
+    assert found(world, "admin", q="招生", department="jwc") == theirs
+    assert found(world, "drafter", q="招生", department="jwc") == []       # outside the scope, whatever the path
+    assert page("drafter", 9).items == []                                # past the end: an empty page
+    few = queries.list_items(world.app, world.admin, q="简章 第1号", per_page=2)   # few matches: exact count
+    assert ([i.id for i in few.items], few.total, few.capped) == ([ours[-2]], 1, False)
+
+
+def test_filters_on_the_item_row_apply_before_the_count(world: World, monkeypatch) -> None:
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr(queries, "SEARCH_PROBE", 3)
+    ours, _theirs = _many(world, 4)
+    for item_id in ours[1:3]:
+        svc.submit(world.app, world.drafter, item_id)
+    result = queries.list_items(world.app, world.admin, q="招生", state="secrecy_review")
+    assert ([i.id for i in result.items], result.total, result.capped) == (ours[1:3], 2, False)
+    assert found(world, "drafter", q="招生", state="draft") == [ours[0], ours[3]]

@@ -24,6 +24,12 @@ def _page_json(page: queries.Page, rows: list[dict[str, Any]]) -> dict[str, Any]
     return {"items": rows, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
 
 
+def _item_page_json(page: queries.Page, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The item list's page: ``total_capped`` says that a search counted up to ``total`` and there are more
+    (docs/search.md)."""
+    return {**_page_json(page, rows), "total_capped": page.capped}
+
+
 def _rows(actor: Actor, items: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
     """List rows: the item JSON, with ``holders`` and ``step`` (DESIGN.md §7a) where the caller sees the
     item's internals (``queries.holders_seen_by``: one lookup for the page, none per row)."""
@@ -101,7 +107,7 @@ def list_items() -> ResponseReturnValue:
                               overdue=args.get("overdue"), q=args.get("q"), category=args.get("category") or None,
                               date_from=args.get("from"), date_to=args.get("to"), page=args.get("page"),
                               per_page=args.get("per_page"))
-    return jsonify(_page_json(page, _rows(actor, page.items, core().now())))
+    return jsonify(_item_page_json(page, _rows(actor, page.items, core().now())))
 
 
 @bp.get("/items/<int:item_id>")

@@ -208,11 +208,16 @@ def item_response(summary: str, *, ok: str = "200", **kw: Any) -> dict[str, Any]
     return _op(summary, ok=ok, schema=ref("Item"), headers=headers, **kw)
 
 
-def page_of(item_schema: dict[str, Any]) -> dict[str, Any]:
-    """A paginated list."""
-    return obj({"items": array(item_schema), "page": {"type": "integer", "minimum": 1},
-                "per_page": {"type": "integer", "minimum": 1}, "total": {"type": "integer", "minimum": 0},
-                "pages": {"type": "integer", "minimum": 1}})
+def page_of(item_schema: dict[str, Any], *, capped: bool = False) -> dict[str, Any]:
+    """A paginated list; ``capped``: with ``total_capped`` (a search's count stops at 1,000, docs/search.md)."""
+    properties = {"items": array(item_schema), "page": {"type": "integer", "minimum": 1},
+                  "per_page": {"type": "integer", "minimum": 1}, "total": {"type": "integer", "minimum": 0},
+                  "pages": {"type": "integer", "minimum": 1}}
+    if capped:
+        properties["total_capped"] = {
+            "type": "boolean", "description": "True when a search (`q`) has more matches than `total`: it counts "
+            "up to 1,000 (or to the end of the asked page beyond that); `pages` then includes the next page"}
+    return obj(properties)
 
 
 # ------------------------------------------------------------------ the item workflow (from its spec)
@@ -384,7 +389,7 @@ SCHEMAS: dict[str, Any] = {
                      "blocking_open": INTEGER, "total": INTEGER}),
     "SelfCheck": obj({"item_id": INTEGER, "findings": array(ref("ScanFinding")), "total": INTEGER,
                       "blocking": INTEGER, "masked": nullable(obj({"title": STRING, "body": STRING}))}),
-    "ItemPage": page_of(ref("Item")),
+    "ItemPage": page_of(ref("Item"), capped=True),
     # 已退回: a draft sent back (退回修改, 不予批准) and not resubmitted, on the rows of /tasks, /me/done, /me/submitted
     "Returned": obj({"by": OPT_STRING, "at": DATETIME, "reason": OPT_STRING}),
     "TaskItem": {"allOf": [ref("Item"), obj({"returned": nullable(ref("Returned")),
@@ -480,8 +485,9 @@ PATHS: dict[str, dict[str, Any]] = {
             _q("overdue", BOOL_ARG),
             _q("q", {"type": "string", "maxLength": 100},
                description="Full-text search over title, body, attachment names and texts (docs/search.md): every "
-                           "word of two or more characters must occur (奖学, 招生); results newest first. 422 for a "
-                           "one-character word, control characters or more than 100 characters"),
+                           "word of two or more characters must occur (奖学, 招生); results newest first, counted up "
+                           "to 1,000 (`total_capped`). 422 for a one-character word, control characters or more "
+                           "than 100 characters"),
             _q("category", description="清单 category code, e.g. `zsks` (422 when unknown)"),
             _q("from", DAY_FILTER, description="信息形成日期 (formed_on) on or after this day, YYYY-MM-DD"),
             _q("to", DAY_FILTER, description="信息形成日期 (formed_on) on or before this day, YYYY-MM-DD (422 when "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, and_, column, select, table, type_coerce
+from sqlalchemy import Select, Text, column, select, table, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -99,24 +99,29 @@ def parse_range(start: Any, end: Any) -> tuple[date | None, date | None]:
     return first, last
 
 
-def match_condition(search: SearchQuery, postgres: bool) -> ColumnElement[bool]:
-    """The condition on ``item_search`` (joined to the items) that an item contains every term.
+def found_ids(search: SearchQuery, postgres: bool, *conditions: ColumnElement[bool]) -> Select[tuple[int]]:
+    """``SELECT item_id`` of the items containing every term and meeting ``conditions`` (on ``item_search``:
+    the scope and department), unordered; :func:`newest_first` orders them.
 
-    PostgreSQL: ``grams @> ARRAY[…]`` answered by the GIN index; SQLite: the FTS5 index (``ascii``
-    tokenizer, every gram quoted — they hold letters and digits only). Then, for terms of three or
-    more characters, ``content LIKE '%term%'`` on the candidates only (a term has no wildcard: it is
-    letters and digits).
+    PostgreSQL: ``grams @> ARRAY[…]`` answered by the GIN index. SQLite: the FTS5 table drives the query
+    (``ascii`` tokenizer, every gram quoted — they hold letters and digits only) and ``item_search`` is
+    joined to it by primary key, so that FTS5 hands its matches out newest first and the page stops at
+    the first rows found. Then, for terms of three or more characters, ``content LIKE '%term%'`` on the
+    candidates only (a term has no wildcard: it is letters and digits).
     """
-    grams = search.grams
+    exact = [ItemSearch.content.contains(term, autoescape=True) for term in search.exact_terms]
     if postgres:
-        condition: ColumnElement[bool] = type_coerce(ItemSearch.grams, ARRAY(Text)).contains(grams)
-    else:
-        expression = " AND ".join(f'"{gram}"' for gram in grams)
-        condition = ItemSearch.item_id.in_(select(_FTS.c.rowid).where(_FTS.c.item_search_fts.op("MATCH")(expression)))
-    for term in search.exact_terms:
-        condition = and_(condition, ItemSearch.content.contains(term, autoescape=True))
-    return condition
+        grams = type_coerce(ItemSearch.grams, ARRAY(Text(collation="C")))
+        return select(ItemSearch.item_id).where(grams.contains(search.grams), *exact, *conditions)
+    expression = " AND ".join(f'"{gram}"' for gram in search.grams)
+    return (select(_FTS.c.rowid.label("item_id")).join(ItemSearch, ItemSearch.item_id == _FTS.c.rowid)
+            .where(_FTS.c.item_search_fts.op("MATCH")(expression), *exact, *conditions))
 
 
-__all__ = ["MAX_QUERY_CHARS", "MAX_TERMS", "SearchQuery", "match_condition", "parse_day", "parse_query",
+def newest_first(found: Select[tuple[int]]) -> Select[tuple[int]]:
+    """``found`` ordered by item id, descending, on the column that drives it (FTS5's rowid on SQLite)."""
+    return found.order_by(found.selected_columns[0].desc())
+
+
+__all__ = ["MAX_QUERY_CHARS", "MAX_TERMS", "SearchQuery", "found_ids", "newest_first", "parse_day", "parse_query",
            "parse_range"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload
 
 from db.models import AuditEvent, Department, Item, User
 from db.models.items import DISCLOSURE
@@ -22,7 +22,7 @@ from workflow.errors import NotFound, ValidationFailed
 from workflow.holders import Holding, holdings
 from workflow.inputs import parse_page
 from workflow.item_spec import board_states, spec_of
-from workflow.search.query import match_condition, parse_query, parse_range
+from workflow.search.query import SearchQuery, found_ids, newest_first, parse_query, parse_range
 from workflow.services.items import load_internal, today
 from workflow.task_filters import awaited_filter, delegated_filter
 from workflow.views import event_to_dict
@@ -36,10 +36,20 @@ class Page:
     page: int
     per_page: int
     total: int
+    # True when there are more than ``total`` (a search counts up to SEARCH_COUNT_CAP): a page after
+    # the last one ``total`` fills exists
+    capped: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-(self.total + self.capped) // self.per_page))
+
+
+# How far a search counts its matches (``Page.capped`` beyond): the API says ``total_capped``, the page 「1,000+ 条」.
+SEARCH_COUNT_CAP = 1000
+# PostgreSQL: up to this many matches, a search's page is sorted from the ids the GIN index gives; beyond,
+# the word is frequent and the page is found by walking the items newest first (``_probe``).
+SEARCH_PROBE = 5000
 
 
 def page_args(app: Gongkai, page: Any = None, per_page: Any = None) -> tuple[int, int]:
@@ -103,34 +113,81 @@ def list_items(app: Gongkai, actor: Actor, *, state: str | None = None, departme
     day_from, day_to = parse_range(date_from, date_to)
     now = app.now()
     with app.db.read() as session:
-        query = select(Item).where(scope_filter(actor))
         dept_id = department_id(session, department) if department else None
-        if dept_id is not None:
-            query = query.where(Item.department_id == dept_id)
+        # conditions on the item row beyond its scope and department
+        filters: list[Any] = []
         if state:
-            query = query.where(Item.state == state)
+            filters.append(Item.state == state)
         if want_overdue is not None:
             late = and_(Item.state.in_(spec.open_states), Item.stage_due < now)
-            query = query.where(late if want_overdue else ~late)
+            filters.append(late if want_overdue else ~late)
         if category:
-            query = query.where(Item.catalog_code.in_(_category_codes(session, category)))
+            filters.append(Item.catalog_code.in_(_category_codes(session, category)))
         if day_from is not None:
-            query = query.where(Item.formed_on >= day_from)
+            filters.append(Item.formed_on >= day_from)
         if day_to is not None:
-            query = query.where(Item.formed_on <= day_to)
+            filters.append(Item.formed_on <= day_to)
         if search is not None:
-            # the scope and department again on the index's own column: PostgreSQL combines them with the
-            # bigram index in one bitmap, before any item row is read
-            found = [search_scope(actor), match_condition(search, app.db.is_postgres),
-                     *([ItemSearch.department_id == dept_id] if dept_id is not None else [])]
-            query = query.join(ItemSearch, ItemSearch.item_id == Item.id).where(*found)
-            # with no filter on the item row, the index alone gives the count (one row per item): no item
-            # row is read for the thousands of matches of a frequent word
-            index_only = not (state or want_overdue is not None or category or day_from or day_to)
-            count = select(func.count()).select_from(ItemSearch).where(*found) if index_only else None
-            return _paginate(session, query.order_by(ItemSearch.item_id.desc()), page_no, size, count)
+            return _search_page(app, session, actor, search, dept_id, filters, page_no, size)
+        query = select(Item).where(scope_filter(actor), *filters)
+        if dept_id is not None:
+            query = query.where(Item.department_id == dept_id)
         order = (Item.stage_due.asc().nulls_last(), Item.id) if sort == "due" else (Item.id.desc(),)
         return _paginate(session, query.order_by(*order), page_no, size)
+
+
+def _search_page(app: Gongkai, session: Session, actor: Actor, search: SearchQuery, dept_id: int | None,
+                 filters: list[Any], page: int, per_page: int) -> Page:
+    """One page of a search, newest first, and its count up to ``SEARCH_COUNT_CAP`` (docs/search.md, "How a
+    search is run").
+
+    The matching ids come from the index (``search.query.found_ids``: the bigrams, the scope and the
+    department on ``item_search``), joined to the items only when a filter is on the item row (state,
+    category, dates, overdue). The count stops at the cap (or at the end of the asked page when it lies
+    beyond): an exact count of a frequent word's hundreds of thousands of matches would read every one of
+    them, for a number nobody pages through. Only the page's items are read, with the list's scope once more.
+    """
+    found = found_ids(search, app.db.is_postgres, search_scope(actor),
+                      *([ItemSearch.department_id == dept_id] if dept_id is not None else []))
+    if filters:
+        found = found.join(Item, Item.id == found.selected_columns[0]).where(*filters)
+    limit = max(SEARCH_COUNT_CAP, page * per_page)      # counted this far; one more says "and more"
+    offset = (page - 1) * per_page
+    if app.db.is_postgres:
+        counted, ids = _probe(session, found, max(SEARCH_PROBE, limit), per_page, offset)
+    else:
+        # FTS5 hands out its matches newest first (found_ids): both statements stop at the rows they need
+        counted = session.scalar(select(func.count()).select_from(found.limit(limit + 1).subquery())) or 0
+        ids = None
+    if ids is None:
+        ids = newest_first(found).limit(per_page).offset(offset)
+    rows = session.scalars(select(Item).options(*_LIST_ROW).where(Item.id.in_(ids), scope_filter(actor))
+                           .order_by(Item.id.desc())).unique().all() if counted > offset else []
+    return Page(rows, page, per_page, min(counted, limit), capped=counted > limit)
+
+
+# A result row names its author and submitter (``views.item_to_dict``): their roles and departments, which
+# the User mapper loads eagerly, are not read — four round trips saved per page.
+_LIST_ROW = tuple(defaultload(person).lazyload(attribute) for person in (Item.author, Item.submitted_by)
+                  for attribute in (User.role_rows, User.departments))
+
+
+def _probe(session: Session, found: Select[Any], probe: int, per_page: int, offset: int) -> tuple[int, list[int] | None]:
+    """PostgreSQL: the matches counted up to ``probe`` + 1 through the GIN index, with the page's ids when
+    that is all of them; ``None`` for the ids when there are more.
+
+    The matches are a MATERIALIZED CTE, planned as if all of them were read — a bitmap scan of the GIN
+    index (with the department index), never a scan of the table that would unpack each row's bigrams —
+    and read only as far as the count needs. A word with few matches then has its page sorted from these
+    ids; a word with more matches than ``probe`` is frequent enough that walking the items newest first
+    (``newest_first``, the primary key backwards) finds a page's worth after a few rows.
+    """
+    matches = found.cte("found").prefix_with("MATERIALIZED")
+    first = select(matches.c.item_id).limit(probe + 1).cte("probe")
+    page = select(first.c.item_id).order_by(first.c.item_id.desc()).limit(per_page).offset(offset).subquery()
+    counted, ids = session.execute(select(select(func.count()).select_from(first).scalar_subquery(),
+                                          select(func.array_agg(page.c.item_id)).scalar_subquery())).one()
+    return counted, (list(ids or []) if counted <= probe else None)
 
 
 def search_scope(actor: Actor) -> Any:

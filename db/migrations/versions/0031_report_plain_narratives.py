@@ -11,7 +11,7 @@ earlier one. The texts are frozen here: later edits of config/report_templates/n
 change what this migration did.
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
