@@ -136,13 +136,6 @@ def open_blocking_findings(session: Session, revision_id: int | None, payload: M
             if row.severity == "blocking" and row.accepted_at is None and row.key not in accepting]
 
 
-def personal_info_findings(session: Session, revision_id: int | None) -> int:
-    """How many personal-information findings (ID, phone, bank card, birth date, address) the scan stored
-    on revision ``revision_id``, accepted or not."""
-    from workflow.scan import PERSONAL_INFO
-    return sum(1 for row in findings_of_revision(session, revision_id) if row.detector in PERSONAL_INFO)
-
-
 def accept_findings(session: Session, revision_id: int | None, actor: Actor, now: datetime,
                     payload: Mapping[str, Any], legal_basis: str | None) -> list[ScanFinding]:
     """Record the reviewer's acceptance of personal-information findings, with the legal basis."""

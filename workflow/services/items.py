@@ -26,7 +26,7 @@ from workflow.clock import local_date
 from workflow.context import Gongkai
 from workflow.errors import BadInput, Conflict, DomainError, InvalidState, NotFound, StaleVersion, ValidationFailed
 from workflow.guards import check_separation
-from workflow.revision_findings import open_blocking_findings, personal_info_findings
+from workflow.revision_findings import open_blocking_findings
 from workflow.hooks import TransitionEvent, run_after_transition, run_deadlines_changed
 from workflow.inputs import parse_item_fields, parse_trigger_inputs
 from workflow.item_context import NO_REFERRAL, ItemContext
@@ -274,15 +274,9 @@ def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[st
         open_blocking_findings=open_blocking_findings(session, loaded.revision_id, payload,
                                                       any_open=loaded.open_blocking)
         if item.state == "secrecy_review" else [],
-        personal_info_findings=personal_info_findings(session, loaded.revision_id)
-        if item.state == "secrecy_review" and _answers_no_personal_info(inputs) else 0,
+        personal_info_findings=loaded.personal_info_findings,
         referral=loaded.referral,
     )
-
-
-def _answers_no_personal_info(inputs: Mapping[str, Any]) -> bool:
-    answers = inputs.get("checklist")
-    return isinstance(answers, dict) and answers.get("personal_info") is False
 
 
 class _ScanFirst(Exception):
