@@ -160,6 +160,18 @@ def no_open_blocking_findings(ctx: ItemContext) -> None:
                                 details={"findings": ctx.open_blocking_findings})
 
 
+def personal_info_answer_checked(ctx: ItemContext) -> None:
+    """A pass answering 个人信息=否 while the scan found personal information in this revision (an ID
+    number, a phone …) needs the reviewer's explicit confirmation that they checked each finding: the two
+    disagree, and a slip here puts a 名单's ID numbers on the public site."""
+    checklist_answers = ctx.inputs.get("checklist")
+    said_no = isinstance(checklist_answers, dict) and checklist_answers.get("personal_info") is False
+    if said_no and ctx.personal_info_findings and ctx.inputs.get("personal_info_confirmed") is not True:
+        raise ValidationFailed("保密自检在本稿中发现 %(count)d 处个人信息，但审查清单选择了“不涉及个人信息”："
+                               "请核对后确认，或将该项改为“是”", code="personal_info_unconfirmed",
+                               field="personal_info_confirmed", count=ctx.personal_info_findings)
+
+
 def publish_at_in_future(ctx: ItemContext) -> bool:
     """Approve leads to ``scheduled`` rather than ``published`` when the publication time is ahead."""
     publish_at = ctx.publish_at

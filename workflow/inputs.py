@@ -382,6 +382,10 @@ def _parse_input(declared: Field, value: Any, name: str | None = None) -> Any:
         if value in (None, ""):
             return None  # not given: a required choice is reported by require_fields
         return parse_choice(value, declared.name, (code for code, _label in declared.choices), label=declared.label)
+    if declared.kind == "confirm":
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        raise ValidationFailed("%(field)s 必须是 true 或 false", code="invalid_type", field=declared.name)
     if declared.kind == "multi":
         if value is None:
             return []

@@ -55,6 +55,9 @@ class ItemContext:
     current_publish_at: datetime | None = None
     missing_fields: list[str] = field(default_factory=list)
     open_blocking_findings: list[dict[str, Any]] = field(default_factory=list)
+    # how many personal-information findings the scan stored on this revision (read only when a pass
+    # answers 个人信息=否: guards.personal_info_answer_checked)
+    personal_info_findings: int = 0
     attachment_ids: frozenset[int] = frozenset()   # the item's attachments: what consent evidence may name
 
     @cached_property

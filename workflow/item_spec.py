@@ -38,6 +38,10 @@ LEGAL_BASIS = Field("legal_basis", N_("公开的法律依据"), "multiline",
 JUSTIFICATIONS = Field("justifications", N_("审查依据"), "justifications",
                        help=N_("对回答“是”的清单项，记录公开的依据"))
 ACCEPT_FINDINGS = Field("accept_findings", N_("确认有法律依据公开的自检发现"), "multi")
+# 个人信息=否 while the scan found personal information: the reviewer confirms having checked (guards)
+PERSONAL_INFO_CONFIRMED = Field("personal_info_confirmed", N_("已核对：自检发现的内容不属于应保护的个人信息"), "confirm",
+                                help=N_("保密自检在本稿中发现了身份证号、手机号等个人信息。如在审查清单中选择“不涉及个人信息”，"
+                                        "须逐条核对后勾选此项确认；如确实涉及，请选择“是”并填写依据。"))
 PUBLISH_AT = Field("publish_at", N_("定时发布时间"), "datetime", help=N_("留空则批准后立即发布"))
 # 转保密审定 (docs/review.md "Referral and leak incidents"): the question, to whom, and the answer.
 QUESTION = Field("question", N_("请求审定的问题"), "multiline", required=True,
@@ -78,8 +82,9 @@ ITEM_TRIGGERS: tuple[TriggerSpec, ...] = (
                 style="secondary"),
     TriggerSpec("pass_review", N_("审查通过"), (S.SECRECY_REVIEW,), S.APPROVAL,
                 permission=(guards.step_decider(REVIEWER), guards.NOT_A_CONTRIBUTOR_TO_REVIEW),
-                fields=(CHECKLIST, LEGAL_BASIS, JUSTIFICATIONS, ACCEPT_FINDINGS, REVIEW_OPINION),
-                checks=(guards.checklist_clear, guards.no_open_blocking_findings, guards.referral_settled),
+                fields=(CHECKLIST, LEGAL_BASIS, JUSTIFICATIONS, ACCEPT_FINDINGS, PERSONAL_INFO_CONFIRMED, REVIEW_OPINION),
+                checks=(guards.checklist_clear, guards.no_open_blocking_findings, guards.personal_info_answer_checked,
+                        guards.referral_settled),
                 decision=True, awaited_by=REVIEWER, effect=record_review, style="success"),
     TriggerSpec("return", N_("退回修改"), (S.SECRECY_REVIEW,), S.DRAFT,
                 permission=(guards.step_decider(REVIEWER, voting=False),), fields=(RETURN_OPINION,),

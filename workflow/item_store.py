@@ -28,6 +28,7 @@ from db.models.routes import ItemRouteSnapshot, ReviewRoute
 from workflow import audit
 from workflow.errors import StaleVersion
 from workflow.item_context import ReferralFacts
+from workflow.scan.result import PERSONAL_INFO
 
 # What a verb and the item's API shape (views.item_to_dict) need: the author's and submitter's
 # roles and department scopes (selectin collections of User) are loaded only if touched inside the
@@ -46,6 +47,10 @@ _CONTRIBUTORS = (select(func.aggregate_strings(cast(ItemContributor.user_id, Str
 _OPEN_BLOCKING = exists().where(
     ScanFinding.revision_id == Revision.id, Revision.item_id == Item.id, Revision.number == Item.revision,
     ScanFinding.severity == "blocking", ScanFinding.accepted_at.is_(None)).correlate(Item)
+# Personal-information findings on the current revision (guards.personal_info_answer_checked): read along
+_PERSONAL_INFO = (select(func.count()).select_from(ScanFinding).join(Revision, Revision.id == ScanFinding.revision_id)
+                  .where(Revision.item_id == Item.id, Revision.number == Item.revision,
+                         ScanFinding.detector.in_(sorted(PERSONAL_INFO))).correlate(Item).scalar_subquery())
 # The referral to the secrecy authority still waiting for an answer (at most one), who asked it, and the
 # last determination given on the current revision (workflow/referrals.py; guards.referral_settled).
 _OPEN_REFERRAL = select(Referral.id, Referral.asked_by_id).where(Referral.item_id == Item.id,
@@ -81,7 +86,7 @@ _REVIEW_ACTED_BY = (select(Decision.acted_by_id).join(Revision, Revision.id == D
 _REFERRAL_FACTS = select(*REFERRAL_COLUMNS).where(Item.id == bindparam("item_id"))
 _LOAD = (select(Item, _CURRENT_REVISION.label("revision_id"), _CONTRIBUTORS.label("contributors"),
                 _OPEN_BLOCKING.label("open_blocking"), *REFERRAL_COLUMNS, *ROUTE_COLUMNS,
-                _REVIEW_ACTED_BY.label("review_acted_by"))
+                _REVIEW_ACTED_BY.label("review_acted_by"), _PERSONAL_INFO.label("personal_info"))
          .where(Item.id == bindparam("item_id"))
          .options(joinedload(Item.attachments), *ITEM_LOAD_OPTIONS))
 
@@ -116,6 +121,7 @@ class LoadedItem:
     route_id: int | None = None                   # the stored route it was taken from
     routes_exist: bool = False                    # some route is active: a submission resolves the item's
     review_acted_by_id: int | None = None         # the delegate who passed the current revision for its reviewer
+    personal_info_findings: int = 0               # personal-information findings the scan stored on it
 
 
 def load(session: Session, item_id: int) -> LoadedItem | None:
@@ -131,7 +137,7 @@ def load(session: Session, item_id: int) -> LoadedItem | None:
         else frozenset()
     snapshot = json.loads(row.route_snapshot) if isinstance(row.route_snapshot, str) else row.route_snapshot
     return LoadedItem(row[0], row.revision_id, contributors, bool(row.open_blocking), _referral(row), snapshot,
-                      row.route_id, bool(row.routes_exist), row.review_acted_by)
+                      row.route_id, bool(row.routes_exist), row.review_acted_by, int(row.personal_info or 0))
 
 
 def _referral(row: Any) -> ReferralFacts:

@@ -39,7 +39,7 @@ def test_full_cycle_to_public_directory(open_as, live_server: LiveServer) -> Non
     shot(reviewer, "01-my-tasks")
     reviewer.goto(url)
     reviewer.fill("#return-reason", "请补充评审依据文件名称")
-    reviewer.click("text=退回修改")
+    reviewer.click("#btn-return")
     reviewer.wait_for_load_state()
     assert reviewer.locator(".badge", has_text="草稿").first.is_visible()
 

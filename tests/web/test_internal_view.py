@@ -66,7 +66,7 @@ def test_other_department_sees_only_the_public_view(as_user, api, world: World, 
 def test_own_department_and_admin_still_see_the_diff(as_user, api, world: World, insider: str) -> None:
     item_id, _old = _published_after_masking(world)
     html = as_user(insider).get(f"/items/{item_id}").get_data(as_text=True)
-    assert ID_NUMBER in html and "r1 → r2" in html  # the diff's removed lines
+    assert ID_NUMBER in html and "第 1 次提交 → 第 2 次提交" in html  # the diff's removed lines
     assert "含有未脱敏的个人信息" in html
     client = api(insider)
     assert client.get(f"/api/v1/items/{item_id}").get_json()["view"] == "full"

@@ -259,6 +259,9 @@ FIELD_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
     "datetime": optional(DATETIME),
     "date": optional(DATE),
     "integer": nullable(INTEGER),
+    "confirm": nullable({"type": "boolean", "description": "true: the person confirms having checked what the "
+                                                          "form asked (personal_info_confirmed: 个人信息=否 although "
+                                                          "the scan found personal information)"}),
     "multi": {"type": "array", "items": {"type": "string"},
               "description": "A list of keys (accept_findings: personal-information findings accepted with "
                              "`legal_basis`)"},

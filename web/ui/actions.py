@@ -189,6 +189,9 @@ def form_inputs(trigger: TriggerSpec, form: MultiDict[str, str] | Mapping[str, A
             justifications = _justifications(form, _answers(form))
             if justifications:
                 inputs[declared.name] = justifications
+        elif declared.kind == "confirm":
+            if form.get(declared.name) in ("1", "on", "true"):   # a ticked box
+                inputs[declared.name] = True
         elif declared.kind == "multi":
             values = form.getlist(declared.name) if isinstance(form, MultiDict) else form.get(declared.name)
             if values:

@@ -114,7 +114,14 @@ def render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | N
         else None,
         phrases=phrases.my_phrases(app, who) if offers_phrases else {},
         determination_labels=DETERMINATION_LABELS, leak_labels=LEAK_LABELS,
-        confirm_first={name for name, trigger in spec.triggers.items() if publication.goes_public(trigger)}), status
+        confirm_first={name for name, trigger in spec.triggers.items() if publication.goes_public(trigger)},
+        personal_info_found=_personal_info_found(findings)), status
+
+
+def _personal_info_found(findings: dict[str, Any] | None) -> int:
+    """How many of the revision's findings are personal information (the review form asks to confirm them)."""
+    from workflow.scan import PERSONAL_INFO
+    return sum(1 for finding in (findings or {}).get("findings", []) if finding["detector"] in PERSONAL_INFO)
 
 
 def _form_page(form: ItemForm, creating: bool, item: Any = None) -> str:

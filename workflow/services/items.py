@@ -274,6 +274,7 @@ def _context(session: Session, loaded: LoadedItem, actor: Actor, inputs: dict[st
         open_blocking_findings=open_blocking_findings(session, loaded.revision_id, payload,
                                                       any_open=loaded.open_blocking)
         if item.state == "secrecy_review" else [],
+        personal_info_findings=loaded.personal_info_findings,
         referral=loaded.referral,
     )
 

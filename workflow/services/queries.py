@@ -6,6 +6,7 @@ every filter is served by an index on (department, state, stage_due).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Sequence
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -14,12 +15,14 @@ from sqlalchemy.orm import Session, defaultload
 from db.models import AuditEvent, Department, Item, User
 from db.models.items import DISCLOSURE
 from db.models.search import ItemSearch
-from workflow import delegation, route_votes
+from workflow import channels, delegation, route_votes
 from workflow.access import Actor, public_items_filter, require_role, sees_internals
 from workflow.calendar import deadlines
 from workflow.context import Gongkai
 from workflow.errors import NotFound, ValidationFailed
 from workflow.holders import Holding, holdings
+from workflow.i18n import N_, gettext
+from workflow.item_context import ITEM_FIELD_LABELS
 from workflow.inputs import parse_page
 from workflow.item_spec import board_states, spec_of
 from workflow.search.query import SearchQuery, found_ids, newest_first, parse_query, parse_range
@@ -450,13 +453,13 @@ def due_horizon(app: Gongkai, actor: Actor, *, workdays: int = 3, department: st
 
 
 def revision_diff(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any] | None:
-    """Unified diff (title, body, fields) between the item's latest submitted revision and the one before.
-
-    None when fewer than two revisions exist. For a revision item (``supersedes``) with one revision,
-    the superseded item's last revision is the "previous" one.
+    """What changed between the item's latest submitted revision and the one before, as a person reads it:
+    ``fields`` (each changed field by its label, old and new value in words: 清单 entry and channel labels,
+    the department's name, dates as dates), ``attachments`` (added, removed and replaced, by name) and
+    ``lines`` (a unified diff of the body). None when fewer than two revisions exist. For a revision item
+    (``supersedes``) with one revision, the superseded item's last revision is the "previous" one.
     """
     import difflib
-    import json
     from db.models import Revision
     with app.db.read() as session:
         item = load_internal(session, actor, item_id, today(app))  # earlier revisions: the department scope and admins
@@ -470,16 +473,66 @@ def revision_diff(app: Gongkai, actor: Actor, item_id: int) -> dict[str, Any] | 
         if len(revisions) < 2:
             return None
         new, old = revisions[0], revisions[1]
+        words = _ContentWords.load(session, [old.content, new.content])
+    body = list(difflib.unified_diff(str(old.content.get("body") or "").splitlines(),
+                                     str(new.content.get("body") or "").splitlines(), lineterm="", n=2))
+    fields = [change for change in (words.change(key, old.content, new.content) for key in DIFF_FIELDS) if change]
+    attachments = _attachment_changes(old.content.get("attachments") or [], new.content.get("attachments") or [])
+    return {"old": old.number, "new": new.number, "old_item": old.item_id, "lines": body[2:], "fields": fields,
+            "attachments": attachments, "changed": bool(body or fields or any(attachments.values()))}
 
-        def lines(content: dict[str, Any]) -> list[str]:
-            body = str(content.get("body") or "").splitlines()
-            meta = {k: v for k, v in sorted(content.items()) if k not in ("body",)}
-            return [f"{k}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}" for k, v in meta.items()] + [""] + body
 
-        diff = list(difflib.unified_diff(lines(old.content), lines(new.content), lineterm="", n=2,
-                                         fromfile=f"r{old.number}", tofile=f"r{new.number}"))
-        return {"old": old.number, "new": new.number, "old_item": old.item_id, "lines": diff[2:],
-                "changed": bool(diff)}
+#: The snapshot's fields a diff names, in the order a form shows them (the body has its own line diff).
+DIFF_FIELDS = ("title", "department_id", "catalog_code", "doc_number", "channels", "formed_on")
+_DIFF_LABELS = {"department_id": N_("部门"), "doc_number": N_("文号")}
+
+
+@dataclass(frozen=True)
+class _ContentWords:
+    """The words for a snapshot's codes: 清单 entries and departments by their names."""
+
+    entries: dict[str, str]
+    departments: dict[int, str]
+
+    @classmethod
+    def load(cls, session: Session, contents: list[dict[str, Any]]) -> "_ContentWords":
+        from db.models import CatalogEntry
+        codes = {c.get("catalog_code") for c in contents if c.get("catalog_code")}
+        ids = {c.get("department_id") for c in contents if c.get("department_id")}
+        entries = dict(session.execute(select(CatalogEntry.code, CatalogEntry.title)
+                                       .where(CatalogEntry.code.in_(codes))).tuples().all()) if codes else {}
+        departments = dict(session.execute(select(Department.id, Department.name)
+                                           .where(Department.id.in_(ids))).tuples().all()) if ids else {}
+        return cls(entries, departments)
+
+    def change(self, key: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+        """``{key, label, old, new}`` in words when ``key`` changed, else None."""
+        if old.get(key) == new.get(key):
+            return None
+        label = _DIFF_LABELS.get(key) or ITEM_FIELD_LABELS.get(key, key)
+        return {"key": key, "label": gettext(label), "old": self.words(key, old.get(key)),
+                "new": self.words(key, new.get(key))}
+
+    def words(self, key: str, value: Any) -> Any:
+        if value in (None, "", []):
+            return None
+        if key == "catalog_code":
+            return f"{value} {self.entries.get(value, '')}".strip()
+        if key == "department_id":
+            return self.departments.get(value, str(value))
+        if key == "channels":
+            return "、".join(gettext(channels.LABELS.get(code, code)) for code in value)
+        if key == "formed_on":
+            return date.fromisoformat(value)
+        return value
+
+
+def _attachment_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Attachments added, removed and replaced (same name, other content), by name."""
+    before = {a["filename"]: a["sha256"] for a in old}
+    after = {a["filename"]: a["sha256"] for a in new}
+    return {"added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after)),
+            "replaced": sorted(name for name in set(before) & set(after) if before[name] != after[name])}
 
 
 def public_item(app: Gongkai, item_id: int) -> Item:
