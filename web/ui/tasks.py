@@ -12,7 +12,7 @@ from web.ui.common import actor, try_verb
 from web.ui.format import due_status
 from workflow.access import APPROVER, REVIEWER
 from workflow.i18n import gettext as _
-from workflow.services import batch, queries, worklists
+from workflow.services import batch, office_tasks, queries, worklists
 
 bp = Blueprint("tasks", __name__)
 
@@ -37,7 +37,8 @@ def _render_tasks(status: int = 200) -> tuple[str, int]:
             for item in page.items]
     # referred to the secrecy authority: not the reviewer's task while it waits, but theirs to follow up
     waiting = queries.awaiting_authority(app, who)
-    return render_template("tasks.html", page=page, rows=rows, waiting=waiting,
+    office = office_tasks.office_tasks(app, who) if who.is_admin else None  # the office's own work
+    return render_template("tasks.html", page=page, rows=rows, waiting=waiting, office=office,
                            batch=any(row["selectable"] for row in rows),
                            one_by_one=who.has_role(REVIEWER) or approver), status
 
