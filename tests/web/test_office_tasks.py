@@ -34,6 +34,7 @@ def test_the_office_sees_its_work(as_user, world: World) -> None:
     svc.pass_review(app, world.reviewer, scheduled.id, CLEAR)
     svc.approve(app, world.approver, scheduled.id)
     ended = _approved(world, title="公示已满的名单", display_until="2025-09-28T17:00:00+08:00")
+    assert svc.get_item(app, world.admin, ended).state == "published"
     leaked = _approved(world, title="误发的通知")
     svc.take_down(app, world.admin, leaked, reason="含有个人信息", leak="personal_info")
     referred = svc.create_item(app, world.drafter, item_payload(title="转审定的事项"))
