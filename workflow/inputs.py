@@ -143,6 +143,19 @@ def parse_amount(value: Any, field: str, *, maximum: Decimal) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def json_object(data: Any, allowed: Iterable[str]) -> Mapping[str, Any]:
+    """``data`` when it is a JSON object holding only ``allowed`` keys; otherwise ValidationFailed (422)
+    naming the body or the first unknown field (up to five in the message)."""
+    if not isinstance(data, Mapping):
+        raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_type", field="body")
+    known = set(allowed)
+    unknown = sorted(str(key)[:40] for key in data if key not in known)
+    if unknown:
+        raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
+                               fields="、".join(unknown[:5]))
+    return data
+
+
 def parse_page(page: Any, per_page: Any, *, default_size: int, max_size: int) -> tuple[int, int]:
     """Validated ``(page, per_page)`` from query parameters; per_page is capped at ``max_size``.
 
@@ -283,13 +296,7 @@ def parse_item_fields(data: Mapping[str, Any], settings: Settings, *, creating: 
 
     ``with_catalog`` False (a reply letter): no 清单 entry is required, and none may be given.
     """
-    if not isinstance(data, Mapping):
-        raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_type")
-    allowed = ITEM_FIELDS if creating else EDITABLE_FIELDS
-    unknown = sorted(set(data) - set(allowed) - {"version"})
-    if unknown:
-        raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
-                               fields="、".join(unknown[:5]))
+    json_object(data, (*(ITEM_FIELDS if creating else EDITABLE_FIELDS), "version"))
     values: dict[str, Any] = {}
     title_max, body_max = int(settings["limits.title_max"]), int(settings["limits.body_max"])
     if creating or "title" in data:

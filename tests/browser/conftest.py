@@ -5,7 +5,7 @@ import shutil
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -105,3 +105,14 @@ def shot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def people(app: Gongkai) -> dict[str, Any]:
+    """Every user of the live server as an actor, by username (for setting data up through the services)."""
+    from sqlalchemy import select
+
+    from db.models import User
+    from workflow.access import actor_from_user
+    with app.db.read() as session:
+        return {user.username: actor_from_user(user) for user in session.scalars(select(User))}
+

@@ -9,6 +9,7 @@ import pytest
 
 from tests.applications_helpers import ID_PNG
 from tests.browser.conftest import LiveServer, shot
+from tests.browser.conftest import people as browser_people
 from tests.conftest import CLEAR
 
 pytestmark = pytest.mark.browser
@@ -19,14 +20,10 @@ CONTACT = "13800138000"
 @pytest.fixture(scope="module")
 def published_item(live_server: LiveServer) -> int:
     """A published item of 学生处 with a 文号."""
-    from sqlalchemy import select
 
-    from db.models import User
-    from workflow.access import actor_from_user
     from workflow.services import items as svc
     app = live_server.app
-    with app.db.read() as session:
-        people = {user.username: actor_from_user(user) for user in session.scalars(select(User))}
+    people = browser_people(app)
     item = svc.create_item(app, people["drafter"], {
         "title": "关于2025年国家助学金评审结果的公示", "body": "经学院评审委员会评审，现将结果公示如下。",
         "department": "xsc", "catalog_code": "1", "channels": ["website"], "formed_on": "2025-09-26",

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser.conftest import LiveServer, shot
+from tests.browser.conftest import people as browser_people
 from tests.records_helpers import pdf_qr_links, pdf_text, squeeze
 from workflow.checklist import REQUIRED_KEYS, BY_KEY
 
@@ -22,14 +23,10 @@ LEGAL_BASIS = "《高等学校信息公开办法》第七条"
 @pytest.fixture(scope="module")
 def published_item(live_server: LiveServer) -> int:
     """An item drafted, reviewed ("yes" to personal information, on a legal duty) and approved."""
-    from sqlalchemy import select
 
-    from db.models import User
-    from workflow.access import actor_from_user
     from workflow.services import items as svc
     app = live_server.app
-    with app.db.read() as session:
-        people = {user.username: actor_from_user(user) for user in session.scalars(select(User))}
+    people = browser_people(app)
     item = svc.create_item(app, people["drafter"], {
         "title": TITLE, "body": "经研究，现将调整方案公布如下。", "department": "xsc", "catalog_code": "1",
         "channels": ["website", "wechat"], "formed_on": "2025-09-26"})

@@ -10,6 +10,7 @@ import pytest
 from docx import Document
 
 from tests.browser.conftest import SCREENSHOTS, LiveServer
+from tests.browser.conftest import people as browser_people
 
 pytestmark = pytest.mark.browser
 YEAR = "2024-2025"   # the live server's clock stands in September 2025: the year that has just ended
@@ -21,15 +22,11 @@ def published_in_year(live_server: LiveServer) -> int:
     """One item published in the academic year 2024-2025."""
     from datetime import datetime
 
-    from sqlalchemy import select
 
-    from db.models import User
-    from workflow.access import actor_from_user
     from workflow.clock import SHANGHAI
     from workflow.services import items as svc
     app = live_server.app
-    with app.db.read() as session:
-        people = {user.username: actor_from_user(user) for user in session.scalars(select(User))}
+    people = browser_people(app)
     before = app.clock.now()
     live_server.clock.set(datetime(2025, 3, 10, 10, 0, tzinfo=SHANGHAI))
     item = svc.create_item(app, people["drafter"], {

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.browser.conftest import LiveServer, shot
+from tests.browser.conftest import people as browser_people
 from tests.workflow.scan.gen import resident_id, xlsx_bytes
 from workflow.checklist import KEYS
 
@@ -17,12 +18,7 @@ PHONE_BODY = "各学院：\n现将评审结果公布如下。\n如有疑问请�
 
 
 def _people(app):
-    from sqlalchemy import select
-
-    from db.models import User
-    from workflow.access import actor_from_user
-    with app.db.read() as session:
-        return {user.username: actor_from_user(user) for user in session.scalars(select(User))}
+    return browser_people(app)
 
 
 @pytest.fixture(scope="module")

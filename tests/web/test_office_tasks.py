@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import CLEAR, World, item_payload
+from tests.conftest import CLEAR, World, item_payload, published_item
 from workflow.services import applications
 from workflow.services import items as svc
 
@@ -14,11 +14,7 @@ REQUEST = {"applicant_kind": "natural", "name": "李四", "contact": "lisi@examp
 
 
 def _approved(world: World, **fields) -> int:
-    item = svc.create_item(world.app, world.drafter, item_payload(**fields))
-    svc.submit(world.app, world.drafter, item.id)
-    svc.pass_review(world.app, world.reviewer, item.id, CLEAR)
-    svc.approve(world.app, world.approver, item.id)
-    return item.id
+    return published_item(world, **fields)
 
 
 def _section(page: str, section_id: str) -> str:

@@ -3,18 +3,14 @@ category by its title — and the public header (「<institution> 信息公开�
 from __future__ import annotations
 
 import re
-from tests.conftest import CLEAR, World, item_payload
+from tests.conftest import World, item_payload, published_item
 from workflow.services import items as svc
 
 STAFF_WORDING = "信息公开保密审查与发布"
 
 
 def _publish(world: World, **fields: object) -> int:
-    item = svc.create_item(world.app, world.drafter, item_payload(**fields))
-    svc.submit(world.app, world.drafter, item.id)
-    svc.pass_review(world.app, world.reviewer, item.id, CLEAR)
-    svc.approve(world.app, world.approver, item.id)
-    return item.id
+    return published_item(world, **fields)
 
 
 def _meta(html: str, key: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Notification, OutboxMail
-from tests.conftest import CLEAR, World, item_payload
+from tests.conftest import World, item_payload, published_item
 from workflow import links, mailer
 from workflow.clock import SHANGHAI
 from workflow.report.model import Period
@@ -27,11 +27,7 @@ def public_world(world: World) -> World:
 
 
 def _published(world: World) -> int:
-    item = svc.create_item(world.app, world.drafter, item_payload())
-    svc.submit(world.app, world.drafter, item.id)
-    svc.pass_review(world.app, world.reviewer, item.id, CLEAR)
-    svc.approve(world.app, world.approver, item.id)
-    return item.id
+    return published_item(world)
 
 
 def test_inbox_messages_and_mails_link_to_the_public_address(public_world: World, clock) -> None:

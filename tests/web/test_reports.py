@@ -4,18 +4,13 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from tests.conftest import CLEAR, item_payload
+from tests.conftest import published_item
 from workflow.clock import SHANGHAI
-from workflow.services import items as svc
 
 
 def _published(world) -> int:
     world.app.clock.set(datetime(2023, 4, 10, 9, tzinfo=SHANGHAI))
-    item = svc.create_item(world.app, world.drafter, item_payload(formed_on="2023-04-07", catalog_code="20"))
-    svc.submit(world.app, world.drafter, item.id)
-    svc.pass_review(world.app, world.reviewer, item.id, checklist=CLEAR)
-    svc.approve(world.app, world.approver, item.id)
-    return item.id
+    return published_item(world, formed_on="2023-04-07", catalog_code="20")
 
 
 def test_annual_report_api_admin_only(api, world) -> None:

@@ -14,6 +14,7 @@ from workflow.access import Actor
 from workflow.checklist import questions
 from workflow.errors import ValidationFailed
 from workflow.holders import Holding
+from workflow.inputs import json_object
 from workflow.item_spec import spec_of
 from workflow.services import items as item_service
 from workflow.services import queries, worklists
@@ -140,11 +141,7 @@ def transition(item_id: int) -> ResponseReturnValue:
     on_behalf_of = body.pop("on_behalf_of", None)
     if on_behalf_of is not None and (not isinstance(on_behalf_of, str) or len(on_behalf_of) > 64):
         raise ValidationFailed("on_behalf_of 必须是用户名", code="invalid_type", field="on_behalf_of")
-    allowed = set(spec_of(core()).field_names())
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
-                               fields="、".join(unknown[:5]))
+    json_object(body, spec_of(core()).field_names())
     item = item_service.transition(core(), actor, item_id, trigger, body, version, on_behalf_of=on_behalf_of or None)
     return _item_response(item)
 

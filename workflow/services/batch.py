@@ -19,7 +19,7 @@ from workflow.access import APPROVER, Actor, require_role
 from workflow.context import Gongkai
 from workflow.errors import DomainError, ValidationFailed
 from workflow.i18n import N_, gettext
-from workflow.inputs import ID_MAX, parse_text
+from workflow.inputs import ID_MAX, json_object, parse_text
 from workflow.item_spec import spec_of
 from workflow.services import items as item_service
 from workflow.services.publication import Preview, preview
@@ -55,10 +55,7 @@ class BatchResult:
 def parse_request(body: Mapping[str, Any]) -> tuple[list[int], str | None]:
     """``{items: [id…], opinion?}``: 1 to ``MAX_ITEMS`` distinct positive integers and an optional opinion text;
     anything else is ValidationFailed (422) naming the field."""
-    unknown = sorted(str(key)[:40] for key in body if key not in ("items", "opinion"))
-    if unknown:
-        raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
-                               fields="、".join(unknown[:5]))
+    json_object(body, ("items", "opinion"))
     raw = body.get("items")
     if not isinstance(raw, list) or not raw:
         raise ValidationFailed("items 必须是非空的事项编号列表", code="invalid_type", field="items")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
@@ -28,7 +28,7 @@ from workflow.clock import local_date
 from workflow.context import Gongkai
 from workflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflow.i18n import gettext as _
-from workflow.inputs import check_text, parse_date
+from workflow.inputs import check_text, json_object, parse_date
 from workflow.notifications import Directory, notify
 from workflow.services.items import write_transaction
 
@@ -147,12 +147,7 @@ def eligible_delegates(app: Gongkai, actor: Actor, username: str | None = None) 
 
 
 def _parse(app: Gongkai, data: Any, today: date) -> tuple[str, date, date]:
-    if not isinstance(data, Mapping):
-        raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_type", field="body")
-    unknown = sorted(str(key)[:40] for key in data if key not in FIELDS)
-    if unknown:
-        raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
-                               fields="、".join(unknown[:5]))
+    json_object(data, FIELDS)
     delegate = data.get("delegate")
     if delegate in (None, "") or (isinstance(delegate, str) and not delegate.strip()):
         raise ValidationFailed("请选择受托人", code="delegate_required", field="delegate")

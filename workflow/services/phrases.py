@@ -9,7 +9,7 @@ on the caller's row and takes no user name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from workflow.access import Actor
 from workflow.context import Gongkai
 from workflow.errors import Forbidden, NotFound, ValidationFailed
 from workflow.i18n import N_, gettext
-from workflow.inputs import parse_text
+from workflow.inputs import json_object, parse_text
 from workflow.item_spec import spec_of
 from workflow.opinions import opinion_field, phrase_triggers
 
@@ -70,12 +70,7 @@ def set_my_phrases(app: Gongkai, actor: Actor, data: Any) -> dict[str, list[str]
     unless every list is valid."""
     _require_user(actor)
     decisions = phrase_triggers(spec_of(app))
-    if not isinstance(data, Mapping):
-        raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_type")
-    unknown = sorted(str(key)[:40] for key in data if key not in decisions)
-    if unknown:
-        raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
-                               fields="、".join(unknown[:5]))
+    json_object(data, decisions)
     lists = {decision: None if value is None else _parse_list(value, decision) for decision, value in data.items()}
     with app.db.write() as session:
         _lock(session, actor)

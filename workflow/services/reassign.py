@@ -30,7 +30,7 @@ from workflow.context import Gongkai
 from workflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflow.holders import REVIEW_STAGES
 from workflow.i18n import gettext as _
-from workflow.inputs import check_text, parse_text
+from workflow.inputs import check_text, json_object, parse_text
 from workflow.notifications import Directory, item_link, notify
 from workflow.routes.model import USERS
 from workflow.routes.progress import StepProgress
@@ -51,12 +51,7 @@ def _username(data: Mapping[str, Any], name: str, label: str) -> str:
 
 def parse(data: Any) -> tuple[str, str, str]:
     """``(from, to, reason)`` of a 转办 body (422 for anything missing, mistyped or unknown)."""
-    if not isinstance(data, Mapping):
-        raise ValidationFailed("请求体必须是 JSON 对象", code="invalid_type", field="body")
-    unknown = sorted(str(key)[:40] for key in data if key not in FIELDS)
-    if unknown:
-        raise ValidationFailed("不支持的字段：%(fields)s", code="unknown_field", field=unknown[0],
-                               fields="、".join(unknown[:5]))
+    json_object(data, FIELDS)
     source, target = _username(data, "from", "原处理人"), _username(data, "to", "新处理人")
     reason = parse_text(data.get("reason"), "reason", label="转办理由", max_len=MAX_REASON, multiline=True)
     return source, target, str(reason)
