@@ -123,7 +123,8 @@ def _tidy(text: str) -> str:
     """Separators and brackets a removal left empty or doubled, per line."""
     lines = []
     for line in text.split("\n"):
-        line = _EMPTY_BRACKETS_RE.sub("", line)
+        ending = "\r" if line.endswith("\r") else ""     # a browser's form sends CRLF: keep it, tidy before it
+        line = _EMPTY_BRACKETS_RE.sub("", line.removesuffix("\r"))
         line = _DOUBLED_SEPARATOR_RE.sub(lambda m: m.group(1) if m.group(1) != " " else m.group(0)[-1], line)
-        lines.append(line.rstrip(_SEPARATORS).rstrip() if line.strip() else line)
+        lines.append((line.rstrip(_SEPARATORS).rstrip() if line.strip() else line) + ending)
     return "\n".join(lines)

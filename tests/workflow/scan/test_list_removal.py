@@ -25,14 +25,19 @@ def test_a_scholarship_list_keeps_names_and_classes_only() -> None:
     assert mask_text(text, remove=True) == "张三，计算机学院2021级1班\n李四，数学2101班\n王五 物理2102班"
 
 
+def test_line_endings_of_a_browser_form_are_kept_and_tidied_before() -> None:
+    text = f"张三，数学2101班，身份证号：{ID}，手机：13800138000\r\n李四，物理2102班"
+    assert mask_text(text, remove=True) == "张三，数学2101班\r\n李四，物理2102班"
+
+
 def test_outside_lists_masking_still_keeps_the_ends() -> None:
     assert mask_text(f"身份证{ID}") == f"身份证{ID[:6]}********{ID[-4:]}"
 
 
 @settings(max_examples=150, deadline=None)
 @given(rows=st.lists(st.tuples(NAMES, CLASSES, SEPARATORS, LABELS, st.integers(0, 2**32), st.booleans()),
-                     min_size=1, max_size=8))
-def test_removal_leaves_no_personal_information_and_every_name(rows) -> None:
+                     min_size=1, max_size=8), newline=st.sampled_from(["\n", "\r\n"]))
+def test_removal_leaves_no_personal_information_and_every_name(rows, newline: str) -> None:
     lines, names = [], []
     for name, klass, separator, label, seed, with_phone in rows:
         rng = random.Random(seed)
@@ -41,8 +46,8 @@ def test_removal_leaves_no_personal_information_and_every_name(rows) -> None:
             personal += f"{separator}{label}1{rng.choice(['38', '59', '86', '99'])}{rng.randrange(10**8):08d}"
         lines.append(separator.join([name, klass, personal]))
         names.append((name, klass))
-    cleaned = mask_text("\n".join(lines), remove=True)
+    cleaned = mask_text(newline.join(lines), remove=True)
     assert not [f for f in scan_text(cleaned, location="body", is_list=True) if f.detector in PERSONAL_INFO]
-    for line, (name, klass) in zip(cleaned.split("\n"), names):
+    for line, (name, klass) in zip(cleaned.split(newline), names):
         assert line.startswith(name) and klass in line
         assert not any(ch.isdigit() for ch in line.replace(klass, ""))   # no digit of an ID or a phone is left
