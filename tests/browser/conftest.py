@@ -57,8 +57,24 @@ def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{server.effective_port}", app, clock)
-    server.close()
+    _stop(server, thread)
     app.db.dispose()
+
+
+def _stop(server: Any, thread: threading.Thread) -> None:
+    """Stop waitress completely before the next module opens connections.
+
+    ``server.close()`` alone closes waitress' wake-up pipe while its worker threads and its loop go on;
+    a worker finishing a response then ``os.write``s b"x" to the pipe's old file descriptor — by then
+    often a new PostgreSQL connection's socket, which the server rejects ("invalid frontend message
+    type 120") and closes. So: workers first, then every channel (the loop ends with an empty map),
+    then the listening socket and the pipe, then wait for the loop's thread."""
+    server.task_dispatcher.shutdown(timeout=5)
+    for channel in list(server._map.values()):
+        if channel is not server and channel is not server.trigger:
+            channel.close()
+    server.close()
+    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

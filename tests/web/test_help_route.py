@@ -52,7 +52,7 @@ def test_the_help_page_shows_the_items_route_as_a_step_line(as_user, routed: int
     for words in ("学生处的保密审查员", "保密办的保密审查员", "处长1、处长2、处长3", "学生处的审批人",
                   "3人中2人", "全部2人", "任一人", "需 1 人决定，已有 1 人", "需 2 人决定，已有 0 人"):
         assert words in line, words
-    assert "审查通过" in line and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", line)  # the vote: who, what, when
+    assert "审查通过" in line and re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", line)  # the vote: who, what, when
     assert "secrecy_review" not in line and "item_department" not in line and "+08:00" not in line
     assert 'class="state current" data-state="secrecy_review"' in page  # the diagram marks where it is
 

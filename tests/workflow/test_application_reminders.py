@@ -184,5 +184,5 @@ def test_admin_overdue_page_lists_overdue_applications(world: World, clock) -> N
     page = client.get("/admin/overdue").get_data(as_text=True)
     section = page.split('id="overdue-applications"')[1]
     assert application.tracking_no in section and f"/applications/{application.id}" in section
-    assert "商业企业" in section and "2025-10-23" in section and "严重超期" in section
+    assert "商业企业" in section and "2025年10月23日" in section and "严重超期" in section
     assert ">5</td>" in section.replace(" ", "")  # working days late
