@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from gongkai.commands.acting import acting
+
 
 def register(main: click.Group) -> None:
     """Add ``records`` to ``main``."""
@@ -16,19 +18,6 @@ def register(main: click.Group) -> None:
 @click.group()
 def records() -> None:
     """信息公开保密审查审批表: the archive export (归档)."""
-
-
-def _actor(app: Any, username: str | None) -> Any:
-    """The system actor, or the active admin ``username`` (the verb refuses anyone else: 403)."""
-    from workflow.access import SYSTEM
-    from workflow.services.users import actor_for_user_id, user_by_name
-    if username is None:
-        return SYSTEM
-    user = user_by_name(app, username)
-    found = actor_for_user_id(app, user.id) if user is not None else None
-    if found is None:
-        raise click.ClickException(f"no active user named {username!r}")
-    return found
 
 
 @records.command("export")
@@ -58,7 +47,7 @@ def export(start: str, end: str, output: Path, as_user: str | None, progress: bo
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("xb") as target:
-            summary = export_records(app, _actor(app, as_user), start, end, target, on_total=total,
+            summary = export_records(app, acting(app, as_user), start, end, target, on_total=total,
                                      progress=lambda done: bar.update(done) if bar is not None else None)
         os.replace(partial, output)  # a half-written export never carries the final name
     finally:

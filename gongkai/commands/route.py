@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from workflow.errors import DomainError, NotFound
+from gongkai.commands.acting import acting
+
+from workflow.errors import DomainError
 from workflow.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -86,19 +88,6 @@ def _read_file(path: str) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise click.ClickException(_("路线文件 %(path)s 不是有效的 JSON（UTF-8）：%(error)s", path=path,
                                      error=str(error))) from error
-
-
-def _acting(app: Gongkai, username: str | None) -> Actor:
-    """The system actor, or the active user ``username`` (the verbs refuse a non-admin: 403)."""
-    from workflow.access import SYSTEM
-    from workflow.services.users import actor_for_user_id, user_by_name
-    if username is None:
-        return SYSTEM
-    user = user_by_name(app, username)
-    found = actor_for_user_id(app, user.id) if user is not None else None
-    if found is None:
-        raise NotFound("用户不存在或已停用：%(name)s", code="unknown_user", name=username)
-    return found
 
 
 def _refused(error: DomainError) -> click.ClickException:
@@ -194,7 +183,7 @@ def route_add(path: str | None, name: str | None, categories: tuple[str, ...], d
         "name": name, "catalog_codes": list(categories), "departments": list(departments),
         "steps": [parse_step_option(step) for step in steps]}
     app = _app()
-    actor = _acting(app, as_user)
+    actor = acting(app, as_user)
     try:
         saved = route_service.create_route(app, actor, body)
     except DomainError as error:
@@ -215,7 +204,7 @@ def route_update(route_id: int, path: str, as_user: str | None) -> None:
     from workflow.services import routes as route_service
     body = _read_file(path)
     app = _app()
-    actor = _acting(app, as_user)
+    actor = acting(app, as_user)
     if isinstance(body, dict) and body.get("id") == route_id:
         body = {key: value for key, value in body.items() if key != "id"}  # as `route show --json` prints it
     version = parse_version(body.pop("version", None)) if isinstance(body, dict) else None
@@ -284,7 +273,7 @@ def route_deactivate(route_id: int, as_user: str | None) -> None:
     from gongkai.cli import _app
     from workflow.services import routes as route_service
     app = _app()
-    actor = _acting(app, as_user)
+    actor = acting(app, as_user)
     current = _version(app, actor, route_id)
     if not current.active:
         click.echo(_("路线“%(name)s”已是停用状态", name=current.name))
@@ -301,7 +290,7 @@ def route_activate(route_id: int, as_user: str | None) -> None:
     from gongkai.cli import _app
     from workflow.services import routes as route_service
     app = _app()
-    actor = _acting(app, as_user)
+    actor = acting(app, as_user)
     current = _version(app, actor, route_id)
     if current.active:
         click.echo(_("路线“%(name)s”已在使用中", name=current.name))

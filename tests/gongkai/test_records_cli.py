@@ -44,3 +44,10 @@ def test_only_an_admin_may_export_as_themselves(cli, world: World, tmp_path: Pat
     assert result.exit_code == 1 and "[forbidden]" in result.output and "管理员" in result.output
     assert cli("records", "export", "--from", "2025-09-01", "--to", "2025-09-30", "--output",
                str(tmp_path / "y.zip"), "--as", "admin").exit_code == 0
+
+
+def test_an_unknown_user_is_one_clear_line_and_writes_nothing(cli, world: World, tmp_path: Path) -> None:
+    result = cli("records", "export", "--from", "2025-09-01", "--to", "2025-09-30", "--output",
+                 str(tmp_path / "x.zip"), "--as", "ghost")
+    assert result.exit_code == 1 and "用户不存在或已停用：ghost" in result.output
+    assert "Traceback" not in result.output and not list(tmp_path.glob("x.zip*"))
