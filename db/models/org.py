@@ -29,6 +29,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The OU DN or attribute value a directory sync maps to this department (docs/integration.md).
+    directory_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True, index=True)
 
 
 class UserRole(Base):
@@ -47,6 +49,7 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("notify_pref IN ('instant','daily_digest','off')", name="notify_pref_known"),
+        CheckConstraint("auth_source IN ('local','cas','ldap')", name="auth_source_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +64,13 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    employee_no: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)  # 工号
+    # local: made by an admin or the CLI; cas: provisioned at a first CAS login; ldap: by a directory sync or login
+    auth_source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
+    directory_dn: Mapped[str | None] = mapped_column(String(500), nullable=True, index=True)  # managed by the sync
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    wecom_userid: Mapped[str | None] = mapped_column(String(64), nullable=True)  # 企业微信 userid
+    dingtalk_userid: Mapped[str | None] = mapped_column(String(64), nullable=True)  # 钉钉 userid
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     departments: Mapped[list[Department]] = relationship(secondary=user_departments, lazy="selectin")
