@@ -100,6 +100,12 @@ class RateLimited(DomainError):
     status, code = 429, "too_many_requests"
 
 
+class ServiceUnavailable(DomainError):
+    """A service Gongkai depends on (e.g. the LDAP directory) is down, slow or misconfigured: HTTP 503."""
+
+    status, code = 503, "service_unavailable"
+
+
 class TooManyAttempts(DomainError):
     """Login throttled: the caller must wait ``retry_after`` seconds (HTTP 429 + Retry-After)."""
 

@@ -23,6 +23,7 @@ from workflow.clock import SHANGHAI
 from workflow.context import Gongkai
 from workflow.errors import NotAuthenticated, TooManyAttempts
 from workflow.i18n import DEFAULT_LOCALE, _, locale_context
+from workflow.identity import ldap_login
 from workflow.notifications import Directory, notify
 from workflow.services import sessions
 
@@ -63,10 +64,15 @@ def log_in(app: Gongkai, username: str, password: str, address: str) -> LoginRes
         user = session.scalar(select(User).where(User.username == name)) if 0 < len(name) <= 64 else None
         stored = user.password_hash if user is not None and user.active and user.password_hash else None
         user_id = user.id if user is not None else None
+        source, active = (user.auth_source, user.active) if user is not None else (None, False)
     if wait:
         raise TooManyAttempts("登录尝试过于频繁，请 %(seconds)d 秒后再试", retry_after=wait, seconds=wait)
     ok = False
-    if len(password) <= PASSWORD_INPUT_MAX:
+    # LDAP / AD accounts (and, with LDAP on, unknown names) are checked by the directory: workflow/identity/.
+    directory = ldap_login.check(app, name, password, source, active, user_id) if len(password) <= PASSWORD_INPUT_MAX else None
+    if directory is not None:
+        ok, user_id = directory.ok, directory.user_id
+    elif len(password) <= PASSWORD_INPUT_MAX:
         ok = check_password_hash(stored or _dummy_hash(_method(app)), password) and stored is not None
     if not ok:
         with app.db.write() as session:
