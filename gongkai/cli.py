@@ -205,7 +205,8 @@ def calendar_explain(start: datetime, workdays: int) -> None:
 
 
 # Feature modules under gongkai/commands/ that add sub-commands; each has register(main).
-FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report", "backup", "auth", "audit", "route", "records")
+FEATURE_COMMANDS: tuple[str, ...] = ("scheduler", "report", "backup", "auth", "audit", "route", "records",
+                                     "directory")
 
 
 def _register_feature_commands() -> None:

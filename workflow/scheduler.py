@@ -140,10 +140,16 @@ def scan_attachments(app: "Gongkai") -> int:
     return scan_pending(app, batch) + extract_for_search(app, batch)
 
 
+def sync_directory(app: "Gongkai") -> dict[str, Any]:
+    """Daily when LDAP is enabled: the directory sync (workflow/identity/directory_sync.py), as the system."""
+    from workflow.identity.directory_sync import sync
+    return sync(app).summary()
+
+
 JOBS: dict[str, Callable[["Gongkai"], Any]] = {
     "sweep": run_sweep, "digest": run_digest, "publish": publish_scheduled, "display_end": archive_expired,
     "calendar_coverage": check_calendar_coverage, "audit_anchor": anchor_audit,
-    "scan": scan_attachments,
+    "scan": scan_attachments, "directory_sync": sync_directory,
 }
 
 
@@ -209,6 +215,10 @@ def add_jobs(scheduler: Any, app: "Gongkai", instance: Instance | None = None) -
     a_hour, a_minute = (int(part) for part in str(app.settings.get("audit.anchor_time", "02:30")).split(":"))
     scheduler.add_job(job("audit_anchor"), CronTrigger(hour=a_hour, minute=a_minute, timezone=SHANGHAI),
                       id="audit_anchor", **common)
+    if app.settings.get("auth.ldap.enabled", False):
+        d_hour, d_minute = (int(part) for part in str(app.settings.get("auth.ldap.sync.time", "02:30")).split(":"))
+        scheduler.add_job(job("directory_sync"), CronTrigger(hour=d_hour, minute=d_minute, timezone=SHANGHAI),
+                          id="directory_sync", **common)
     if instance is not None:
         beat_every = int(app.settings.get("liveness.heartbeat_seconds", 60))
         scheduler.add_job(_heartbeat(app, instance), IntervalTrigger(seconds=beat_every), id="heartbeat", **common)
