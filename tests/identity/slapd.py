@@ -43,13 +43,14 @@ modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile {folder}/slapd.pid
 argsfile {folder}/slapd.args
-sizelimit {SIZE_LIMIT}
 database mdb
 maxsize 104857600
 suffix "{SUFFIX}"
 rootdn "{ROOT_DN}"
 rootpw {ROOT_PASSWORD}
 directory {folder}/data
+limits dn.regex="^cn=limited-svc,.*" size.soft={SIZE_LIMIT} size.hard={SIZE_LIMIT} size.prtotal={SIZE_LIMIT}
+limits users size.soft={SIZE_LIMIT} size.hard={SIZE_LIMIT} size.prtotal=unlimited
 index objectClass eq
 index uid eq
 access to attrs=userPassword by self write by anonymous auth by * none

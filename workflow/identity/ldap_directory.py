@@ -21,6 +21,7 @@ from workflow.identity.dn import DnError, first_value, normalize_dn, parent_dn
 from workflow.identity.ldap_config import LdapConfig
 
 log = logging.getLogger(__name__)
+SIZE_LIMIT_EXCEEDED = 4  # LDAP result code sizeLimitExceeded (RFC 4511)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,10 @@ def _paged(connection: Connection, config: LdapConfig, base: str, search_filter:
                                  base=base) from error
     except LDAPException as error:
         raise _unavailable(f"{type(error).__name__}: {error}") from error
+    if (connection.result or {}).get("result") == SIZE_LIMIT_EXCEEDED:
+        # ldap3 does not raise for it: a cut-short list would make everyone missing from it look like a leaver
+        raise ServiceUnavailable("目录服务（LDAP）只返回了部分条目（超出服务器的条数限制），同步已停止；"
+                                 "请为服务账号放宽 sizelimit 或确认服务器支持分页搜索", code="directory_truncated")
 
 
 def people(connection: Connection, config: LdapConfig) -> Iterator[DirectoryPerson]:
@@ -185,13 +190,11 @@ def find_person(connection: Connection, config: LdapConfig, username: str) -> Di
         raise ServiceUnavailable("目录中不存在搜索基准 %(base)s，请检查 LDAP 设置", code="directory_misconfigured",
                                  base=config.user_base) from error
     except LDAPOperationResult as error:
-        if getattr(error, "result", None) == 4:  # sizeLimitExceeded: two entries share the name
-            return None
         raise _unavailable(f"{type(error).__name__}: {error}") from error
     except LDAPException as error:
         raise _unavailable(f"{type(error).__name__}: {error}") from error
     entries = [entry for entry in connection.response or [] if entry.get("type") == "searchResEntry"]
-    if len(entries) != 1:
+    if len(entries) != 1:  # two entries share the name (the size limit of 2 cut the search): refuse both
         return None
     return person_from_entry(config, entries[0]["dn"], entries[0]["attributes"])
 
