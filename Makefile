@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export GONGKAI_DATABASE_URL ?= sqlite:///instance/gongkai.db
 
-.PHONY: run test lint setup translations extract-messages demo bench clean browser-deps pdf-deps
+.PHONY: run test lint setup translations extract-messages demo bench clean browser-deps pdf-deps ldap-deps
 
 $(BIN)/gongkai: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ translations: $(BIN)/gongkai
 # N_ marks labels translated through a variable (workflow/i18n_labels.py, workflow/scan/extract.py).
 I18N_KEYWORDS = -k _ -k _l -k gettext -k lazy_gettext -k ngettext:1,2 -k BadInput -k NotAuthenticated \
 	-k Forbidden -k NotFound -k Conflict -k InvalidState -k StaleVersion -k BlockedByFindings -k TooLarge \
-	-k ValidationFailed -k DomainError -k RateLimited -k TooManyAttempts -k ChartFontMissing -k N_
+	-k ValidationFailed -k DomainError -k RateLimited -k TooManyAttempts -k ChartFontMissing -k ServiceUnavailable -k N_
 extract-messages: $(BIN)/gongkai
 	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output -o workflow/translations/messages.pot workflow web gongkai
 	@if [ -f workflow/translations/en/LC_MESSAGES/messages.po ]; then \
@@ -54,8 +54,13 @@ pdf-deps:
 	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null) \
 	  || echo "warning: PDF records need the Debian packages $(PDF_PACKAGES) (apt-get install $(PDF_PACKAGES))"
 
+# OpenLDAP for the LDAP / AD tests (tests/identity/: each pytest worker starts its own slapd on a free port).
+LDAP_PACKAGES = slapd ldap-utils
+ldap-deps:
+	@dpkg -s $(LDAP_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LDAP_PACKAGES) >/dev/null)
+
 # lint-imports checks the architecture contracts of pyproject.toml ([tool.importlinter]) first.
-test: setup browser-deps
+test: setup browser-deps ldap-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 

@@ -18,6 +18,7 @@ from workflow.access import ROLE_LABELS
 from workflow.i18n import N_
 from workflow.i18n import gettext as _
 from workflow.i18n import ngettext
+from workflow.identity.directory_sync import ACTION_LABELS as DIRECTORY_ACTION_LABELS
 from workflow.item_spec import ItemState, spec_of
 
 STATE_COLOURS = {state.value: state.colour for state in ItemState}
@@ -28,7 +29,7 @@ ACTION_LABELS = {"create": N_("创建草稿"), "edit": N_("修改草稿"), "revi
                  "nudge": N_("催办"), "referral_opened": N_("提请保密工作部门审查"),
                  "referral_answered": N_("登记保密工作部门意见"), "incident_recorded": N_("登记泄密事件"),
                  "incident_reported": N_("报告泄密事件"), "assessment_deleted": N_("删除个人信息影响评估记录"),
-                 "reassign": N_("转办")}
+                 "reassign": N_("转办"), **DIRECTORY_ACTION_LABELS}
 
 
 def _is_zh() -> bool:

@@ -59,8 +59,8 @@ class DirectoryDepartment:
 
 def _unavailable(reason: str) -> ServiceUnavailable:
     log.warning("LDAP directory unavailable: %s", reason)
-    return ServiceUnavailable("目录服务（LDAP）暂时无法使用，请稍后再试或联系管理员", code="directory_unavailable",
-                              details={"reason": reason[:200]})
+    # the reason goes to the log only: an anonymous login form must not learn the directory's address
+    return ServiceUnavailable("目录服务（LDAP）暂时无法使用，请稍后再试或联系管理员", code="directory_unavailable")
 
 
 def _server(config: LdapConfig) -> Server:
