@@ -100,11 +100,15 @@ def test_paged_search_reads_past_the_server_size_limit(world, directory):
         assert connection.result["description"] == "sizeLimitExceeded" and len(connection.entries) == SIZE_LIMIT
     finally:
         connection.unbind()
-    report = sync(world.app)  # …a paged one is not
+    app = world.app.__class__(**{**world.app.__dict__, "settings": world.app.settings.with_overrides(
+        ldap_overrides(directory, sync={"batch_size": 40}))})
+    written: list[tuple[int, int]] = []
+    report = sync(app, progress=lambda done, total: written.append((done, total)))  # …a paged one is not
     assert report.people_seen == len(STAFF) + extra and report.counts()["directory_create_user"] == len(STAFF) + extra
     with world.app.db.read() as session:
         assert session.scalar(select(func.count()).select_from(User).where(User.auth_source == "ldap")) == len(STAFF) + extra
-    assert SERVICE_PASSWORD  # the service account, not the root DN, did the search
+    total, people = len(report.changes), sum(1 for change in report.changes if change.department is None)
+    assert written[-1] == (total, total) and len(written) == 1 + -(-people // 40)  # departments, then batches of 40
 
 
 def test_a_cut_short_paged_search_stops_the_sync(world, directory, monkeypatch):

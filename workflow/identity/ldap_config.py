@@ -17,6 +17,7 @@ class LdapConfig:
     enabled: bool
     url: str
     start_tls: bool
+    ca_file: str
     timeout_seconds: int
     bind_dn: str
     bind_password_env: str
@@ -68,6 +69,7 @@ def ldap_config(settings: Settings) -> LdapConfig:
         enabled=bool(get("auth.ldap.enabled", False)),
         url=str(get("auth.ldap.url", "") or "").strip(),
         start_tls=bool(get("auth.ldap.start_tls", False)),
+        ca_file=str(get("auth.ldap.ca_file", "") or ""),
         timeout_seconds=max(1, int(get("auth.ldap.timeout_seconds", 10))),
         bind_dn=str(get("auth.ldap.bind_dn", "") or ""),
         bind_password_env=str(get("auth.ldap.bind_password_env", "GONGKAI_LDAP_PASSWORD") or ""),

@@ -64,7 +64,8 @@ def _unavailable(reason: str) -> ServiceUnavailable:
 
 
 def _server(config: LdapConfig) -> Server:
-    tls = Tls(validate=ssl.CERT_REQUIRED) if config.url.lower().startswith("ldaps://") or config.start_tls else None
+    secure = config.url.lower().startswith("ldaps://") or config.start_tls
+    tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=config.ca_file or None) if secure else None
     return Server(config.url, connect_timeout=config.timeout_seconds, get_info=NONE, tls=tls)
 
 
