@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,22 @@ def test_a_cut_short_paged_search_stops_the_sync(world, directory, monkeypatch):
     assert error.value.code == "directory_truncated"
     with world.app.db.read() as session:
         assert session.scalar(select(func.count()).select_from(User).where(User.active.is_(False))) == 0
+
+
+@pytest.mark.slow
+def test_five_thousand_staff(world, directory, database):
+    """The size the issue names: 5,000 people through paged search, batches, and a no-op second run.
+
+    About two minutes (most of it writing and removing the entries), so only with GONGKAI_LDAP_VOLUME=1;
+    test_paged_search_reads_past_the_server_size_limit covers paging and batching in every run.
+    """
+    if not os.environ.get("GONGKAI_LDAP_VOLUME"):
+        pytest.skip("volume test: set GONGKAI_LDAP_VOLUME=1 (about two minutes)")
+    if database.dialect != "sqlite":
+        pytest.skip("one database is enough for the volume; the logic runs on both above")
+    directory.add_department("big", "大部门")
+    for number in range(5000):
+        directory.add_person(f"s{number:05d}", "big", f"5{number:05d}", f"员工{number}")
+    report = sync(world.app)
+    assert report.counts()["directory_create_user"] == len(STAFF) + 5000
+    assert sync(world.app).changes == []
