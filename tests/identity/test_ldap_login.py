@@ -99,3 +99,19 @@ def test_directory_disabled_keeps_unknown_names_out(world, directory):
     app = _with(world.app, directory, enabled=False)
     with pytest.raises(NotAuthenticated):
         log_in(app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1")
+
+
+def test_a_reused_username_does_not_open_the_old_account(world, directory):
+    """zhangsan left (entry deleted) and a newcomer got the uid before the nightly sync ran."""
+    first = log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1").actor.id
+    directory.delete(directory.person_dn("zhangsan", "xsc"))
+    directory.add_person("zhangsan", "jwc", "3001", "张三丰")
+    with pytest.raises(NotAuthenticated):
+        log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1")
+    assert _user(world.app, "zhangsan").id == first
+
+
+def test_a_moved_person_still_logs_in_before_the_sync(world, directory):
+    first = log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1").actor.id
+    directory.move("zhangsan", "xsc", "jwc")
+    assert log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1").actor.id == first

@@ -17,7 +17,26 @@ from workflow import audit
 from workflow.context import Gongkai
 from workflow.identity import ldap_directory
 from workflow.identity.directory_sync import create_user, department_for
+from workflow.identity.dn import DnError, normalize_dn
 from workflow.identity.ldap_config import ldap_config
+from workflow.identity.ldap_directory import DirectoryPerson
+
+
+def _same_person(app: Gongkai, user_id: int, person: DirectoryPerson) -> bool:
+    """Whether the entry is the one the account is linked to (or the same 工号 at a new DN, after a move).
+
+    A username reused for a newcomer must not open a leaver's account that the sync has not deactivated yet.
+    """
+    with app.db.read() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.directory_dn:
+            return user is not None
+        try:
+            if normalize_dn(user.directory_dn) == person.key:
+                return True
+        except DnError:
+            pass
+        return bool(person.employee_no) and person.employee_no == user.employee_no
 
 
 @dataclass(frozen=True)
@@ -44,7 +63,7 @@ def check(app: Gongkai, username: str, password: str, auth_source: str | None, a
     if person is None or person.username != username:
         return DirectoryVerdict(False, None)
     if user_id is not None:
-        return DirectoryVerdict(True, user_id)
+        return DirectoryVerdict(_same_person(app, user_id, person), user_id)
     now = app.now()
     try:
         with app.db.write() as session:
