@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +93,12 @@ def start(state_dir: Path) -> Iterator[CasServer]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def cas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CasServer]:
+    """The test CAS server, one per test process (import this fixture into a test module to use it)."""
+    yield from start(tmp_path_factory.mktemp("cas-server"))
 
 
 def free_port() -> int:

@@ -22,10 +22,7 @@ from tests.conftest import World
 
 ROLE_MAPPINGS = [{"attribute": "memberOf", "value": "xxgk-reviewer", "roles": ["reviewer"], "departments": ["xsc"]}]
 
-
-@pytest.fixture(scope="session")
-def cas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CasServer]:
-    yield from cas_fixture.start(tmp_path_factory.mktemp("cas-server"))
+cas_server = cas_fixture.cas_server  # the test CAS server (django-mama-cas), one per test process
 
 
 class Live:
