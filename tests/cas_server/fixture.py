@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -118,8 +119,10 @@ def stalled_server() -> Iterator[str]:
 
 
 class _HtmlPage(BaseHTTPRequestHandler):
+    size = 0  # extra bytes of padding
+
     def do_GET(self) -> None:  # noqa: N802 - the http.server name
-        body = "<html><body><h1>统一身份认证 维护中</h1></body></html>".encode("utf-8")
+        body = "<html><body><h1>统一身份认证 维护中</h1></body></html>".encode("utf-8") + b" " * self.size
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -130,11 +133,62 @@ class _HtmlPage(BaseHTTPRequestHandler):
         pass
 
 
-def html_server() -> Iterator[str]:
-    """A web server answering every request with an HTML page: not a CAS server."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _HtmlPage)
+class _Dripping(BaseHTTPRequestHandler):
+    """Starts a CAS answer, then sends it a byte at a time (or stops sending at all): slow in the body."""
+
+    pause = 0.3
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        body = b'<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess>'
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body) * 10))
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for byte in body:
+                time.sleep(self.pause)
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        except OSError:
+            pass  # the client gave up, as it should
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+class _Stalling(_Dripping):
+    pause = 5.0
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/cas/"
     server.shutdown()
     server.server_close()
+
+
+def dripping_server() -> Iterator[str]:
+    """A CAS server whose answer trickles in a byte every 0.3 s: slower overall than any timeout of the tests."""
+    yield from _serve(_Dripping)
+
+
+def stalling_server() -> Iterator[str]:
+    """A CAS server that sends the headers of its answer and then nothing for seconds."""
+    yield from _serve(_Stalling)
+
+
+class _HugePage(_HtmlPage):
+    size = 200 * 1024
+
+
+def huge_server() -> Iterator[str]:
+    """A server answering with 200 KiB: more than any CAS answer."""
+    yield from _serve(_HugePage)
+
+
+def html_server() -> Iterator[str]:
+    """A web server answering every request with an HTML page: not a CAS server."""
+    yield from _serve(_HtmlPage)

@@ -3,6 +3,7 @@ no user row, no session. The CAS server here is down, stalled or not CAS at all 
 refusals of a real CAS server (replayed ticket, other service, missing 工号) are in test_cas_login.py."""
 from __future__ import annotations
 
+import time
 from typing import Iterator
 
 import pytest
@@ -67,6 +68,15 @@ def test_slow_cas_server_is_504_within_the_timeout(world: World, client: FlaskCl
     assert _counts(world) == before
 
 
+@pytest.mark.parametrize("server", [cas_fixture.dripping_server, cas_fixture.stalling_server])
+def test_answer_slow_in_its_body_is_504_too(world: World, client: FlaskClient, server) -> None:  # type: ignore[no-untyped-def]
+    for url in server():
+        _use_cas(world, url)
+        started = time.monotonic()
+        page = client.get(CALLBACK + "?ticket=ST-1-abc")
+        assert page.status_code == 504 and time.monotonic() - started < 3
+
+
 def test_answer_that_is_not_cas_is_502(world: World, client: FlaskClient, html: str) -> None:
     _use_cas(world, html)
     before = _counts(world)
@@ -75,6 +85,13 @@ def test_answer_that_is_not_cas_is_502(world: World, client: FlaskClient, html: 
     assert _counts(world) == before
     assert client.get(CALLBACK + "?ticket=ST-1-abc", headers={"Accept": "application/json"}).get_json()["error"] \
         == "cas_bad_response"
+
+
+def test_oversized_answer_is_502_unread(world: World, client: FlaskClient) -> None:
+    for url in cas_fixture.huge_server():
+        _use_cas(world, url)
+        page = client.get(CALLBACK + "?ticket=ST-1-abc")
+        assert page.status_code == 502 and "应答过长" in page.get_data(as_text=True)
 
 
 def test_single_logout_ends_only_the_session_of_its_ticket(world: World, client: FlaskClient) -> None:

@@ -197,3 +197,15 @@ def test_gongkai_builds_the_service_url_from_base_url_not_host(live: Live) -> No
     start = live.http.get(live.url + "/login/cas", headers={"Host": "evil.example"}, allow_redirects=False)
     service = parse_qs(urlsplit(start.headers["Location"]).query)["service"]
     assert service == [live.url + "/login/cas/callback"]
+
+
+@pytest.mark.parametrize(("change", "message"), [({"active": False}, "账号已停用"),
+                                                 ({"employee_no": "19990001"}, "工号不一致")])
+def test_local_account_that_cannot_be_this_person_is_refused(live: Live, change: dict[str, object],
+                                                             message: str) -> None:
+    from sqlalchemy import update
+    with live.world.app.db.write() as session:
+        session.execute(update(User).where(User.id == live.world.drafter.id).values(**change))
+    page = live.cas_login("drafter")
+    assert page.status_code == 403 and message in page.text
+    assert live.open_sessions() == 0 and len(live.users("drafter")) == 1

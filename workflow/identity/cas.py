@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import requests
 from cas import CASClient
 from lxml import etree
+from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from workflow import links
 from workflow.errors import BadInput, DomainError
@@ -157,12 +158,20 @@ class _BoundedSession(requests.Session):
         response = super().request(method, url, *args, **kwargs)
         body = bytearray()
         try:
-            for chunk in response.iter_content(8192):
+            while True:
+                # read1: whatever has arrived (up to 8 KiB), so the overall deadline is checked as bytes trickle in.
+                chunk = response.raw.read1(8192, decode_content=True)
+                if not chunk:
+                    break
                 body += chunk
                 if len(body) > MAX_RESPONSE_BYTES:
                     raise CasBadResponse(N_("统一身份认证服务器的应答过长，不是有效的 CAS 应答"))
                 if time.monotonic() > deadline:
                     raise requests.Timeout("CAS answer too slow")
+        except ReadTimeoutError as stalled:
+            raise requests.Timeout("CAS answer stalled") from stalled
+        except HTTPError as broken:
+            raise requests.ConnectionError(broken) from broken
         finally:
             response.close()
         response._content = bytes(body)  # what python-cas reads as ``page.content``

@@ -9,8 +9,10 @@ the commit leaves nothing behind: no user row, no session.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Department, User, UserRole
@@ -58,12 +60,21 @@ def cas_log_in(app: Gongkai, ticket: str | None, next_path: str | None, address:
     ticket = cas.check_ticket(ticket)
     identity = cas.validate(config, cas.service_url(app.settings, next_path), ticket)
     profile = profile_of(config, identity)
+    try:
+        return _log_in(app, profile, config.department_match, ticket, address)
+    except IntegrityError:
+        # The same person's first login in two tabs at once: the other one provisioned the account; use it.
+        return _log_in(app, profile, config.department_match, ticket, address)
+
+
+def _log_in(app: Gongkai, profile: Profile, department_match: str, ticket: str, address: str) -> SsoLogin:
+    """Find or provision the account and open its session: one transaction."""
     now = app.now()
     with app.db.write() as session:
         user = _find(session, profile)
         provisioned = user is None
         if user is None:
-            user = _provision(session, profile, config.department_match, now)
+            user = _provision(session, profile, department_match, now)
         elif not user.active:
             raise Forbidden("您的账号已停用，请联系管理员", code="account_disabled")
         elif user.employee_no is None and profile.employee_no:
@@ -94,7 +105,7 @@ def _find(session: Session, profile: Profile) -> User | None:
     return user
 
 
-def _provision(session: Session, profile: Profile, match: str, now: object) -> User:
+def _provision(session: Session, profile: Profile, match: str, now: datetime) -> User:
     """A new account from the profile: no password, ``auth_source='cas'``, the mapped roles and departments."""
     departments = list(session.scalars(select(Department).where(Department.code.in_(profile.department_codes))))
     if profile.department_value and not profile.all_departments:
@@ -112,7 +123,7 @@ def _provision(session: Session, profile: Profile, match: str, now: object) -> U
     return user
 
 
-def _tell_admins(session: Session, profile: Profile, now: object) -> None:
+def _tell_admins(session: Session, profile: Profile, now: datetime) -> None:
     """One inbox notification to every admin: a new account waits for its roles."""
     params = {"name": profile.display_name or profile.username, "username": profile.username,
               "employee_no": profile.employee_no or "-"}
@@ -122,7 +133,7 @@ def _tell_admins(session: Session, profile: Profile, now: object) -> None:
                  "但尚无任何角色。请在用户管理中为其分配角色和部门后，该账号才能使用本系统。", **params)
     admins = Directory(session).get(ADMIN, None)
     notify(session, admins, kind="sso_provision", key=f"sso_provision:{profile.username}", title=title, body=body,
-           now=now)  # type: ignore[arg-type]
+           now=now)
 
 
 def single_logout(app: Gongkai, logout_request: str | None) -> int:
