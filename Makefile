@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export GONGKAI_DATABASE_URL ?= sqlite:///instance/gongkai.db
 
-.PHONY: run test lint setup translations extract-messages demo bench clean browser-deps pdf-deps ldap-deps
+.PHONY: run test lint setup translations extract-messages demo bench clean browser-deps pdf-deps ldap-deps cas-venv
 
 $(BIN)/gongkai: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,8 +59,17 @@ LDAP_PACKAGES = slapd ldap-utils
 ldap-deps:
 	@dpkg -s $(LDAP_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(LDAP_PACKAGES) >/dev/null)
 
+# The CAS server of the tests (django-mama-cas: CAS 1/2/3 with attributes and single logout) runs in a venv of
+# its own: Django is a test tool, never a dependency of Gongkai. tests/cas_server/ starts it on a free port.
+CAS_VENV ?= .cas-venv
+$(CAS_VENV)/.ready:
+	test -x $(CAS_VENV)/bin/python || $(PYTHON) -m venv $(CAS_VENV)
+	$(CAS_VENV)/bin/pip install --quiet 'django-mama-cas==2.5.0' 'django>=4.2,<5.3'
+	touch $@
+cas-venv: $(CAS_VENV)/.ready
+
 # lint-imports checks the architecture contracts of pyproject.toml ([tool.importlinter]) first.
-test: setup browser-deps ldap-deps
+test: setup browser-deps ldap-deps cas-venv
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
@@ -72,4 +81,4 @@ bench: setup
 	$(BIN)/python -m bench.scan --mb 50
 
 clean:
-	rm -rf $(VENV) instance *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CAS_VENV) instance *.egg-info .pytest_cache .hypothesis

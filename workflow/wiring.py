@@ -14,6 +14,7 @@ from workflow import hooks, links, notifications, referrals, reminders
 from workflow.applications import hooks as application_hooks
 from workflow.applications import letter_settings
 from workflow.calendar.store import StoredCalendar
+from workflow.identity import cas
 from workflow.clock import Clock, SystemClock
 from workflow.context import Gongkai, pool_options
 from workflow.applications.redating import redate_open_applications
@@ -37,6 +38,7 @@ def build_gongkai(db: Database, settings: Settings, clock: Clock | None = None, 
     Settings that cannot be used raise ``SettingsError`` here, at load, not on first use."""
     letter_settings.check(settings)
     links.check(settings)
+    cas.config(settings)  # [auth.cas]: a bad version, role or department_match is refused at load
     register_hooks()
     calendars = StoredCalendar(db, float(settings.get("calendar.check_seconds", 5)))
     return Gongkai(db=db, settings=settings, clock=clock or SystemClock(), calendar_source=calendars,

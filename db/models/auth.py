@@ -43,3 +43,5 @@ class UserSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     address: Mapped[str] = mapped_column(String(64), default="")
+    # SHA-256 of the CAS service ticket this session was opened with (single logout names it; migration 0033).
+    sso_ticket_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

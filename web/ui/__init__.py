@@ -18,3 +18,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(__import__("web.ui.search", fromlist=["bp"]).bp)  # 搜索 (issue 14)
     app.register_blueprint(__import__("web.ui.records", fromlist=["bp"]).bp)  # 审查审批表 (issue 14)
     app.register_blueprint(__import__("web.ui.delegation", fromlist=["bp"]).bp)  # 委托, 转办 (issue 14)
+    app.register_blueprint(__import__("web.ui.sso", fromlist=["bp"]).bp)  # 统一身份认证 (CAS, issue 16)

@@ -15,7 +15,7 @@ from workflow.access import Actor
 from workflow.errors import NotAuthenticated, TooManyAttempts
 from workflow.i18n import gettext as _
 from workflow.services import login as login_service
-from workflow.services import sessions, users
+from workflow.services import sso, users
 
 bp = Blueprint("ui", __name__)
 
@@ -31,7 +31,8 @@ def _refused(form: LoginForm, error: NotAuthenticated | TooManyAttempts) -> Resp
         response = jsonify(error.to_dict())
         response.status_code = error.status
     else:
-        response = make_response(render_template("login.html", form=form, error=error.message), error.status)
+        response = make_response(render_template("login.html", form=form, error=error.message,
+                                                 cas_enabled=sso.cas_enabled(core())), error.status)
     if isinstance(error, TooManyAttempts):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
@@ -53,15 +54,17 @@ def login() -> ResponseReturnValue:
         return redirect(safe_next(request.args.get("next")) or _landing(result.actor))
     if current_user.is_authenticated:
         return redirect(_landing(current_user.actor))
-    return render_template("login.html", form=form, error=None)
+    return render_template("login.html", form=form, error=None, cas_enabled=sso.cas_enabled(core()))
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    sessions.end(core(), session.get(SESSION_ID_KEY))
+    cas_logout = sso.log_out(core(), session.get(SESSION_ID_KEY))
     logout_user()
     session.clear()
+    if cas_logout:  # the session came from 统一身份认证: end the single sign-on session there too
+        return redirect(cas_logout)
     flash(_("您已安全退出"), "info")
     return redirect(url_for("ui.login"))
 

@@ -53,6 +53,20 @@ def _refused() -> NotAuthenticated:
     return NotAuthenticated("用户名或密码错误", code="bad_credentials")
 
 
+def local_login_allowed(app: Gongkai, username: str) -> bool:
+    """Whether ``username`` may log in with a local password: everyone (``auth.local_login = "all"``, the
+    default) or, with ``"break_glass"``, only the accounts of ``auth.break_glass_users`` (the campus
+    统一身份认证 is everyone else's way in). Decided by the name alone, so it tells nothing about accounts."""
+    if str(app.settings.get("auth.local_login", "all")) != "break_glass":
+        return True
+    return username in {str(name) for name in app.settings.get("auth.break_glass_users", []) or []}
+
+
+def _local_login_off() -> NotAuthenticated:
+    return NotAuthenticated("本系统已启用统一身份认证，请点击「统一身份认证登录」。密码登录只留给应急管理员账号。",
+                            code="local_login_disabled")
+
+
 def log_in(app: Gongkai, username: str, password: str, address: str) -> LoginResult:
     """Check a password from client ``address``; a session on success, else NotAuthenticated / TooManyAttempts."""
     now = app.now()
@@ -63,6 +77,11 @@ def log_in(app: Gongkai, username: str, password: str, address: str) -> LoginRes
         wait = login_throttle.wait_seconds(session, app.settings, keys, now)
         user = session.scalar(select(User).where(User.username == name)) if 0 < len(name) <= 64 else None
         stored = user.password_hash if user is not None and user.active and user.password_hash else None
+        # Break-glass only: a name not on the list is checked against the dummy hash and counted as a failure,
+        # exactly like a wrong password (same work, same throttle), but told where to log in instead.
+        allowed = local_login_allowed(app, name)
+        if not allowed:
+            stored = None
         user_id = user.id if user is not None else None
         source, active = (user.auth_source, user.active) if user is not None else (None, False)
     if wait:
@@ -78,7 +97,7 @@ def log_in(app: Gongkai, username: str, password: str, address: str) -> LoginRes
         with app.db.write() as session:
             failures = login_throttle.record_failure(session, app.settings, keys, now)
             _tell_admins(app, session, failures, name, address, now)
-        raise _refused()
+        raise _refused() if allowed else _local_login_off()
     with app.db.write() as session:
         login_throttle.record_success(session, keys)
         user = session.get(User, user_id)

@@ -27,14 +27,19 @@ def lifetime(app: Gongkai) -> timedelta:
     return timedelta(hours=float(app.settings.get("security.session_hours", 12)))
 
 
-def start(session: Session, app: Gongkai, user_id: int, now: datetime, address: str = "") -> str:
-    """Open a session for ``user_id`` inside the caller's transaction; returns its id (shown once)."""
+def start(session: Session, app: Gongkai, user_id: int, now: datetime, address: str = "",
+          sso_ticket: str | None = None) -> str:
+    """Open a session for ``user_id`` inside the caller's transaction; returns its id (shown once).
+
+    ``sso_ticket``: the CAS service ticket the login was validated with; its hash lets the CAS server's single
+    logout end this session (``end_by_sso_ticket``)."""
     session_id = secrets.token_urlsafe(32)
     # Sessions ended or expired more than a day ago are of no use any more.
     session.execute(delete(UserSession).where(UserSession.user_id == user_id,
                                               UserSession.expires_at < now - timedelta(days=1)))
     session.add(UserSession(user_id=user_id, sid_hash=_hash(session_id), created_at=now,
-                            expires_at=now + lifetime(app), address=(address or "")[:64]))
+                            expires_at=now + lifetime(app), address=(address or "")[:64],
+                            sso_ticket_hash=_hash(sso_ticket) if sso_ticket else None))
     session.flush()
     return session_id
 
@@ -46,14 +51,25 @@ def end_all(session: Session, user_id: int, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-def end(app: Gongkai, session_id: str | None) -> None:
-    """Log out: end this one session (no-op for an unknown or already ended id)."""
+def end(app: Gongkai, session_id: str | None) -> bool:
+    """Log out: end this one session (no-op for an unknown or already ended id).
+
+    Returns whether the session ended was opened by a CAS login (its logout then goes on to the CAS server)."""
     if not session_id:
-        return
+        return False
     now = app.now()
     with app.db.write() as session:
-        session.execute(update(UserSession).where(UserSession.sid_hash == _hash(session_id),
-                                                  UserSession.ended_at.is_(None)).values(ended_at=now))
+        ended = session.execute(update(UserSession).where(UserSession.sid_hash == _hash(session_id),
+                                                          UserSession.ended_at.is_(None)).values(ended_at=now)
+                                .returning(UserSession.sso_ticket_hash)).first()
+    return ended is not None and ended[0] is not None
+
+
+def end_by_sso_ticket(session: Session, ticket: str, now: datetime) -> int:
+    """End the open sessions opened with CAS service ticket ``ticket`` (single logout); returns how many."""
+    result = session.execute(update(UserSession).where(UserSession.sso_ticket_hash == _hash(ticket),
+                                                       UserSession.ended_at.is_(None)).values(ended_at=now))
+    return int(result.rowcount or 0)
 
 
 def session_user(app: Gongkai, user_id: int, session_id: str | None) -> tuple[Actor, str] | None:
