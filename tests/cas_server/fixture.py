@@ -34,6 +34,7 @@ USERS: dict[str, dict[str, object]] = {
              "memberOf": ["staff", "xxgk-reviewer"]},
     "wangwu": {"cn": "王五", "mail": "wangwu@example.edu.cn", "ou": "xsc"},  # no 工号 released
     "drafter": {"employeeNumber": "20250009", "cn": "起草人", "ou": "xsc"},  # the world's local drafter
+    "admin": {"employeeNumber": "20250010", "cn": "同名者", "ou": "xsc"},  # the world's local (break-glass) admin
 }
 
 

@@ -121,19 +121,51 @@ def test_next_leading_elsewhere_is_dropped(live: Live) -> None:
     assert urlsplit(page.url).netloc == urlsplit(live.url).netloc
 
 
-def test_existing_local_account_is_matched_by_username(live: Live) -> None:
+def _set_user(live: Live, user_id: int, **values: object) -> None:
+    from sqlalchemy import update
+    with live.world.app.db.write() as session:
+        session.execute(update(User).where(User.id == user_id).values(**values))
+
+
+def test_local_account_of_the_same_name_is_not_taken_over(live: Live) -> None:
+    """A CAS user id equal to a local username proves nothing: the local account is not opened, nor changed."""
+    page = live.cas_login("drafter")
+    assert page.status_code == 403 and "同名的本地账号" in page.text
+    [user] = live.users("drafter")
+    assert (user.id, user.auth_source, user.employee_no) == (live.world.drafter.id, "local", None)
+    assert live.open_sessions() == 0
+
+
+def test_local_account_given_the_employee_number_is_matched_by_it(live: Live) -> None:
+    _set_user(live, live.world.drafter.id, employee_no="20250009")
     page = live.cas_login("drafter")
     assert page.status_code == 200 and page.url == live.url + "/"
     [user] = live.users("drafter")
-    assert user.id == live.world.drafter.id and user.auth_source == "local" and user.employee_no == "20250009"
+    assert user.id == live.world.drafter.id and user.auth_source == "local"
     with live.world.app.db.read() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "sso_provision")) == 0
 
 
+def test_directory_account_is_matched_by_username(live: Live) -> None:
+    _set_user(live, live.world.drafter.id, auth_source="ldap")
+    page = live.cas_login("drafter")
+    assert page.status_code == 200 and page.url == live.url + "/"
+    [user] = live.users("drafter")
+    assert user.id == live.world.drafter.id and user.employee_no == "20250009"  # remembered for next time
+
+
+def test_break_glass_account_never_opens_through_cas(live: Live) -> None:
+    _set_user(live, live.world.admin.id, employee_no="20250010")
+    page = live.cas_login("admin")
+    assert page.status_code == 403 and "应急管理员" in page.text
+    assert live.open_sessions() == 0
+
+
 def test_single_logout_from_the_cas_server_ends_the_session(live: Live) -> None:
     live.cas_login("lisi")
     other = requests.Session()  # another person, another session: untouched
+    _set_user(live, live.world.drafter.id, employee_no="20250009")
     live.cas.login(other, live.url + "/login/cas", "drafter")
     assert live.http.get(live.url + "/inbox").url == live.url + "/inbox"
     # Logging out at the CAS server: mama-cas POSTs a SAML LogoutRequest naming the ticket to our service URL.
@@ -203,9 +235,7 @@ def test_gongkai_builds_the_service_url_from_base_url_not_host(live: Live) -> No
                                                  ({"employee_no": "19990001"}, "工号不一致")])
 def test_local_account_that_cannot_be_this_person_is_refused(live: Live, change: dict[str, object],
                                                              message: str) -> None:
-    from sqlalchemy import update
-    with live.world.app.db.write() as session:
-        session.execute(update(User).where(User.id == live.world.drafter.id).values(**change))
+    _set_user(live, live.world.drafter.id, auth_source="ldap", **change)
     page = live.cas_login("drafter")
     assert page.status_code == 403 and message in page.text
     assert live.open_sessions() == 0 and len(live.users("drafter")) == 1

@@ -59,7 +59,12 @@ def local_login_allowed(app: Gongkai, username: str) -> bool:
     统一身份认证 is everyone else's way in). Decided by the name alone, so it tells nothing about accounts."""
     if str(app.settings.get("auth.local_login", "all")) != "break_glass":
         return True
-    return username in {str(name) for name in app.settings.get("auth.break_glass_users", []) or []}
+    return username in break_glass_users(app)
+
+
+def break_glass_users(app: Gongkai) -> frozenset[str]:
+    """The usernames of ``auth.break_glass_users``: local accounts that only a local password opens."""
+    return frozenset(str(name) for name in app.settings.get("auth.break_glass_users", []) or [])
 
 
 def _local_login_off() -> NotAuthenticated:

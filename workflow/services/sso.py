@@ -25,6 +25,7 @@ from workflow.identity import cas
 from workflow.identity.cas_profile import Profile, profile_of
 from workflow.notifications import Directory, notify
 from workflow.services import sessions
+from workflow.services.login import break_glass_users
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ def _log_in(app: Gongkai, profile: Profile, department_match: str, ticket: str, 
     with app.db.write() as session:
         user = _find(session, profile)
         provisioned = user is None
+        if user is not None and user.username in break_glass_users(app):
+            # The emergency account must stay independent of the CAS server (and of whoever controls it).
+            raise Forbidden("应急管理员账号只能用本地密码登录", code="cas_break_glass_account")
         if user is None:
             user = _provision(session, profile, department_match, now)
         elif not user.active:
@@ -92,12 +96,20 @@ def _log_in(app: Gongkai, profile: Profile, department_match: str, ticket: str, 
 
 
 def _find(session: Session, profile: Profile) -> User | None:
-    """The account of this person: by 工号 first (names change, 工号 do not), else by username."""
+    """The account of this person: by 工号 first (names change, 工号 do not), else by username.
+
+    A username match counts only for an account that came from the campus identity (``cas`` or ``ldap``):
+    a CAS user id equal to a local username proves nothing (a campus account named ``admin`` must not open
+    the local admin). An admin links a local account by recording its 工号.
+    """
     if profile.employee_no:
         user = session.scalar(select(User).where(User.employee_no == profile.employee_no))
         if user is not None:
             return user
     user = session.scalar(select(User).where(User.username == profile.username))
+    if user is not None and user.auth_source == "local":
+        raise Forbidden("本系统已有与统一身份认证账号 %(name)s 同名的本地账号：请管理员在该账号上登记工号后再登录",
+                        code="cas_local_account", name=profile.username)
     if user is not None and profile.employee_no and user.employee_no not in (None, profile.employee_no):
         # Same username, another 工号: two different people; never hand one the other's account.
         raise Forbidden("统一身份认证的账号 %(name)s 与本系统同名账号的工号不一致，请联系管理员",
