@@ -36,8 +36,9 @@ def desk(live_server: LiveServer) -> dict[str, int]:
     approval = svc.create_item(app, people["drafter"], item_payload(title="2025年学生资助政策简介"))
     svc.submit(app, people["drafter"], approval.id)
     svc.pass_review(app, people["reviewer"], approval.id, checklist=CLEAR)
-    svc.create_item(app, people["drafter"], item_payload(title="学生宿舍管理办法（修订稿）"))
-    return {"review": review.id, "approval": approval.id}
+    draft = svc.create_item(app, people["drafter"], item_payload(
+        title="学生宿舍管理办法（修订稿）", body="宿舍管理员电话 13912345678，身份证号见附件。"))
+    return {"review": review.id, "approval": approval.id, "draft": draft.id}
 
 
 @pytest.fixture(params=list(SIZES))
@@ -132,6 +133,12 @@ def test_item_page_steps(open_as, live_server: LiveServer, desk: dict[str, int],
     else:
         assert page.locator("#state-diagram svg").is_visible() and page.locator("#item-steps").is_hidden()
         shot(page, "41-item-desktop")
+    # the drafter's own draft: 修改, upload, 保密自检 and 一键脱敏 fit as well
+    page.goto(f"{live_server.url}/items/{desk['draft']}")
+    assert page.locator("#self-check").is_visible()
+    assert_no_horizontal_overflow(page)
+    if size == "phone":
+        assert page.locator("#item-steps .step-current").inner_text().strip() == "起草"
 
 
 @pytest.mark.parametrize("stage", ["review", "approval"])
