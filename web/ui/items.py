@@ -12,6 +12,7 @@ from web.core import core
 from web.ui.actions import CHECKLIST_FORM, action_panel, form_inputs
 from web.ui.common import actor, try_verb
 from web.ui.diagram import state_diagram_svg
+from web.ui.steps import item_steps
 from web.ui.format import due_status
 from web.ui.forms import ItemForm
 from workflow.access import DRAFTER, Actor
@@ -95,6 +96,7 @@ def render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | N
     referral_rows = incidents.item_referrals(app, who, item_id) if internal else []
     # the caller's 常用意见, read only when an offered form has an opinion box that offers them
     offers_phrases = any(field.phrases for action in panel.forms for field in action.fields)
+    route = items.item_route(app, item) if internal else {"route": None, "holders": []}
     return render_template(
         "item.html", item=item, can=can, panel=panel, self_check=check, is_open=item.state in spec.open_states,
         due=due_status(app.calendar, item.stage_due, now),
@@ -108,7 +110,7 @@ def render_item(item_id: int, status: int = 200, form_values: dict[str, Any] | N
         open_referral=next((row for row in referral_rows if row.answered_at is None), None)
         if item.state == "secrecy_review" and item.stage_due is None else None,
         incidents=incidents.item_incidents(app, who, item_id) if internal else [], now=now,
-        **(items.item_route(app, item) if internal else {"route": None, "holders": []}),
+        **route, steps=item_steps(item.state, route["route"]),
         can_nudge=internal and (who.is_admin or who.id == item.submitted_by_id),
         reassign_form=reassign.candidates(app, who, item_id) if who.is_admin and internal and item.route_step
         else None,
