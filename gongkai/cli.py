@@ -190,6 +190,18 @@ def user_add(name: str, roles: str, departments: str, password_stdin: bool, emai
     click.echo(f"user {name} added")
 
 
+@user.command("grant")
+@click.argument("name")
+@click.option("--role", "roles", default="", help="drafter,reviewer,approver,admin (comma-separated; empty: none)")
+@click.option("--department", "departments", required=True, help="CODE[,CODE] or *")
+@click.option("--head/--no-head", default=None, help="Department head (receives overdue alerts).")
+def user_grant(name: str, roles: str, departments: str, head: bool | None) -> None:
+    """Set a user's roles and department scope (e.g. after a first 统一身份认证 login)."""
+    from workflow.services.users import set_access
+    set_access(_app(), None, name, roles=roles.split(","), departments=departments.split(","), department_head=head)
+    click.echo(f"user {name}: roles {roles or '-'}, departments {departments}")
+
+
 @main.group()
 def calendar() -> None:
     """The working-day calendar."""

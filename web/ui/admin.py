@@ -5,6 +5,7 @@ import calendar as pycalendar
 import csv
 import io
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -14,7 +15,7 @@ from flask_login import login_required
 from web.core import core
 from web.ui.common import require_admin, try_verb
 from web.ui.format import due_status, fdatetime, holding_labels, state_label
-from web.ui.forms import CalendarOverrideForm, DepartmentForm, UserForm
+from web.ui.forms import CalendarOverrideForm, DepartmentForm, UserAccessForm, UserForm
 from workflow.calendar import deadlines
 from workflow.access import ROLE_LABELS, Actor
 from workflow.clock import local_date
@@ -221,6 +222,36 @@ def users_page() -> ResponseReturnValue:
             return redirect(url_for("admin.users_page"))
         status = error.status
     return render_template("admin/users.html", form=form, users=queries.list_users(app, who)), status
+
+
+@bp.route("/users/<username>", methods=["GET", "POST"])
+@login_required
+def user_access(username: str) -> ResponseReturnValue:
+    """One person's roles, department scope, head flag and whether the account is on (admins)."""
+    app, who = core(), require_admin()
+    person = users.user_by_name(app, username)
+    if person is None:
+        abort(404)
+    form = UserAccessForm(obj=None if request.method == "POST" else _access_defaults(person))
+    form.roles.choices = [(role, f"{_(label)}（{role}）") for role, label in ROLE_LABELS.items()]
+    form.departments.choices = [(d.code, d.name) for d in queries.list_departments(app)]
+    status = 200
+    if request.method == "POST":
+        scope = ["*"] if form.all_departments.data else list(form.departments.data or [])
+        _user, error = try_verb(users.set_access, app, who, username, roles=form.roles.data or [], departments=scope,
+                                department_head=bool(form.department_head.data), active=bool(form.active.data),
+                                success=_("已保存 %(name)s 的角色与权限", name=person.display_name or username))
+        if error is None:
+            return redirect(url_for("admin.users_page"))
+        status = error.status
+    return render_template("admin/user_access.html", form=form, person=person), status
+
+
+def _access_defaults(person: Any) -> Any:
+    """The form's initial values, read off the person."""
+    return SimpleNamespace(roles=sorted(person.roles), departments=[d.code for d in person.departments],
+                           all_departments=person.all_departments, department_head=person.is_department_head,
+                           active=person.active)
 
 
 @bp.route("/departments", methods=["GET", "POST"])

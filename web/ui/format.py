@@ -30,6 +30,7 @@ ACTION_LABELS = {"create": N_("创建草稿"), "edit": N_("修改草稿"), "revi
                  "referral_answered": N_("登记保密工作部门意见"), "incident_recorded": N_("登记泄密事件"),
                  "incident_reported": N_("报告泄密事件"), "assessment_deleted": N_("删除个人信息影响评估记录"),
                  "reassign": N_("转办"), "sso_provision": N_("统一身份认证首次登录开通账号"),
+                 "user_access": N_("修改用户角色与权限"),
                  **DIRECTORY_ACTION_LABELS}
 
 
@@ -98,6 +99,15 @@ def role_label(role: str) -> str:
     return _(ROLE_LABELS.get(role, role))
 
 
+#: How an account came to be (users.auth_source).
+AUTH_SOURCE_LABELS = {"local": N_("本地账号"), "cas": N_("统一身份认证"), "ldap": N_("校园目录")}
+
+
+def auth_source_label(source: str) -> str:
+    """The translated label of an account's origin (本地账号 / 统一身份认证 / 校园目录)."""
+    return _(AUTH_SOURCE_LABELS.get(source, source))
+
+
 def due_status(calendar: Any, due: datetime | None, now: datetime) -> dict[str, Any]:
     """Traffic light for a due date: red (overdue), amber (due within 1 working day), green (ok)."""
     left = deadlines.workdays_left(calendar, due, now)
@@ -158,6 +168,6 @@ def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters.update(public_filename=public_filename, fdate=fdate, fdatetime=fdatetime, fnumber=fnumber, state_label=state_label,
                                  trigger_label=trigger_label, channel_label=channel_label, role_label=role_label,
-                                 opinion_label=opinion_label)
+                                 opinion_label=opinion_label, auth_source_label=auth_source_label)
     app.jinja_env.globals.update(STATE_COLOURS=STATE_COLOURS, is_zh=_is_zh, review_grounds=review_grounds,
                                  holding_labels=holding_labels)

@@ -71,6 +71,16 @@ class UserForm(FlaskForm):
     department_head = BooleanField(_l("部门负责人"))
 
 
+class UserAccessForm(FlaskForm):
+    """Admin: what an existing person may do (roles, scope, head, active)."""
+
+    roles = MultiCheckboxField(_l("角色"), validate_choice=False)
+    departments = MultiCheckboxField(_l("负责部门"), validate_choice=False)
+    all_departments = BooleanField(_l("全部部门"))
+    department_head = BooleanField(_l("部门负责人"))
+    active = BooleanField(_l("账号启用"))
+
+
 class DepartmentForm(FlaskForm):
     """Admin: add a department."""
 

@@ -3,7 +3,8 @@
 An admin decides no review step of a department, so the ordinary task list is empty for them; their
 work is elsewhere — publications waiting for their time, 公示 past their end still online, leak
 incidents to report within 24 hours, answers of the secrecy authority to record, requests for
-disclosure waiting for a handling department, holiday calendars to load, and items past due.
+disclosure waiting for a handling department, accounts (from 统一身份认证 or the directory) waiting for a
+role, holiday calendars to load, and items past due.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from db.models import Application, Incident, Item, Referral
+from db.models import Application, Incident, Item, Referral, User, UserRole
 from workflow.access import ADMIN, Actor, require_role
 from workflow.calendar.admin import calendar_gaps
 from workflow.context import Gongkai
@@ -39,6 +40,7 @@ class OfficeTasks:
     incidents: Section
     referrals: Section
     unassigned_applications: Section
+    awaiting_roles: Section
     overdue_items: int
     calendar_gaps: list[int]
     shown_per_section: int = SECTION_ROWS
@@ -47,7 +49,7 @@ class OfficeTasks:
     def count(self) -> int:
         """How many things wait for the office (each calendar year to load counts once)."""
         return (self.scheduled.total + self.display_ended.total + self.incidents.total + self.referrals.total
-                + self.unassigned_applications.total + self.overdue_items + len(self.calendar_gaps))
+                + self.unassigned_applications.total + self.awaiting_roles.total + self.overdue_items + len(self.calendar_gaps))
 
 
 def office_tasks(app: Gongkai, actor: Actor) -> OfficeTasks:
@@ -72,8 +74,12 @@ def office_tasks(app: Gongkai, actor: Actor) -> OfficeTasks:
         applications = section(select(Application).where(Application.state == "received",
                                                          Application.department_id.is_(None)),
                                (Application.due_on, Application.id))
+        # first logins by 统一身份认证 / the directory: active accounts an admin has not granted a role yet
+        awaiting_roles = section(select(User).where(User.active.is_(True), ~User.role_rows.any(UserRole.role.is_not(None))),
+                                 (User.created_at, User.id))
         overdue = session.scalar(select(func.count()).select_from(Item)
                                  .where(Item.state.in_(open_states), Item.stage_due < now)) or 0
         for item in [*scheduled.rows, *display_ended.rows]:
             item.department  # noqa: B018 - loaded while the session is open (the page shows its name)
-    return OfficeTasks(scheduled, display_ended, incidents, referrals, applications, overdue, calendar_gaps(app))
+    return OfficeTasks(scheduled, display_ended, incidents, referrals, applications, awaiting_roles, overdue,
+                       calendar_gaps(app))

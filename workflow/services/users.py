@@ -64,13 +64,9 @@ def add_user(app: Gongkai, username: str, *, roles: Iterable[str], departments: 
              actor: Actor | None = None) -> User:
     """Create a user with roles and department scope (``*`` = all departments)."""
     username = (username or "").strip()
-    role_list = sorted({r.strip() for r in roles if r and r.strip()})
     if not username or len(username) > 64:
         raise ValidationFailed("用户名不能为空且最多64个字符", code="invalid_value", field="username")
-    unknown = [r for r in role_list if r not in ROLES]
-    if unknown or not role_list:
-        raise ValidationFailed("未知的角色：%(roles)s（可选 drafter、reviewer、approver、admin）",
-                               code="invalid_value", field="role", roles="、".join(unknown) or "-")
+    role_list = _role_list(roles, allow_none=False)
     if password is not None:
         check_password(app.settings, password, username)
     if actor is not None:
@@ -146,3 +142,55 @@ def user_by_name(app: Gongkai, username: str) -> User | None:
     """Look a user up by name."""
     with app.db.read() as session:
         return session.scalar(select(User).where(User.username == username))
+
+
+def _role_list(roles: Iterable[str], *, allow_none: bool) -> list[str]:
+    """Known roles, sorted and de-duplicated; ValidationFailed naming the unknown ones."""
+    role_list = sorted({r.strip() for r in roles if r and r.strip()})
+    unknown = [r for r in role_list if r not in ROLES]
+    if unknown or not (role_list or allow_none):
+        raise ValidationFailed("未知的角色：%(roles)s（可选 drafter、reviewer、approver、admin）",
+                               code="invalid_value", field="role", roles="、".join(unknown) or "-")
+    return role_list
+
+
+def set_access(app: Gongkai, actor: Actor | None, username: str, *, roles: Iterable[str],
+               departments: Iterable[str], department_head: bool | None = None,
+               active: bool | None = None) -> User:
+    """An admin grants or changes what a person may do: roles, department scope (``*`` = all), head flag,
+    active or not (a person provisioned by 统一身份认证 or the directory starts with no role: this is how
+    they get one). No role at all is allowed (the person then sees only the page saying so). Deactivating
+    ends the person's sessions; an admin cannot take their own admin role or account away. Audited
+    ``user_access`` with what was before and after."""
+    role_list = _role_list(roles, allow_none=True)
+    if actor is not None:
+        require_role(actor, ADMIN)
+    now = app.now()
+    with app.db.write() as session:
+        user = session.scalar(select(User).where(User.username == (username or "").strip()))
+        if user is None:
+            raise NotFound("用户不存在：%(name)s", code="unknown_user", name=username)
+        if actor is not None and user.id == actor.id and (ADMIN not in role_list or active is False):
+            raise Conflict("不能取消自己的管理员角色或停用自己的账号", code="self_lockout")
+        scope, all_departments = _resolve_departments(session, departments)
+        before = _access_of(user)
+        user.role_rows = [row for row in user.role_rows if row.role in role_list] + [
+            UserRole(role=role) for role in role_list if role not in user.roles]
+        user.departments, user.all_departments = scope, all_departments
+        if department_head is not None:
+            user.is_department_head = department_head
+        if active is not None and active != user.active:
+            user.active, user.deactivated_at = active, None if active else now
+            if not active:
+                sessions.end_all(session, user.id, now)
+        session.flush()
+        after = _access_of(user)
+        if after != before:
+            audit.append(session, at=now, actor=actor, subject=f"user:{user.username}", action="user_access",
+                         data={"before": before, "after": after})
+    return user
+
+
+def _access_of(user: User) -> dict[str, object]:
+    return {"roles": sorted(user.roles), "departments": "*" if user.all_departments
+            else sorted(d.code for d in user.departments), "head": user.is_department_head, "active": user.active}
