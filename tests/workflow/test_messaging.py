@@ -258,3 +258,9 @@ def test_a_person_who_switched_im_off_gets_nothing(world: World, wx: Gongkai, re
     _submit(wx, world)
     run_sweep(wx)
     assert receiver.messages == [] and im_queue.queue_instant(wx) == 0
+
+
+def test_a_long_digest_keeps_whole_lines_within_the_textcard_limit() -> None:
+    from workflow.messaging.deliver import wecom_description
+    text = wecom_description("\n".join(f"{n}. 即将到期：《关于2025年国家奖学金评审结果的公示》保密审查" for n in range(12)))
+    assert len(text.encode("utf-8")) <= 512 and text.endswith("</div>") and text.count("<div") == text.count("</div>")

@@ -56,9 +56,21 @@ def _claim(app: "Gongkai", now: datetime, limit: int) -> list[int]:
         return sorted(row[0] for row in result)
 
 
+DESCRIPTION_BYTES = 512  # 企业微信 textcard: description at most 512 bytes
+
+
 def wecom_description(body: str) -> str:
-    """A textcard description: one ``<div>`` per line (the card renders these; the text escaped)."""
-    return "".join(f'<div class="normal">{html.escape(line)}</div>' for line in body.splitlines() if line.strip())
+    """A textcard description: one ``<div>`` per line (the card renders these; the text escaped), whole lines
+    only up to the 512-byte limit (a line cut inside its tag would show as markup)."""
+    out, used = [], 0
+    for line in (line for line in body.splitlines() if line.strip()):
+        part = f'<div class="normal">{html.escape(line)}</div>'
+        size = len(part.encode("utf-8"))
+        if used + size > DESCRIPTION_BYTES:
+            break
+        out.append(part)
+        used += size
+    return "".join(out)
 
 
 def dingtalk_markdown(title: str, body: str) -> str:
