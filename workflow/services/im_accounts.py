@@ -11,12 +11,13 @@ from workflow import audit
 from workflow.access import ADMIN, Actor, require_role
 from workflow.context import Gongkai
 from workflow.errors import NotFound, ValidationFailed
+from workflow.i18n import N_, _
 
 USERID_MAX = 64  # both platforms: at most 64 characters
 # 企业微信 userids are letters, digits and _ - @ . ; 钉钉 userids are letters and digits (and the same signs
 # in older directories): the union, nothing that could break a query string or a JSON field.
 USERID_RE = re.compile(r"[A-Za-z0-9_.@-]+")
-FIELDS = {"wecom_userid": "企业微信账号", "dingtalk_userid": "钉钉账号"}
+FIELDS = {"wecom_userid": N_("企业微信账号"), "dingtalk_userid": N_("钉钉账号")}
 
 
 def clean_userid(value: Any, field: str) -> str | None:
@@ -26,7 +27,7 @@ def clean_userid(value: Any, field: str) -> str | None:
         return None
     if len(text) > USERID_MAX or not USERID_RE.fullmatch(text):
         raise ValidationFailed("%(label)s无效：只能包含字母、数字和 _ - @ .，最长 64 个字符", field=field,
-                               label=FIELDS[field], code="invalid_value")
+                               label=_(FIELDS[field]), code="invalid_value")
     return text
 
 
