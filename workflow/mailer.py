@@ -31,7 +31,7 @@ from sqlalchemy import and_, or_, select, text, update
 from db.models import Notification, OutboxMail, User
 from workflow import links
 from workflow.clock import SHANGHAI, local_date
-from workflow.i18n import _
+from workflow.i18n import N_, _
 from workflow.notifications import insert_ignore
 
 if TYPE_CHECKING:
@@ -244,8 +244,9 @@ class DeliveryResult:
 
 
 def _claim(app: "Gongkai", now: datetime, limit: int) -> list[int]:
-    due = or_(and_(OutboxMail.state == "queued", OutboxMail.next_attempt_at <= now),
-              and_(OutboxMail.state == "sending", OutboxMail.claimed_at < now - LEASE))
+    due = and_(OutboxMail.channel == "email",  # IM rows are workflow.messaging.deliver's
+               or_(and_(OutboxMail.state == "queued", OutboxMail.next_attempt_at <= now),
+                   and_(OutboxMail.state == "sending", OutboxMail.claimed_at < now - LEASE)))
     with app.db.write() as session:
         pick = select(OutboxMail.id).where(due).order_by(OutboxMail.next_attempt_at).limit(limit)
         if app.db.is_postgres:
@@ -327,14 +328,21 @@ def _drop(client: smtplib.SMTP | None) -> None:
     return None
 
 
+# How admins see each outbox channel (workflow.messaging adds the IM ones).
+CHANNEL_LABELS = {"email": N_("邮件"), "wecom": N_("企业微信"), "wecom_robot": N_("企业微信群机器人"),
+                  "dingtalk": N_("钉钉"), "dingtalk_robot": N_("钉钉群机器人")}
+
+
 def mail_failures(app: "Gongkai", limit: int = 200) -> list[dict[str, Any]]:
-    """Mails given up after ``mail.max_attempts`` (for admins), newest first."""
+    """Mails and IM messages given up after their retries (for admins), newest first; ``channel_label``
+    names the channel in words."""
     with app.db.read() as session:
         rows = session.scalars(select(OutboxMail).where(OutboxMail.state == "failed")
                                .order_by(OutboxMail.id.desc()).limit(limit))
         return [{"id": m.id, "to": m.to_addr, "subject": m.subject, "kind": m.kind, "attempts": m.attempts,
                  "last_error": m.last_error, "created_at": m.created_at.isoformat(),
-                 "key": m.idempotency_key} for m in rows]
+                 "key": m.idempotency_key, "channel": m.channel,
+                 "channel_label": _(CHANNEL_LABELS.get(m.channel, m.channel))} for m in rows]
 
 
 def retry_failed(app: "Gongkai", mail_id: int, actor: Any = None) -> bool:

@@ -41,29 +41,39 @@ _embedded_lock = threading.Lock()
 
 def run_sweep(app: "Gongkai") -> dict[str, Any]:
     """Expired 补正 applications closed, reminders due now (stages, then referrals and leak incidents),
-    instant mail, then delivery of due outbox mail."""
+    instant mail, then delivery of due outbox mail; then the same for 企业微信 / 钉钉 messages."""
     from workflow.case_reminders import sweep_cases
     from workflow.mailer import deliver
+    from workflow.messaging import deliver as im_deliver
+    from workflow.messaging import queue as im_queue
     from workflow.reminders import sweep
     now = app.now()
     abandoned = abandon_applications(app)  # before the sweep: a closed application is reminded of nothing
     cases = sweep_cases(app, now)  # before the stage sweep: its instant mail then carries these too
     result = sweep(app, now)
     delivery = deliver(app, now)
+    im_queued = im_queue.queue_instant(app, now)  # 企业微信 / 钉钉 (workflow.messaging)
+    im = im_deliver.deliver(app, now)
     return {"claimed": result.claimed, "reminders": len(result.notices), "skipped": result.skipped,
             "notified": result.notified, "mails_queued": result.mails_queued,
             "mails_sent": delivery.sent, "mails_retried": delivery.retried, "mails_failed": delivery.failed,
+            "im_queued": im_queued, "im_sent": im.sent, "im_retried": im.retried, "im_failed": im.failed,
             "applications_abandoned": len(abandoned), "case_reminders": len(cases)}
 
 
 def run_digest(app: "Gongkai") -> dict[str, int]:
-    """The daily digest (no-op on non-working days), then delivery."""
+    """The daily digest of mail and of 企业微信 / 钉钉 (no-op on non-working days), then delivery."""
     from workflow.mailer import deliver, queue_digest
+    from workflow.messaging import deliver as im_deliver
+    from workflow.messaging import queue as im_queue
     now = app.now()
     queued = queue_digest(app, now)
     delivery = deliver(app, now)
+    im_queued = im_queue.queue_digest(app, now)
+    im = im_deliver.deliver(app, now)
     return {"digests_queued": queued, "mails_sent": delivery.sent, "mails_retried": delivery.retried,
-            "mails_failed": delivery.failed}
+            "mails_failed": delivery.failed, "im_digests_queued": im_queued, "im_sent": im.sent,
+            "im_retried": im.retried, "im_failed": im.failed}
 
 
 def publish_scheduled(app: "Gongkai", limit: int = 500) -> list[int]:

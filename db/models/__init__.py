@@ -5,7 +5,7 @@ from db.models.items import (STATES, Attachment, AttachmentScan, CatalogCategory
                              Decision, Item, ItemContributor, Revision, ScanFinding)
 from db.models.reports import PublishedReport, ReportNarrative  # noqa: F401  (the report feature)
 from db.models.applications import Application, ApplicationDocument  # noqa: F401  (requests for disclosure)
-from db.models.reminders import CalendarOverride, Notification, OutboxMail, Reminder
+from db.models.reminders import CalendarOverride, ImToken, Notification, OutboxMail, Reminder  # noqa: F401
 from db.models.referrals import CaseReminder, Incident, Referral  # noqa: F401  (referrals, leak incidents)
 from db.models.liveness import SchedulerHeartbeat  # noqa: F401  (scheduler liveness)
 from db.models.auth import LoginThrottle, UserSession  # noqa: F401  (throttling, sessions)

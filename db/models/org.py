@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Table, Column, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Table, Column, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
@@ -71,6 +71,7 @@ class User(Base):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     wecom_userid: Mapped[str | None] = mapped_column(String(64), nullable=True)  # 企业微信 userid
     dingtalk_userid: Mapped[str | None] = mapped_column(String(64), nullable=True)  # 钉钉 userid
+    im_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # wants 企业微信/钉钉 messages
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     departments: Mapped[list[Department]] = relationship(secondary=user_departments, lazy="selectin")

@@ -18,6 +18,9 @@ from db.types import UTCDateTime
 REMINDER_STATES = ("pending", "claimed", "sent", "cancelled")
 MAIL_STATUSES = ("pending", "queued", "none")
 OUTBOX_STATES = ("queued", "sending", "sent", "failed")
+# How an outbox row is delivered: e-mail, an application message to one person, or a department's group robot.
+CHANNELS = ("email", "wecom", "wecom_robot", "dingtalk", "dingtalk_robot")
+IM_STATUSES = ("pending", "digest", "queued", "none")
 
 
 class Reminder(Base):
@@ -58,6 +61,8 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notifications_user_created", "user_id", "created_at"),
         Index("ix_notifications_mail_status", "mail_status", "user_id"),
+        Index("ix_notifications_im_status", "im_status", "user_id"),
+        CheckConstraint("im_status IN ('pending','digest','queued','none')", name="im_status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,14 +79,23 @@ class Notification(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     # pending: still to be mailed (instant or digest); queued: in an outbox mail; none: not mailed.
     mail_status: Mapped[str] = mapped_column(String(16), default="pending")
+    # 企业微信 / 钉钉 (workflow.messaging): pending: still to be messaged; digest: held for the daily digest;
+    # queued: in an outbox row; none: not messaged (no IM id, IM off, or no channel enabled).
+    im_status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
 
 
 class OutboxMail(Base):
-    """One e-mail to send; retried with back-off, never lost."""
+    """One e-mail or IM message to send; retried with back-off, never lost.
+
+    ``channel`` says how: ``email`` (``to_addr`` is an address), ``wecom`` / ``dingtalk`` (``to_addr`` is the
+    person's userid there), ``wecom_robot`` / ``dingtalk_robot`` (``to_addr`` is a department code whose
+    group robot is configured). ``link`` is the deep link an IM card opens.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint("state IN ('queued','sending','sent','failed')", name="state_known"),
+        CheckConstraint("channel IN ('email','wecom','wecom_robot','dingtalk','dingtalk_robot')", name="channel_known"),
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
     )
 
@@ -99,6 +113,19 @@ class OutboxMail(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
+    link: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+class ImToken(Base):
+    """An access token of 企业微信 / 钉钉, shared by every scheduler process until shortly before it expires."""
+
+    __tablename__ = "im_tokens"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # platform:app (corp id + agent / app key)
+    token: Mapped[str] = mapped_column(String(1000))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CalendarOverride(Base):

@@ -60,6 +60,6 @@ register_paths({
     "/api/v1/me/preferences": {"get": _op("Mail preference", schema=ref("Preferences")),
                                "put": _op("Set mail preference", body=ref("PreferencesInput"),
                                           schema=ref("Preferences"))},
-    "/api/v1/admin/mail-failures": {"get": _op("Admin: mail given up after retries (newest 200)",
+    "/api/v1/admin/mail-failures": {"get": _op("Admin: mail and 企业微信/钉钉 messages given up after retries (newest 200)",
                                                schema=array(ref("MailFailure")))},
 })

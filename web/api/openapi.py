@@ -444,7 +444,9 @@ SCHEMAS: dict[str, Any] = {
     "PreferencesInput": obj({"notify_pref": {"type": "string", "enum": list(NOTIFY_PREFS)}},
                             required=["notify_pref"]),
     "MailFailure": obj({"id": INTEGER, "to": STRING, "subject": STRING, "kind": OPT_STRING, "attempts": INTEGER,
-                        "last_error": OPT_STRING, "created_at": STRING, "key": OPT_STRING}),
+                        "last_error": OPT_STRING, "created_at": STRING, "key": OPT_STRING,
+                        # email | wecom | wecom_robot | dingtalk | dingtalk_robot, and its name in words
+                        "channel": STRING, "channel_label": STRING}),
     # --- reports and calendar
     "Period": obj({"start": DATE, "end": DATE}),
     "Report": obj({"schema": STRING, "title": STRING, "institution": STRING, "period": ref("Period"),

@@ -204,13 +204,18 @@ def overdue_xlsx() -> ResponseReturnValue:
                     headers={"Content-Disposition": f"attachment; filename={_filename('xlsx')}"})
 
 
+def _user_form(app: Gongkai) -> UserForm:
+    form = UserForm()
+    form.roles.choices = [(role, f"{_(label)}（{role}）") for role, label in ROLE_LABELS.items()]
+    form.departments.choices = [(d.code, d.name) for d in queries.list_departments(app)]
+    return form
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @login_required
 def users_page() -> ResponseReturnValue:
     app, who = core(), require_admin()
-    form = UserForm()
-    form.roles.choices = [(role, f"{_(label)}（{role}）") for role, label in ROLE_LABELS.items()]
-    form.departments.choices = [(d.code, d.name) for d in queries.list_departments(app)]
+    form = _user_form(app)
     status = 200
     if request.method == "POST":
         scope = ["*"] if form.all_departments.data else list(form.departments.data or [])
@@ -252,6 +257,20 @@ def _access_defaults(person: Any) -> Any:
     return SimpleNamespace(roles=sorted(person.roles), departments=[d.code for d in person.departments],
                            all_departments=person.all_departments, department_head=person.is_department_head,
                            active=person.active)
+
+
+@bp.post("/users/<username>/im")
+@login_required
+def user_im(username: str) -> ResponseReturnValue:
+    """企业微信 / 钉钉 userids of one person (422 and the page again on a bad value)."""
+    from workflow.services.im_accounts import FIELDS, set_userids
+    app, who = core(), require_admin()
+    _done, error = try_verb(set_userids, app, who, username, {f: request.form.get(f, "") for f in FIELDS},
+                            success=_("企业微信 / 钉钉账号已保存"))
+    if error is None:
+        return redirect(url_for("admin.users_page"))
+    return render_template("admin/users.html", form=_user_form(app), users=queries.list_users(app, who),
+                           im_error=username), error.status
 
 
 @bp.route("/departments", methods=["GET", "POST"])

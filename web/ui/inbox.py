@@ -51,6 +51,15 @@ def settings() -> ResponseReturnValue:
     return render_settings(status)
 
 
+@bp.post("/settings/im")
+@login_required
+def set_im() -> ResponseReturnValue:
+    """The person turns 企业微信 / 钉钉 messages on or off."""
+    from workflow.services.im_accounts import set_im_enabled
+    try_verb(set_im_enabled, core(), actor(), request.form.get("im_enabled") == "1", success=_("设置已保存"))
+    return redirect(url_for("inbox.settings"))
+
+
 def render_settings(status: int = 200, typed: dict[str, str] | None = None,
                     delegation_form: dict[str, str] | None = None) -> ResponseReturnValue:
     """The settings page; ``typed``: a phrase refused, kept in its decision's box; ``delegation_form``: a
@@ -60,7 +69,8 @@ def render_settings(status: int = 200, typed: dict[str, str] | None = None,
     own_tokens = tokens.list_tokens(core(), who.username, who)
     # 常用意见 of the decisions this user takes (a drafter has none to keep)
     lists = [entry for entry in phrases.phrase_lists(core(), who) if any(who.has_role(r) for r in entry.roles)]
-    return render_template("settings.html", user=user, prefs=PREFS, tokens=own_tokens, phrase_lists=lists,
+    from workflow.services.im_accounts import my_accounts
+    return render_template("settings.html", user=user, prefs=PREFS, im=my_accounts(core(), who), tokens=own_tokens, phrase_lists=lists,
                            phrase_max=phrases.PHRASE_MAX, typed=typed or {}, delegation_form=delegation_form or {},
                            **settings_context(who)), status
 
