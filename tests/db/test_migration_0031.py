@@ -27,7 +27,6 @@ def _texts(world: World) -> dict[tuple[str, str], str]:
 def test_earlier_defaults_become_the_plain_form_and_own_texts_stay(world: World) -> None:
     app, migration = world.app, _migration()
     before = ScriptDirectory.from_config(alembic_config(app.db)).get_revision("0031").down_revision
-    command.downgrade(alembic_config(app.db), str(before))
     at = datetime(2023, 9, 20, tzinfo=timezone.utc)
     rows = {("2022-2023", "applications"): migration.OLD_DEFAULTS["applications"][0],
             ("2022-2023", "preamble"): migration.OLD_DEFAULTS["preamble"][-1] + "\r\n",   # as a browser sent it
@@ -39,7 +38,11 @@ def test_earlier_defaults_become_the_plain_form_and_own_texts_stay(world: World)
     with app.db.write() as session:
         session.add_all(ReportNarrative(year=year, section=section, text=text, updated_at=at)
                         for (year, section), text in rows.items())
+    # rendered by today's code (which still renders the older syntax): at the old revision the models of later
+    # migrations' columns could not be loaded; the downgrade leaves these texts as they are (none is a new default)
     old_json = reports.render_annual(app, None, "2022-2023", "json")
+    command.downgrade(alembic_config(app.db), str(before))
+    assert _texts(world) == {key: text for key, text in rows.items()}
 
     upgrade(app.db)
     texts = _texts(world)

@@ -30,7 +30,7 @@ ACTION_LABELS = {"create": N_("创建草稿"), "edit": N_("修改草稿"), "revi
                  "referral_answered": N_("登记保密工作部门意见"), "incident_recorded": N_("登记泄密事件"),
                  "incident_reported": N_("报告泄密事件"), "assessment_deleted": N_("删除个人信息影响评估记录"),
                  "reassign": N_("转办"), "sso_provision": N_("统一身份认证首次登录开通账号"),
-                 "user_access": N_("修改用户角色与权限"),
+                 "user_access": N_("修改用户角色与权限"), "im_ids_set": N_("设置企业微信 / 钉钉账号"),
                  **DIRECTORY_ACTION_LABELS}
 
 
