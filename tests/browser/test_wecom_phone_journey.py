@@ -11,6 +11,8 @@ from sqlalchemy import func, select, update
 
 from db.models import Reminder, User
 from tests.browser.conftest import PASSWORD, LiveServer, people, shot
+from tests.browser.layout_checks import assert_no_horizontal_overflow, assert_touch_targets
+from tests.browser.test_phone_layout import DECISION_CONTROLS, _in_first_screen
 from tests.im_receiver import Receiver, serve, settings_overrides
 from workflow.checklist import KEYS
 from workflow.scheduler import run_sweep
@@ -66,8 +68,15 @@ def test_a_wecom_reminder_opens_the_review_on_a_phone_and_the_item_is_passed(bro
             page.click("button[type=submit]")
             page.wait_for_url(re.compile(rf"/items/{item.id}$"))  # the login's next leads back to the item
         assert TITLE in page.inner_text("body")
+        # the phone layout: nothing wider than the screen, the title and the 审查决定 opener on the first screen,
+        # every decision control at least 44 px; the reviewer taps the opener, then each answer's label
+        assert_no_horizontal_overflow(page)
+        assert _in_first_screen(page, "h1.page-title") and _in_first_screen(page, "#decision-open")
+        assert_touch_targets(page, DECISION_CONTROLS)
+        page.locator("#decision-open").tap()
         for key in KEYS:
-            page.locator(f"#q_{key}_no").check()
+            page.locator(f"label[for=q_{key}_no]").tap()
+            assert page.is_checked(f"#q_{key}_no")
         button = page.locator("#btn-pass_review")
         button.scroll_into_view_if_needed()
         box = button.bounding_box()
