@@ -243,8 +243,11 @@ class DeliveryResult:
     failed: int = 0
 
 
-def _claim(app: "Gongkai", now: datetime, limit: int) -> list[int]:
-    due = and_(OutboxMail.channel == "email",  # IM rows are workflow.messaging.deliver's
+def claim(app: "Gongkai", now: datetime, limit: int, channels: tuple[str, ...] = ("email",)) -> list[int]:
+    """Take up to ``limit`` due outbox rows of ``channels`` for this process (``state='sending'``): a row is
+    taken by one process only (SKIP LOCKED, then a conditional UPDATE); one left ``sending`` past the lease
+    is taken over. E-mail is this module's; the 企业微信 / 钉钉 rows are ``workflow.messaging.deliver``'s."""
+    due = and_(OutboxMail.channel.in_(channels),
                or_(and_(OutboxMail.state == "queued", OutboxMail.next_attempt_at <= now),
                    and_(OutboxMail.state == "sending", OutboxMail.claimed_at < now - LEASE)))
     with app.db.write() as session:
@@ -272,7 +275,7 @@ def deliver(app: "Gongkai", now: datetime | None = None, limit: int = 200) -> De
     if not is_mail_day(app, now):
         return result
     settings = MailSettings.of(app)
-    ids = _claim(app, now, limit)
+    ids = claim(app, now, limit)
     if not ids:
         return result
     from workflow import shutdown

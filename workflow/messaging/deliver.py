@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from db.models import OutboxMail
-from workflow.mailer import LEASE, is_mail_day
+from workflow.mailer import claim, is_mail_day
 from workflow.messaging.config import IM_CHANNELS, NotifySettings
 from workflow.messaging.dingtalk import DingtalkClient
 from workflow.messaging.http import PermanentError, RateLimited, SendError
@@ -38,22 +38,6 @@ class DeliveryResult:
     retried: int = 0
     failed: int = 0
     deferred: int = 0  # rate-limited: waiting, not failed
-
-
-def _claim(app: "Gongkai", now: datetime, limit: int) -> list[int]:
-    due = and_(OutboxMail.channel.in_(IM_CHANNELS),
-               or_(and_(OutboxMail.state == "queued", OutboxMail.next_attempt_at <= now),
-                   and_(OutboxMail.state == "sending", OutboxMail.claimed_at < now - LEASE)))
-    with app.db.write() as session:
-        pick = select(OutboxMail.id).where(due).order_by(OutboxMail.next_attempt_at).limit(limit)
-        if app.db.is_postgres:
-            pick = pick.with_for_update(skip_locked=True)
-        ids = list(session.scalars(pick))
-        if not ids:
-            return []
-        result = session.execute(update(OutboxMail).where(OutboxMail.id.in_(ids), due)
-                                 .values(state="sending", claimed_at=now).returning(OutboxMail.id))
-        return sorted(row[0] for row in result)
 
 
 DESCRIPTION_BYTES = 512  # 企业微信 textcard: description at most 512 bytes
@@ -119,7 +103,7 @@ def deliver(app: "Gongkai", now: datetime | None = None, limit: int = 200) -> De
     result = DeliveryResult()
     if not is_mail_day(app, now):
         return result
-    ids = _claim(app, now, limit)
+    ids = claim(app, now, limit, tuple(IM_CHANNELS))
     if not ids:
         return result
     from workflow import shutdown

@@ -16,32 +16,22 @@ import hmac
 import time
 from typing import Any
 
-from workflow.i18n import _
+from workflow.i18n import N_, _
 from workflow.messaging.config import Platform
-from workflow.messaging.http import PermanentError, RateLimited, SendError, call, errcode
+from workflow.messaging.http import ErrorCodes, PermanentError, call, fetch_token, post_with_token
 from workflow.messaging.tokens import TokenStore
 
-TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid credential / invalid access_token / expired
-RATE_LIMITS = frozenset({90018, 90002, 130101})  # call frequency limits of the API and of robots
-BAD_USER = frozenset({33012, 60121})  # invalid userid, user not found
+CODES = ErrorCodes(
+    token=frozenset({40001, 40014, 42001}),  # invalid credential / invalid access_token / expired
+    rate_limited=frozenset({90018, 90002, 130101}),  # call frequency limits of the API and of robots
+    bad_user=frozenset({33012, 60121}),  # invalid userid, user not found
+    bad_user_message=N_("钉钉找不到该用户（用户 ID 无效）：%(error)s"))
 
 
 def sign(timestamp_ms: int, secret: str) -> str:
     """The robot signature: Base64 of HMAC-SHA256(key=secret, ``"{timestamp}\\n{secret}"``) (not yet URL-encoded)."""
     digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
-
-
-def _check(data: dict[str, Any]) -> dict[str, Any]:
-    code = errcode(data)
-    if code == 0:
-        return data
-    message = f"errcode {code}: {str(data.get('errmsg', ''))[:200]}"
-    if code in RATE_LIMITS:
-        raise RateLimited(message)
-    if code in BAD_USER:
-        raise PermanentError(_("钉钉找不到该用户（用户 ID 无效）：%(error)s", error=message))
-    raise SendError(message)
 
 
 class DingtalkClient:
@@ -56,13 +46,7 @@ class DingtalkClient:
         p = self.platform
         if not (p.app_id and p.secret):
             raise PermanentError(_("钉钉未配置（app_key 或 app_secret 为空）"))
-        data = call("GET", f"{p.api_base}/gettoken", params={"appkey": p.app_id, "appsecret": p.secret},
-                    timeout=p.timeout)
-        _check(data)
-        token = data.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise SendError("gettoken: no access_token")
-        return token, int(data.get("expires_in", 7200) or 7200)
+        return fetch_token(f"{p.api_base}/gettoken", {"appkey": p.app_id, "appsecret": p.secret}, p.timeout, CODES)
 
     def send_card(self, userid: str, title: str, markdown: str, url: str) -> None:
         """An ``action_card`` work notification to one person."""
@@ -74,10 +58,7 @@ class DingtalkClient:
                         "action_card": {"title": title[:100], "markdown": markdown[:4000],
                                         "single_title": _("查看详情"), "single_url": url}}}
         path = f"{p.api_base}/topapi/message/corpconversation/asyncsend_v2"
-        data = call("POST", path, params={"access_token": self.tokens.get()}, json=body, timeout=p.timeout)
-        if errcode(data) in TOKEN_ERRORS:  # expired or revoked meanwhile: fetch once and send again
-            data = call("POST", path, params={"access_token": self.tokens.refresh()}, json=body, timeout=p.timeout)
-        _check(data)
+        CODES.check(post_with_token(path, body, p.timeout, self.tokens, CODES))
 
     def send_robot(self, department_code: str, title: str, text: str) -> None:
         """A ``markdown`` message to the department's signed group robot."""
@@ -91,4 +72,4 @@ class DingtalkClient:
         data = call("POST", f"{self.platform.api_base}/robot/send", params=params,
                     json={"msgtype": "markdown", "markdown": {"title": title[:100], "text": text[:4000]}},
                     timeout=self.platform.timeout)
-        _check(data)
+        CODES.check(data)

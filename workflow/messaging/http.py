@@ -1,9 +1,12 @@
 """One HTTP call to a messaging platform, and what its failures mean for the outbox row."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import requests
+
+from workflow.i18n import _
 
 DEFAULT_RATE_LIMIT_SECONDS = 60.0
 
@@ -61,3 +64,44 @@ def errcode(data: dict[str, Any]) -> int:
         return int(data.get("errcode", 0) or 0)
     except (TypeError, ValueError):
         return -1
+
+
+@dataclass(frozen=True)
+class ErrorCodes:
+    """What a platform's ``errcode`` values mean: a stale token, slow down, an unknown person."""
+
+    token: frozenset[int]
+    rate_limited: frozenset[int]
+    bad_user: frozenset[int]
+    bad_user_message: str  # a msgid with %(error)s, translated when raised
+
+    def check(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` when its errcode is 0, else the error that tells the outbox what to do with the row."""
+        code = errcode(data)
+        if code == 0:
+            return data
+        message = f"errcode {code}: {str(data.get('errmsg', ''))[:200]}"
+        if code in self.rate_limited:
+            raise RateLimited(message)
+        if code in self.bad_user:
+            raise PermanentError(_(self.bad_user_message, error=message))
+        raise SendError(message)
+
+
+def fetch_token(url: str, params: dict[str, Any], timeout: float, codes: ErrorCodes) -> tuple[str, int]:
+    """``(access_token, expires_in)`` from a platform's ``gettoken``."""
+    data = codes.check(call("GET", url, params=params, timeout=timeout))
+    token = data.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise SendError("gettoken: no access_token")
+    return token, int(data.get("expires_in", 7200) or 7200)
+
+
+def post_with_token(url: str, body: dict[str, Any], timeout: float, tokens: Any,
+                    codes: ErrorCodes) -> dict[str, Any]:
+    """POST ``body`` with the cached access token; a token the platform calls stale is fetched once anew and the
+    call made again (the answer is returned unchecked: a caller may read more of it first)."""
+    data = call("POST", url, params={"access_token": tokens.get()}, json=body, timeout=timeout)
+    if errcode(data) in codes.token:  # expired or revoked meanwhile
+        data = call("POST", url, params={"access_token": tokens.refresh()}, json=body, timeout=timeout)
+    return data

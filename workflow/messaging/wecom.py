@@ -9,32 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.i18n import _
+from workflow.i18n import N_, _
 from workflow.messaging.config import Platform
-from workflow.messaging.http import PermanentError, RateLimited, SendError, call, errcode
+from workflow.messaging.http import ErrorCodes, PermanentError, call, fetch_token, post_with_token
 from workflow.messaging.tokens import TokenStore
 
-TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid secret-derived / invalid / expired access_token
-RATE_LIMITS = frozenset({45009, 45033})  # API call frequency, too many concurrent calls
-BAD_USER = frozenset({81013, 60111, 40031})  # every receiver invalid, userid not found, invalid user list
+CODES = ErrorCodes(
+    token=frozenset({40001, 40014, 42001}),  # invalid secret-derived / invalid / expired access_token
+    rate_limited=frozenset({45009, 45033}),  # API call frequency, too many concurrent calls
+    bad_user=frozenset({81013, 60111, 40031}),  # every receiver invalid, userid not found, invalid user list
+    bad_user_message=N_("企业微信找不到该用户（用户 ID 无效）：%(error)s"))
 
 
 def clip(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` UTF-8 bytes (the platform counts bytes), never inside a character."""
     data = text.encode("utf-8")
     return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
-
-
-def _check(data: dict[str, Any]) -> dict[str, Any]:
-    code = errcode(data)
-    if code == 0:
-        return data
-    message = f"errcode {code}: {str(data.get('errmsg', ''))[:200]}"
-    if code in RATE_LIMITS:
-        raise RateLimited(message)
-    if code in BAD_USER:
-        raise PermanentError(_("企业微信找不到该用户（用户 ID 无效）：%(error)s", error=message))
-    raise SendError(message)
 
 
 class WecomClient:
@@ -49,13 +39,8 @@ class WecomClient:
         p = self.platform
         if not (p.app_id and p.secret):
             raise PermanentError(_("企业微信未配置（corp_id 或 secret 为空）"))
-        data = call("GET", f"{p.api_base}/cgi-bin/gettoken", params={"corpid": p.app_id, "corpsecret": p.secret},
-                    timeout=p.timeout)
-        _check(data)
-        token = data.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise SendError("gettoken: no access_token")
-        return token, int(data.get("expires_in", 7200) or 7200)
+        return fetch_token(f"{p.api_base}/cgi-bin/gettoken", {"corpid": p.app_id, "corpsecret": p.secret}, p.timeout,
+                           CODES)
 
     def send_card(self, userid: str, title: str, description: str, url: str) -> None:
         """A ``textcard`` to one person; an unknown userid fails for good, with the reason."""
@@ -65,17 +50,11 @@ class WecomClient:
         body = {"touser": userid, "msgtype": "textcard", "agentid": p.agent_id,
                 "textcard": {"title": clip(title, 128), "description": clip(description, 512),
                              "url": url, "btntxt": _("详情")}}
-        token = self.tokens.get()
-        data = call("POST", f"{p.api_base}/cgi-bin/message/send", params={"access_token": token}, json=body,
-                    timeout=p.timeout)
-        if errcode(data) in TOKEN_ERRORS:  # expired or revoked meanwhile: fetch once and send again
-            token = self.tokens.refresh()
-            data = call("POST", f"{p.api_base}/cgi-bin/message/send", params={"access_token": token}, json=body,
-                        timeout=p.timeout)
+        data = post_with_token(f"{p.api_base}/cgi-bin/message/send", body, p.timeout, self.tokens, CODES)
         invalid = str(data.get("invaliduser", "") or "")
         if invalid:  # with errcode 0 (some receivers reached) or 81013 (none): this row's one receiver is unknown
             raise PermanentError(_("企业微信找不到该用户（用户 ID 无效）：%(ids)s", ids=invalid[:200]))
-        _check(data)
+        CODES.check(data)
 
     def send_robot(self, department_code: str, text: str) -> None:
         """A ``markdown`` message to the department's group robot."""
@@ -85,4 +64,4 @@ class WecomClient:
         data = call("POST", f"{self.platform.api_base}/cgi-bin/webhook/send", params={"key": robot["key"]},
                     json={"msgtype": "markdown", "markdown": {"content": clip(text, 4096)}},
                     timeout=self.platform.timeout)
-        _check(data)
+        CODES.check(data)
