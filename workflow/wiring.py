@@ -14,7 +14,7 @@ from workflow import hooks, links, notifications, referrals, reminders
 from workflow.applications import hooks as application_hooks
 from workflow.applications import letter_settings
 from workflow.calendar.store import StoredCalendar
-from workflow.identity import cas
+from workflow.identity import cas, local_login
 from workflow.clock import Clock, SystemClock
 from workflow.context import Gongkai, pool_options
 from workflow.applications.redating import redate_open_applications
@@ -39,6 +39,7 @@ def build_gongkai(db: Database, settings: Settings, clock: Clock | None = None, 
     letter_settings.check(settings)
     links.check(settings)
     cas.config(settings)  # [auth.cas]: a bad version, role or department_match is refused at load
+    local_login.check(settings)  # [auth] local_login: misspelt or without a break-glass account
     register_hooks()
     calendars = StoredCalendar(db, float(settings.get("calendar.check_seconds", 5)))
     return Gongkai(db=db, settings=settings, clock=clock or SystemClock(), calendar_source=calendars,

@@ -147,6 +147,10 @@ def test_break_glass_lets_only_its_accounts_use_a_password(world: World, ui_app,
     with world.app.db.read() as session:
         keys = set(session.scalars(select(LoginThrottle.key)))
     assert any("drafter" in key for key in keys) and any("nobody" in key for key in keys)
+    # A wrong password for the break-glass account itself gets that same answer too: the list is not revealed.
+    wrong = browser.post("/login", data={"username": "admin", "password": "wrong-password-1"},
+                         headers={"Accept": "application/json"})
+    assert (wrong.status_code, wrong.get_json()) == (refused.status_code, refused.get_json())
     # API tokens are not affected; the break-glass account still logs in with its password.
     assert api("drafter").get("/api/v1/me").status_code == 200
     assert browser.post("/login", data={"username": "admin", "password": "password-123"}).status_code == 302
@@ -158,6 +162,14 @@ def test_break_glass_refusal_is_a_page_naming_the_other_way_in(world: World, ui_
     page = ui_app.test_client().post("/login", data={"username": "drafter", "password": "password-123"})
     text = page.get_data(as_text=True)
     assert page.status_code == 401 and "请点击「统一身份认证登录」" in text and 'id="cas-login"' in text
+
+
+@pytest.mark.parametrize("auth", [{"local_login": "breakglass"}, {"local_login": "break_glass", "break_glass_users": []}])
+def test_a_local_login_setting_that_would_lock_everyone_out_or_in_is_refused_at_start(auth: dict[str, object]) -> None:
+    from workflow.identity import local_login
+    from workflow.settings import SettingsError, load_settings
+    with pytest.raises(SettingsError, match="local_login|break_glass_users"):
+        local_login.check(load_settings().with_overrides({"auth": auth}))
 
 
 def test_local_login_all_is_the_default(world: World, ui_app) -> None:  # type: ignore[no-untyped-def]

@@ -61,6 +61,23 @@ def test_admin_cannot_lock_themselves_out(as_user, world: World) -> None:
     assert _person(world, "admin").roles == {"admin"}
 
 
+def test_break_glass_and_last_admin_cannot_be_taken_away(world: World) -> None:
+    import pytest
+
+    from workflow.errors import Conflict
+    users.add_user(world.app, "office2", roles=["admin"], departments=["*"], password="password-123")
+    office2 = world.actor("office2")
+    with pytest.raises(Conflict) as refused:   # 'admin' is the default break-glass account
+        users.set_access(world.app, office2, "admin", roles=["admin"], departments=["*"], active=False)
+    assert refused.value.code == "break_glass_account"
+    world.app.settings = world.app.settings.with_overrides({"auth": {"break_glass_users": ["nobody"]}})
+    users.set_access(world.app, office2, "admin", roles=["drafter"], departments=["*"])
+    with pytest.raises(Conflict) as refused:   # the operator's CLI too: someone must stay able to grant roles
+        users.set_access(world.app, None, "office2", roles=["drafter"], departments=["*"])
+    assert refused.value.code == "last_admin"
+    assert _person(world, "office2").roles == {"admin"}
+
+
 def test_deactivating_ends_the_persons_sessions(as_user, world: World) -> None:
     reviewer = as_user("reviewer")
     assert reviewer.get("/").status_code == 200

@@ -23,7 +23,7 @@ from workflow.clock import SHANGHAI
 from workflow.context import Gongkai
 from workflow.errors import NotAuthenticated, TooManyAttempts
 from workflow.i18n import DEFAULT_LOCALE, _, locale_context
-from workflow.identity import ldap_login
+from workflow.identity import ldap_login, local_login
 from workflow.notifications import Directory, notify
 from workflow.services import sessions
 
@@ -53,23 +53,11 @@ def _refused() -> NotAuthenticated:
     return NotAuthenticated("用户名或密码错误", code="bad_credentials")
 
 
-def local_login_allowed(app: Gongkai, username: str) -> bool:
-    """Whether ``username`` may log in with a local password: everyone (``auth.local_login = "all"``, the
-    default) or, with ``"break_glass"``, only the accounts of ``auth.break_glass_users`` (the campus
-    统一身份认证 is everyone else's way in). Decided by the name alone, so it tells nothing about accounts."""
-    if str(app.settings.get("auth.local_login", "all")) != "break_glass":
-        return True
-    return username in break_glass_users(app)
-
-
-def break_glass_users(app: Gongkai) -> frozenset[str]:
-    """The usernames of ``auth.break_glass_users``: local accounts that only a local password opens."""
-    return frozenset(str(name) for name in app.settings.get("auth.break_glass_users", []) or [])
-
-
 def _local_login_off() -> NotAuthenticated:
-    return NotAuthenticated("本系统已启用统一身份认证，请点击「统一身份认证登录」。密码登录只留给应急管理员账号。",
-                            code="local_login_disabled")
+    # One answer for every failure in break-glass mode, the emergency accounts' own wrong passwords included:
+    # a different one for them would tell an attacker which names those are.
+    return NotAuthenticated("用户名或密码错误。本系统已启用统一身份认证，请点击「统一身份认证登录」；"
+                            "密码登录只留给应急管理员账号。", code="local_login_disabled")
 
 
 def log_in(app: Gongkai, username: str, password: str, address: str) -> LoginResult:
@@ -84,7 +72,7 @@ def log_in(app: Gongkai, username: str, password: str, address: str) -> LoginRes
         stored = user.password_hash if user is not None and user.active and user.password_hash else None
         # Break-glass only: a name not on the list is checked against the dummy hash and counted as a failure,
         # exactly like a wrong password (same work, same throttle), but told where to log in instead.
-        allowed = local_login_allowed(app, name)
+        allowed = local_login.allowed(app.settings, name)
         if not allowed:
             stored = None
         user_id = user.id if user is not None else None
@@ -102,7 +90,7 @@ def log_in(app: Gongkai, username: str, password: str, address: str) -> LoginRes
         with app.db.write() as session:
             failures = login_throttle.record_failure(session, app.settings, keys, now)
             _tell_admins(app, session, failures, name, address, now)
-        raise _refused() if allowed else _local_login_off()
+        raise _local_login_off() if local_login.mode(app.settings) == "break_glass" else _refused()
     with app.db.write() as session:
         login_throttle.record_success(session, keys)
         user = session.get(User, user_id)

@@ -21,11 +21,10 @@ from workflow.access import ADMIN, Actor, actor_from_user
 from workflow.context import Gongkai
 from workflow.errors import Forbidden, NotFound
 from workflow.i18n import DEFAULT_LOCALE, _, locale_context
-from workflow.identity import cas
+from workflow.identity import cas, local_login
 from workflow.identity.cas_profile import Profile, profile_of
 from workflow.notifications import Directory, notify
 from workflow.services import sessions
-from workflow.services.login import break_glass_users
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def _log_in(app: Gongkai, profile: Profile, department_match: str, ticket: str, 
     with app.db.write() as session:
         user = _find(session, profile)
         provisioned = user is None
-        if user is not None and user.username in break_glass_users(app):
+        if user is not None and user.username in local_login.break_glass_users(app.settings):
             # The emergency account must stay independent of the CAS server (and of whoever controls it).
             raise Forbidden("应急管理员账号只能用本地密码登录", code="cas_break_glass_account")
         if user is None:

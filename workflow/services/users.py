@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -11,6 +11,7 @@ from db.models import ROLES, Department, User, UserRole
 from workflow import audit
 from workflow.access import ADMIN, Actor, actor_from_user, require_role
 from workflow.context import Gongkai
+from workflow.identity import local_login
 from workflow.errors import Conflict, NotFound, ValidationFailed
 from workflow.passwords import check_password
 from workflow.services import sessions
@@ -170,8 +171,16 @@ def set_access(app: Gongkai, actor: Actor | None, username: str, *, roles: Itera
         user = session.scalar(select(User).where(User.username == (username or "").strip()))
         if user is None:
             raise NotFound("用户不存在：%(name)s", code="unknown_user", name=username)
+        loses_admin = ADMIN in user.roles and user.active and (ADMIN not in role_list or active is False)
         if actor is not None and user.id == actor.id and (ADMIN not in role_list or active is False):
             raise Conflict("不能取消自己的管理员角色或停用自己的账号", code="self_lockout")
+        if loses_admin and user.username in local_login.break_glass_users(app.settings):
+            # the way in when 统一身份认证 is down: changed in the settings file by the operator, not here
+            raise Conflict("%(name)s 是应急管理员账号，不能在此取消其管理员角色或停用", code="break_glass_account",
+                           name=user.username)
+        if loses_admin and _other_active_admins(session, user.id) == 0:
+            raise Conflict("%(name)s 是最后一位启用的管理员，不能取消其管理员角色或停用", code="last_admin",
+                           name=user.username)
         scope, all_departments = _resolve_departments(session, departments)
         before = _access_of(user)
         user.role_rows = [row for row in user.role_rows if row.role in role_list] + [
@@ -189,6 +198,11 @@ def set_access(app: Gongkai, actor: Actor | None, username: str, *, roles: Itera
             audit.append(session, at=now, actor=actor, subject=f"user:{user.username}", action="user_access",
                          data={"before": before, "after": after})
     return user
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
+                              .where(UserRole.role == ADMIN, User.active.is_(True), User.id != user_id)) or 0)
 
 
 def _access_of(user: User) -> dict[str, object]:
