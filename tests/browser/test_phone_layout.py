@@ -124,7 +124,7 @@ def test_item_page_steps(open_as, live_server: LiveServer, desk: dict[str, int],
     assert_no_horizontal_overflow(page)
     if size == "phone":
         steps = page.locator("#item-steps .step")
-        assert [s.strip() for s in steps.all_inner_texts()] == ["起草", "保密审查", "审批", "已发布"]
+        assert [s.strip() for s in steps.all_inner_texts()] == ["起草", "保密审查", "审批", "已公开"]
         assert page.locator("#item-steps .step-current").inner_text().strip() == "审批"
         assert page.locator("#item-steps .step-done").count() == 2
         assert page.locator("#state-diagram").is_hidden()

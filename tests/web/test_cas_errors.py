@@ -3,6 +3,8 @@ no user row, no session. The CAS server here is down, stalled or not CAS at all 
 refusals of a real CAS server (replayed ticket, other service, missing 工号) are in test_cas_login.py."""
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import time
 from typing import Iterator
 
@@ -25,6 +27,14 @@ LOGOUT_REQUEST = ('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0
 def _use_cas(world: World, server_url: str, **more: object) -> None:
     world.app.settings = world.app.settings.with_overrides(
         {"auth": {"cas": {"enabled": True, "server_url": server_url, "timeout_seconds": 1, **more}}})
+
+
+def _callback(client: FlaskClient, ticket: str = "ST-1-abc", **headers: str):  # type: ignore[no-untyped-def]
+    """The callback as the CAS server sends the browser back: after /login/cas, with the state it was given."""
+    start = client.get("/login/cas")
+    service = parse_qs(urlsplit(start.headers["Location"]).query)["service"][0]
+    state = parse_qs(urlsplit(service).query)["state"][0]
+    return client.get(CALLBACK, query_string={"ticket": ticket, "state": state}, headers=headers)
 
 
 def _counts(world: World) -> tuple[int, int]:
@@ -52,10 +62,24 @@ def test_missing_ticket_is_a_clear_400(world: World, client: FlaskClient) -> Non
     assert client.get(CALLBACK + "?ticket=PT-1-proxy").status_code == 400  # only service tickets log in
 
 
+def test_a_ticket_this_browser_did_not_ask_for_is_refused_unvalidated(world: World, client: FlaskClient,
+                                                                      html: str) -> None:
+    """Login CSRF: an attacker's unused ticket, handed to a victim's browser, must not log the victim into the
+    attacker's account — without the state this browser was given at /login/cas, nothing is validated."""
+    _use_cas(world, html)   # a validation would be a 502 here: a 403 shows it never happened
+    before = _counts(world)
+    for query in ("?ticket=ST-1-abc", "?ticket=ST-1-abc&state=guessed"):
+        page = client.get(CALLBACK + query)
+        assert page.status_code == 403 and "不是从本浏览器发起的" in page.get_data(as_text=True)
+    client.get("/login/cas")
+    assert client.get(CALLBACK + "?ticket=ST-1-abc&state=guessed").status_code == 403
+    assert _counts(world) == before
+
+
 def test_cas_server_down_is_502_and_creates_nothing(world: World, client: FlaskClient) -> None:
     _use_cas(world, f"http://127.0.0.1:{cas_fixture.free_port()}/cas/")
     before = _counts(world)
-    page = client.get(CALLBACK + "?ticket=ST-1-abc")
+    page = _callback(client)
     assert page.status_code == 502 and "无法连接统一身份认证服务器" in page.get_data(as_text=True)
     assert _counts(world) == before
 
@@ -63,7 +87,7 @@ def test_cas_server_down_is_502_and_creates_nothing(world: World, client: FlaskC
 def test_slow_cas_server_is_504_within_the_timeout(world: World, client: FlaskClient, stalled: str) -> None:
     _use_cas(world, stalled)
     before = _counts(world)
-    page = client.get(CALLBACK + "?ticket=ST-1-abc")
+    page = _callback(client)
     assert page.status_code == 504 and "1 秒内没有应答" in page.get_data(as_text=True)
     assert _counts(world) == before
 
@@ -73,24 +97,24 @@ def test_answer_slow_in_its_body_is_504_too(world: World, client: FlaskClient, s
     for url in server():
         _use_cas(world, url)
         started = time.monotonic()
-        page = client.get(CALLBACK + "?ticket=ST-1-abc")
+        page = _callback(client)
         assert page.status_code == 504 and time.monotonic() - started < 3
 
 
 def test_answer_that_is_not_cas_is_502(world: World, client: FlaskClient, html: str) -> None:
     _use_cas(world, html)
     before = _counts(world)
-    page = client.get(CALLBACK + "?ticket=ST-1-abc")
+    page = _callback(client)
     assert page.status_code == 502 and "不是有效的 CAS 应答" in page.get_data(as_text=True)
     assert _counts(world) == before
-    assert client.get(CALLBACK + "?ticket=ST-1-abc", headers={"Accept": "application/json"}).get_json()["error"] \
+    assert _callback(client, Accept="application/json").get_json()["error"] \
         == "cas_bad_response"
 
 
 def test_oversized_answer_is_502_unread(world: World, client: FlaskClient) -> None:
     for url in cas_fixture.huge_server():
         _use_cas(world, url)
-        page = client.get(CALLBACK + "?ticket=ST-1-abc")
+        page = _callback(client)
         assert page.status_code == 502 and "应答过长" in page.get_data(as_text=True)
 
 

@@ -101,6 +101,19 @@ def test_first_login_provisions_an_account_without_roles(live: Live) -> None:
                               .where(Notification.kind == "sso_provision")) == 1
 
 
+def test_a_login_without_roles_ends_whoever_was_logged_in_here(live: Live) -> None:
+    form = live.http.get(live.url + "/login").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    assert token is not None
+    live.http.post(live.url + "/login", data={"csrf_token": token.group(1), "username": "drafter",
+                                              "password": "password-123"})
+    assert live.open_sessions() == 1 and live.http.get(live.url + "/inbox").url == live.url + "/inbox"
+    page = live.cas_login("zhangsan")     # someone else, at this browser, through 统一身份认证: no role yet
+    assert "还没有任何角色" in page.text
+    assert live.open_sessions() == 0      # the page speaks of 张三: the drafter is not left logged in behind it
+    assert live.http.get(live.url + "/inbox", allow_redirects=False).status_code == 302
+
+
 def test_mapped_roles_log_in_at_once_and_keep_next(live: Live) -> None:
     page = live.cas_login("lisi", next_path="/inbox")
     assert page.status_code == 200 and page.url == live.url + "/inbox"
@@ -191,24 +204,33 @@ def test_logging_out_of_gongkai_ends_the_cas_session_too(live: Live) -> None:
     assert live.http.get(live.url + "/login/cas").url.startswith(live.cas.url + "login")
 
 
+def _service(live: Live, http: requests.Session) -> str:
+    """The service URL Gongkai sends ``http`` to the CAS server with (carrying this browser's state)."""
+    start = http.get(live.url + "/login/cas", allow_redirects=False)
+    return parse_qs(urlsplit(start.headers["Location"]).query)["service"][0]
+
+
 def test_replayed_ticket_is_refused(live: Live) -> None:
-    service = live.url + "/login/cas/callback"
+    service = _service(live, live.http)
     ticket = live.cas.ticket_for(live.http, service, "lisi")
+    as_it_set_off = live.http.cookies.copy()   # the browser's session with its state, before the callback
     assert live.http.get(service, params={"ticket": ticket}).url == live.url + "/"
-    replay = requests.Session().get(service, params={"ticket": ticket})
-    assert replay.status_code == 401 and "已经用过" in replay.text
+    replay = requests.Session()
+    replay.cookies.update(as_it_set_off)       # the same state comes back: the CAS server refuses the used ticket
+    page = replay.get(service, params={"ticket": ticket})
+    assert page.status_code == 401 and "已经用过" in page.text
     assert live.open_sessions() == 1
 
 
 def test_unknown_ticket_is_refused(live: Live) -> None:
-    page = live.http.get(live.url + "/login/cas/callback", params={"ticket": "ST-1-notarealticket"})
+    page = live.http.get(_service(live, live.http), params={"ticket": "ST-1-notarealticket"})
     assert page.status_code == 401 and "登录票据无效" in page.text
     assert live.open_sessions() == 0
 
 
 def test_ticket_for_another_service_is_refused(live: Live) -> None:
     ticket = live.cas.ticket_for(live.http, live.url + "/elsewhere", "zhangsan")
-    page = requests.get(live.url + "/login/cas/callback", params={"ticket": ticket})
+    page = live.http.get(_service(live, live.http), params={"ticket": ticket})
     assert page.status_code == 401 and "不是发给本系统的" in page.text
     assert live.users("zhangsan") == [] and live.open_sessions() == 0
 
@@ -228,7 +250,7 @@ def test_cas_version_2_validates_too(live: Live) -> None:
 def test_gongkai_builds_the_service_url_from_base_url_not_host(live: Live) -> None:
     start = live.http.get(live.url + "/login/cas", headers={"Host": "evil.example"}, allow_redirects=False)
     service = parse_qs(urlsplit(start.headers["Location"]).query)["service"]
-    assert service == [live.url + "/login/cas/callback"]
+    assert len(service) == 1 and service[0].startswith(live.url + "/login/cas/callback?state=")
 
 
 @pytest.mark.parametrize(("change", "message"), [({"active": False}, "账号已停用"),

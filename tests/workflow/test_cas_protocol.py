@@ -117,6 +117,14 @@ def test_missing_required_attribute_is_refused() -> None:
     assert profile_of(_config(employee_no_required=False), identity).employee_no == ""
 
 
+@pytest.mark.parametrize("username", ["ou=xsc/zhangsan", "a" * 65, "li\x00si"])
+def test_a_username_that_cannot_be_one_here_is_refused(username: str) -> None:
+    identity = cas.CasIdentity(username, {"employeeNumber": ("20250001",)})
+    with pytest.raises(cas.CasAttributeMissing) as refused:
+        profile_of(_config(), identity)
+    assert refused.value.code == "cas_attribute_invalid"
+
+
 @pytest.mark.parametrize("bad", [{"version": 4}, {"department_match": "ou"}, {"default_roles": ["boss"]},
                                  {"server_url": "cas.example.edu.cn"}])
 def test_unusable_settings_are_refused_at_load(bad: dict[str, object]) -> None:

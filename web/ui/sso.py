@@ -4,9 +4,11 @@ Thin: each route calls one verb of ``workflow/services/sso.py``; the protocol li
 """
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import login_user
+from flask_login import login_user, logout_user
 
 from web.auth import SESSION_ID_KEY, SessionUser
 from web.core import core
@@ -19,10 +21,15 @@ from workflow.services import sso
 bp = Blueprint("sso", __name__)
 
 
+STATE_KEY = "cas_state"
+
+
 @bp.get("/login/cas")
 def cas_login() -> ResponseReturnValue:
-    """Off to the CAS server's login page; it sends the browser back to the callback with a ticket."""
-    return redirect(sso.cas_login_url(core(), safe_next(request.args.get("next"))))
+    """Off to the CAS server's login page; it sends the browser back to the callback with a ticket. The random
+    state kept in this browser's session must come back with it (workflow/services/sso.py ``cas_log_in``)."""
+    session[STATE_KEY] = secrets.token_urlsafe(18)
+    return redirect(sso.cas_login_url(core(), safe_next(request.args.get("next")), session[STATE_KEY]))
 
 
 @bp.get("/login/cas/callback")
@@ -30,12 +37,17 @@ def cas_callback() -> ResponseReturnValue:
     """Validate the ticket server-side and log in; a refusal is a page saying why (nothing was created)."""
     next_path = safe_next(request.args.get("next"))
     try:
-        result = sso.cas_log_in(core(), request.args.get("ticket"), next_path, request.remote_addr or "")
+        result = sso.cas_log_in(core(), request.args.get("ticket"), next_path, request.args.get("state"),
+                                session.pop(STATE_KEY, None), request.remote_addr or "")
     except DomainError as refused:
         if wants_json():
             raise
         return render_template("sso_error.html", message=refused.message), refused.status
     if result.session_id is None:
+        # whoever was logged in in this browser before is not any more: the page speaks of another person
+        sso.log_out(core(), session.get(SESSION_ID_KEY))
+        logout_user()
+        session.clear()
         return render_template("sso_no_roles.html", who=result.actor)
     # A fresh cookie: nothing from before the login (e.g. a planted session) carries over.
     session.clear()

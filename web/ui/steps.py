@@ -1,4 +1,4 @@
-"""The item page's compact step line on a phone: 起草 → the route's steps → 已发布, the current one marked.
+"""The item page's compact step line on a phone: 起草 → the route's steps → 已公开, the current one marked.
 
 Replaces the state diagram below the ``md`` breakpoint (docs/ui.md). The steps in the middle are the
 item's route as its JSON shows it (``route_votes.route_json``: each step's name and status); for a
@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.i18n import N_
 from workflow.i18n import gettext as _
 from workflow.item_states import ItemState
 
-#: Where the item stands once it has left the review stages: the last step's label.
-_FINAL = {ItemState.SCHEDULED.value: N_("待发布"), ItemState.ARCHIVED.value: N_("已归档")}
+#: Where the item stands once it has left the review stages: the last step, named as the state is everywhere.
+_FINAL = (ItemState.SCHEDULED.value, ItemState.PUBLISHED.value, ItemState.ARCHIVED.value)
 _STAGES = (ItemState.SECRECY_REVIEW.value, ItemState.APPROVAL.value)
 
 
@@ -36,5 +35,6 @@ def item_steps(state: str, route: dict[str, Any] | None) -> list[dict[str, str]]
             else:
                 status = "current" if stage == state else "pending"
             steps.append({"label": _(ItemState(stage).label), "status": status})
-    steps.append({"label": _(_FINAL.get(state, N_("已发布"))), "status": "current" if decided else "pending"})
+    final = ItemState(state if state in _FINAL else ItemState.PUBLISHED.value)
+    steps.append({"label": _(final.label), "status": "current" if decided else "pending"})
     return steps

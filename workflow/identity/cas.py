@@ -135,10 +135,12 @@ def config(settings: Any) -> CasConfig:
     return cas_config
 
 
-def service_url(settings: Any, next_path: str | None = None) -> str:
-    """The service URL CAS sends the browser back to: ``institution.base_url`` + the callback (+ ``next``)."""
+def service_url(settings: Any, next_path: str | None = None, state: str | None = None) -> str:
+    """The service URL CAS sends the browser back to: ``institution.base_url`` + the callback (+ ``next``, + the
+    browser's login ``state``: the ticket is issued for this exact URL, so it is bound to the browser that asked)."""
     url = links.public_url(settings, CALLBACK_PATH)
-    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
+    query = {key: value for key, value in (("next", next_path), ("state", state)) if value}
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 class _BoundedSession(requests.Session):

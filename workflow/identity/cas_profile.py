@@ -40,7 +40,7 @@ def profile_of(config: CasConfig, identity: CasIdentity) -> Profile:
     if not username:
         raise CasAttributeMissing(N_("统一身份认证没有提供用户名（属性 %(attribute)s），无法登录，请联系管理员"),
                                   attribute=config.username_attribute)
-    if len(username) > MAX_USERNAME or not _plain(username):
+    if len(username) > MAX_USERNAME or not _plain(username) or "/" in username:  # a "/" cannot be a page address part
         raise CasAttributeMissing(N_("统一身份认证提供的用户名无法用作本系统的用户名（最多64个字符），请联系管理员"),
                                   code="cas_attribute_invalid")
     employee_no = identity.first(config.employee_no_attribute) if config.employee_no_attribute else ""

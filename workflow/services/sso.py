@@ -8,6 +8,7 @@ the commit leaves nothing behind: no user row, no session.
 """
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,17 +49,26 @@ def _config(app: Gongkai) -> cas.CasConfig:
     return config
 
 
-def cas_login_url(app: Gongkai, next_path: str | None) -> str:
-    """The CAS server's login page, coming back to our callback (with ``next``, already made safe by the caller)."""
+def cas_login_url(app: Gongkai, next_path: str | None, state: str) -> str:
+    """The CAS server's login page, coming back to our callback (with ``next``, already made safe by the caller,
+    and ``state``, the random value the caller keeps in this browser's session)."""
     config = _config(app)
-    return cas.login_url(config, cas.service_url(app.settings, next_path))
+    return cas.login_url(config, cas.service_url(app.settings, next_path, state))
 
 
-def cas_log_in(app: Gongkai, ticket: str | None, next_path: str | None, address: str) -> SsoLogin:
-    """Validate the callback's ``ticket`` (for the service URL of ``next_path``) and log the person in."""
+def cas_log_in(app: Gongkai, ticket: str | None, next_path: str | None, state: str | None,
+               expected_state: str | None, address: str) -> SsoLogin:
+    """Validate the callback's ``ticket`` (for the service URL of ``next_path`` and ``state``) and log the person in.
+
+    ``state`` must be the value this browser was given when it set off to the CAS server (``expected_state``):
+    otherwise someone is handing this browser a ticket of theirs (login CSRF: the victim would work, unaware,
+    in the attacker's account) and nothing is validated."""
     config = _config(app)
     ticket = cas.check_ticket(ticket)
-    identity = cas.validate(config, cas.service_url(app.settings, next_path), ticket)
+    if not expected_state or not hmac.compare_digest(str(state or ""), expected_state):
+        raise Forbidden("这次登录不是从本浏览器发起的，或已经失效：请重新点击「统一身份认证登录」",
+                        code="cas_state_mismatch")
+    identity = cas.validate(config, cas.service_url(app.settings, next_path, state), ticket)
     profile = profile_of(config, identity)
     try:
         return _log_in(app, profile, config.department_match, ticket, address)
