@@ -8,10 +8,12 @@ from db.models import ApiToken, AuditEvent, Department, User, UserSession
 from tests.conftest import item_payload
 from tests.identity.conftest import PASSWORDS, STAFF, DirectoryTree, ldap_overrides
 from workflow.errors import Conflict, NotAuthenticated, ServiceUnavailable
-from workflow.identity.directory_sync import sync
+from workflow.identity.directory_sync import SYNC_LOCK_KEY, sync
+from workflow.identity.ldap_directory import require_complete
 from workflow.services import items as item_service
 from workflow.services.login import log_in
 from workflow.services.tokens import actor_for_token, create_token
+from workflow.services.users import set_access
 from workflow.wiring import build_gongkai
 
 
@@ -200,3 +202,100 @@ def test_department_by_attribute(world, directory):
     sync(app)
     assert _codes(_user(app, "zhangsan")) == ["jwc"]
     assert _codes(_user(app, "lisi")) == []  # no attribute: no department
+
+
+@pytest.mark.parametrize("ou", ["xsc", "jwc"])
+def test_a_newcomer_with_a_leavers_username_does_not_get_the_leavers_account(world, directory, ou):
+    """zhangsan (工号 1001) left; a newcomer got the uid — in a flat OU even the same DN — with 工号 3001."""
+    app = _with(world.app, directory, sync={"default_roles": ["drafter"]})
+    sync(app)
+    leaver = _user(app, "zhangsan")
+    directory.delete(directory.person_dn("zhangsan", "xsc"))
+    directory.add_person("zhangsan", ou, "3001", "张三丰")
+    report = sync(app)
+    assert [(c.action, c.subject) for c in report.changes] == [("directory_deactivate_user", "user:zhangsan")]
+    assert any("用户名 zhangsan 已属于另一人（工号不同），未同步" in reason for reason in report.skipped)
+    user = _user(app, "zhangsan")
+    assert user.id == leaver.id and not user.active  # the leaver's account, left as the leaver's
+    assert (user.employee_no, user.display_name, user.directory_dn) == ("1001", "张三", leaver.directory_dn)
+    assert _actions(app).count("directory_update_user") == 0
+    again = sync(app)  # the next night: still not linked, still not reactivated
+    assert again.changes == [] and not _user(app, "zhangsan").active
+
+
+def test_a_cas_account_with_another_employee_number_is_not_taken_over(world, directory):
+    with world.app.db.write() as session:
+        session.add(User(username="zhangsan", display_name="另一个张三", auth_source="cas", employee_no="7777",
+                         created_at=world.app.now(), active=True))
+    report = sync(world.app)
+    assert "user:zhangsan" not in [c.subject for c in report.changes]
+    assert any("用户名 zhangsan 已属于另一人（工号不同）" in reason for reason in report.skipped)
+    user = _user(world.app, "zhangsan")
+    assert (user.display_name, user.employee_no, user.directory_dn) == ("另一个张三", "7777", None)
+
+
+def test_an_admins_deactivation_survives_the_sync(world, directory):
+    sync(world.app)
+    set_access(world.app, None, "zhangsan", roles=[], departments=["xsc"], active=False)
+    report = sync(world.app)
+    assert report.changes == [] and not _user(world.app, "zhangsan").active
+    assert any("已被管理员停用" in reason for reason in report.skipped)
+    # the sync's own deactivation is still undone when the person comes back
+    directory.modify(directory.person_dn("lisi", "jwc"), employeeType="disabled")
+    sync(world.app)
+    set_access(world.app, None, "lisi", roles=["drafter"], departments=["jwc"])  # roles only: no switch
+    directory.modify(directory.person_dn("lisi", "jwc"), employeeType="staff")
+    assert [c.action for c in sync(world.app).changes] == ["directory_reactivate_user"]
+    assert _user(world.app, "lisi").active and not _user(world.app, "zhangsan").active
+
+
+def test_departments_an_admin_granted_survive_the_sync_and_a_move(world, directory):
+    directory.add_department("kyc", "科研处")
+    sync(world.app)
+    set_access(world.app, None, "zhangsan", roles=["reviewer"], departments=["xsc", "kyc"])
+    assert sync(world.app).changes == []
+    assert _codes(_user(world.app, "zhangsan")) == ["kyc", "xsc"]
+    directory.move("zhangsan", "xsc", "jwc")
+    report = sync(world.app)
+    moves = [(c.subject, c.data) for c in report.changes if c.action == "directory_move_user"]
+    assert moves == [("user:zhangsan", {"from": "xsc", "to": "jwc"})]
+    assert _codes(_user(world.app, "zhangsan")) == ["jwc", "kyc"]
+    assert sync(world.app).changes == []
+
+
+def test_a_username_taken_between_plan_and_apply_is_skipped_and_the_rest_goes_on(world, directory):
+    """An LDAP login creates qianer while the sync runs: the sync skips qianer, creates sunli, deactivates chenyi."""
+    app = _with(world.app, directory, sync={"batch_size": 1})
+    sync(app)
+    directory.add_person("qianer", "xsc", "1010", "钱二")
+    directory.add_person("sunli", "jwc", "1011", "孙立")
+    directory.modify(directory.person_dn("chenyi", "jwc"), employeeType="disabled")
+    locked: list[bool] = []
+
+    def meanwhile(done: int, total: int) -> None:  # called after the departments, before the first people batch
+        if done == 0:
+            log_in(app, "qianer", PASSWORDS + "qianer", "10.0.0.1")
+            if app.db.is_postgres:
+                with app.db.engine.connect() as connection:
+                    locked.append(not connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": SYNC_LOCK_KEY}))
+
+    report = sync(app, progress=meanwhile)
+    assert sorted((c.action, c.subject) for c in report.changes) == [
+        ("directory_create_user", "user:sunli"), ("directory_deactivate_user", "user:chenyi")]
+    assert any("qianer" in reason and "同步期间新建" in reason for reason in report.skipped)
+    assert _user(app, "sunli").active and not _user(app, "chenyi").active
+    with app.db.read() as session:
+        created = session.scalars(select(AuditEvent.subject).where(AuditEvent.action == "directory_create_user")
+                                  .where(AuditEvent.subject.in_(["user:qianer", "user:sunli"]))).all()
+    assert sorted(created) == ["user:qianer", "user:sunli"]  # qianer once: by the login, not by the sync
+    assert locked in ([], [True])  # PostgreSQL: another sync would wait for this one
+    assert sync(app).changes == []
+
+
+@pytest.mark.parametrize("code", [3, 10, 11, 51])
+def test_a_search_that_did_not_end_in_success_stops_the_sync(code):
+    """ldap3 raises for none of timeLimitExceeded (3), referral (10) …: anything but success is refused."""
+    require_complete({"result": 0, "description": "success"})
+    with pytest.raises(ServiceUnavailable) as refused:
+        require_complete({"result": code, "description": "cut short"})
+    assert refused.value.code == "directory_truncated" and "同步已停止" in refused.value.message

@@ -101,11 +101,13 @@ def test_directory_disabled_keeps_unknown_names_out(world, directory):
         log_in(app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1")
 
 
-def test_a_reused_username_does_not_open_the_old_account(world, directory):
-    """zhangsan left (entry deleted) and a newcomer got the uid before the nightly sync ran."""
+@pytest.mark.parametrize("ou", ["jwc", "xsc"])
+def test_a_reused_username_does_not_open_the_old_account(world, directory, ou):
+    """zhangsan left (entry deleted) and a newcomer got the uid before the nightly sync ran — in a flat OU
+    (``xsc``) at the very DN the leaver's account is linked to; only the 工号 tells them apart."""
     first = log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1").actor.id
     directory.delete(directory.person_dn("zhangsan", "xsc"))
-    directory.add_person("zhangsan", "jwc", "3001", "张三丰")
+    directory.add_person("zhangsan", ou, "3001", "张三丰")
     with pytest.raises(NotAuthenticated):
         log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1")
     assert _user(world.app, "zhangsan").id == first
@@ -115,3 +117,16 @@ def test_a_moved_person_still_logs_in_before_the_sync(world, directory):
     first = log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1").actor.id
     directory.move("zhangsan", "xsc", "jwc")
     assert log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1").actor.id == first
+
+
+@pytest.mark.parametrize(("employee_no", "opens"), [(None, False), ("9999", False), ("1001", True)])
+def test_an_ldap_account_linked_to_no_entry_opens_only_for_its_employee_number(world, directory, employee_no, opens):
+    """An ``ldap`` account without a directory link proves nothing about who holds the username."""
+    with world.app.db.write() as session:
+        session.add(User(username="zhangsan", display_name="张三", auth_source="ldap", employee_no=employee_no,
+                         created_at=world.app.now(), active=True))
+    if opens:
+        assert log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1").actor.username == "zhangsan"
+    else:
+        with pytest.raises(NotAuthenticated):
+            log_in(world.app, "zhangsan", PASSWORDS + "zhangsan", "10.0.0.1")

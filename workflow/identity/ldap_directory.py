@@ -21,6 +21,7 @@ from workflow.identity.dn import DnError, first_value, normalize_dn, parent_dn
 from workflow.identity.ldap_config import LdapConfig
 
 log = logging.getLogger(__name__)
+SUCCESS = 0  # LDAP result code success (RFC 4511)
 SIZE_LIMIT_EXCEEDED = 4  # LDAP result code sizeLimitExceeded (RFC 4511)
 
 
@@ -149,10 +150,24 @@ def _paged(connection: Connection, config: LdapConfig, base: str, search_filter:
                                  base=base) from error
     except LDAPException as error:
         raise _unavailable(f"{type(error).__name__}: {error}") from error
-    if (connection.result or {}).get("result") == SIZE_LIMIT_EXCEEDED:
-        # ldap3 does not raise for it: a cut-short list would make everyone missing from it look like a leaver
+    require_complete(connection.result)
+
+
+def require_complete(result: dict[str, Any] | None) -> None:
+    """Refuse a search that did not end in success (``ServiceUnavailable``, code ``directory_truncated``).
+
+    ldap3 does not raise for sizeLimitExceeded, timeLimitExceeded, referral and the other codes of
+    ``DO_NOT_RAISE_EXCEPTIONS``: a cut-short list would make everyone missing from it look like a leaver.
+    """
+    code = (result or {}).get("result", SUCCESS)
+    if code == SUCCESS:
+        return
+    log.warning("LDAP search ended with result %s (%s)", code, (result or {}).get("description"))
+    if code == SIZE_LIMIT_EXCEEDED:
         raise ServiceUnavailable("目录服务（LDAP）只返回了部分条目（超出服务器的条数限制），同步已停止；"
                                  "请为服务账号放宽 sizelimit 或确认服务器支持分页搜索", code="directory_truncated")
+    raise ServiceUnavailable("目录服务（LDAP）的搜索未完整结束（结果码 %(result)s），同步已停止；请检查服务器的时间限制等设置",
+                             code="directory_truncated", result=code)
 
 
 def people(connection: Connection, config: LdapConfig) -> Iterator[DirectoryPerson]:

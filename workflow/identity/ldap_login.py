@@ -25,18 +25,24 @@ from workflow.identity.ldap_directory import DirectoryPerson
 def _same_person(app: Gongkai, user_id: int, person: DirectoryPerson) -> bool:
     """Whether the entry is the one the account is linked to (or the same 工号 at a new DN, after a move).
 
-    A username reused for a newcomer must not open a leaver's account that the sync has not deactivated yet.
+    A username reused for a newcomer must not open a leaver's account that the sync has not deactivated yet:
+    in a flat tree the newcomer's DN is even the leaver's, so an equal DN counts only when the 工号 does
+    not differ. An account linked to no entry is nobody's proven account: only an equal 工号 opens it.
     """
     with app.db.read() as session:
         user = session.get(User, user_id)
-        if user is None or not user.directory_dn:
-            return user is not None
+        if user is None:
+            return False
+        same_number = bool(person.employee_no) and person.employee_no == user.employee_no
+        if not user.directory_dn:
+            return same_number
         try:
-            if normalize_dn(user.directory_dn) == person.key:
-                return True
+            same_entry = normalize_dn(user.directory_dn) == person.key
         except DnError:
-            pass
-        return bool(person.employee_no) and person.employee_no == user.employee_no
+            same_entry = False
+        if same_entry and (not person.employee_no or not user.employee_no):
+            return True
+        return same_number
 
 
 @dataclass(frozen=True)
