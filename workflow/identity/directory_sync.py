@@ -242,7 +242,7 @@ def _plan_people(config: LdapConfig, found: list[DirectoryPerson], state: _State
     found_keys = {person.key for person in found}
     for person in found:
         if person.username in seen_names:
-            report.skipped.append(f"{person.dn}: username {person.username} appears twice in the directory")
+            report.skipped.append(_("%(dn)s：用户名 %(name)s 在目录中出现两次，未同步", dn=person.dn, name=person.username))
             continue
         seen_names.add(person.username)
         target = codes.get(person.department_key) if person.department_key else None
@@ -250,7 +250,7 @@ def _plan_people(config: LdapConfig, found: list[DirectoryPerson], state: _State
         if user is None:
             holder = by_name.get(person.username)
             if holder is not None and holder.auth_source == "local" and holder.directory_dn is None:
-                report.skipped.append(f"{person.dn}: username {person.username} belongs to a local account")
+                report.skipped.append(_("%(dn)s：用户名 %(name)s 属于本地账号，未同步", dn=person.dn, name=person.username))
                 continue
             if holder is not None and holder.employee_no and person.employee_no:
                 report.skipped.append(_("%(dn)s：用户名 %(name)s 已属于另一人（工号不同），未同步",
@@ -261,7 +261,7 @@ def _plan_people(config: LdapConfig, found: list[DirectoryPerson], state: _State
                                         dn=person.dn, name=person.username))
                 continue
             if person.employee_no and person.employee_no in taken_nos:
-                report.skipped.append(f"{person.dn}: employee number {person.employee_no} belongs to another account")
+                report.skipped.append(_("%(dn)s：工号 %(no)s 已属于另一账号，未同步", dn=person.dn, no=person.employee_no))
                 continue
             if person.employee_no:
                 taken_nos.add(person.employee_no)
@@ -269,7 +269,7 @@ def _plan_people(config: LdapConfig, found: list[DirectoryPerson], state: _State
                                          {"name": person.name, "department": target or "-"}, person=person))
             continue
         if user.id in seen_users:
-            report.skipped.append(f"{person.dn}: matches {user.username} a second time")
+            report.skipped.append(_("%(dn)s：与账号 %(name)s 重复对应，未同步", dn=person.dn, name=user.username))
             continue
         seen_users.add(user.id)
         if not user.active and user.username in state.sync_deactivated:
@@ -285,7 +285,7 @@ def _plan_people(config: LdapConfig, found: list[DirectoryPerson], state: _State
         clash = differences.get("employee_no")
         if clash and clash[1] and clash[1] in taken_nos and by_no.get(clash[1]) is not user:
             del differences["employee_no"]
-            report.skipped.append(f"{person.dn}: employee number {clash[1]} belongs to another account")
+            report.skipped.append(_("%(dn)s：工号 %(no)s 已属于另一账号，未同步", dn=person.dn, no=clash[1]))
         if differences:
             report.changes.append(Change("directory_update_user", f"user:{user.username}", differences,
                                          user_id=user.id, person=person))
