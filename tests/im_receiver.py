@@ -26,7 +26,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 CORP_ID, CORP_SECRET, WECOM_AGENT = "ww-test-corp", "wecom-test-secret", 1000002
@@ -77,6 +77,7 @@ class Receiver:
     valid_tokens: set[str] = field(default_factory=set)
     plans: dict[str, deque[str]] = field(default_factory=lambda: defaultdict(deque))
     hang_seconds: float = 3.0
+    on_message: Callable[[Received], None] | None = None  # called with each accepted message, before the answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -220,8 +221,11 @@ def make_handler(state: Receiver) -> type[BaseHTTPRequestHandler]:
             if kind == "wecom_send" and body["touser"] not in state.users:
                 return self._answer(200, {"errcode": 81013, "errmsg": "user & party & tag all invalid",
                                           "invaliduser": body["touser"]})
+            received = Received(kind, query, body)
             with state.lock:
-                state.messages.append(Received(kind, query, body))
+                state.messages.append(received)
+            if state.on_message is not None:
+                state.on_message(received)
             if kind == "wecom_send":
                 return self._answer(200, {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": "m1"})
             if kind == "dingtalk_send":

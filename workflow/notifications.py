@@ -247,6 +247,11 @@ def item_link(app: "Gongkai", item_id: int) -> str:
     return links.public_url(app.settings, f"/items/{item_id}")
 
 
+def plain_day(day: date) -> str:
+    """``2025年10月20日``: a date as people read it in a mail, the inbox or an IM card (never ISO)."""
+    return _("%(y)s年%(m)s月%(d)s日", y=day.year, m=day.month, d=day.day)
+
+
 def _local(at: datetime | None) -> str:
     return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else "-"
 
@@ -312,7 +317,7 @@ def application_link(app: "Gongkai", application_id: int) -> str:
 
 def application_rung_message(app: "Gongkai", application: ApplicationFacts, rung: str, late: int) -> tuple[str, str]:
     """Subject and body (Chinese msgids) of an application's reply-deadline reminder."""
-    params = {"no": application.tracking_no, "due": application.due_on.isoformat() if application.due_on else "-",
+    params = {"no": application.tracking_no, "due": plain_day(application.due_on) if application.due_on else "-",
               "days": late, "link": application_link(app, application.id)}
     if rung == "due_soon":
         title = _("即将到期：依申请公开 %(no)s 答复", **params)

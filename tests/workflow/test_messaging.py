@@ -4,21 +4,27 @@ department group robots with the 钉钉 signature, bad userids. The real service
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from db.models import Notification, OutboxMail, Reminder, User
 from tests.conftest import World, item_payload
-from tests.im_receiver import Receiver, serve, settings_overrides
+from tests.im_receiver import (APP_SECRET, CORP_SECRET, DINGTALK_ROBOT_SECRET, DINGTALK_ROBOT_TOKEN,
+                               WECOM_ROBOT_KEY, Received, Receiver, free_port, serve, settings_overrides)
 from workflow.clock import SHANGHAI
 from workflow.context import Gongkai
-from workflow.mailer import mail_failures, retry_failed
+from workflow.mailer import LEASE, claim, mail_failures, retry_failed
+from workflow.messaging.config import IM_CHANNELS
+from workflow.messaging import http as im_http
 from workflow.messaging import deliver as im_deliver
 from workflow.messaging import queue as im_queue
 from workflow.scheduler import run_digest, run_sweep
+from workflow.services import applications as application_svc
 from workflow.services import items as svc
 from workflow.wiring import build_gongkai
 
@@ -264,3 +270,172 @@ def test_a_long_digest_keeps_whole_lines_within_the_textcard_limit() -> None:
     from workflow.messaging.deliver import wecom_description
     text = wecom_description("\n".join(f"{n}. 即将到期：《关于2025年国家奖学金评审结果的公示》保密审查" for n in range(12)))
     assert len(text.encode("utf-8")) <= 512 and text.endswith("</div>") and text.count("<div") == text.count("</div>")
+
+
+# --------------------------------------------------------------------------- what admins see of a failure
+
+SECRETS = (CORP_SECRET, APP_SECRET, WECOM_ROBOT_KEY, DINGTALK_ROBOT_TOKEN, DINGTALK_ROBOT_SECRET, "corpsecret=",
+           "appsecret=", "access_token=", "sign=", "key=", "-token-")
+
+
+def _due_reminder(app: Gongkai, item_id: int) -> None:
+    with app.db.read() as session:
+        due = session.scalar(select(func.min(Reminder.due_at)).where(Reminder.item_id == item_id))
+    app.clock.set(due)  # type: ignore[attr-defined]
+
+
+def _no_secret_in_failures(app: Gongkai) -> list[str]:
+    """Every stored error of IM rows, and what the failures API returns, checked for credentials."""
+    with app.db.read() as session:
+        errors = [e for e in session.scalars(select(OutboxMail.last_error).where(OutboxMail.channel != "email")) if e]
+    listed = [f["last_error"] or "" for f in mail_failures(app)]
+    for text in errors + listed:
+        assert not [s for s in SECRETS if s in text], text
+        assert "?" not in text, text  # no URL query at all
+    return errors
+
+
+def test_a_refused_connection_stores_no_credential_in_the_error(world: World) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: requests names the whole URL in its error
+    app = build_gongkai(db=world.app.db, clock=world.app.clock, settings=world.app.settings.with_overrides(
+        {**settings_overrides(dead, robots=True), "institution": {"base_url": BASE_URL}}))
+    _users(app, reviewer={"wecom_userid": "reviewer_wx", "dingtalk_userid": "reviewer_dd", "notify_pref": "instant"})
+    _due_reminder(app, _submit(app, world))
+    run_sweep(app)
+    with app.db.write() as session:  # one more failure and each row gives up: listed for admins too
+        session.execute(update(OutboxMail).values(attempts=2, next_attempt_at=app.now()))
+    im_deliver.deliver(app)
+    errors = _no_secret_in_failures(app)
+    channels = {f["channel"] for f in mail_failures(app)}
+    assert {"wecom", "dingtalk", "wecom_robot", "dingtalk_robot"} <= channels
+    assert all("ConnectionError" in e for e in errors)  # still says what went wrong, and where
+    assert any("/cgi-bin/gettoken" in e for e in errors) and any("/robot/send" in e for e in errors)
+
+
+def test_http_errors_and_timeouts_store_no_credential(world: World, receiver: Receiver) -> None:
+    app = _app(world, receiver, robots=True, timeout=0.5)
+    receiver.hang_seconds = 1.5
+    _users(app, reviewer={"wecom_userid": "reviewer_wx", "dingtalk_userid": "reviewer_dd", "notify_pref": "instant"})
+    receiver.plan("wecom_send", "500")
+    receiver.plan("dingtalk_send", "timeout")
+    receiver.plan("wecom_robot", "timeout")
+    receiver.plan("dingtalk_robot", "500")
+    _due_reminder(app, _submit(app, world))
+    run_sweep(app)
+    errors = _no_secret_in_failures(app)
+    assert len(errors) >= 4 and any("HTTP 500" in e for e in errors) and any("timeout" in e for e in errors)
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_%+/", min_size=6, max_size=40))
+def test_redact_removes_every_query_value_from_an_error_text(secret: str) -> None:
+    for text in (f"HTTPConnectionPool(host='qyapi.weixin.qq.com', port=443): Max retries exceeded with url: "
+                 f"/cgi-bin/gettoken?corpid=ww1&corpsecret={secret} (Caused by NewConnectionError('refused'))",
+                 f"https://oapi.dingtalk.com/robot/send?access_token={secret}&timestamp=1&sign={secret}",
+                 f"webhook key={secret} rejected", f"errmsg: invalid access_token={secret}, hint"):
+        assert secret not in im_http.redact(text)
+
+
+# --------------------------------------------------------------------------- the claim of a slow run
+
+def _three_cards(app: Gongkai, world: World) -> None:
+    for n in range(3):
+        _submit(app, world, title=f"事项{n}")
+    im_queue.queue_instant(app)
+
+
+def _once(action: object) -> object:
+    done: list[bool] = []
+
+    def hook(_message: Received) -> None:
+        if not done:
+            done.append(True)
+            action()  # type: ignore[operator]
+    return hook
+
+
+def test_a_run_that_outlasts_half_the_lease_hands_the_rest_back(world: World, wx: Gongkai,
+                                                                 receiver: Receiver) -> None:
+    _three_cards(wx, world)
+    receiver.on_message = _once(lambda: wx.clock.advance(minutes=3))  # type: ignore[attr-defined]  a slow platform
+    first = im_deliver.deliver(wx)
+    assert (first.sent, first.released) == (1, 2) and len(receiver.of("wecom_send")) == 1
+    assert [r.state for r in _outbox(wx, "wecom")] == ["sent", "queued", "queued"]  # not left to a take-over
+    assert im_deliver.deliver(wx).sent == 2
+    titles = [m.body["textcard"]["title"] for m in receiver.of("wecom_send")]
+    assert len(titles) == 3 and len(set(titles)) == 3
+
+
+def test_rows_another_scheduler_took_over_are_not_sent_again(world: World, wx: Gongkai, receiver: Receiver) -> None:
+    _three_cards(wx, world)
+    other: list[int] = []
+    # Another scheduler, its clock 6 minutes ahead, sees this run's claim as abandoned and takes the rows over.
+    receiver.on_message = _once(lambda: other.extend(claim(wx, wx.now() + LEASE + timedelta(minutes=1), 200,
+                                                           tuple(IM_CHANNELS))))
+    result = im_deliver.deliver(wx)
+    assert len(other) == 3 and result.lost == 2
+    assert len(receiver.of("wecom_send")) == 1  # the rows the other scheduler holds are its to send
+    assert [r.state for r in _outbox(wx, "wecom")] == ["sent", "sending", "sending"]
+
+
+# --------------------------------------------------------------------------- what people typed, in markdown
+
+EVIL = "[点此审批](https://evil.example.com/login)"
+
+
+def test_a_title_with_markdown_reaches_groups_and_cards_as_text_not_a_link(world: World, receiver: Receiver) -> None:
+    app = _app(world, receiver, robots=True)
+    _users(app, reviewer={"dingtalk_userid": "reviewer_dd", "notify_pref": "instant"})
+    _due_reminder(app, _submit(app, world, title=f"**紧急** {EVIL}"))
+    run_sweep(app)
+    [wecom] = receiver.of("wecom_robot")
+    [ding] = receiver.of("dingtalk_robot")
+    cards = [m.body["msg"]["action_card"]["markdown"] for m in receiver.of("dingtalk_send")]
+    assert cards and receiver.problems == []
+    for text in [wecom.body["markdown"]["content"], ding.body["markdown"]["text"]] + cards:
+        assert "evil.example.com" in text and "点此审批" in text  # the title is shown, as typed
+        assert "](https://evil" not in text and "[点此审批]" not in text and "**紧急**" not in text
+    for text in (wecom.body["markdown"]["content"], ding.body["markdown"]["text"]):
+        assert text.count("](") == 1 and text.endswith(f"]({BASE_URL}/items/" + text.rsplit("/items/", 1)[1])
+
+
+# --------------------------------------------------------------------------- digests
+
+def test_notifications_after_todays_digest_wait_for_the_next_one(world: World, receiver: Receiver) -> None:
+    app = _app(world, receiver, dingtalk=False)
+    _users(app, reviewer={"wecom_userid": "reviewer_wx", "notify_pref": "daily_digest"})
+    app.clock.set(_at(10, 13, 8))  # type: ignore[attr-defined]  a Monday
+    _submit(app, world, title="上午的事项")
+    run_digest(app)
+    app.clock.set(_at(10, 13, 10))  # type: ignore[attr-defined]
+    _submit(app, world, title="晚到的事项")
+    app.clock.set(_at(10, 13, 11))  # type: ignore[attr-defined]
+    assert run_digest(app)["im_sent"] == 0  # a second run the same day (a restart, a second scheduler)
+    with app.db.read() as session:
+        late = session.scalar(select(Notification.im_status).where(Notification.title.contains("晚到的事项")))
+    assert late == "digest"  # still held, not marked done unseen
+    app.clock.set(_at(10, 14, 8))  # type: ignore[attr-defined]
+    assert run_digest(app)["im_sent"] == 1
+    digests = [m.body["textcard"]["description"] for m in receiver.of("wecom_send")]
+    assert len(digests) == 2 and "上午的事项" in digests[0] and "晚到的事项" in digests[1]
+    assert "上午的事项" not in digests[1]
+
+
+# --------------------------------------------------------------------------- dates people read
+
+def test_an_application_reminder_card_shows_the_date_in_chinese(world: World, receiver: Receiver) -> None:
+    app = _app(world, receiver, dingtalk=False)
+    _users(app, reviewer={"wecom_userid": "reviewer_wx", "notify_pref": "instant"})
+    application = application_svc.register_application(app, world.admin, {
+        "applicant_kind": "business", "name": "某某科技有限公司", "contact": "office@example.com",
+        "request_text": "请公开2024年学生公寓维修工程招标文件", "delivery_form": "email", "channel": "post",
+        "received_at": "2025-09-26T09:00:00+08:00"})
+    application_svc.assign(app, world.admin, application.id, "xsc")
+    assert application.due_on is not None and application.due_on.isoformat() == "2025-10-23"
+    app.clock.set(_at(10, 22, 9))  # type: ignore[attr-defined]  the due_soon reminder
+    run_sweep(app)
+    cards = [m.body["textcard"] for m in receiver.of("wecom_send") if "依申请公开" in m.body["textcard"]["title"]]
+    assert cards and all("2025年10月23日" in c["description"] and "2025-10-23" not in c["description"]
+                         for c in cards)
+    with app.db.read() as session:
+        bodies = list(session.scalars(select(Notification.body).where(Notification.application_id == application.id)))
+    assert bodies and all("2025年10月23日" in b and "2025-10-23" not in b for b in bodies)  # inbox and mail

@@ -1,14 +1,32 @@
 """One HTTP call to a messaging platform, and what its failures mean for the outbox row."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from workflow.i18n import _
 
 DEFAULT_RATE_LIMIT_SECONDS = 60.0
+# Credentials travel in the query (corpsecret, appsecret, access_token, a robot's key, 钉钉's sign): an error
+# text is stored in the outbox and shown to admins, so it never carries a query or one of these values.
+_SECRET_PARAM = re.compile(r"(access_token|corpsecret|appsecret|appkey|corpid|key|sign|secret|timestamp)=[^&\s'\"),]+",
+                           re.IGNORECASE)
+_URL_QUERY = re.compile(r"(https?://[^\s'\"?]*|/[^\s'\"?]*)\?[^\s'\")]*")
+
+
+def redact(text: str) -> str:
+    """``text`` without URL queries or ``name=value`` credentials (replaced by ``?…`` / ``name=***``)."""
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", _URL_QUERY.sub(lambda m: f"{m.group(1)}?…", text))
+
+
+def where(url: str) -> str:
+    """The scheme, host and path of ``url``: what an error may say about the call (never its query)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 class SendError(Exception):
@@ -42,19 +60,19 @@ def call(method: str, url: str, *, timeout: float, params: dict[str, Any] | None
     try:
         response = requests.request(method, url, params=params, json=json, timeout=timeout)
     except requests.Timeout as error:
-        raise SendError(f"timeout after {timeout:g} s: {type(error).__name__}") from error
-    except requests.RequestException as error:
-        raise SendError(f"{type(error).__name__}: {error}"[:500]) from error
+        raise SendError(f"timeout after {timeout:g} s: {type(error).__name__} {where(url)}") from error
+    except requests.RequestException as error:  # its text holds the URL with the query: the class name only
+        raise SendError(f"{type(error).__name__}: {where(url)}") from error
     if response.status_code == 429:
-        raise RateLimited("HTTP 429", retry_after(response))
+        raise RateLimited(f"HTTP 429 {where(url)}", retry_after(response))
     if response.status_code >= 400:
-        raise SendError(f"HTTP {response.status_code}")
+        raise SendError(f"HTTP {response.status_code} {where(url)}")
     try:
         data = response.json()
     except ValueError as error:
-        raise SendError(f"HTTP {response.status_code}: not JSON") from error
+        raise SendError(f"HTTP {response.status_code}: not JSON {where(url)}") from error
     if not isinstance(data, dict):
-        raise SendError(f"HTTP {response.status_code}: not a JSON object")
+        raise SendError(f"HTTP {response.status_code}: not a JSON object {where(url)}")
     return data
 
 
@@ -80,7 +98,7 @@ class ErrorCodes:
         code = errcode(data)
         if code == 0:
             return data
-        message = f"errcode {code}: {str(data.get('errmsg', ''))[:200]}"
+        message = redact(f"errcode {code}: {str(data.get('errmsg', ''))[:200]}")  # some errmsgs echo the request
         if code in self.rate_limited:
             raise RateLimited(message)
         if code in self.bad_user:

@@ -48,11 +48,12 @@ def _row(key: str, channel: str, user_id: int | None, to: str, subject: str, bod
             "sent_at": None}
 
 
-def _insert(session: Any, rows: list[dict[str, Any]]) -> int:
+def _insert(session: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """The keys of the rows really inserted (a key already in the outbox is ignored)."""
     if not rows:
-        return 0
+        return set()
     statement = insert_ignore(session, OutboxMail.__table__, returning=("idempotency_key",))
-    return len(list(session.execute(statement, rows)))
+    return {row[0] for row in session.execute(statement, rows)}
 
 
 def person_channels(settings: NotifySettings, row: Any) -> list[tuple[str, str]]:
@@ -131,7 +132,7 @@ def queue_instant(app: "Gongkai", now: datetime | None = None, limit: int = 1000
                 outbox += [_row(f"im:{channel}:{row.idempotency_key}", channel, row.user_id, userid, row.title,
                                 body, link, "instant", now) for channel, userid in channels]
                 status["queued"].append(row.id)
-        queued = _insert(session, outbox)
+        queued = len(_insert(session, outbox))
         for value, ids in status.items():
             session.execute(update(Notification).where(Notification.id.in_(ids)).values(im_status=value))
         return queued
@@ -153,6 +154,7 @@ def queue_digest(app: "Gongkai", now: datetime | None = None) -> int:
             by_user[row.user_id].append(row)
         outbox: list[dict[str, Any]] = []
         silent: list[int] = []
+        keys: dict[int, set[str]] = defaultdict(set)  # user → the digest keys made for them
         for user_id, items in by_user.items():
             channels = person_channels(settings, items[0])
             if not channels:
@@ -160,14 +162,18 @@ def queue_digest(app: "Gongkai", now: datetime | None = None) -> int:
                 continue
             title = _("【信息公开】%(date)s 待办提醒（%(n)s 条）", date=texts.plain_date(day), n=len(items))
             link = texts.deep_link(app.settings, None, None)
-            outbox += [_row(f"im-digest:{channel}:{user_id}:{day.isoformat()}", channel, user_id, userid, title,
-                            card_body(texts.digest_lines(items)), link, "digest", now)
-                       for channel, userid in channels]
-        queued = _insert(session, outbox)
-        held = [row.id for row in rows if row.id not in set(silent)]
+            for channel, userid in channels:
+                key = f"im-digest:{channel}:{user_id}:{day.isoformat()}"
+                keys[user_id].add(key)
+                outbox.append(_row(key, channel, user_id, userid, title, card_body(texts.digest_lines(items)), link,
+                                   "digest", now))
+        inserted = _insert(session, outbox)
+        # Only what went into a digest made now is done: when today's digest was made already (a second run),
+        # the rest stays held for the next working day's, not marked sent unseen.
+        held = [row.id for row in rows if keys[row.user_id] & inserted]
         if held:
             session.execute(update(Notification).where(Notification.id.in_(held)).values(im_status="queued"))
         if silent:
             session.execute(update(Notification).where(Notification.id.in_(silent)).values(im_status="none"))
-        return queued
+        return len(inserted)
 

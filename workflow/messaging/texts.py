@@ -8,9 +8,21 @@ from typing import Any
 from workflow import links
 from workflow.clock import SHANGHAI
 from workflow.i18n import _
-from workflow.notifications import STAGE_LABELS
+from workflow.notifications import STAGE_LABELS, plain_day
 
 _LINK_LINE = re.compile(r"\n?(查看|View)[:：]\s*\S+\s*$")
+# Markdown (and the HTML 企业微信 markdown accepts) in a title someone typed would be rendered: a drafter's
+# ``[点此审批](https://…)`` would become a link in a department group. Each such character is shown as its
+# full-width twin, which reads the same in Chinese text and is markup on no renderer (a backslash escape is
+# not honoured by every client).
+_MARKDOWN_PLAIN = str.maketrans({"\\": "＼", "`": "｀", "*": "＊", "_": "＿", "[": "［", "]": "］", "(": "（",
+                                 ")": "）", "#": "＃", "<": "＜", ">": "＞", "!": "！", "|": "｜", "~": "～",
+                                 "\r": " ", "\n": " "})
+
+
+def markdown_plain(text: str) -> str:
+    """``text`` (a title, a line of a person's input) made safe to put into markdown: shown, never rendered."""
+    return text.translate(_MARKDOWN_PLAIN)
 
 
 def plain_date(at: datetime | date | None) -> str:
@@ -20,7 +32,7 @@ def plain_date(at: datetime | date | None) -> str:
     if isinstance(at, datetime):
         local = at.astimezone(SHANGHAI)
         return _("%(y)s年%(m)s月%(d)s日 %(hm)s", y=local.year, m=local.month, d=local.day, hm=local.strftime("%H:%M"))
-    return _("%(y)s年%(m)s月%(d)s日", y=at.year, m=at.month, d=at.day)
+    return plain_day(at)
 
 
 def deep_link(settings: Any, item_id: int | None, application_id: int | None) -> str:
@@ -47,7 +59,8 @@ def facts(row: Any) -> list[str]:
 
 def robot_text(title: str, lines: list[str], link: str) -> str:
     """Markdown for a group robot (both platforms read this subset)."""
-    return "\n".join([f"**{title}**", ""] + [f"> {line}" for line in lines] + ["", f"[{_('查看详情')}]({link})"])
+    return "\n".join([f"**{markdown_plain(title)}**", ""] + [f"> {markdown_plain(line)}" for line in lines]
+                     + ["", f"[{_('查看详情')}]({link})"])
 
 
 def digest_lines(rows: list[Any]) -> list[str]:
