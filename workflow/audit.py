@@ -30,8 +30,8 @@ from db.models import AuditEvent, User
 from db.session import is_write_connection
 from workflow.access import Actor
 from workflow.audit_keys import AuditKeyError, AuditKeys, Keyring, keys_of
-from workflow.clock import SHANGHAI
 from workflow.i18n import gettext as _
+from workflow.plain_dates import plain_moment
 
 GENESIS_HASH = "0" * 64
 AUDIT_LOCK_KEY = 0x6E6B_0A0D  # arbitrary, stable advisory-lock key for audit appends
@@ -276,10 +276,6 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
     return {column: getattr(event, column) for column in HASHED_COLUMNS}
 
 
-def _local(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
 class _Walk:
     """State of one pass over the chain."""
 
@@ -343,7 +339,7 @@ class _Walk:
         for anchor in self.by_seq.get(event.seq, ()):
             if anchor.hash != event.hash:
                 return _("第 %(seq)s 号事件与 %(date)s 的锚点不符（锚定后被改写）", seq=event.seq,
-                         date=_local(anchor.anchored_at))
+                         date=plain_moment(anchor.anchored_at))
         return None
 
 
@@ -385,7 +381,7 @@ def verify(session: Session, keys: AuditKeys | Keyring | None = None,
         last = max(needed.seq, needed.count)
         return VerifyResult(False, checked, checked + 1, None,
                             _("%(date)s 的锚点之后缺少第 %(first)s–%(last)s 号事件",
-                              first=checked + 1, last=last, date=_local(needed.anchored_at)),
+                              first=checked + 1, last=last, date=plain_moment(needed.anchored_at)),
                             walk.legacy, len(walk.anchors))
     return VerifyResult(True, checked, legacy=walk.legacy, anchors=len(walk.anchors))
 

@@ -29,6 +29,7 @@ from workflow.access import ADMIN
 from workflow.calendar.deadlines import end_of_day
 from workflow.clock import SHANGHAI, local_date
 from workflow.i18n import _
+from workflow.plain_dates import plain_moment
 from workflow.notifications import Directory, dedupe, insert_ignore, item_link, notify
 from workflow.reminders import Notice
 
@@ -141,12 +142,8 @@ def _closed(session: Session, reminder_id: int) -> None:
     return None
 
 
-def _local(at: datetime) -> str:
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
 def _referral_message(app: "Gongkai", rung: str, case: Any) -> tuple[str, str]:
-    params = {"title": case.title or "", "authority": case.authority, "due": _local(case.due_at),
+    params = {"title": case.title or "", "authority": case.authority, "due": plain_moment(case.due_at),
               "link": item_link(app, case.item_id)}
     if rung == REFERRAL_DUE_SOON:
         return (_("保密审定即将到期：《%(title)s》", **params),
@@ -158,7 +155,7 @@ def _referral_message(app: "Gongkai", rung: str, case: Any) -> tuple[str, str]:
 
 
 def _incident_message(app: "Gongkai", case: Any) -> tuple[str, str]:
-    params = {"title": case.title or "", "due": _local(case.report_due), "link": item_link(app, case.item_id)}
+    params = {"title": case.title or "", "due": plain_moment(case.report_due), "link": item_link(app, case.item_id)}
     return (_("泄密事件报告已超时：《%(title)s》", **params),
             _("事项《%(title)s》撤下时登记的泄密事件应于 %(due)s 前报告保密行政管理部门和上级主管部门，"
               "系统中尚无报告记录，请立即报告并登记。\n查看：%(link)s", **params))

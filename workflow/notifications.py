@@ -23,9 +23,9 @@ from db.models.routes import DECIDER_KINDS
 from db.types import UTCDateTime
 from workflow import links
 from workflow.access import ADMIN, APPROVER, DRAFTER, REVIEWER
-from workflow.clock import SHANGHAI
 from workflow.hooks import TransitionEvent
 from workflow.i18n import _
+from workflow.plain_dates import plain_day, plain_moment
 from workflow.route_steps import ActiveStep
 
 if TYPE_CHECKING:
@@ -247,18 +247,9 @@ def item_link(app: "Gongkai", item_id: int) -> str:
     return links.public_url(app.settings, f"/items/{item_id}")
 
 
-def plain_day(day: date) -> str:
-    """``2025年10月20日``: a date as people read it in a mail, the inbox or an IM card (never ISO)."""
-    return _("%(y)s年%(m)s月%(d)s日", y=day.year, m=day.month, d=day.day)
-
-
-def _local(at: datetime | None) -> str:
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if at else "-"
-
-
 def rung_message(app: "Gongkai", item: ItemFacts, stage: str, rung: str, late: int) -> tuple[str, str]:
     """Subject and body (Chinese msgids) of a deadline reminder."""
-    params = {"title": item.title, "stage": _(STAGE_LABELS.get(stage, stage)), "due": _local(item.stage_due),
+    params = {"title": item.title, "stage": _(STAGE_LABELS.get(stage, stage)), "due": plain_moment(item.stage_due),
               "days": late, "link": item_link(app, item.id)}
     if rung == "due_soon":
         title = _("即将到期：《%(title)s》%(stage)s", **params)
@@ -358,7 +349,7 @@ def step_opened_notice(app: "Gongkai", session: Session, item: Item, step: Activ
     step entry (key ``step:{item}:{stage entry}``)."""
     facts = ItemFacts.of(item)
     params = {"title": facts.title, "step": _(step.name), "link": item_link(app, facts.id),
-              "due": _local(facts.stage_due)}
+              "due": plain_moment(facts.stage_due)}
     title = _("待您决定：《%(title)s》%(step)s", **params)
     body = _("事项《%(title)s》已进入“%(step)s”，请在 %(due)s 前完成。\n查看：%(link)s", **params)
     notify(session, Directory(session).step_candidates(facts, step), kind="step_active",

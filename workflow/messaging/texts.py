@@ -8,7 +8,8 @@ from typing import Any
 from workflow import links
 from workflow.clock import SHANGHAI
 from workflow.i18n import _
-from workflow.notifications import STAGE_LABELS, plain_day
+from workflow.notifications import STAGE_LABELS
+from workflow.plain_dates import plain_day
 
 _LINK_LINE = re.compile(r"\n?(查看|View)[:：]\s*\S+\s*$")
 # Markdown (and the HTML 企业微信 markdown accepts) in a title someone typed would be rendered: a drafter's
