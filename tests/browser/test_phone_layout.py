@@ -128,6 +128,8 @@ def test_item_page_steps(open_as, live_server: LiveServer, desk: dict[str, int],
         assert page.locator("#item-steps .step-current").inner_text().strip() == "审批"
         assert page.locator("#item-steps .step-done").count() == 2
         assert page.locator("#state-diagram").is_hidden()
+        # the drafter decides nothing here: the bar names what is on offer (撤回), not the approver's decision
+        assert page.locator("#decision-open").inner_text().strip() == "办理"
         page.locator("#item-steps").scroll_into_view_if_needed()
         shot(page, "40-item-phone-steps")
     else:

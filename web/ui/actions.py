@@ -27,7 +27,8 @@ class ActionPanel:
     ``shows_findings``: the state awaits a decision taking a list of findings (``pass_review``'s
     ``accept_findings``) and the user holds the role it awaits: the card shows the scan findings.
     ``findings_action``/``findings_field``: the offered action whose list input the findings table's
-    checkbox column feeds, if any.
+    checkbox column feeds, if any. ``decides``: a form offers one of the decisions the state awaits (the
+    phone's bar then says 审查决定 / 审批决定; otherwise 办理).
     """
 
     state: str
@@ -37,6 +38,7 @@ class ActionPanel:
     shows_findings: bool
     findings_action: str | None = None
     findings_field: str | None = None
+    decides: bool = False
 
 
 def action_panel(spec: WorkflowSpec[Any], actor: Actor, state: str, department_id: int,
@@ -54,6 +56,7 @@ def action_panel(spec: WorkflowSpec[Any], actor: Actor, state: str, department_i
         refused=tuple(trigger.label for trigger in holds if trigger.name not in offered),
         shows_findings=any(_lists_findings(field) for trigger in holds for field in trigger.fields),
         findings_action=findings[0], findings_field=findings[1],
+        decides=any(action.name in {trigger.name for trigger in awaited} for action in actions if _asks(action)),
     )
 
 
